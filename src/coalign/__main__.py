@@ -1,0 +1,5 @@
+"""Allow ``python -m coalign``."""
+
+from coalign.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``coalign`` command line: one thin module per command group."""

@@ -1,0 +1,37 @@
+"""``coalign demo``: run the main job on the embedded defaults and print a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.panel import Panel
+
+from coalign.cli.state import console, state
+from coalign.demo import DEMO_DIR, run_demo
+
+
+def demo(
+    ctx: typer.Context,
+    out: Path = typer.Option(DEMO_DIR, help="Folder for the demo's database and outputs (recreated)."),
+    study: Path = typer.Option(None, help="A study YAML file (default: the bundled example)."),
+    questions: int = typer.Option(3, min=0, help="How many seed questions to ask the model."),
+) -> None:
+    """Import the example study into a fresh database and run it through the model."""
+    with console.status("starting") as status:
+        summary = run_demo(
+            out, study_file=study, model=state(ctx).model, questions=questions,
+            progress=lambda line: status.update(line),
+        )
+    for question, answer in summary.answers:
+        console.print(Panel(answer or "(empty answer)", title=question, title_align="left"))
+    c = summary.counts
+    calls = summary.calls
+    console.print(
+        f"[bold]study[/] {summary.study_title} ({summary.study_slug}): {c['dimensions']} dimensions, "
+        f"{c['topics']} topics, {c['question_types']} question types\n"
+        f"[bold]seeds[/] {c['seed_questions']} seed questions, {c['seed_examples']} seed examples\n"
+        f"[bold]model[/] {summary.model_id}: {calls.total if calls else 0} calls logged "
+        f"({calls.cache_hits if calls else 0} cache hits)\n"
+        f"[bold]database[/] {summary.db_url}"
+    )

@@ -1,0 +1,85 @@
+"""``coalign study …``: import, show, list and export study designs and seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from coalign.cli.state import console, state
+from coalign.store.studies import get_study, list_studies, study_counts
+from coalign.study import export_study, import_study
+
+app = typer.Typer(help="Study designs and seeds: import from files, show, export.", no_args_is_help=True)
+
+
+@app.command("import")
+def import_(ctx: typer.Context, file: Path = typer.Argument(..., help="A study YAML file.")) -> None:
+    """Validate a study file (and the seed files it names) and import it; re-importing is safe."""
+    with state(ctx).store() as store:
+        bundle = import_study(store, file)
+        console.print(
+            f"imported study [bold]{bundle.study.slug}[/]: {len(bundle.study.dimensions)} dimensions, "
+            f"{len(bundle.study.topics)} topics, {len(bundle.study.question_types)} question types, "
+            f"{len(bundle.seed_questions)} seed questions, {len(bundle.seed_examples)} seed examples "
+            f"→ {store.display_url}"
+        )
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """List the studies in the database."""
+    with state(ctx).store() as store:
+        slugs = list_studies(store)
+    for slug in slugs:
+        console.print(slug)
+    if not slugs:
+        console.print("no studies yet: coalign study import FILE")
+
+
+def _only_study(store, slug: str | None) -> str:  # noqa: ANN001
+    if slug:
+        return slug
+    slugs = list_studies(store)
+    if len(slugs) != 1:
+        raise typer.BadParameter(
+            "name the study: " + (", ".join(slugs) if slugs else "the database has none yet")
+        )
+    return slugs[0]
+
+
+@app.command("show")
+def show(ctx: typer.Context, slug: str = typer.Argument(None, help="Study slug (optional if only one).")) -> None:
+    """Show a study's design and how many seeds it has."""
+    with state(ctx).store() as store:
+        slug = _only_study(store, slug)
+        study = get_study(store, slug)
+        counts = study_counts(store, slug)
+    console.print(f"[bold]{study.title}[/] ({study.slug}) languages: {', '.join(study.languages)}")
+    if study.deployment_context:
+        console.print(study.deployment_context)
+    table = Table("dimension", "definition", title="Value dimensions")
+    for dim in study.dimensions:
+        table.add_row(dim.name, dim.definition)
+    console.print(table)
+    console.print("topics: " + ", ".join(t.name for t in study.topics))
+    console.print("question types: " + ", ".join(f"{q.name} ({q.kind})" for q in study.question_types))
+    console.print(
+        f"seed questions: {counts['seed_questions']} "
+        f"(accepted {counts.get('seed_questions_accepted', 0)}), "
+        f"seed examples: {counts['seed_examples']} (accepted {counts.get('seed_examples_accepted', 0)})"
+    )
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    slug: str = typer.Argument(..., help="Study slug."),
+    out: Path = typer.Argument(..., help="Folder to write study.yaml and seed files to."),
+) -> None:
+    """Write a study and all its seeds as files that `coalign study import` reads back."""
+    with state(ctx).store() as store:
+        paths = export_study(store, slug, out)
+    for path in paths:
+        console.print(str(path))

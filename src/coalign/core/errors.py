@@ -1,0 +1,66 @@
+"""The exceptions coalign raises, one tree so doors can catch them in one place.
+
+::
+
+    CoalignError                 anything coalign reports as a clear, one-line message
+    ├── InputError               a file, option or value the user gave is not acceptable
+    │   └── StudyFileError       a study / seed file failed validation (names the bad key)
+    ├── NotFoundError            a named study, run, item … does not exist
+    ├── StoreError               the database cannot be opened, reached or migrated
+    └── ModelError               a model call failed
+        ├── ModelUnavailableError    the backend cannot be loaded or reached (after retries)
+        └── ModelOutputError         the model answered, but not in the requested shape
+"""
+
+from __future__ import annotations
+
+
+class CoalignError(Exception):
+    """Base of every error coalign reports to a user as one clear line."""
+
+
+class InputError(CoalignError):
+    """A file, option or value supplied by the user is not acceptable."""
+
+
+class StudyFileError(InputError):
+    """A study or seed file failed validation.
+
+    Args:
+        path: the file that failed.
+        problems: one human-readable line per problem, each naming the bad key.
+    """
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+class NotFoundError(CoalignError):
+    """A named object (study, run, item, …) does not exist in the store."""
+
+
+class StoreError(CoalignError):
+    """The store cannot be opened, reached or migrated."""
+
+
+class ModelError(CoalignError):
+    """A model call failed."""
+
+
+class ModelUnavailableError(ModelError):
+    """The backend cannot be loaded or reached, even after retries."""
+
+
+class ModelOutputError(ModelError):
+    """The model answered, but its output does not match the requested schema.
+
+    Args:
+        message: what was wrong.
+        raw_output: the text the model produced, kept so nothing is lost.
+    """
+
+    def __init__(self, message: str, raw_output: str) -> None:
+        self.raw_output = raw_output
+        super().__init__(message)

@@ -1,0 +1,1 @@
+"""Model backends: small classes with one ``complete`` method (see ``base.Backend``)."""

@@ -1,0 +1,81 @@
+"""The embedded backend: llama.cpp in-process, by default SmolLM2-135M-Instruct from PyPI."""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from coalign.core.calls import ChatRequest, Completion
+from coalign.core.errors import ModelUnavailableError
+from coalign.llm.spec import ModelSpec, gguf_path
+
+
+def free_cores() -> int:
+    """Threads to give llama.cpp: ``COALIGN_THREADS`` or every core this process may use.
+
+    More threads than cores makes llama.cpp many times slower, so never more.
+    """
+    configured = os.environ.get("COALIGN_THREADS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, threads: int, n_ctx: int):  # noqa: ANN202 (llama_cpp.Llama)
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise ModelUnavailableError("llama-cpp-python is not installed: pip install coalign") from exc
+    try:
+        return Llama(
+            model_path=str(path),
+            n_ctx=n_ctx,
+            n_threads=threads,
+            n_threads_batch=threads,
+            seed=0,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise ModelUnavailableError(f"llama.cpp could not load {path}: {exc}") from exc
+
+
+class LlamaCppBackend:
+    """One llama.cpp model shared by all callers; calls are serialised (llama.cpp is not re-entrant)."""
+
+    name = "llama-cpp"
+
+    def __init__(self, spec: ModelSpec, n_ctx: int = 4096) -> None:
+        self.model_id = spec.model_id
+        self.path = gguf_path(spec.target)
+        self.threads = free_cores()
+        self.llama = _load(self.path, self.threads, n_ctx)
+        self._lock = _locks.setdefault(self.path, threading.Lock())
+
+    def complete(self, request: ChatRequest) -> Completion:
+        """Answer with llama.cpp; a JSON schema becomes a grammar that constrains decoding."""
+        kwargs: dict = {
+            "messages": [m.model_dump() for m in request.messages],
+            "temperature": request.params.temperature,
+            "top_p": request.params.top_p,
+            "max_tokens": request.params.max_tokens,
+        }
+        if request.params.seed is not None:
+            kwargs["seed"] = request.params.seed
+        if request.json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
+        with self._lock:
+            out = self.llama.create_chat_completion(**kwargs)
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Completion(
+            text=choice["message"].get("content") or "",
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+            finish_reason=choice.get("finish_reason"),
+        )
+
+
+_locks: dict[Path, threading.Lock] = {}

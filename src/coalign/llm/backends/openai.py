@@ -1,0 +1,135 @@
+"""OpenAI-compatible HTTP servers: vLLM, llama.cpp's server, Ollama, OpenAI itself.
+
+Several base URLs may be given; each request goes to the endpoint with the fewest requests in
+flight. A semaphore caps concurrent requests across all endpoints.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import httpx
+
+from coalign.core.calls import ChatRequest, Completion
+from coalign.core.errors import ModelUnavailableError
+from coalign.llm.backends.base import TransientModelError
+from coalign.llm.spec import ModelSpec
+
+# Servers disagree on how a JSON schema is requested: OpenAI and vLLM take ``json_schema``,
+# llama-cpp-python's server takes ``json_object`` with a ``schema``. The first that a server
+# accepts is remembered.
+SCHEMA_MODES = ("json_schema", "json_object")
+
+
+def _response_format(mode: str, schema: dict[str, Any]) -> dict[str, Any]:
+    if mode == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "output", "schema": schema}}
+    return {"type": "json_object", "schema": schema}
+
+
+class OpenAIBackend:
+    """Chat completions over HTTP with a concurrency limit, timeouts and least-busy routing."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        concurrency: int = 8,
+        timeout: float = 120.0,
+        api_key: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.model_id = spec.model_id
+        self.model_name = spec.model_name or "default"
+        self.urls = spec.base_urls
+        key = api_key or os.environ.get("COALIGN_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._client = httpx.Client(
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            transport=transport,
+            limits=httpx.Limits(max_connections=max(concurrency, 1) * len(self.urls)),
+        )
+        self._slots = threading.BoundedSemaphore(max(concurrency, 1))
+        self._busy = dict.fromkeys(self.urls, 0)
+        self._busy_lock = threading.Lock()
+        self._schema_mode = SCHEMA_MODES[0]
+
+    def _acquire_endpoint(self) -> str:
+        with self._busy_lock:
+            url = min(self.urls, key=lambda u: self._busy[u])
+            self._busy[url] += 1
+            return url
+
+    def _release_endpoint(self, url: str) -> None:
+        with self._busy_lock:
+            self._busy[url] -= 1
+
+    def in_flight(self) -> dict[str, int]:
+        """Requests currently in flight per endpoint."""
+        with self._busy_lock:
+            return dict(self._busy)
+
+    def _body(self, request: ChatRequest, mode: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model_name,
+            "messages": [m.model_dump() for m in request.messages],
+            "temperature": request.params.temperature,
+            "top_p": request.params.top_p,
+            "max_tokens": request.params.max_tokens,
+        }
+        if request.params.seed is not None:
+            body["seed"] = request.params.seed
+        if request.json_schema is not None:
+            body["response_format"] = _response_format(mode, request.json_schema)
+        return body
+
+    def complete(self, request: ChatRequest) -> Completion:
+        """POST ``/chat/completions`` to the least-busy endpoint."""
+        with self._slots:
+            url = self._acquire_endpoint()
+            try:
+                return self._post(url, request)
+            finally:
+                self._release_endpoint(url)
+
+    def _post(self, url: str, request: ChatRequest) -> Completion:
+        mode = self._schema_mode
+        while True:
+            try:
+                response = self._client.post(f"{url}/chat/completions", json=self._body(request, mode))
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                raise TransientModelError(f"{url}: {type(exc).__name__}: {exc}") from exc
+            rejected_schema = response.status_code in (400, 422) and request.json_schema is not None
+            if rejected_schema and mode != SCHEMA_MODES[-1]:
+                mode = SCHEMA_MODES[SCHEMA_MODES.index(mode) + 1]
+                continue
+            break
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientModelError(f"{url} answered HTTP {response.status_code}: {response.text[:200]}")
+        if response.status_code >= 400:
+            raise ModelUnavailableError(
+                f"{url} refused the request (HTTP {response.status_code}): {response.text[:300]}"
+            )
+        self._schema_mode = mode
+        try:
+            payload = response.json()
+            choice = payload["choices"][0]
+            text = choice["message"].get("content") or ""
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise TransientModelError(f"{url} sent an unreadable answer: {response.text[:200]}") from exc
+        usage = payload.get("usage") or {}
+        return Completion(
+            text=text,
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+            finish_reason=choice.get("finish_reason"),
+        )
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()

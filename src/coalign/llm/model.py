@@ -1,0 +1,169 @@
+"""``Model``: the one door to every model call, owning retries, the cache and the call log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import jsonschema
+
+from coalign.core.calls import CallLog, ChatRequest, Completion, Message, ModelCall, SamplingParams
+from coalign.core.errors import ModelOutputError, ModelUnavailableError
+from coalign.llm.backends.base import Backend, TransientModelError
+
+
+class Model:
+    """A backend wrapped with what every call needs.
+
+    * **Cache**: a request identical to an earlier successful one (same model, messages,
+      sampling, seed and schema) is answered from the log without calling the backend.
+    * **Retries**: transient failures (timeouts, refused connections, HTTP 5xx/429) are retried
+      with exponential backoff; after the last try a :class:`ModelUnavailableError` is raised.
+    * **Log**: every call, cache hits and failures included, is written to ``log``.
+    * **Schemas**: with ``request.json_schema`` set, the output must be JSON that validates,
+      else :class:`ModelOutputError` (with the raw output) is raised and the failure is logged.
+
+    Args:
+        backend: where requests go.
+        log: the call log and cache (usually the :class:`coalign.store.Store`); ``None`` for neither.
+        retries: extra tries after the first for transient failures.
+        backoff: seconds before the first retry; doubled each time.
+        cache: whether identical requests are answered from the log.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        log: CallLog | None = None,
+        *,
+        retries: int = 3,
+        backoff: float = 0.5,
+        cache: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.log = log
+        self.retries = retries
+        self.backoff = backoff
+        self.cache = cache and log is not None
+
+    @property
+    def model_id(self) -> str:
+        """The model string recorded with every call."""
+        return self.backend.model_id
+
+    def complete(self, request: ChatRequest, *, purpose: str | None = None) -> Completion:
+        """Answer ``request`` from the cache or the backend, logging the call either way.
+
+        Args:
+            request: messages, sampling and an optional JSON schema.
+            purpose: a short label stored with the logged call (``synth:questions``, ``ask`` …).
+
+        Raises:
+            ModelUnavailableError: the backend failed on every try.
+            ModelOutputError: the output does not match ``request.json_schema``.
+        """
+        key = request.cache_key(self.model_id)
+        started = time.perf_counter()
+        if self.cache:
+            cached = self.log.cached_completion(key)  # type: ignore[union-attr]
+            if cached is not None:
+                self._record(request, key, cached, started, purpose, cache_hit=True, attempts=0)
+                return cached
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                completion = self.backend.complete(request)
+                break
+            except TransientModelError as exc:
+                if attempts > self.retries:
+                    self._record(request, key, None, started, purpose, error=str(exc), attempts=attempts)
+                    raise ModelUnavailableError(
+                        f"{self.model_id} failed after {attempts} tries: {exc}"
+                    ) from exc
+                time.sleep(self.backoff * 2 ** (attempts - 1))
+            except ModelUnavailableError as exc:
+                self._record(request, key, None, started, purpose, error=str(exc), attempts=attempts)
+                raise
+        if request.json_schema is not None:
+            problem = schema_problem(completion.text, request.json_schema)
+            if problem:
+                self._record(
+                    request, key, completion, started, purpose, error=problem, attempts=attempts
+                )
+                raise ModelOutputError(f"output does not match the schema: {problem}", completion.text)
+        self._record(request, key, completion, started, purpose, attempts=attempts)
+        return completion
+
+    def complete_json(self, request: ChatRequest, *, purpose: str | None = None) -> dict[str, Any]:
+        """Like :meth:`complete` for a request with a schema, returning the parsed object."""
+        if request.json_schema is None:
+            raise ValueError("complete_json needs a request with json_schema")
+        return json.loads(self.complete(request, purpose=purpose).text)
+
+    async def acomplete(self, request: ChatRequest, *, purpose: str | None = None) -> Completion:
+        """:meth:`complete` in a worker thread, for asyncio callers."""
+        return await asyncio.to_thread(self.complete, request, purpose=purpose)
+
+    def ask(
+        self,
+        prompt: str,
+        *,
+        system: str | None = None,
+        params: SamplingParams | None = None,
+        purpose: str | None = "ask",
+    ) -> str:
+        """One user prompt (with an optional system prompt) in, the answer text out."""
+        messages = [Message(role="system", content=system)] if system else []
+        messages.append(Message(role="user", content=prompt))
+        request = ChatRequest(messages=messages, params=params or SamplingParams())
+        return self.complete(request, purpose=purpose).text
+
+    def _record(
+        self,
+        request: ChatRequest,
+        key: str,
+        completion: Completion | None,
+        started: float,
+        purpose: str | None,
+        *,
+        cache_hit: bool = False,
+        error: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        if self.log is None:
+            return
+        self.log.log_call(
+            ModelCall(
+                model_id=self.model_id,
+                backend=self.backend.name,
+                request_hash=key,
+                messages=request.messages,
+                params=request.params,
+                json_schema=request.json_schema,
+                response=completion.text if completion else None,
+                prompt_tokens=completion.prompt_tokens if completion else None,
+                completion_tokens=completion.completion_tokens if completion else None,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                cache_hit=cache_hit,
+                error=error,
+                attempts=attempts,
+                purpose=purpose,
+            )
+        )
+
+
+def schema_problem(text: str, schema: dict[str, Any]) -> str | None:
+    """Why ``text`` is not JSON valid under ``schema``, or ``None`` when it is."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"not JSON ({exc.msg} at character {exc.pos})"
+    try:
+        jsonschema.validate(value, schema)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        return f"{where}: {exc.message}"
+    return None

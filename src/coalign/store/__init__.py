@@ -1,0 +1,46 @@
+"""Every artefact lives here: SQLite by default, PostgreSQL by URL, same code.
+
+Open a store with :func:`open_store`; repository functions live in the modules beside this one
+(``studies``, ``calls`` …) and take the :class:`Store` as their first argument.
+"""
+
+from __future__ import annotations
+
+from coalign.core.calls import Completion, ModelCall
+from coalign.core.errors import StoreError
+from coalign.store import calls as _calls
+from coalign.store.engine import Store as _BaseStore
+from coalign.store.engine import create_store_engine, resolve_url
+from coalign.store.migrate import upgrade
+
+
+class Store(_BaseStore):
+    """A migrated database that also serves as the model layer's call log and cache."""
+
+    def cached_completion(self, request_hash: str) -> Completion | None:
+        """See :class:`coalign.core.calls.CallLog`."""
+        return _calls.cached_completion(self, request_hash)
+
+    def log_call(self, call: ModelCall) -> None:
+        """See :class:`coalign.core.calls.CallLog`."""
+        _calls.log_call(self, call)
+
+
+def open_store(db: str | None = None, *, migrate: bool = True) -> Store:
+    """Open (and by default migrate) the database named by ``db``, ``COALIGN_DB`` or the default.
+
+    Raises:
+        StoreError: the URL is invalid, the server unreachable, or migration failed.
+    """
+    url = resolve_url(db)
+    engine = create_store_engine(url)
+    if migrate:
+        try:
+            upgrade(engine)
+        except Exception as exc:  # a failed migration leaves the transaction rolled back
+            engine.dispose()
+            raise StoreError(f"could not migrate the database: {exc}") from exc
+    return Store(url, engine)
+
+
+__all__ = ["Store", "StoreError", "open_store", "resolve_url"]

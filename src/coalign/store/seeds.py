@@ -1,0 +1,63 @@
+"""Seed questions and seed examples, upserted by their content-derived ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coalign.core.seeds import SeedExample, SeedQuestion, SeedStatus
+from coalign.store.engine import Store
+from coalign.store.studies import study_row
+from coalign.store.tables import SeedExampleRow, SeedQuestionRow
+
+
+def save_seed_questions(session: Session, slug: str, seeds: Iterable[SeedQuestion]) -> list[str]:
+    """Insert or update seed questions of study ``slug``; returns their ids."""
+    study_id = study_row(session, slug).id
+    ids = []
+    for seed in seeds:
+        seed = seed.with_id(slug)
+        session.merge(SeedQuestionRow(study_id=study_id, **seed.model_dump()))
+        ids.append(seed.id)
+    return ids
+
+
+def save_seed_examples(session: Session, slug: str, seeds: Iterable[SeedExample]) -> list[str]:
+    """Insert or update seed examples of study ``slug``; returns their ids."""
+    study_id = study_row(session, slug).id
+    ids = []
+    for seed in seeds:
+        seed = seed.with_id(slug)
+        session.merge(SeedExampleRow(study_id=study_id, **seed.model_dump()))
+        ids.append(seed.id)
+    return ids
+
+
+def list_seed_questions(
+    store: Store, slug: str, status: SeedStatus | None = "accepted"
+) -> list[SeedQuestion]:
+    """Seed questions of a study in a stable order, by default only accepted ones."""
+    with store.read() as session:
+        query = select(SeedQuestionRow).where(SeedQuestionRow.study_id == study_row(session, slug).id)
+        if status:
+            query = query.where(SeedQuestionRow.status == status)
+        rows = session.scalars(query.order_by(SeedQuestionRow.topic, SeedQuestionRow.id))
+        return [SeedQuestion.model_validate(_fields(row, SeedQuestion)) for row in rows]
+
+
+def list_seed_examples(
+    store: Store, slug: str, status: SeedStatus | None = "accepted"
+) -> list[SeedExample]:
+    """Seed examples of a study in a stable order, by default only accepted ones."""
+    with store.read() as session:
+        query = select(SeedExampleRow).where(SeedExampleRow.study_id == study_row(session, slug).id)
+        if status:
+            query = query.where(SeedExampleRow.status == status)
+        rows = session.scalars(query.order_by(SeedExampleRow.id))
+        return [SeedExample.model_validate(_fields(row, SeedExample)) for row in rows]
+
+
+def _fields(row: object, model: type) -> dict:
+    return {name: getattr(row, name) for name in model.model_fields}
