@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from threadpoolctl import threadpool_limits
 
 from coalign.analysis.design import ModelData, PreferNotToSay, build_model_data
 from coalign.analysis.laplace import CrossedLaplace
@@ -130,6 +131,7 @@ def fit_clmm(
     n_agq: int = 7,
     min_group_levels: int = 5,
     dimension: str = "",
+    blas_threads: int | None = 1,
 ) -> ClmmResult:
     """Fit ``value ~ fixed + (1|random…)`` by maximum likelihood.
 
@@ -143,6 +145,9 @@ def fit_clmm(
         n_agq: quadrature nodes for ``"agq"``.
         min_group_levels: fewest levels a grouping column may have.
         dimension: name used in messages and the result.
+        blas_threads: BLAS threads during the fit.  One by default: the dense
+            factorisations are small, and multithreaded OpenBLAS slows down by
+            orders of magnitude when other processes compete for the cores.
 
     Raises:
         InputError: input the model cannot estimate (see :func:`build_model_data`), or an
@@ -157,6 +162,14 @@ def fit_clmm(
         frame, fixed, random, reference, prefer_not_to_say, min_group_levels, label=dimension
     )
     started = time.perf_counter()
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
+        opt = _maximize(data, random, method, n_agq)
+    seconds = time.perf_counter() - started
+    return _result(data, opt, method if random else "fixed", n_agq if method == "agq" else 1, seconds, dimension)
+
+
+def _maximize(data: ModelData, random: list[str], method: Method, n_agq: int) -> Optimum:
+    """Fixed-effects fit for starting values, then the mixed model."""
     k = len(data.levels) - 1
     fixed_model = CrossedLaplace(data.category, len(data.levels), data.design, [], [])
     base = maximize(fixed_model.value_and_grad, _start_values(data), k, 0)
@@ -168,11 +181,8 @@ def fit_clmm(
             )
         else:
             model = CrossedLaplace(data.category, len(data.levels), data.design, data.groups, data.group_levels)
-        opt = maximize(model.value_and_grad, start, k, len(random))
-    else:
-        opt = base
-    seconds = time.perf_counter() - started
-    return _result(data, opt, method if random else "fixed", n_agq if method == "agq" else 1, seconds, dimension)
+        return maximize(model.value_and_grad, start, k, len(random))
+    return base
 
 
 def _result(

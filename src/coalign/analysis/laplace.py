@@ -25,33 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg as sla
-import scipy.sparse as sp
-
 from coalign.analysis import cumlogit
-from coalign.core.errors import CoalignError
-
-MAX_DENSE_LEVELS = 6000
-
-
-@dataclass
-class _Factorization:
-    """``H`` split as ``[[diag(da), C], [C', M]]`` with the Schur complement factorised."""
-
-    da: np.ndarray
-    c: sp.csr_matrix | None
-    chol: tuple[np.ndarray, bool] | None
-    logdet: float
-
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
-        na = self.da.size
-        ra, rb = rhs[:na], rhs[na:]
-        if self.chol is None:
-            return ra / self.da
-        xb = sla.cho_solve(self.chol, rb - self.c.T @ (ra / self.da))
-        xa = (ra - self.c @ xb) / self.da
-        return np.concatenate([xa, xb])
-
+from coalign.analysis.schur import CrossedBlocks, Factorization
 
 @dataclass
 class InnerState:
@@ -60,7 +35,7 @@ class InnerState:
     u: np.ndarray
     eta: np.ndarray
     deriv: cumlogit.RatingDerivatives
-    fact: _Factorization
+    fact: Factorization
     loglik: float
     newton_steps: int
 
@@ -91,22 +66,14 @@ class CrossedLaplace:
         self.order = [int(k) for k in order]
         self._idx = [self.groups[k] for k in self.order]
         self._nlev = [self.n_levels[k] for k in self.order]
-        self._offsets = np.concatenate(([0], np.cumsum(self._nlev))).astype(int)
-        self.q = int(self._offsets[-1])
-        self.n_dense = self.q - (self._nlev[0] if self._nlev else 0)
-        if self.n_dense > MAX_DENSE_LEVELS:
-            raise CoalignError(
-                f"the smaller random-effect factors have {self.n_dense} levels together; "
-                f"at most {MAX_DENSE_LEVELS} are supported by the dense Schur complement"
-            )
-        # Positions of each rating's levels inside the dense (non-eliminated) block.
-        self._bpos = [self._idx[s] + self._offsets[s] - self._nlev[0] for s in range(1, len(self._idx))]
+        self.blocks = CrossedBlocks(self._idx, self._nlev)
+        self._offsets = self.blocks.offsets
+        self.q = self.blocks.q
         self.u = np.zeros(self.q)
-        self._last_fact: _Factorization | None = None
+        self._last_fact: Factorization | None = None
         self.n_thresholds = self.n_categories - 1
         self.n_beta = self.design.shape[1]
         self.n_params = self.n_thresholds + self.n_beta + len(self._idx)
-
 
     # ------------------------------------------------------------------ pieces
     def unpack(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,38 +101,6 @@ class CrossedLaplace:
             out += sigma[r] * vec[self._offsets[r] + idx]
         return out
 
-    def _factorize(self, sigma: np.ndarray, w: np.ndarray) -> _Factorization:
-        """Build ``H = Z' diag(w) Z + I`` blockwise and factorise its Schur complement."""
-        if not self._idx:
-            return _Factorization(np.zeros(0), None, None, 0.0)
-        na, m = self._nlev[0], self.n_dense
-        da = sigma[0] ** 2 * np.bincount(self._idx[0], weights=w, minlength=na) + 1.0
-        logdet = float(np.log(da).sum())
-        if m == 0:
-            return _Factorization(da, None, None, logdet)
-        rows = [self._idx[0]] * (len(self._idx) - 1)
-        cols = self._bpos
-        vals = [sigma[0] * sigma[s] * w for s in range(1, len(self._idx))]
-        c = sp.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(na, m)
-        )
-        dense = np.eye(m)
-        for s in range(1, len(self._idx)):
-            pos = self._bpos[s - 1]
-            dense[np.diag_indices(m)] += sigma[s] ** 2 * np.bincount(pos, weights=w, minlength=m)
-            for t in range(s + 1, len(self._idx)):
-                block = sp.coo_matrix(
-                    (sigma[s] * sigma[t] * w, (pos, self._bpos[t - 1])), shape=(m, m)
-                ).toarray()
-                dense += block + block.T
-        schur = dense - (c.T @ sp.diags(1.0 / da) @ c).toarray()
-        try:
-            chol = sla.cho_factor(schur, lower=True, check_finite=False)
-        except np.linalg.LinAlgError as exc:  # pragma: no cover - H is positive definite
-            raise CoalignError("the random-effect Hessian is not positive definite") from exc
-        logdet += 2.0 * float(np.log(np.diag(chol[0])).sum())
-        return _Factorization(da, c, chol, logdet)
-
     # ------------------------------------------------------------ inner solve
     def modes(self, params: np.ndarray, u0: np.ndarray | None = None, tol: float = 1e-10) -> InnerState:
         """Newton's method for the conditional modes ``u_hat`` (concave, so it converges)."""
@@ -190,7 +125,7 @@ class CrossedLaplace:
                 break
             grad = self._zt(sigma, der.d1) - u
             if fact is None:
-                fact = self._factorize(sigma, -der.d2)
+                fact = self.blocks.factorize(sigma, -der.d2)
                 previous = np.inf
             delta = fact.solve(grad)
             size = float(np.max(np.abs(delta)))
@@ -209,7 +144,7 @@ class CrossedLaplace:
             previous = size
         self.max_newton_steps = max(self.max_newton_steps, steps)
         der = cumlogit.derivatives(theta, self.category, eta, order=3)
-        fact = self._factorize(sigma, -der.d2)
+        fact = self.blocks.factorize(sigma, -der.d2)
         self._last_fact = fact
         return InnerState(u, eta, der, fact, float(der.loglik.sum()), steps)
 
@@ -230,7 +165,7 @@ class CrossedLaplace:
         cat = self.category
 
         # Entries of H^-1 that each rating touches: m_r,i = sum_s sigma_s Hinv[j_r(i), j_s(i)].
-        m_terms = self._hinv_terms(sigma, fact)
+        m_terms = self.blocks.hinv_terms(sigma, fact)
         h = sum(sigma[r] * m_terms[r] for r in range(len(self._idx))) if self._idx else np.zeros(cat.size)
         # d logdet / d u, then s = H^-1 of it (the implicit-function term for u_hat).
         a_vec = self._zt(sigma, -der.d3 * h)
@@ -260,32 +195,6 @@ class CrossedLaplace:
         grad_log_sigma = np.empty_like(grad_sigma)
         grad_log_sigma[self.order] = grad_sigma
         return value, np.concatenate([grad_theta, grad_beta, grad_log_sigma])
-
-    def _hinv_terms(self, sigma: np.ndarray, fact: _Factorization) -> list[np.ndarray]:
-        """``m_r,i = sum_s sigma_s (H^-1)[j_r(i), j_s(i)]`` for every factor ``r``."""
-        if not self._idx:
-            return []
-        ia = self._idx[0]
-        inv_da = 1.0 / fact.da
-        if fact.chol is None:
-            return [sigma[0] * inv_da[ia]]
-        m = self.n_dense
-        s_inv = sla.cho_solve(fact.chol, np.eye(m), check_finite=False)
-        cs = np.asarray(fact.c @ s_inv)  # (n_a, m), dense
-        c = fact.c
-        quad = np.asarray(c.multiply(cs).sum(axis=1)).ravel()
-        h_aa = inv_da + inv_da**2 * quad
-        # H^-1 between factor 0 and dense position b: -cs[a, b] / da[a].
-        h_ab = [-cs[ia, pos] * inv_da[ia] for pos in self._bpos]
-        n_b = len(self._bpos)
-        m0 = sigma[0] * h_aa[ia] + sum(sigma[s + 1] * h_ab[s] for s in range(n_b))
-        terms = [m0]
-        for s in range(n_b):
-            ms = sigma[0] * h_ab[s]
-            for t in range(n_b):
-                ms = ms + sigma[t + 1] * s_inv[self._bpos[s], self._bpos[t]]
-            terms.append(ms)
-        return terms
 
     def value(self, params: np.ndarray) -> float:
         """Laplace log-likelihood only (no gradient)."""
