@@ -1,0 +1,107 @@
+"""Long-format ratings: one row per (item, rater, dimension) with demographic columns.
+
+This is the shape every analysis function reads, whether the ratings come from
+a coalign rating campaign or from an existing multi-annotator data set
+(CSV or Parquet).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from coalign.core.errors import InputError
+
+REQUIRED = ("item", "rater", "dimension", "value")
+
+
+def demographic_columns(frame: pd.DataFrame) -> list[str]:
+    """Every column other than item, rater, dimension and value."""
+    return [c for c in frame.columns if c not in REQUIRED]
+
+
+def validate_long_format(frame: pd.DataFrame, source: str = "ratings") -> pd.DataFrame:
+    """Check and normalise a long-format frame.
+
+    Item, rater and dimension become strings; value becomes a number.  Nothing
+    is dropped: any row that cannot be used is reported.
+
+    Args:
+        frame: the ratings.
+        source: names the input in messages (e.g. the file path).
+
+    Raises:
+        InputError: missing columns, no rows, missing identifiers, non-numeric
+            values, or the same rater rating the same item on the same dimension twice.
+    """
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{source}: missing column(s) {missing}; long format needs {list(REQUIRED)} "
+            f"plus demographic columns (found {list(frame.columns)})"
+        )
+    if frame.empty:
+        raise InputError(f"{source}: no ratings")
+    out = frame.copy()
+    for col in ("item", "rater", "dimension"):
+        blank = out[col].isna() | (out[col].astype(str).str.strip() == "")
+        if blank.any():
+            rows = list(out.index[blank][:3])
+            raise InputError(f"{source}: {int(blank.sum())} row(s) have no {col} (e.g. rows {rows})")
+        out[col] = out[col].astype(str).str.strip()
+    value = pd.to_numeric(out["value"], errors="coerce")
+    bad = value.isna()
+    if bad.any():
+        examples = ", ".join(repr(v) for v in out.loc[bad, "value"].astype(str).unique()[:3])
+        raise InputError(f"{source}: {int(bad.sum())} rating value(s) are not numbers (e.g. {examples})")
+    out["value"] = value
+    dup = out.duplicated(["item", "rater", "dimension"], keep=False)
+    if dup.any():
+        first = out.loc[dup, ["item", "rater", "dimension"]].iloc[0].to_dict()
+        raise InputError(
+            f"{source}: {int(dup.sum())} rows repeat an (item, rater, dimension) triple, e.g. {first}; "
+            "keep one rating per person per item and dimension"
+        )
+    inconsistent = [
+        col for col in demographic_columns(out) if (out.groupby("rater")[col].nunique(dropna=False) > 1).any()
+    ]
+    if inconsistent:
+        raise InputError(
+            f"{source}: demographic column(s) {inconsistent} take different values for the same rater"
+        )
+    return out.reset_index(drop=True)
+
+
+def load_long_format(path: str | Path, rename: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read ratings from a CSV or Parquet file in long format.
+
+    Args:
+        path: ``.csv`` (or ``.tsv``) or ``.parquet`` / ``.pq`` file.
+        rename: optional map from the file's column names to item/rater/dimension/value.
+
+    Raises:
+        InputError: unreadable or unsupported file, or content that fails
+            :func:`validate_long_format`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv"):
+            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype={"item": str, "rater": str})
+        elif suffix in (".parquet", ".pq"):
+            try:
+                frame = pd.read_parquet(path)
+            except ImportError as exc:
+                raise InputError("reading Parquet needs pyarrow: install coalign[analysis]") from exc
+        else:
+            raise InputError(f"{path}: unsupported file type '{suffix}' (use .csv, .tsv or .parquet)")
+    except InputError:
+        raise
+    except Exception as exc:  # pandas/pyarrow raise many types for malformed files
+        raise InputError(f"{path}: could not read ratings ({type(exc).__name__}: {exc})") from exc
+    if rename:
+        frame = frame.rename(columns=rename)
+    return validate_long_format(frame, source=str(path))

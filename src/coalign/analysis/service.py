@@ -1,0 +1,221 @@
+"""``analyze``: the whole pluralistic analysis of a rating set, written to a folder.
+
+One call computes agreement, disagreement, conflicting values and one ordinal
+mixed model per dimension, then writes ``report.html`` plus JSON/CSV tables —
+what ``coalign analyze`` and the facilitator dashboard show.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from coalign.analysis.agreement import agreement_table
+from coalign.analysis.clmm import ClmmResult, fit_clmm
+from coalign.analysis.conflicts import co_occurrence, co_occurrence_matrix
+from coalign.analysis.data import demographic_columns, validate_long_format
+from coalign.analysis.design import PreferNotToSay
+from coalign.analysis.disagreement import item_disagreement, most_disagreed
+from coalign.analysis.fixed import fit_ordered_fixed
+from coalign.core.errors import InputError
+
+
+@dataclass
+class AnalysisOptions:
+    """What to analyse and how.
+
+    Attributes:
+        demographics: columns to break results down by (default: every non-core column).
+        model_demographics: fixed effects of the mixed model (default: ``demographics``).
+        reference: reference level per demographic column (default: most frequent).
+        prefer_not_to_say: ``"drop"`` such answers with a count, or keep them as a ``"level"``.
+        random: grouping columns with random intercepts.
+        method: ``"laplace"`` or ``"agq"`` (single random intercept only).
+        quadrature_check: also fit ``(1|rater)`` by adaptive quadrature when the Laplace
+            approximation is doubtful (few ratings per rater).
+        compare_fixed: add a statsmodels ``OrderedModel`` fit without random effects.
+        high_threshold: rating at or above which a dimension counts as "high".
+        conflict_pairs: dimension pairs to check (default: all).
+        n_boot: bootstrap resamples for agreement intervals.
+        top_items: most-disagreed items listed per dimension.
+        on_model_error: ``"record"`` a dimension whose model cannot be fitted (the report
+            says why) or ``"raise"`` the :class:`InputError`.
+        seed: bootstrap seed.
+    """
+
+    demographics: list[str] | None = None
+    model_demographics: list[str] | None = None
+    reference: dict[str, str] = field(default_factory=dict)
+    prefer_not_to_say: PreferNotToSay = "drop"
+    random: tuple[str, ...] = ("rater", "item")
+    method: Literal["laplace", "agq"] = "laplace"
+    quadrature_check: bool = True
+    compare_fixed: bool = True
+    high_threshold: float = 4.0
+    conflict_pairs: list[tuple[str, str]] | None = None
+    n_boot: int = 500
+    top_items: int = 10
+    on_model_error: Literal["record", "raise"] = "record"
+    seed: int = 0
+
+
+@dataclass
+class AnalysisResult:
+    """Everything ``analyze`` computed; ``files`` lists what it wrote."""
+
+    options: AnalysisOptions
+    n_ratings: int
+    n_raters: int
+    n_items: int
+    dimensions: list[str]
+    demographics: list[str]
+    agreement: pd.DataFrame
+    disagreement: pd.DataFrame
+    most_disagreed: pd.DataFrame
+    conflicts: pd.DataFrame
+    conflict_matrix: pd.DataFrame
+    models: dict[str, ClmmResult] = field(default_factory=dict)
+    quadrature_checks: dict[str, ClmmResult] = field(default_factory=dict)
+    fixed_comparison: dict[str, pd.DataFrame] = field(default_factory=dict)
+    model_errors: dict[str, str] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """JSON-ready overview (the tables are in their own files)."""
+        return {
+            "n_ratings": self.n_ratings,
+            "n_raters": self.n_raters,
+            "n_items": self.n_items,
+            "dimensions": self.dimensions,
+            "demographics": self.demographics,
+            "models": {d: m.to_dict() for d, m in self.models.items()},
+            "quadrature_checks": {d: m.to_dict() for d, m in self.quadrature_checks.items()},
+            "model_errors": self.model_errors,
+            "options": {k: v for k, v in self.options.__dict__.items()},
+        }
+
+
+def _fit_dimension(sub: pd.DataFrame, dim: str, opts: AnalysisOptions, fixed: list[str], result: AnalysisResult) -> None:
+    try:
+        model = fit_clmm(
+            sub, fixed, list(opts.random), opts.reference, opts.prefer_not_to_say, opts.method, dimension=dim
+        )
+    except InputError as exc:
+        if opts.on_model_error == "raise":
+            raise
+        result.model_errors[dim] = str(exc)
+        return
+    result.models[dim] = model
+    if opts.quadrature_check and opts.method == "laplace" and model.notes and "rater" in opts.random:
+        if any("Laplace" in n for n in model.notes):
+            result.quadrature_checks[dim] = fit_clmm(
+                sub, fixed, ["rater"], opts.reference, opts.prefer_not_to_say, "agq", dimension=dim
+            )
+    if opts.compare_fixed and fixed:
+        reference = {col: levels[0] for col, levels in model.fixed_levels.items()}
+        result.fixed_comparison[dim] = fit_ordered_fixed(sub, fixed, reference, opts.prefer_not_to_say, dim)
+
+
+def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) -> AnalysisResult:
+    """Compute every table and model, writing nothing.
+
+    Args:
+        frame: long-format ratings (see :mod:`coalign.analysis.data`).
+        options: what to compute.
+
+    Raises:
+        InputError: malformed ratings, unknown columns, or (with ``on_model_error="raise"``)
+            a dimension whose model cannot be fitted.
+    """
+    opts = options or AnalysisOptions()
+    frame = validate_long_format(frame)
+    demographics = opts.demographics if opts.demographics is not None else demographic_columns(frame)
+    fixed = opts.model_demographics if opts.model_demographics is not None else demographics
+    unknown = sorted((set(demographics) | set(fixed)) - set(frame.columns))
+    if unknown:
+        raise InputError(f"unknown demographic column(s) {unknown} (have {demographic_columns(frame)})")
+    dimensions = sorted(frame["dimension"].unique())
+    result = AnalysisResult(
+        options=opts,
+        n_ratings=len(frame),
+        n_raters=frame["rater"].nunique(),
+        n_items=frame["item"].nunique(),
+        dimensions=dimensions,
+        demographics=demographics,
+        agreement=agreement_table(frame, demographics, opts.n_boot, opts.seed),
+        disagreement=item_disagreement(frame),
+        most_disagreed=most_disagreed(frame, demographics, opts.top_items),
+        conflicts=co_occurrence(frame, opts.conflict_pairs, opts.high_threshold, demographics)
+        if len(dimensions) > 1
+        else pd.DataFrame(),
+        conflict_matrix=co_occurrence_matrix(frame, opts.high_threshold),
+    )
+    for dim in dimensions:
+        _fit_dimension(frame[frame.dimension == dim], dim, opts, fixed, result)
+    return result
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, (Path, tuple)):
+        return str(value) if isinstance(value, Path) else list(value)
+    return str(value)
+
+
+def write_tables(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
+    """Write the CSV and JSON tables; returns name -> path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    tables = {
+        "agreement": result.agreement,
+        "item_disagreement": result.disagreement,
+        "most_disagreed": result.most_disagreed,
+        "conflicts": result.conflicts,
+        "conflict_matrix": result.conflict_matrix.reset_index(names="dimension"),
+    }
+    coef = [m.coefficients.assign(dimension=d, model=m.method) for d, m in result.models.items()]
+    coef += [m.coefficients.assign(dimension=d, model="agq (1|rater)") for d, m in result.quadrature_checks.items()]
+    coef += [f.assign(dimension=d, model="fixed (statsmodels)") for d, f in result.fixed_comparison.items()]
+    if coef:
+        tables["coefficients"] = pd.concat(coef, ignore_index=True)
+        tables["thresholds"] = pd.concat(
+            [m.thresholds.assign(dimension=d) for d, m in result.models.items()], ignore_index=True
+        )
+    for name, table in tables.items():
+        path = out_dir / f"{name}.csv"
+        table.to_csv(path, index=False)
+        files[name] = path
+    path = out_dir / "summary.json"
+    path.write_text(json.dumps(result.summary(), indent=2, default=_json_default), encoding="utf-8")
+    files["summary"] = path
+    return files
+
+
+def analyze(frame: pd.DataFrame, options: AnalysisOptions | None = None, out_dir: str | Path = "analysis") -> AnalysisResult:
+    """Run the analysis and write ``report.html`` plus CSV/JSON tables into ``out_dir``.
+
+    Args:
+        frame: long-format ratings.
+        options: what to compute.
+        out_dir: folder to write (created if needed; existing files of the same names are replaced).
+
+    Returns:
+        The result, with ``files`` naming everything written.
+    """
+    from coalign.analysis.report import build_report
+
+    out = Path(out_dir)
+    frame = validate_long_format(frame)
+    result = run_analysis(frame, options)
+    try:
+        result.files = write_tables(result, out)
+    except OSError as exc:
+        raise InputError(f"cannot write analysis to {out}: {exc}") from exc
+    result.files["report"] = build_report(result, frame).write(out / "report.html")
+    return result
