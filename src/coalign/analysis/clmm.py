@@ -61,6 +61,7 @@ class ClmmResult:
         coefficients: one row per fixed effect: estimate, se, z, p, CI, odds ratio and
             ``pct_more_likely_higher`` = 100 (exp(beta) - 1).
         random_sd: grouping column -> SD of its random intercept.
+        random_sd_se: their standard errors (delta method from the log-SD scale).
         loglik, aic: fit statistics (``aic = 2 k - 2 loglik``).
         n_ratings, group_levels: sample sizes.
         fixed_levels: each demographic column's levels, reference first.
@@ -76,6 +77,7 @@ class ClmmResult:
     thresholds: pd.DataFrame
     coefficients: pd.DataFrame
     random_sd: dict[str, float]
+    random_sd_se: dict[str, float]
     loglik: float
     aic: float
     n_ratings: int
@@ -100,6 +102,7 @@ class ClmmResult:
             "thresholds": self.thresholds.to_dict(orient="records"),
             "coefficients": self.coefficients.to_dict(orient="records"),
             "random_sd": self.random_sd,
+            "random_sd_se": self.random_sd_se,
             "loglik": self.loglik,
             "aic": self.aic,
             "n_ratings": self.n_ratings,
@@ -216,6 +219,7 @@ def _result(
     thresholds = pd.DataFrame({"name": names, "estimate": opt.params[:k], "se": se[:k]})
     sds = np.exp(opt.params[k + p :])
     random_sd = {name: float(sd) for name, sd in zip(data.group_names, sds)}
+    random_sd_se = {name: float(sd * s) for name, sd, s in zip(data.group_names, sds, se[k + p :])}
     at_zero = [data.group_names[i - k - p] for i in opt.at_boundary]
     random_sd.update({name: 0.0 for name in at_zero})
     diagnostics = Diagnostics(
@@ -251,6 +255,7 @@ def _result(
         thresholds=thresholds,
         coefficients=coefficients,
         random_sd=random_sd,
+        random_sd_se=random_sd_se,
         loglik=opt.loglik,
         aic=2 * n_params - 2 * opt.loglik,
         n_ratings=data.n_ratings,
