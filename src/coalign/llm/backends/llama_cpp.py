@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from functools import lru_cache
@@ -30,7 +31,7 @@ def _load(path: Path, threads: int, n_ctx: int):  # noqa: ANN202 (llama_cpp.Llam
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise ModelUnavailableError("llama-cpp-python is not installed: pip install coalign") from exc
     try:
-        return Llama(
+        llama = Llama(
             model_path=str(path),
             n_ctx=n_ctx,
             n_threads=threads,
@@ -40,6 +41,19 @@ def _load(path: Path, threads: int, n_ctx: int):  # noqa: ANN202 (llama_cpp.Llam
         )
     except (ValueError, RuntimeError) as exc:
         raise ModelUnavailableError(f"llama.cpp could not load {path}: {exc}") from exc
+    _loaded.append(llama)
+    return llama
+
+
+_loaded: list = []
+
+
+@atexit.register
+def _close_models() -> None:
+    # Free models before the interpreter tears down llama.cpp's bindings (avoids noisy errors).
+    while _loaded:
+        _loaded.pop().close()
+    _load.cache_clear()
 
 
 class LlamaCppBackend:
@@ -67,6 +81,10 @@ class LlamaCppBackend:
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
         with self._lock:
+            # Reusing the previous prompt's KV cache changes the numerics slightly, so the same
+            # seed could give different text depending on what ran before. A reset makes every
+            # call depend on its own request only (DESIGN principle 5: reproducible).
+            self.llama.reset()
             out = self.llama.create_chat_completion(**kwargs)
         choice = out["choices"][0]
         usage = out.get("usage") or {}

@@ -104,7 +104,12 @@ class OpenAIBackend:
                 response = self._client.post(f"{url}/chat/completions", json=self._body(request, mode))
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 raise TransientModelError(f"{url}: {type(exc).__name__}: {exc}") from exc
-            rejected_schema = response.status_code in (400, 422) and request.json_schema is not None
+            # Some servers answer 400/422, llama-cpp-python's answers 500, naming the field.
+            rejected_schema = (
+                request.json_schema is not None
+                and response.status_code in (400, 422, 500)
+                and "response_format" in response.text
+            )
             if rejected_schema and mode != SCHEMA_MODES[-1]:
                 mode = SCHEMA_MODES[SCHEMA_MODES.index(mode) + 1]
                 continue
