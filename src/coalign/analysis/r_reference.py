@@ -8,9 +8,11 @@ coefficients exactly as coalign does.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +59,7 @@ class RFit:
         sds: random-intercept SDs keyed by grouping column.
         loglik: log-likelihood (Laplace or quadrature, as R reports it).
         seconds: R's own fit time (excluding start-up and reading the CSV).
+        peak_rss_mb: peak resident memory of the R process.
     """
 
     thresholds: list[float]
@@ -65,6 +68,7 @@ class RFit:
     sds: dict[str, float]
     loglik: float
     seconds: float
+    peak_rss_mb: float = float("nan")
 
 
 def rscript_available() -> bool:
@@ -111,12 +115,9 @@ def fit_clmm_in_r(
             "Rscript", str(tmpdir / "fit.R"), str(tmpdir / "data.csv"), str(tmpdir / "levels.csv"),
             str(tmpdir / "out.csv"), ",".join(random), str(n_agq),
         ]  # fmt: skip
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            raise CoalignError(f"ordinal::clmm did not finish within {timeout:.0f} s") from exc
-        if proc.returncode != 0:
-            raise CoalignError(f"ordinal::clmm failed: {proc.stderr.strip()[-800:]}")
+        returncode, stderr, peak_rss_mb = _run_measured(cmd, timeout)
+        if returncode != 0:
+            raise CoalignError(f"ordinal::clmm failed: {stderr.strip()[-800:]}")
         rows = pd.read_csv(tmpdir / "out.csv")
     coefs = rows[rows.kind == "coef"]
     names = {f"{col}{lvl}": f"{col}[{lvl}]" for col, levels in fixed_levels.items() for lvl in levels}
@@ -131,4 +132,25 @@ def fit_clmm_in_r(
         sds=sds,
         loglik=float(rows[rows.kind == "loglik"].estimate.iloc[0]),
         seconds=float(rows[rows.kind == "seconds"].estimate.iloc[0]),
+        peak_rss_mb=peak_rss_mb,
     )
+
+
+def _run_measured(cmd: list[str], timeout: float) -> tuple[int, str, float]:
+    """Run a command; return its exit code, stderr and peak RSS in MiB (Linux ``wait4``)."""
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise CoalignError(f"ordinal::clmm did not finish within {timeout:.0f} s")
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return proc.returncode, err.read().decode(errors="replace"), usage.ru_maxrss / 1024
+
