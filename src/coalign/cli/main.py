@@ -11,7 +11,7 @@ import sys
 import typer
 
 from coalign import __version__
-from coalign.cli import db, demo, models, study
+from coalign.cli import analyze, db, demo, models, study
 from coalign.cli.state import CliState, err_console
 from coalign.core.errors import CoalignError
 
@@ -50,6 +50,7 @@ app.command("init")(db.init)
 app.command("models")(models.models)
 app.command("ask")(models.ask)
 app.command("demo")(demo.demo)
+app.command("analyze")(analyze.analyze)
 app.add_typer(study.app, name="study")
 app.add_typer(db.app, name="db")
 

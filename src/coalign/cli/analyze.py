@@ -1,0 +1,65 @@
+"""``coalign analyze FILE --out DIR``: the pluralistic analysis of a rating set.
+
+FILE is long-format ratings (CSV/TSV/Parquet: item, rater, dimension, value and
+demographic columns).  Rating campaigns in the store will be accepted here too
+once the store holds ratings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from coalign.cli.state import console
+from coalign.core.errors import InputError
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, level = value.partition("=")
+        if not sep or not key or not level:
+            raise InputError(f"{option} takes COLUMN=LEVEL, got '{value}'")
+        out[key.strip()] = level.strip()
+    return out
+
+
+def analyze(
+    source: Path = typer.Argument(..., help="Long-format ratings file (.csv, .tsv, .parquet)."),
+    out: Path = typer.Option(Path("analysis"), "--out", "-o", help="Folder for report.html and the tables."),
+    demographic: list[str] = typer.Option(
+        None, "--demographic", "-d", help="Demographic column to use (repeatable; default: all other columns)."
+    ),
+    reference: list[str] = typer.Option(None, "--reference", help="Reference level, COLUMN=LEVEL (repeatable)."),
+    keep_prefer_not_to_say: bool = typer.Option(
+        False, "--keep-prefer-not-to-say", help="Keep 'prefer not to say' as its own level instead of dropping it."
+    ),
+    threshold: float = typer.Option(4.0, help="Rating at or above which a dimension counts as high."),
+    method: str = typer.Option("laplace", help="'laplace' (crossed intercepts) or 'agq' (with --random rater)."),
+    random: list[str] = typer.Option(None, "--random", help="Random-intercept column (repeatable; default rater, item)."),
+    n_boot: int = typer.Option(500, help="Bootstrap resamples for agreement intervals."),
+) -> None:
+    """Agreement, demographic effects (ordinal mixed models), conflicting values and disagreement."""
+    from coalign.analysis import AnalysisOptions, load_long_format
+    from coalign.analysis import analyze as run
+
+    if method not in ("laplace", "agq"):
+        raise InputError(f"--method must be 'laplace' or 'agq', got '{method}'")
+    options = AnalysisOptions(
+        demographics=list(demographic or []) or None,
+        reference=_pairs(reference or [], "--reference"),
+        prefer_not_to_say="level" if keep_prefer_not_to_say else "drop",
+        random=tuple(random) if random else ("rater", "item"),
+        method=method,  # type: ignore[arg-type]
+        high_threshold=threshold,
+        n_boot=n_boot,
+    )
+    result = run(load_long_format(source), options, out)
+    console.print(
+        f"analysed {result.n_ratings} ratings by {result.n_raters} raters on {result.n_items} items "
+        f"({', '.join(result.dimensions)})"
+    )
+    for dim, error in result.model_errors.items():
+        console.print(f"[yellow]no model for {dim}:[/] {error}", highlight=False)
+    console.print(f"report: {result.files['report']}")
