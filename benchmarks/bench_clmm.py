@@ -43,16 +43,28 @@ def worker(rows: int) -> None:
     started = time.perf_counter()
     res = fit_clmm(frame, list(SPEC.factors), ["rater", "item"], reference=_reference())
     seconds = time.perf_counter() - started
-    print(json.dumps({
-        "rows": len(frame), "seconds": seconds, "loglik": res.loglik, "thresholds": res.thresholds.estimate.tolist(),
-        "beta": res.beta, "sds": res.random_sd, "converged": res.diagnostics.converged,
-        "evaluations": res.diagnostics.evaluations, "levels": res.fixed_levels,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "rows": len(frame),
+                "seconds": seconds,
+                "loglik": res.loglik,
+                "thresholds": res.thresholds.estimate.tolist(),
+                "beta": res.beta,
+                "sds": res.random_sd,
+                "converged": res.diagnostics.converged,
+                "evaluations": res.diagnostics.evaluations,
+                "levels": res.fixed_levels,
+            }
+        )
+    )
 
 
 def run_worker(rows: int) -> tuple[dict, float]:
     """Run :func:`worker` in a child process; return its output and peak RSS (MiB)."""
-    proc = subprocess.Popen([sys.executable, __file__, "--worker", str(rows)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--worker", str(rows)], stdout=subprocess.PIPE, text=True
+    )
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
@@ -64,17 +76,23 @@ def compare(ours: dict, theirs) -> dict:
     """Largest absolute differences between the two fits."""
     return {
         "max_abs_beta_diff": max(abs(ours["beta"][k] - v) for k, v in theirs.beta.items()),
-        "max_abs_threshold_diff": float(np.max(np.abs(np.array(ours["thresholds"]) - theirs.thresholds))),
+        "max_abs_threshold_diff": float(
+            np.max(np.abs(np.array(ours["thresholds"]) - theirs.thresholds))
+        ),
         "max_abs_sd_diff": max(abs(ours["sds"][k] - v) for k, v in theirs.sds.items()),
         "loglik_diff": ours["loglik"] - theirs.loglik,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--r-rows", type=int, default=5475, help="rows R fits (default: 5,475)")
-    parser.add_argument("--r-full", action="store_true", help="let R try all 27,375 rows (10-minute limit)")
+    parser.add_argument(
+        "--r-full", action="store_true", help="let R try all 27,375 rows (10-minute limit)"
+    )
     parser.add_argument("--skip-r", action="store_true", help="coalign only")
     args = parser.parse_args()
     if args.worker:
@@ -82,35 +100,54 @@ def main() -> None:
         return
 
     full_rows = SPEC.n_raters * SPEC.ratings_per_rater
-    print(f"design: {full_rows} ratings, {SPEC.n_raters} raters x {SPEC.ratings_per_rater}, {SPEC.n_items} contexts, "
-          f"factors {list(SPEC.factors)}, (1|rater) + (1|item), Laplace; cores: {os.cpu_count()}")  # fmt: skip
+    print(
+        f"design: {full_rows} ratings, {SPEC.n_raters} raters x {SPEC.ratings_per_rater}, {SPEC.n_items} contexts, "
+        f"factors {list(SPEC.factors)}, (1|rater) + (1|item), Laplace; cores: {os.cpu_count()}"
+    )
     full, full_rss = run_worker(full_rows)
-    print(f"coalign  full  {full['rows']:>6} rows: {full['seconds']:7.2f} s  peak RSS {full_rss:6.0f} MiB  "
-          f"converged={full['converged']}  evaluations={full['evaluations']}")  # fmt: skip
-    print(f"  truth vs estimate: sds {SPEC.rater_sd}/{SPEC.item_sd} -> "
-          f"{full['sds']['rater']:.3f}/{full['sds']['item']:.3f}; "
-          f"max |beta - truth| {max(abs(full['beta'][k] - v) for k, v in SPEC.true_beta().items()):.3f}")  # fmt: skip
+    print(
+        f"coalign  full  {full['rows']:>6} rows: {full['seconds']:7.2f} s  peak RSS {full_rss:6.0f} MiB  "
+        f"converged={full['converged']}  evaluations={full['evaluations']}"
+    )
+    print(
+        f"  truth vs estimate: sds {SPEC.rater_sd}/{SPEC.item_sd} -> "
+        f"{full['sds']['rater']:.3f}/{full['sds']['item']:.3f}; "
+        f"max |beta - truth| {max(abs(full['beta'][k] - v) for k, v in SPEC.true_beta().items()):.3f}"
+    )
     if args.skip_r:
         return
     if not rscript_available():
-        raise SystemExit("Rscript with ordinal is not installed (apt install r-cran-ordinal); use --skip-r")
+        raise SystemExit(
+            "Rscript with ordinal is not installed (apt install r-cran-ordinal); use --skip-r"
+        )
 
     r_rows = full_rows if args.r_full else args.r_rows
     sub, sub_rss = run_worker(r_rows)
-    print(f"coalign  subset {sub['rows']:>5} rows: {sub['seconds']:7.2f} s  peak RSS {sub_rss:6.0f} MiB")
+    print(
+        f"coalign  subset {sub['rows']:>5} rows: {sub['seconds']:7.2f} s  peak RSS {sub_rss:6.0f} MiB"
+    )
     frame = _frame(r_rows)
     started = time.perf_counter()
     theirs = fit_clmm_in_r(frame, sub["levels"], ["rater", "item"], timeout=600)
     wall = time.perf_counter() - started
-    print(f"R clmm   subset {len(frame):>5} rows: {theirs.seconds:7.2f} s fit ({wall:.1f} s with start-up)  "
-          f"peak RSS {theirs.peak_rss_mb:6.0f} MiB")  # fmt: skip
+    print(
+        f"R clmm   subset {len(frame):>5} rows: {theirs.seconds:7.2f} s fit ({wall:.1f} s with start-up)  "
+        f"peak RSS {theirs.peak_rss_mb:6.0f} MiB"
+    )
     diffs = compare(sub, theirs)
-    print("estimates, coalign - R on the same rows: " + ", ".join(f"{k} {v:+.1e}" for k, v in diffs.items()))
+    print(
+        "estimates, coalign - R on the same rows: "
+        + ", ".join(f"{k} {v:+.1e}" for k, v in diffs.items())
+    )
     same_size = theirs.seconds / sub["seconds"]
     per_row = (theirs.seconds / len(frame)) / (full["seconds"] / full["rows"])
     print(f"ratio same rows ({len(frame)}): R / coalign = {same_size:.0f}x")
-    print(f"ratio per row (R on {len(frame)} vs coalign on {full['rows']}): {per_row:.0f}x  (goal >= 10x)")
-    print(f"goal full fit <= 30 s: {'met' if full['seconds'] <= 30 else 'NOT met'} ({full['seconds']:.1f} s)")
+    print(
+        f"ratio per row (R on {len(frame)} vs coalign on {full['rows']}): {per_row:.0f}x  (goal >= 10x)"
+    )
+    print(
+        f"goal full fit <= 30 s: {'met' if full['seconds'] <= 30 else 'NOT met'} ({full['seconds']:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

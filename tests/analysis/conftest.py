@@ -10,11 +10,14 @@ import pytest
 from coalign.analysis import SimulationSpec, simulate_ratings
 from coalign.analysis.r_reference import rscript_available
 
+
 @pytest.fixture(scope="session")
 def r_available() -> None:
     """Rscript with ordinal: skip locally when missing, fail under CI (which installs r-cran-ordinal)."""
     if not rscript_available():
-        reason = "Rscript with the R package 'ordinal' is not installed (apt install r-cran-ordinal)"
+        reason = (
+            "Rscript with the R package 'ordinal' is not installed (apt install r-cran-ordinal)"
+        )
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (required in CI)")
         pytest.skip(reason)
@@ -29,6 +32,8 @@ def three_dimensions() -> pd.DataFrame:
             "gender": {"woman": 0.0, "man": -0.3 + 0.2 * k},
             "political": {"liberal": 0.0, "conservative": -0.5, "moderate": 0.1},
         }
-        spec = SimulationSpec(n_raters=150, ratings_per_rater=8, n_items=60, dimension=dim, seed=3, factors=factors)
+        spec = SimulationSpec(
+            n_raters=150, ratings_per_rater=8, n_items=60, dimension=dim, seed=3, factors=factors
+        )
         frames.append(simulate_ratings(spec))
     return pd.concat(frames, ignore_index=True)

@@ -24,7 +24,9 @@ def _ratings(rows):
 def test_alpha_from_value_counts_equals_the_matrix_form(three_dimensions):
     sub = three_dimensions[three_dimensions.dimension == "toxicity"]
     matrix = sub.pivot(index="rater", columns="item", values="value").to_numpy(dtype=float)
-    expected = krippendorff.alpha(reliability_data=matrix, level_of_measurement="ordinal", value_domain=[1, 2, 3, 4, 5])
+    expected = krippendorff.alpha(
+        reliability_data=matrix, level_of_measurement="ordinal", value_domain=[1, 2, 3, 4, 5]
+    )
     est = krippendorff_alpha(sub, [1, 2, 3, 4, 5], n_boot=200)
     assert est.alpha == pytest.approx(expected, abs=1e-9)
     assert est.ci_low < est.alpha < est.ci_high
@@ -33,7 +35,11 @@ def test_alpha_from_value_counts_equals_the_matrix_form(three_dimensions):
 
 
 def test_alpha_is_one_under_unanimity_and_grouped_rows_exist():
-    rows = [(f"i{i}", f"r{r}", "tox", 1 + (i % 5), "a" if r < 2 else "b") for i in range(10) for r in range(4)]
+    rows = [
+        (f"i{i}", f"r{r}", "tox", 1 + (i % 5), "a" if r < 2 else "b")
+        for i in range(10)
+        for r in range(4)
+    ]
     table = agreement_table(_ratings(rows), ["group"], n_boot=50)
     assert table.loc[table.group == "all", "alpha"].item() == pytest.approx(1.0)
     assert sorted(table.loc[table.group == "group", "level"]) == ["a", "b"]
@@ -52,7 +58,9 @@ def test_item_disagreement_statistics():
 
 
 def test_most_disagreed_names_who_disagrees():
-    rows = [("hot", f"r{r}", "tox", 5 if r < 3 else 1, "young" if r < 3 else "old") for r in range(6)]
+    rows = [
+        ("hot", f"r{r}", "tox", 5 if r < 3 else 1, "young" if r < 3 else "old") for r in range(6)
+    ]
     rows += [("cold", f"r{r}", "tox", 3, "young" if r < 3 else "old") for r in range(6)]
     top = most_disagreed(_ratings(rows), ["group"], top=1)
     assert top.item.tolist() == ["hot"]
@@ -66,7 +74,10 @@ def test_conflicting_values_shares():
             tox = 5 if (r < 2 and i == 0) else 2
             emo = 4 if r < 3 else 1
             group = "a" if r < 2 else "b"
-            rows += [(f"i{i}", f"r{r}", "toxicity", tox, group), (f"i{i}", f"r{r}", "emotional", emo, group)]
+            rows += [
+                (f"i{i}", f"r{r}", "toxicity", tox, group),
+                (f"i{i}", f"r{r}", "emotional", emo, group),
+            ]
     frame = _ratings(rows)
     table = co_occurrence(frame, [("toxicity", "emotional")], threshold=4, groups=["group"])
     overall = table[table.group == "all"].iloc[0]

@@ -13,7 +13,9 @@ from .helpers import TWO_FACTORS
 
 @pytest.fixture()
 def frame() -> pd.DataFrame:
-    return simulate_ratings(SimulationSpec(n_raters=40, ratings_per_rater=6, n_items=20, factors=TWO_FACTORS, seed=1))
+    return simulate_ratings(
+        SimulationSpec(n_raters=40, ratings_per_rater=6, n_items=20, factors=TWO_FACTORS, seed=1)
+    )
 
 
 def test_single_observed_level(frame):

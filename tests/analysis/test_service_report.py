@@ -17,7 +17,15 @@ def test_analyze_writes_report_and_tables(three_dimensions, tmp_path):
     result = analyze(frame, AnalysisOptions(n_boot=50), tmp_path / "out")
 
     assert set(result.models) == {"toxicity", "emotional_awareness", "helpfulness"}
-    for name in ("agreement", "item_disagreement", "most_disagreed", "conflicts", "coefficients", "summary", "report"):
+    for name in (
+        "agreement",
+        "item_disagreement",
+        "most_disagreed",
+        "conflicts",
+        "coefficients",
+        "summary",
+        "report",
+    ):
         assert result.files[name].is_file(), name
     coef = pd.read_csv(result.files["coefficients"])
     assert {"laplace", "agq (1|rater)", "fixed (statsmodels)"} <= set(coef.model)
@@ -25,14 +33,18 @@ def test_analyze_writes_report_and_tables(three_dimensions, tmp_path):
     assert summary["n_ratings"] == len(frame)
     html = result.files["report"].read_text()
     assert html.count("<svg") >= 5
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?:", html)  # nothing fetched when viewed
+    assert not re.search(
+        r"<(script|link|img)[^>]+(src|href)=\"https?:", html
+    )  # nothing fetched when viewed
     assert "Laplace approximation" in html and "statsmodels OrderedModel" in html
 
 
 def test_model_errors_are_recorded_or_raised(three_dimensions, tmp_path):
     frame = three_dimensions.copy()
     frame.loc[frame.dimension == "helpfulness", "value"] = 4
-    result = analyze(frame, AnalysisOptions(n_boot=0, compare_fixed=False, quadrature_check=False), tmp_path)
+    result = analyze(
+        frame, AnalysisOptions(n_boot=0, compare_fixed=False, quadrature_check=False), tmp_path
+    )
     assert "at least two observed levels" in result.model_errors["helpfulness"]
     assert "no model fitted" in result.files["report"].read_text()
     with pytest.raises(InputError, match="helpfulness"):
@@ -73,7 +85,11 @@ def test_long_format_errors(three_dimensions, tmp_path):
 def test_statsmodels_comparison_matches_our_fixed_effects_fit(three_dimensions):
     sub = three_dimensions[three_dimensions.dimension == "toxicity"]
     ours = fit_clmm(sub, ["gender", "political"], random=[])
-    theirs = fit_ordered_fixed(sub, ["gender", "political"], {c: lv[0] for c, lv in ours.fixed_levels.items()})
+    theirs = fit_ordered_fixed(
+        sub, ["gender", "political"], {c: lv[0] for c, lv in ours.fixed_levels.items()}
+    )
     assert ours.method == "fixed"
-    pd.testing.assert_series_equal(ours.coefficients.estimate, theirs.estimate, atol=1e-4, check_names=False)
+    pd.testing.assert_series_equal(
+        ours.coefficients.estimate, theirs.estimate, atol=1e-4, check_names=False
+    )
     pd.testing.assert_series_equal(ours.coefficients.se, theirs.se, atol=1e-3, check_names=False)

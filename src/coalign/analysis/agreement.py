@@ -21,7 +21,9 @@ def _krippendorff():
     try:
         import krippendorff
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise InputError("agreement needs the krippendorff package: install coalign[analysis]") from exc
+        raise InputError(
+            "agreement needs the krippendorff package: install coalign[analysis]"
+        ) from exc
     return krippendorff
 
 
@@ -36,7 +38,9 @@ def _alpha(counts: np.ndarray, levels: list[float]) -> float:
     if pairable.shape[0] < 2 or (pairable.sum(axis=0) > 0).sum() < 2:
         return float("nan")
     return float(
-        _krippendorff().alpha(value_counts=pairable, value_domain=levels, level_of_measurement="ordinal")
+        _krippendorff().alpha(
+            value_counts=pairable, value_domain=levels, level_of_measurement="ordinal"
+        )
     )
 
 
@@ -75,7 +79,8 @@ def krippendorff_alpha(
     if n_boot and counts.shape[0] >= 2 and np.isfinite(alpha):
         rng = np.random.default_rng(seed)
         draws = [
-            _alpha(counts[rng.integers(0, counts.shape[0], counts.shape[0])], levels) for _ in range(n_boot)
+            _alpha(counts[rng.integers(0, counts.shape[0], counts.shape[0])], levels)
+            for _ in range(n_boot)
         ]
         draws = np.asarray([d for d in draws if np.isfinite(d)])
         if draws.size:
@@ -106,14 +111,25 @@ def agreement_table(
         est = krippendorff_alpha(sub, levels, n_boot, seed=seed)
         rows.append({"dimension": dimension, "group": "all", "level": "all", **est.__dict__})
         for col in groups:
-            for level, part in sub.groupby(sub[col].astype("string").fillna("(missing)"), sort=True):
+            for level, part in sub.groupby(
+                sub[col].astype("string").fillna("(missing)"), sort=True
+            ):
                 est = krippendorff_alpha(part, levels, n_boot, seed=seed)
                 rows.append(
-                    {"dimension": dimension, "group": col, "level": str(level), "n_raters": part["rater"].nunique(), **est.__dict__}
+                    {
+                        "dimension": dimension,
+                        "group": col,
+                        "level": str(level),
+                        "n_raters": part["rater"].nunique(),
+                        **est.__dict__,
+                    }
                 )
     table = pd.DataFrame(rows)
     if "n_raters" not in table:
         table["n_raters"] = np.nan
     overall = frame.groupby("dimension")["rater"].nunique()
-    table.loc[table.group == "all", "n_raters"] = table.loc[table.group == "all", "dimension"].map(overall)
+    table.loc[table.group == "all", "n_raters"] = table.loc[table.group == "all", "dimension"].map(
+        overall
+    )
+    table["n_raters"] = table["n_raters"].astype(int)
     return table

@@ -168,7 +168,14 @@ def fit_clmm(
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         opt = _maximize(data, random, method, n_agq)
     seconds = time.perf_counter() - started
-    return _result(data, opt, method if random else "fixed", n_agq if method == "agq" else 1, seconds, dimension)
+    return _result(
+        data,
+        opt,
+        method if random else "fixed",
+        n_agq if method == "agq" else 1,
+        seconds,
+        dimension,
+    )
 
 
 def _maximize(data: ModelData, random: list[str], method: Method, n_agq: int) -> Optimum:
@@ -180,10 +187,17 @@ def _maximize(data: ModelData, random: list[str], method: Method, n_agq: int) ->
         start = np.concatenate([base.params, np.full(len(random), np.log(0.5))])
         if method == "agq":
             model = SingleQuadrature(
-                data.category, len(data.levels), data.design, data.groups[0], data.group_levels[0], n_agq
+                data.category,
+                len(data.levels),
+                data.design,
+                data.groups[0],
+                data.group_levels[0],
+                n_agq,
             )
         else:
-            model = CrossedLaplace(data.category, len(data.levels), data.design, data.groups, data.group_levels)
+            model = CrossedLaplace(
+                data.category, len(data.levels), data.design, data.groups, data.group_levels
+            )
         return maximize(model.value_and_grad, start, k, len(random))
     return base
 
@@ -233,13 +247,17 @@ def _result(
         seconds=seconds,
     )
     notes = []
-    per_group = {
-        name: data.n_ratings / n for name, n in zip(data.group_names, data.group_levels)
-    }
-    sparse = [f"{name} ({v:.1f} ratings each)" for name, v in per_group.items() if v < FEW_RATINGS_PER_GROUP]
+    per_group = {name: data.n_ratings / n for name, n in zip(data.group_names, data.group_levels)}
+    sparse = [
+        f"{name} ({v:.1f} ratings each)"
+        for name, v in per_group.items()
+        if v < FEW_RATINGS_PER_GROUP
+    ]
     if method == "laplace" and sparse:
         notes.append(
-            "Few ratings per level of " + ", ".join(sparse) + ": the Laplace approximation is least "
+            "Few ratings per level of "
+            + ", ".join(sparse)
+            + ": the Laplace approximation is least "
             "accurate here; compare with the single-random-effect quadrature fit (method='agq')."
         )
     if at_zero:

@@ -18,7 +18,9 @@ from coalign.core.errors import InputError
 
 
 def _wide(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.pivot_table(index=["item", "rater"], columns="dimension", values="value", aggfunc="first")
+    return frame.pivot_table(
+        index=["item", "rater"], columns="dimension", values="value", aggfunc="first"
+    )
 
 
 def co_occurrence(
@@ -62,9 +64,9 @@ def co_occurrence(
                 "dimension_b": b,
                 "group": "all",
                 "level": "all",
-                "n_ratings": int(len(both)),
+                "n_ratings": len(both),
                 "share_ratings": float(high.mean()) if len(both) else np.nan,
-                "n_items": int(len(items)),
+                "n_items": len(items),
                 "share_items": float(item_high.mean()) if len(items) else np.nan,
             }
         )

@@ -74,7 +74,9 @@ class RatingDerivatives:
     d2_lower: np.ndarray
 
 
-def bracket(thresholds: np.ndarray, category: np.ndarray, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bracket(
+    thresholds: np.ndarray, category: np.ndarray, eta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The two standardised bounds ``(a, b)`` of each rating's category."""
     ext = np.concatenate(([-np.inf], thresholds, [np.inf]))
     return ext[category + 1] - eta, ext[category] - eta
@@ -132,7 +134,9 @@ def derivatives(
     )
 
 
-def threshold_sums(values: np.ndarray, category: np.ndarray, n_thresholds: int, upper: bool) -> np.ndarray:
+def threshold_sums(
+    values: np.ndarray, category: np.ndarray, n_thresholds: int, upper: bool
+) -> np.ndarray:
     """Sum per-rating threshold derivatives into a vector over thresholds.
 
     The upper threshold of category ``k`` is ``theta[k]`` (absent for the top

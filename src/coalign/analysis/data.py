@@ -48,13 +48,17 @@ def validate_long_format(frame: pd.DataFrame, source: str = "ratings") -> pd.Dat
         blank = out[col].isna() | (out[col].astype(str).str.strip() == "")
         if blank.any():
             rows = list(out.index[blank][:3])
-            raise InputError(f"{source}: {int(blank.sum())} row(s) have no {col} (e.g. rows {rows})")
+            raise InputError(
+                f"{source}: {int(blank.sum())} row(s) have no {col} (e.g. rows {rows})"
+            )
         out[col] = out[col].astype(str).str.strip()
     value = pd.to_numeric(out["value"], errors="coerce")
     bad = value.isna()
     if bad.any():
         examples = ", ".join(repr(v) for v in out.loc[bad, "value"].astype(str).unique()[:3])
-        raise InputError(f"{source}: {int(bad.sum())} rating value(s) are not numbers (e.g. {examples})")
+        raise InputError(
+            f"{source}: {int(bad.sum())} rating value(s) are not numbers (e.g. {examples})"
+        )
     out["value"] = value
     dup = out.duplicated(["item", "rater", "dimension"], keep=False)
     if dup.any():
@@ -64,7 +68,9 @@ def validate_long_format(frame: pd.DataFrame, source: str = "ratings") -> pd.Dat
             "keep one rating per person per item and dimension"
         )
     inconsistent = [
-        col for col in demographic_columns(out) if (out.groupby("rater")[col].nunique(dropna=False) > 1).any()
+        col
+        for col in demographic_columns(out)
+        if (out.groupby("rater")[col].nunique(dropna=False) > 1).any()
     ]
     if inconsistent:
         raise InputError(
@@ -90,14 +96,20 @@ def load_long_format(path: str | Path, rename: dict[str, str] | None = None) -> 
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".tsv"):
-            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype={"item": str, "rater": str})
+            frame = pd.read_csv(
+                path, sep="\t" if suffix == ".tsv" else ",", dtype={"item": str, "rater": str}
+            )
         elif suffix in (".parquet", ".pq"):
             try:
                 frame = pd.read_parquet(path)
             except ImportError as exc:
-                raise InputError("reading Parquet needs pyarrow: install coalign[analysis]") from exc
+                raise InputError(
+                    "reading Parquet needs pyarrow: install coalign[analysis]"
+                ) from exc
         else:
-            raise InputError(f"{path}: unsupported file type '{suffix}' (use .csv, .tsv or .parquet)")
+            raise InputError(
+                f"{path}: unsupported file type '{suffix}' (use .csv, .tsv or .parquet)"
+            )
     except InputError:
         raise
     except Exception as exc:  # pandas/pyarrow raise many types for malformed files

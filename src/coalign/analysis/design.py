@@ -19,7 +19,13 @@ import pandas as pd
 from coalign.core.errors import InputError
 
 PREFER_NOT_TO_SAY = frozenset(
-    {"prefer not to say", "prefer_not_to_say", "prefer-not-to-say", "rather not say", "prefer not to answer"}
+    {
+        "prefer not to say",
+        "prefer_not_to_say",
+        "prefer-not-to-say",
+        "rather not say",
+        "prefer not to answer",
+    }
 )
 PNTS_LEVEL = "prefer not to say"
 MISSING_LEVEL = "(missing)"
@@ -115,7 +121,10 @@ def build_model_data(
         if prefer_not_to_say == "level":
             series = series.mask(is_pnts, PNTS_LEVEL).fillna(MISSING_LEVEL)
         else:
-            for reason, mask in ((f"{col}: prefer not to say", is_pnts), (f"{col}: missing", is_na)):
+            for reason, mask in (
+                (f"{col}: prefer not to say", is_pnts),
+                (f"{col}: missing", is_na),
+            ):
                 count = int((mask & keep).sum())
                 if count:
                     dropped[reason] = count
@@ -127,7 +136,9 @@ def build_model_data(
             dropped[f"{col}: missing"] = int((is_na & keep).sum())
         keep &= ~is_na
     if not keep.any():
-        raise InputError(f"no ratings left{where} after dropping missing / prefer-not-to-say answers")
+        raise InputError(
+            f"no ratings left{where} after dropping missing / prefer-not-to-say answers"
+        )
 
     values = values[keep]
     levels = sorted(set(values.tolist()))
@@ -148,7 +159,9 @@ def build_model_data(
             )
         ref = reference.get(col, str(counts.index[0]))
         if ref not in counts.index:
-            raise InputError(f"reference level '{ref}' is not a level of '{col}' (levels: {sorted(counts.index)})")
+            raise InputError(
+                f"reference level '{ref}' is not a level of '{col}' (levels: {sorted(counts.index)})"
+            )
         ordered = [ref] + sorted(lvl for lvl in counts.index if lvl != ref)
         fixed_levels[col] = ordered
         for lvl in ordered:

@@ -79,19 +79,34 @@ def most_disagreed(
     """
     stats = item_disagreement(frame)
     stats = stats[stats.n >= min_ratings]
-    chosen = stats.sort_values(["dimension", by], ascending=[True, False]).groupby("dimension").head(top)
+    chosen = (
+        stats.sort_values(["dimension", by], ascending=[True, False]).groupby("dimension").head(top)
+    )
     rows = []
     for rec in chosen.itertuples(index=False):
         sub = frame[(frame.dimension == rec.dimension) & (frame["item"].astype(str) == rec.item)]
         best = None
         for col in groups:
-            means = sub.groupby(sub[col].astype("string").fillna("(missing)"))["value"].agg(["mean", "size"])
+            means = sub.groupby(sub[col].astype("string").fillna("(missing)"))["value"].agg(
+                ["mean", "size"]
+            )
             if len(means) < 2:
                 continue
             hi, lo = means["mean"].idxmax(), means["mean"].idxmin()
             gap = float(means.loc[hi, "mean"] - means.loc[lo, "mean"])
             if best is None or gap > best[0]:
-                best = (gap, f"{col}: {hi} {means.loc[hi, 'mean']:.1f} (n={means.loc[hi, 'size']}) vs "
-                        f"{lo} {means.loc[lo, 'mean']:.1f} (n={means.loc[lo, 'size']})")
-        rows.append({**rec._asdict(), "group_gap": best[0] if best else np.nan, "who": best[1] if best else ""})
+                best = (
+                    gap,
+                    (
+                        f"{col}: {hi} {means.loc[hi, 'mean']:.1f} (n={means.loc[hi, 'size']}) vs "
+                        f"{lo} {means.loc[lo, 'mean']:.1f} (n={means.loc[lo, 'size']})"
+                    ),
+                )
+        rows.append(
+            {
+                **rec._asdict(),
+                "group_gap": best[0] if best else np.nan,
+                "who": best[1] if best else "",
+            }
+        )
     return pd.DataFrame(rows)

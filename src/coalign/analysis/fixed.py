@@ -39,12 +39,16 @@ def fit_ordered_fixed(
     try:
         from statsmodels.miscmodels.ordinal_model import OrderedModel
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise InputError("the fixed-effects comparison needs statsmodels: install coalign[analysis]") from exc
+        raise InputError(
+            "the fixed-effects comparison needs statsmodels: install coalign[analysis]"
+        ) from exc
     data = build_model_data(frame, fixed, [], reference, prefer_not_to_say, label=dimension)
     if not data.terms:
         raise InputError("the fixed-effects comparison needs at least one demographic column")
     exog = pd.DataFrame(data.design, columns=data.terms)
-    endog = pd.Series(pd.Categorical(data.category, categories=range(len(data.levels)), ordered=True))
+    endog = pd.Series(
+        pd.Categorical(data.category, categories=range(len(data.levels)), ordered=True)
+    )
     model = OrderedModel(endog, exog, distr="logit")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -52,4 +56,6 @@ def fit_ordered_fixed(
     est = np.asarray(fit.params[: len(data.terms)])
     se = np.asarray(fit.bse[: len(data.terms)])
     z = est / se
-    return pd.DataFrame({"term": data.terms, "estimate": est, "se": se, "z": z, "p": 2 * norm.sf(np.abs(z))})
+    return pd.DataFrame(
+        {"term": data.terms, "estimate": est, "se": se, "z": z, "p": 2 * norm.sf(np.abs(z))}
+    )

@@ -25,8 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from coalign.analysis import cumlogit
 from coalign.analysis.schur import CrossedBlocks, Factorization
+
 
 @dataclass
 class InnerState:
@@ -102,7 +104,9 @@ class CrossedLaplace:
         return out
 
     # ------------------------------------------------------------ inner solve
-    def modes(self, params: np.ndarray, u0: np.ndarray | None = None, tol: float = 1e-10) -> InnerState:
+    def modes(
+        self, params: np.ndarray, u0: np.ndarray | None = None, tol: float = 1e-10
+    ) -> InnerState:
         """Newton's method for the conditional modes ``u_hat`` (concave, so it converges)."""
         theta, beta, sigma = self.unpack(params)
         u = self.u.copy() if u0 is None else u0.copy()
@@ -155,7 +159,7 @@ class CrossedLaplace:
         Warm-starts the inner solve from the last modes, so successive calls by an
         optimiser are cheap.
         """
-        theta, beta, sigma = self.unpack(params)
+        _, _, sigma = self.unpack(params)
         state = self.modes(params)
         self.u = state.u
         der, u, fact = state.deriv, state.u, state.fact
@@ -166,17 +170,25 @@ class CrossedLaplace:
 
         # Entries of H^-1 that each rating touches: m_r,i = sum_s sigma_s Hinv[j_r(i), j_s(i)].
         m_terms = self.blocks.hinv_terms(sigma, fact)
-        h = sum(sigma[r] * m_terms[r] for r in range(len(self._idx))) if self._idx else np.zeros(cat.size)
+        h = (
+            sum(sigma[r] * m_terms[r] for r in range(len(self._idx)))
+            if self._idx
+            else np.zeros(cat.size)
+        )
         # d logdet / d u, then s = H^-1 of it (the implicit-function term for u_hat).
         a_vec = self._zt(sigma, -der.d3 * h)
         s_vec = fact.solve(a_vec) if self.q else np.zeros(0)
         t_vec = self._z(sigma, s_vec)
 
-        g_theta = cumlogit.threshold_sums(der.l_upper, cat, t_count, True) + cumlogit.threshold_sums(
-            der.l_lower, cat, t_count, False
+        g_theta = cumlogit.threshold_sums(
+            der.l_upper, cat, t_count, True
+        ) + cumlogit.threshold_sums(der.l_lower, cat, t_count, False)
+        ld_theta = cumlogit.threshold_sums(
+            -der.d2_upper * h + t_vec * der.d1_upper, cat, t_count, True
         )
-        ld_theta = cumlogit.threshold_sums(-der.d2_upper * h + t_vec * der.d1_upper, cat, t_count, True)
-        ld_theta += cumlogit.threshold_sums(-der.d2_lower * h + t_vec * der.d1_lower, cat, t_count, False)
+        ld_theta += cumlogit.threshold_sums(
+            -der.d2_lower * h + t_vec * der.d1_lower, cat, t_count, False
+        )
         grad_theta = g_theta - 0.5 * ld_theta
 
         if self.n_beta:

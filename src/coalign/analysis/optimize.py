@@ -134,7 +134,9 @@ def maximize(
     )
     params = _to_natural(res.x, n_thresholds)
     at_boundary = [
-        n - n_log_sigma + k for k in range(n_log_sigma) if params[n - n_log_sigma + k] <= LOG_SIGMA_FLOOR + 1e-6
+        n - n_log_sigma + k
+        for k in range(n_log_sigma)
+        if params[n - n_log_sigma + k] <= LOG_SIGMA_FLOOR + 1e-6
     ]
     interior = np.array([k for k in range(n) if k not in at_boundary], dtype=int)
 
@@ -169,7 +171,9 @@ def maximize(
     small_grad = np.max(np.abs(grad[interior])) < max(gtol * 100, 1e-4) if interior.size else True
     message = str(res.message)
     if not definite:
-        message += "; the Hessian is not negative definite at the optimum (parameters not identified)"
+        message += (
+            "; the Hessian is not negative definite at the optimum (parameters not identified)"
+        )
     if not small_grad:
         message += "; the gradient is not small at the optimum"
     return Optimum(

@@ -52,7 +52,9 @@ class SingleQuadrature:
         self.n_beta = self.design.shape[1]
         self.n_params = self.n_thresholds + self.n_beta + 1
 
-    def _modes(self, theta: np.ndarray, fixed: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    def _modes(
+        self, theta: np.ndarray, fixed: np.ndarray, sigma: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per-group conditional modes and curvatures by vectorised, safeguarded Newton."""
         g = self.group
         u = self.u.copy()
@@ -96,7 +98,8 @@ class SingleQuadrature:
             der = cumlogit.derivatives(theta, self.category, fixed + sigma * node_u[g, k], order=2)
             ders.append(der)
             log_terms[:, k] = (
-                np.bincount(g, weights=der.loglik, minlength=self.n_levels) - 0.5 * node_u[:, k] ** 2
+                np.bincount(g, weights=der.loglik, minlength=self.n_levels)
+                - 0.5 * node_u[:, k] ** 2
             )
         log_terms += self.log_weights[None, :]
         per_group = logsumexp(log_terms, axis=1)

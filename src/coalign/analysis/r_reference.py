@@ -76,7 +76,10 @@ def rscript_available() -> bool:
     if shutil.which("Rscript") is None:
         return False
     probe = subprocess.run(
-        ["Rscript", "-e", "suppressMessages(library(ordinal))"], capture_output=True, timeout=120
+        ["Rscript", "-e", "suppressMessages(library(ordinal))"],
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     return probe.returncode == 0
 
@@ -112,19 +115,29 @@ def fit_clmm_in_r(
         ).to_csv(tmpdir / "levels.csv", index=False)
         (tmpdir / "fit.R").write_text(_SCRIPT)
         cmd = [
-            "Rscript", str(tmpdir / "fit.R"), str(tmpdir / "data.csv"), str(tmpdir / "levels.csv"),
-            str(tmpdir / "out.csv"), ",".join(random), str(n_agq),
-        ]  # fmt: skip
+            "Rscript",
+            str(tmpdir / "fit.R"),
+            str(tmpdir / "data.csv"),
+            str(tmpdir / "levels.csv"),
+            str(tmpdir / "out.csv"),
+            ",".join(random),
+            str(n_agq),
+        ]
         returncode, stderr, peak_rss_mb = _run_measured(cmd, timeout)
         if returncode != 0:
             raise CoalignError(f"ordinal::clmm failed: {stderr.strip()[-800:]}")
         rows = pd.read_csv(tmpdir / "out.csv")
     coefs = rows[rows.kind == "coef"]
-    names = {f"{col}{lvl}": f"{col}[{lvl}]" for col, levels in fixed_levels.items() for lvl in levels}
+    names = {
+        f"{col}{lvl}": f"{col}[{lvl}]" for col, levels in fixed_levels.items() for lvl in levels
+    }
     thresholds = [float(v) for n, v in zip(coefs.name, coefs.estimate) if "|" in str(n)]
     beta = {names[n]: float(v) for n, v in zip(coefs.name, coefs.estimate) if n in names}
     beta_se = {names[n]: float(v) for n, v in zip(coefs.name, coefs.se) if n in names}
-    sds = {str(n): float(v) for n, v in zip(rows[rows.kind == "sd"].name, rows[rows.kind == "sd"].estimate)}
+    sds = {
+        str(n): float(v)
+        for n, v in zip(rows[rows.kind == "sd"].name, rows[rows.kind == "sd"].estimate)
+    }
     return RFit(
         thresholds=thresholds,
         beta=beta,
@@ -153,4 +166,3 @@ def _run_measured(cmd: list[str], timeout: float) -> tuple[int, str, float]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         return proc.returncode, err.read().decode(errors="replace"), usage.ru_maxrss / 1024
-

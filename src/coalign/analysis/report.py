@@ -36,11 +36,18 @@ def _distribution_figure(ratings: pd.DataFrame, column: str):
     """Stacked shares of each rating level per group, one panel per dimension."""
     plt = _plt()
     dims = sorted(ratings["dimension"].unique())
-    fig, axes = plt.subplots(1, len(dims), figsize=(3.2 * len(dims) + 1, 0.45 * ratings[column].nunique() + 1.5),
-                             squeeze=False, sharey=True)  # fmt: skip
+    fig, axes = plt.subplots(
+        1,
+        len(dims),
+        figsize=(3.2 * len(dims) + 1, 0.45 * ratings[column].nunique() + 1.5),
+        squeeze=False,
+        sharey=True,
+    )
     for ax, dim in zip(axes[0], dims):
         sub = ratings[ratings.dimension == dim]
-        share = pd.crosstab(sub[column].astype("string").fillna("(missing)"), sub["value"], normalize="index")
+        share = pd.crosstab(
+            sub[column].astype("string").fillna("(missing)"), sub["value"], normalize="index"
+        )
         left = np.zeros(len(share))
         colors = plt.cm.RdYlBu_r(np.linspace(0.1, 0.9, share.shape[1]))
         for k, level in enumerate(share.columns):
@@ -50,7 +57,7 @@ def _distribution_figure(ratings: pd.DataFrame, column: str):
         ax.set_xlim(0, 1)
         ax.tick_params(labelsize=8)
     axes[0][-1].legend(title="rating", fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
-    fig.suptitle(f"Rating distribution by {column}", fontsize=10)
+    fig.suptitle(f"Rating distribution by {column}", fontsize=10, y=1.04)
     return fig
 
 
@@ -73,7 +80,15 @@ def _disagreement_figure(stats: pd.DataFrame):
     fig, axes = plt.subplots(1, len(dims), figsize=(3.2 * len(dims), 3), squeeze=False, sharey=True)
     for ax, dim in zip(axes[0], dims):
         sub = stats[stats.dimension == dim]
-        points = ax.scatter(sub["mean"], sub["entropy"], c=sub["extreme_split"], cmap="magma_r", s=10, vmin=0, vmax=0.5)
+        points = ax.scatter(
+            sub["mean"],
+            sub["entropy"],
+            c=sub["extreme_split"],
+            cmap="magma_r",
+            s=10,
+            vmin=0,
+            vmax=0.5,
+        )
         ax.set_title(dim, fontsize=9)
         ax.set_xlabel("mean rating", fontsize=8)
         ax.tick_params(labelsize=8)
@@ -105,25 +120,41 @@ def _model_section(section: Section, dim: str, result: AnalysisResult) -> None:
         f"(max |gradient| {model.diagnostics.max_abs_gradient:.1e}, {model.diagnostics.seconds:.1f} s)."
     )
     if model.dropped:
-        section.note("Left out: " + "; ".join(f"{k}: {v} ratings" for k, v in model.dropped.items()))
+        section.note(
+            "Left out: " + "; ".join(f"{k}: {v} ratings" for k, v in model.dropped.items())
+        )
     for note in model.notes:
         section.note(note)
-    table = model.coefficients[["term", "estimate", "se", "z", "p", "odds_ratio", "pct_more_likely_higher"]]
-    section.table(table, caption=f"{dim}: fixed effects (reference levels: "
-                  + ", ".join(f"{c}={lv[0]}" for c, lv in model.fixed_levels.items()) + ")")  # fmt: skip
+    table = model.coefficients[
+        ["term", "estimate", "se", "z", "p", "odds_ratio", "pct_more_likely_higher"]
+    ]
+    section.table(
+        table,
+        caption=f"{dim}: fixed effects (reference levels: "
+        + ", ".join(f"{c}={lv[0]}" for c, lv in model.fixed_levels.items())
+        + ")",
+    )
     if len(model.coefficients):
         section.figure(_forest_figure(model, dim))
     check = result.quadrature_checks.get(dim)
     if check is not None:
         merged = model.coefficients[["term", "estimate"]].merge(
-            check.coefficients[["term", "estimate"]], on="term", suffixes=("_laplace", "_agq_rater_only")
+            check.coefficients[["term", "estimate"]],
+            on="term",
+            suffixes=("_laplace", "_agq_rater_only"),
         )
-        section.table(merged, caption=f"{dim}: check against adaptive quadrature with (1|rater) only "
-                      f"(rater SD {check.random_sd.get('rater', float('nan')):.3f})")  # fmt: skip
+        section.table(
+            merged,
+            caption=f"{dim}: check against adaptive quadrature with (1|rater) only "
+            f"(rater SD {check.random_sd.get('rater', float('nan')):.3f})",
+        )
     fixed = result.fixed_comparison.get(dim)
     if fixed is not None:
-        section.table(fixed, caption=f"{dim}: statsmodels OrderedModel without random effects (for comparison; "
-                      "its standard errors ignore that people rate many items)")  # fmt: skip
+        section.table(
+            fixed,
+            caption=f"{dim}: statsmodels OrderedModel without random effects (for comparison; "
+            "its standard errors ignore that people rate many items)",
+        )
 
 
 def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) -> Page:
@@ -139,9 +170,25 @@ def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) ->
         f"dimensions: {', '.join(result.dimensions)}.",
     )
     sec = page.section("Agreement")
-    sec.paragraph("Krippendorff's alpha (ordinal), overall and among raters who share a demographic trait; "
-                  "95% bootstrap intervals over items.")  # fmt: skip
-    sec.table(result.agreement[["dimension", "group", "level", "alpha", "ci_low", "ci_high", "n_items", "n_ratings", "n_raters"]])
+    sec.paragraph(
+        "Krippendorff's alpha (ordinal), overall and among raters who share a demographic trait; "
+        "95% bootstrap intervals over items."
+    )
+    sec.table(
+        result.agreement[
+            [
+                "dimension",
+                "group",
+                "level",
+                "alpha",
+                "ci_low",
+                "ci_high",
+                "n_items",
+                "n_ratings",
+                "n_raters",
+            ]
+        ]
+    )
     if ratings is not None:
         sec = page.section("Rating distributions")
         for col in result.demographics:
@@ -154,15 +201,21 @@ def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) ->
         elif dim in result.model_errors:
             sec.note(f"{dim}: no model fitted — {result.model_errors[dim]}", kind="error")
     sec = page.section("Disagreement")
-    sec.paragraph("Each point is an item: its mean rating, the entropy of its ratings and the share of rater "
-                  "pairs at opposite ends of the scale.")  # fmt: skip
+    sec.paragraph(
+        "Each point is an item: its mean rating, the entropy of its ratings and the share of rater "
+        "pairs at opposite ends of the scale."
+    )
     if len(result.disagreement):
         sec.figure(_disagreement_figure(result.disagreement))
     if len(result.most_disagreed):
-        sec.table(result.most_disagreed, caption="Items people disagree on most, and the widest group gap")
+        sec.table(
+            result.most_disagreed, caption="Items people disagree on most, and the widest group gap"
+        )
     sec = page.section("Conflicting values")
     thr = result.options.high_threshold
-    sec.paragraph(f"How often the same person rates the same item at or above {thr:g} on two dimensions at once.")
+    sec.paragraph(
+        f"How often the same person rates the same item at or above {thr:g} on two dimensions at once."
+    )
     if len(result.conflict_matrix) > 1:
         sec.figure(_matrix_figure(result.conflict_matrix, thr))
     if len(result.conflicts):

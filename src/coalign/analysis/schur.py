@@ -42,11 +42,15 @@ class Factorization:
 
     def c_dot(self, x: np.ndarray) -> np.ndarray:
         """``C x``."""
-        return np.bincount(self.c_row, weights=self.c_values * x[self.c_col], minlength=self.da.size)
+        return np.bincount(
+            self.c_row, weights=self.c_values * x[self.c_col], minlength=self.da.size
+        )
 
     def ct_dot(self, y: np.ndarray) -> np.ndarray:
         """``C' y``."""
-        return np.bincount(self.c_col, weights=self.c_values * y[self.c_row], minlength=self.n_dense)
+        return np.bincount(
+            self.c_col, weights=self.c_values * y[self.c_row], minlength=self.n_dense
+        )
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """``H^-1 rhs`` by block elimination."""
@@ -98,7 +102,9 @@ class CrossedBlocks:
             # All ordered pairs (p1, p2) of non-zeros in the same row of C.
             starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
             rep = np.repeat(np.arange(self.nnz), counts[self.c_row])
-            within = np.arange(n_pairs) - np.repeat(np.cumsum(counts[self.c_row]) - counts[self.c_row], counts[self.c_row])
+            within = np.arange(n_pairs) - np.repeat(
+                np.cumsum(counts[self.c_row]) - counts[self.c_row], counts[self.c_row]
+            )
             p2 = starts[self.c_row[rep]] + within
             self.pairs = (rep, p2, self.c_col[rep] * m + self.c_col[p2], self.c_row[rep])
 
@@ -115,7 +121,9 @@ class CrossedBlocks:
         c_values = np.zeros(self.nnz)
         dense = np.zeros(m * m)
         for s, pos in enumerate(self.bpos, start=1):
-            c_values += np.bincount(self.nnz_of[s - 1], weights=sigma[0] * sigma[s] * w, minlength=self.nnz)
+            c_values += np.bincount(
+                self.nnz_of[s - 1], weights=sigma[0] * sigma[s] * w, minlength=self.nnz
+            )
             dense += np.bincount(pos * (m + 1), weights=sigma[s] ** 2 * w, minlength=m * m)
             for t in range(s + 1, len(self.idx)):
                 other = self.bpos[t - 1]

@@ -100,10 +100,18 @@ class AnalysisResult:
         }
 
 
-def _fit_dimension(sub: pd.DataFrame, dim: str, opts: AnalysisOptions, fixed: list[str], result: AnalysisResult) -> None:
+def _fit_dimension(
+    sub: pd.DataFrame, dim: str, opts: AnalysisOptions, fixed: list[str], result: AnalysisResult
+) -> None:
     try:
         model = fit_clmm(
-            sub, fixed, list(opts.random), opts.reference, opts.prefer_not_to_say, opts.method, dimension=dim
+            sub,
+            fixed,
+            list(opts.random),
+            opts.reference,
+            opts.prefer_not_to_say,
+            opts.method,
+            dimension=dim,
         )
     except InputError as exc:
         if opts.on_model_error == "raise":
@@ -111,14 +119,21 @@ def _fit_dimension(sub: pd.DataFrame, dim: str, opts: AnalysisOptions, fixed: li
         result.model_errors[dim] = str(exc)
         return
     result.models[dim] = model
-    if opts.quadrature_check and opts.method == "laplace" and model.notes and "rater" in opts.random:
-        if any("Laplace" in n for n in model.notes):
-            result.quadrature_checks[dim] = fit_clmm(
-                sub, fixed, ["rater"], opts.reference, opts.prefer_not_to_say, "agq", dimension=dim
-            )
+    reference = {col: levels[0] for col, levels in model.fixed_levels.items()}
+    laplace_doubtful = any("Laplace" in note for note in model.notes)
+    if (
+        opts.quadrature_check
+        and opts.method == "laplace"
+        and laplace_doubtful
+        and "rater" in opts.random
+    ):
+        result.quadrature_checks[dim] = fit_clmm(
+            sub, fixed, ["rater"], reference, opts.prefer_not_to_say, "agq", dimension=dim
+        )
     if opts.compare_fixed and fixed:
-        reference = {col: levels[0] for col, levels in model.fixed_levels.items()}
-        result.fixed_comparison[dim] = fit_ordered_fixed(sub, fixed, reference, opts.prefer_not_to_say, dim)
+        result.fixed_comparison[dim] = fit_ordered_fixed(
+            sub, fixed, reference, opts.prefer_not_to_say, dim
+        )
 
 
 def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) -> AnalysisResult:
@@ -134,11 +149,15 @@ def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) ->
     """
     opts = options or AnalysisOptions()
     frame = validate_long_format(frame)
-    demographics = opts.demographics if opts.demographics is not None else demographic_columns(frame)
+    demographics = (
+        opts.demographics if opts.demographics is not None else demographic_columns(frame)
+    )
     fixed = opts.model_demographics if opts.model_demographics is not None else demographics
     unknown = sorted((set(demographics) | set(fixed)) - set(frame.columns))
     if unknown:
-        raise InputError(f"unknown demographic column(s) {unknown} (have {demographic_columns(frame)})")
+        raise InputError(
+            f"unknown demographic column(s) {unknown} (have {demographic_columns(frame)})"
+        )
     dimensions = sorted(frame["dimension"].unique())
     result = AnalysisResult(
         options=opts,
@@ -180,8 +199,14 @@ def write_tables(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
         "conflict_matrix": result.conflict_matrix.reset_index(names="dimension"),
     }
     coef = [m.coefficients.assign(dimension=d, model=m.method) for d, m in result.models.items()]
-    coef += [m.coefficients.assign(dimension=d, model="agq (1|rater)") for d, m in result.quadrature_checks.items()]
-    coef += [f.assign(dimension=d, model="fixed (statsmodels)") for d, f in result.fixed_comparison.items()]
+    coef += [
+        m.coefficients.assign(dimension=d, model="agq (1|rater)")
+        for d, m in result.quadrature_checks.items()
+    ]
+    coef += [
+        f.assign(dimension=d, model="fixed (statsmodels)")
+        for d, f in result.fixed_comparison.items()
+    ]
     if coef:
         tables["coefficients"] = pd.concat(coef, ignore_index=True)
         tables["thresholds"] = pd.concat(
@@ -197,7 +222,9 @@ def write_tables(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
     return files
 
 
-def analyze(frame: pd.DataFrame, options: AnalysisOptions | None = None, out_dir: str | Path = "analysis") -> AnalysisResult:
+def analyze(
+    frame: pd.DataFrame, options: AnalysisOptions | None = None, out_dir: str | Path = "analysis"
+) -> AnalysisResult:
     """Run the analysis and write ``report.html`` plus CSV/JSON tables into ``out_dir``.
 
     Args:

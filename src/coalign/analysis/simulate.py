@@ -67,7 +67,9 @@ def simulate_ratings(spec: SimulationSpec) -> pd.DataFrame:
     rater_effect = rng.normal(0.0, spec.rater_sd, spec.n_raters)
     item_effect = rng.normal(0.0, spec.item_sd, spec.n_items)
     per = min(spec.ratings_per_rater, spec.n_items)
-    items = np.concatenate([rng.choice(spec.n_items, size=per, replace=False) for _ in range(spec.n_raters)])
+    items = np.concatenate(
+        [rng.choice(spec.n_items, size=per, replace=False) for _ in range(spec.n_raters)]
+    )
     raters = np.repeat(np.arange(spec.n_raters), per)
     eta = rater_effect[raters] + item_effect[items]
     for col, levels in spec.factors.items():

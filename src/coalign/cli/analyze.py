@@ -27,17 +27,32 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 
 def analyze(
     source: Path = typer.Argument(..., help="Long-format ratings file (.csv, .tsv, .parquet)."),
-    out: Path = typer.Option(Path("analysis"), "--out", "-o", help="Folder for report.html and the tables."),
+    out: Path = typer.Option(
+        Path("analysis"), "--out", "-o", help="Folder for report.html and the tables."
+    ),
     demographic: list[str] = typer.Option(
-        None, "--demographic", "-d", help="Demographic column to use (repeatable; default: all other columns)."
+        None,
+        "--demographic",
+        "-d",
+        help="Demographic column to use (repeatable; default: all other columns).",
     ),
-    reference: list[str] = typer.Option(None, "--reference", help="Reference level, COLUMN=LEVEL (repeatable)."),
+    reference: list[str] = typer.Option(
+        None, "--reference", help="Reference level, COLUMN=LEVEL (repeatable)."
+    ),
     keep_prefer_not_to_say: bool = typer.Option(
-        False, "--keep-prefer-not-to-say", help="Keep 'prefer not to say' as its own level instead of dropping it."
+        False,
+        "--keep-prefer-not-to-say",
+        help="Keep 'prefer not to say' as its own level instead of dropping it.",
     ),
-    threshold: float = typer.Option(4.0, help="Rating at or above which a dimension counts as high."),
-    method: str = typer.Option("laplace", help="'laplace' (crossed intercepts) or 'agq' (with --random rater)."),
-    random: list[str] = typer.Option(None, "--random", help="Random-intercept column (repeatable; default rater, item)."),
+    threshold: float = typer.Option(
+        4.0, help="Rating at or above which a dimension counts as high."
+    ),
+    method: str = typer.Option(
+        "laplace", help="'laplace' (crossed intercepts) or 'agq' (with --random rater)."
+    ),
+    random: list[str] = typer.Option(
+        None, "--random", help="Random-intercept column (repeatable; default rater, item)."
+    ),
     n_boot: int = typer.Option(500, help="Bootstrap resamples for agreement intervals."),
 ) -> None:
     """Agreement, demographic effects (ordinal mixed models), conflicting values and disagreement."""

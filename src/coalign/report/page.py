@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,9 @@ class Section:
         self.blocks.append(f'<div class="{html.escape(kind)}">{html.escape(text)}</div>')
         return self
 
-    def table(self, frame: Any, float_format: str = "{:.3f}", max_rows: int = 200, caption: str = "") -> Section:
+    def table(
+        self, frame: Any, float_format: str = "{:.3f}", max_rows: int = 200, caption: str = ""
+    ) -> Section:
         """A pandas DataFrame as an HTML table (values escaped, floats formatted)."""
         shown = frame.head(max_rows)
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
@@ -83,9 +85,15 @@ class Section:
                 text = float_format.format(v) if isinstance(v, float) else str(v)
                 cells.append(f"<td>{html.escape(text)}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
-        more = f"<p class='meta'>{len(frame) - max_rows} more rows in the CSV.</p>" if len(frame) > max_rows else ""
+        more = (
+            f"<p class='meta'>{len(frame) - max_rows} more rows in the CSV.</p>"
+            if len(frame) > max_rows
+            else ""
+        )
         cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-        self.blocks.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}")
+        self.blocks.append(
+            f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+        )
         return self
 
     def figure(self, fig: Any, caption: str = "") -> Section:
@@ -121,7 +129,7 @@ class Page:
     def render(self) -> str:
         """The page as one self-contained HTML document."""
         nav = "".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in self.sections)
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         sub = f"<p>{html.escape(self.subtitle)}</p>" if self.subtitle else ""
         return (
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
