@@ -14,6 +14,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class CoalignError(Exception):
     """Base of every error coalign reports to a user as one clear line."""
@@ -64,3 +69,17 @@ class ModelOutputError(ModelError):
     def __init__(self, message: str, raw_output: str) -> None:
         self.raw_output = raw_output
         super().__init__(message)
+
+
+def describe_validation_error(error: "ValidationError", prefix: str = "") -> list[str]:
+    """One line per pydantic problem, each starting with the path of the bad key.
+
+    Args:
+        error: a pydantic ``ValidationError``.
+        prefix: the path of the validated value inside its file, e.g. ``seed_examples[3]``.
+    """
+    lines = []
+    for item in error.errors():
+        where = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])
+        lines.append(f"{where.lstrip('.') or '(top level)'}: {item['msg']}")
+    return lines

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from coalign.core.errors import StudyFileError
+from coalign.core.errors import StudyFileError, describe_validation_error
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import Study
 
@@ -58,14 +58,6 @@ def _read_structured(path: Path, where: str) -> Any:
         raise StudyFileError(str(path), [f"{place}not valid YAML ({problem})"]) from exc
 
 
-def _problems(error: ValidationError, prefix: str) -> list[str]:
-    lines = []
-    for item in error.errors():
-        where = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])
-        lines.append(f"{where.lstrip('.')}: {item['msg']}")
-    return lines
-
-
 def _parse_list(value: Any, model: type[BaseModel], key: str, base: Path, problems: list[str]) -> list:
     if value is None:
         return []
@@ -79,7 +71,7 @@ def _parse_list(value: Any, model: type[BaseModel], key: str, base: Path, proble
         try:
             parsed.append(model.model_validate(entry))
         except ValidationError as exc:
-            problems.extend(_problems(exc, f"{key}[{index}]"))
+            problems.extend(describe_validation_error(exc, f"{key}[{index}]"))
     return parsed
 
 
@@ -115,7 +107,7 @@ def load_study_file(path: str | Path) -> StudyBundle:
     try:
         study = Study.model_validate(data["study"])
     except ValidationError as exc:
-        raise StudyFileError(str(path), problems + _problems(exc, "study")) from exc
+        raise StudyFileError(str(path), problems + describe_validation_error(exc, "study")) from exc
     bundle = StudyBundle(
         study=study,
         seed_questions=_parse_list(data.get("seed_questions"), SeedQuestion, "seed_questions", path.parent, problems),
