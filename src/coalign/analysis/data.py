@@ -7,11 +7,16 @@ a coalign rating campaign or from an existing multi-annotator data set
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from coalign.core.errors import InputError
+
+if TYPE_CHECKING:
+    from coalign.store import Store
 
 REQUIRED = ("item", "rater", "dimension", "value")
 
@@ -117,3 +122,23 @@ def load_long_format(path: str | Path, rename: dict[str, str] | None = None) -> 
     if rename:
         frame = frame.rename(columns=rename)
     return validate_long_format(frame, source=str(path))
+
+
+def load_study_ratings(
+    store: "Store", study_slug: str, item_ids: Collection[str] | None = None
+) -> pd.DataFrame:
+    """A study's stored ratings with every demographic answer as a column, checked.
+
+    Args:
+        store: the coalign store.
+        study_slug: the study whose ratings to read.
+        item_ids: only these items (e.g. one rating campaign's); all when ``None``.
+
+    Raises:
+        NotFoundError: no such study.
+        InputError: the study holds no ratings, or they fail :func:`validate_long_format`.
+    """
+    from coalign.store.ratings import ratings_long_format
+
+    frame = ratings_long_format(store, study_slug, item_ids=item_ids, with_demographics=True)
+    return validate_long_format(frame, source=f"study {study_slug!r}")

@@ -1,8 +1,8 @@
-"""``coalign analyze FILE --out DIR``: the pluralistic analysis of a rating set.
+"""``coalign analyze SOURCE --out DIR``: the pluralistic analysis of a rating set.
 
-FILE is long-format ratings (CSV/TSV/Parquet: item, rater, dimension, value and
-demographic columns).  Rating campaigns in the store will be accepted here too
-once the store holds ratings.
+SOURCE is either a long-format ratings file (CSV/TSV/Parquet: item, rater,
+dimension, value and demographic columns) or the slug of a study whose ratings
+are in the store.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from coalign.cli.state import console
+from coalign.cli.state import console, state
 from coalign.core.errors import InputError
 
 
@@ -26,7 +26,10 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 
 
 def analyze(
-    source: Path = typer.Argument(..., help="Long-format ratings file (.csv, .tsv, .parquet)."),
+    ctx: typer.Context,
+    source: str = typer.Argument(
+        ..., help="Long-format ratings file (.csv, .tsv, .parquet) or a study slug in the store."
+    ),
     out: Path = typer.Option(
         Path("analysis"), "--out", "-o", help="Folder for report.html and the tables."
     ),
@@ -56,7 +59,7 @@ def analyze(
     n_boot: int = typer.Option(500, help="Bootstrap resamples for agreement intervals."),
 ) -> None:
     """Agreement, demographic effects (ordinal mixed models), conflicting values and disagreement."""
-    from coalign.analysis import AnalysisOptions, load_long_format
+    from coalign.analysis import AnalysisOptions, load_long_format, load_study_ratings
     from coalign.analysis import analyze as run
 
     if method not in ("laplace", "agq"):
@@ -70,7 +73,12 @@ def analyze(
         high_threshold=threshold,
         n_boot=n_boot,
     )
-    result = run(load_long_format(source), options, out)
+    path = Path(source)
+    if path.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq") or path.exists():
+        frame = load_long_format(path)
+    else:
+        frame = load_study_ratings(state(ctx).store(), source)
+    result = run(frame, options, out)
     console.print(
         f"analysed {result.n_ratings} ratings by {result.n_raters} raters on {result.n_items} items "
         f"({', '.join(result.dimensions)})"

@@ -1,0 +1,148 @@
+"""Items and the ratings people give them, stored per person and read back in long format.
+
+Ratings are written all-or-nothing: a batch with one bad rating writes nothing. Saving the
+same rating twice is harmless (double clicks and retries never duplicate), while a second,
+different value for the same person, item and dimension is refused rather than silently
+overwriting what was given first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coalign.core.errors import InputError, NotFoundError
+from coalign.core.items import Item, Rating
+from coalign.store.engine import Store
+from coalign.store.studies import study_row
+from coalign.store.tables import DemographicAnswerRow, ItemRow, ParticipantRow, RatingRow
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def save_items(store: Store, items: Iterable[Item]) -> int:
+    """Store items not stored yet (matched by id); returns how many were new."""
+    with store.session() as session:
+        return add_items(session, items)
+
+
+def add_items(session: Session, items: Iterable[Item]) -> int:
+    """:func:`save_items` inside the caller's transaction (e.g. with the campaign that uses them)."""
+    new = 0
+    study_ids: dict[str, int] = {}
+    for item in items:
+        if session.get(ItemRow, item.id) is not None:
+            continue
+        if item.study_slug not in study_ids:
+            study_ids[item.study_slug] = study_row(session, item.study_slug).id
+        session.add(ItemRow(
+            id=item.id, study_id=study_ids[item.study_slug], prompt=item.prompt, response=item.response,
+            context=item.context, source=item.source, language=item.language,
+        ))
+        new += 1
+    return new
+
+
+def save_ratings(store: Store, ratings: Iterable[Rating]) -> int:
+    """Store a batch of ratings in one transaction; returns how many were new.
+
+    Raises:
+        NotFoundError: a rating names an item or participant the store does not hold.
+        InputError: a rating contradicts one already stored for the same person, item and
+            dimension, or the batch itself holds two different values for one such triple.
+    """
+    with store.session() as session:
+        return add_ratings(session, ratings)
+
+
+def add_ratings(session: Session, ratings: Iterable[Rating]) -> int:
+    """:func:`save_ratings` inside the caller's transaction (e.g. with the assignment being submitted)."""
+    new = 0
+    seen: dict[tuple[str, str, str], int] = {}
+    for rating in ratings:
+        key = (rating.participant_id, rating.item_id, rating.dimension)
+        if session.get(ItemRow, rating.item_id) is None:
+            raise NotFoundError(f"no item {rating.item_id!r}; nothing was saved")
+        if session.get(ParticipantRow, rating.participant_id) is None:
+            raise NotFoundError(f"no participant {rating.participant_id!r}; nothing was saved")
+        stored = seen.get(key)
+        if stored is None:
+            stored = session.execute(
+                select(RatingRow.value).where(
+                    RatingRow.participant_id == key[0], RatingRow.item_id == key[1],
+                    RatingRow.dimension == key[2],
+                )
+            ).scalar_one_or_none()
+        if stored is not None:
+            if stored != rating.value:
+                raise InputError(
+                    f"participant {key[0]!r} already rated item {key[1]!r} on {key[2]!r} as {stored}, "
+                    f"not {rating.value}; nothing was saved"
+                )
+            continue
+        session.add(RatingRow(
+            item_id=rating.item_id, participant_id=rating.participant_id, dimension=rating.dimension,
+            value=rating.value, seconds_taken=rating.seconds_taken,
+        ))
+        seen[key] = rating.value
+        new += 1
+    return new
+
+
+def ratings_long_format(
+    store: Store,
+    study_slug: str,
+    *,
+    item_ids: Collection[str] | None = None,
+    with_demographics: bool = False,
+    with_time: bool = False,
+) -> "pd.DataFrame":
+    """A study's ratings as one row per (item, rater, dimension), the shape analysis reads.
+
+    Args:
+        item_ids: keep only these items (e.g. one campaign's); all items when ``None``.
+        with_demographics: add one column per demographic question, answers as given
+            ("prefer not to say" stays a value). Only for roles allowed to see demographics.
+        with_time: add ``seconds_taken``.
+
+    Raises:
+        NotFoundError: the study does not exist.
+    """
+    import pandas as pd
+
+    with store.read() as session:
+        study_id = study_row(session, study_slug).id
+        query = (
+            select(RatingRow.item_id, RatingRow.participant_id, RatingRow.dimension, RatingRow.value,
+                   RatingRow.seconds_taken)
+            .join(ItemRow, ItemRow.id == RatingRow.item_id)
+            .where(ItemRow.study_id == study_id)
+            .order_by(RatingRow.id)
+        )
+        if item_ids is not None:
+            query = query.where(RatingRow.item_id.in_(list(item_ids)))
+        rows = session.execute(query).all()
+        answers = []
+        if with_demographics:
+            answers = session.execute(
+                select(DemographicAnswerRow.participant_id, DemographicAnswerRow.question,
+                       DemographicAnswerRow.answer)
+                .join(ParticipantRow, ParticipantRow.id == DemographicAnswerRow.participant_id)
+                .where(ParticipantRow.study_id == study_id)
+            ).all()
+    frame = pd.DataFrame(rows, columns=["item", "rater", "dimension", "value", "seconds_taken"])
+    if not with_time:
+        frame = frame.drop(columns="seconds_taken")
+    if answers:
+        wide = pd.DataFrame(answers, columns=["rater", "question", "answer"]).pivot(
+            index="rater", columns="question", values="answer"
+        )
+        clash = [c for c in wide.columns if c in frame.columns]
+        if clash:
+            raise InputError(f"demographic question(s) {clash} clash with rating columns; rename them")
+        frame = frame.merge(wide.reset_index(), on="rater", how="left")
+    return frame
