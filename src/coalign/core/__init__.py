@@ -16,6 +16,7 @@ from coalign.core.participants import PREFER_NOT_TO_SAY, DemographicAnswer, Part
 from coalign.core.records import GenerationRun, Record, Verdict
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import QuestionType, Study, Topic, ValueDimension
+from coalign.core.validations import ValidationPass
 
 __all__ = [
     "PREFER_NOT_TO_SAY",
@@ -44,6 +45,7 @@ __all__ = [
     "Study",
     "StudyFileError",
     "Topic",
+    "ValidationPass",
     "ValueDimension",
     "Verdict",
 ]

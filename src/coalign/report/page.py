@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +95,22 @@ class Section:
         self.blocks.append(
             f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
         )
+        return self
+
+    def rows(
+        self, header: Sequence[str], rows: Iterable[Sequence[Any]], float_format: str = "{:.3f}", caption: str = ""
+    ) -> Section:
+        """A table from plain rows (no pandas needed); ``None`` shows as an empty cell."""
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in header)
+        body = []
+        for row in rows:
+            cells = []
+            for v in row:
+                text = "" if v is None else float_format.format(v) if isinstance(v, float) else str(v)
+                cells.append(f"<td>{html.escape(text)}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+        self.blocks.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
         return self
 
     def figure(self, fig: Any, caption: str = "") -> Section:

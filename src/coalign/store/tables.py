@@ -16,10 +16,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -221,7 +223,10 @@ class RecordRow(Base):
 
 
 class VerdictRow(Base):
+    """One judgement of a record; re-judging keeps the old row with ``current`` False."""
+
     __tablename__ = "verdicts"
+    __table_args__ = (Index("ix_verdicts_record_rule", "record_id", "rule"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -230,6 +235,26 @@ class VerdictRow(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     judge: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    current: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    validation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class ValidationRow(Base):
+    """One validation pass over a run: filters, judge or review, with its config and warnings."""
+
+    __tablename__ = "validations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("generation_runs.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    judge_model: Mapped[str | None] = mapped_column(Text, nullable=True)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
