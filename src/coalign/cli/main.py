@@ -11,7 +11,7 @@ import sys
 import typer
 
 from coalign import __version__
-from coalign.cli import analyze, db, demo, models, study
+from coalign.cli import analyze, db, demo, export, models, runs, study, validate
 from coalign.cli.state import CliState, err_console
 from coalign.core.errors import CoalignError
 
@@ -51,8 +51,14 @@ app.command("models")(models.models)
 app.command("ask")(models.ask)
 app.command("demo")(demo.demo)
 app.command("analyze")(analyze.analyze)
+app.command("export")(export.export)
+app.command("validate")(validate.validate)
+app.command("report")(validate.report)
+app.command("review")(validate.review)
+app.command("generate")(runs.generate)
 app.add_typer(study.app, name="study")
 app.add_typer(db.app, name="db")
+app.add_typer(runs.app, name="runs")
 
 
 def run(argv: list[str] | None = None) -> int:

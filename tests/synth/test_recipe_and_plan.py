@@ -1,0 +1,159 @@
+"""Recipes, templates and plans: schema errors name the key, plans are deterministic and balanced."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from coalign.core.errors import InputError
+from coalign.synth.plan import Planner
+from coalign.synth.recipe import load_recipe, parse_recipe
+from coalign.synth.templates import check_template, load_template
+
+from .conftest import recipe_data, write_recipe
+
+
+def planner(bundle, run_id="run_x", **changes) -> Planner:
+    return Planner(run_id, parse_recipe(recipe_data(**changes)), bundle)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"stages__questions__per_cell": 0}, "stages.questions.per_cell: Input should be greater than or equal to 1"),
+        ({"stages__questions__examples__strategy": "nearest"}, "stages.questions.examples.strategy: Input should be"),
+        ({"stages__responses__mode": "triple"}, "stages.responses.mode:"),
+        ({"stages__questions__colour": "red"}, "stages.questions.colour: Extra inputs are not permitted"),
+        ({"stages__responses__dimensions_per_question": 0}, "stages.responses.dimensions_per_question"),
+        ({"stages__questions__params__temperature": 5}, "stages.questions.params.temperature"),
+        ({"concurrency": "many"}, "concurrency: Input should be a valid integer"),
+    ],
+)
+def test_schema_errors_name_the_bad_key(tmp_path, changes, message):
+    path = write_recipe(tmp_path, **changes)
+    with pytest.raises(InputError) as caught:
+        load_recipe(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_missing_study_key_and_bad_yaml(tmp_path):
+    data = recipe_data()
+    del data["study"]
+    with pytest.raises(InputError, match="study: Field required"):
+        parse_recipe(data, "r.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstages: [unclosed\n")
+    with pytest.raises(InputError, match="not valid YAML at line"):
+        load_recipe(bad)
+    with pytest.raises(InputError, match="cannot read recipe"):
+        load_recipe(tmp_path / "missing.yaml")
+
+
+def test_template_with_unknown_variable_is_refused_naming_it(tmp_path):
+    with pytest.raises(InputError, match=r"template mine\.j2 uses unknown variable\(s\) dimension, topics"):
+        check_template("mine.j2", "questions", "{{ topics }} {{ dimension.name }} {{ topic.name }}")
+    (tmp_path / "own.j2").write_text("{{ question }} for {{ dimension.name }} {{ misaligned }}")
+    with pytest.raises(InputError, match="unknown variable.*misaligned"):
+        load_template("own.j2", "responses", tmp_path)
+    with pytest.raises(InputError, match="line 1"):
+        check_template("broken.j2", "questions", "{% for x in %}")
+    with pytest.raises(InputError, match="not found .*questions.j2"):
+        load_template("nope.j2", "questions", tmp_path)
+
+
+def test_rendering_a_missing_attribute_is_an_error_not_empty_text():
+    template = check_template("t.j2", "questions", "{{ topic.colour }}")
+    with pytest.raises(InputError, match="colour"):
+        template.render(topic={"name": "savings"})
+
+
+def test_bundled_templates_all_check():
+    for kind in ("questions", "responses", "misaligned", "critique", "aligned"):
+        name = "questions.j2" if kind == "questions" else f"{kind}.j2"
+        assert load_template(name, kind).hash
+
+
+def test_plan_is_deterministic_and_depends_on_seed_and_run(bundle):
+    first = planner(bundle).question_tasks()
+    again = planner(bundle).question_tasks()
+    assert [(t.id, t.seed, t.example_ids) for t in first] == [(t.id, t.seed, t.example_ids) for t in again]
+    other_seed = planner(bundle, seed=4).question_tasks()
+    assert [t.seed for t in first] != [t.seed for t in other_seed]
+    other_run = planner(bundle, run_id="run_y").question_tasks()
+    assert not {t.id for t in first} & {t.id for t in other_run}
+
+
+def test_grid_covers_every_cell_including_participant_topics(bundle):
+    tasks = planner(bundle, stages__questions={"per_cell": 2, "examples": {"k": 1}}).question_tasks()
+    cells = {(t.attributes["topic"], t.attributes["question_type"]) for t in tasks}
+    assert cells == set(itertools.product(["savings", "cards"], ["how-to", "yes-no", "draft"]))
+    assert len(tasks) == 12 and len({t.id for t in tasks}) == 12
+    # round by round: the first six tasks are one per cell
+    assert len({(t.attributes["topic"], t.attributes["question_type"]) for t in tasks[:6]}) == 6
+    kinds = {t.attributes["question_type"]: t.attributes["question_kind"] for t in tasks}
+    assert kinds == {"how-to": "open", "yes-no": "closed", "draft": "other"}
+
+
+def test_limit_takes_a_balanced_prefix(bundle):
+    tasks = planner(bundle, stages__questions={"per_cell": 3, "limit": 4, "examples": {"k": 1}}).question_tasks()
+    assert len(tasks) == 4
+    assert len({(t.attributes["topic"], t.attributes["question_type"]) for t in tasks}) == 4
+
+
+def test_example_strategies(bundle):
+    same_type = planner(bundle, stages__questions={"examples": {"k": 3, "strategy": "same-type"}}).question_tasks()
+    seeds = {s.id: s for s in bundle.seed_questions}
+    for task in same_type:
+        assert task.example_ids
+        assert {seeds[i].question_type for i in task.example_ids} == {task.attributes["question_type"]}
+    same_topic = planner(bundle, stages__questions={"examples": {"k": 2, "strategy": "same-topic"}}).question_tasks()
+    for task in same_topic:
+        assert {seeds[i].topic for i in task.example_ids} == {task.attributes["topic"]}
+    stratified = planner(bundle, stages__questions={"examples": {"k": 4, "strategy": "stratified"}}).question_tasks()
+    for task in stratified:
+        strata = {(seeds[i].topic, seeds[i].question_type) for i in task.example_ids}
+        assert len(strata) == 4
+    rejected = {s.id for s in bundle.seed_questions if s.status == "rejected"}
+    assert not rejected & {i for t in stratified for i in t.example_ids}
+
+
+def test_entity_slots_are_filled_and_recorded(bundle):
+    tasks = planner(bundle, stages__questions={"examples": {"k": 6, "strategy": "random"}}).question_tasks()
+    for task in tasks:
+        texts = " ".join(e["text"] for e in task.variables["examples"])
+        assert "{country}" not in texts
+        assert task.attributes["entities"]["country"] in texts
+        assert task.attributes["entities"]["country"] in {"Kenya", "Peru"}
+
+
+def test_personas_and_interventions_multiply_the_stage(bundle):
+    personas = [{"name": "student", "text": "a student"}, {"name": "retiree", "text": "a retiree"}]
+    interventions = [{"name": "equality", "text": "Answer with a focus on equality."}]
+    tasks = planner(
+        bundle, stages__questions={"personas": personas, "interventions": interventions, "examples": {"k": 1},
+                                   "topics": ["savings"], "question_types": ["how-to"]},
+    ).question_tasks()
+    assert sorted((t.attributes["persona"], t.attributes["intervention"]) for t in tasks) == [
+        ("retiree", "equality"), ("student", "equality")]
+
+
+def test_empty_cell_and_dimension_without_examples_are_clear_errors(bundle):
+    bundle.seed_questions = [s for s in bundle.seed_questions if s.question_type != "draft"]
+    with pytest.raises(InputError, match="no accepted seed questions for cell topic='savings' × question_type='draft'"):
+        planner(bundle, stages__questions={"examples": {"strategy": "same-type"}})
+    # k: 0 asks for zero-shot prompts, so an empty pool is fine
+    assert planner(bundle, stages__questions={"examples": {"k": 0, "strategy": "same-type"}}).question_tasks()
+    bundle.seed_examples = [e for e in bundle.seed_examples if "fairness" not in e.dimensions]
+    with pytest.raises(InputError, match="dimension 'fairness' has no accepted seed examples"):
+        planner(bundle, stages__responses__dimensions=["fairness", "safety"])
+
+
+def test_unknown_names_and_slots_are_clear_errors(bundle):
+    with pytest.raises(InputError, match="topics the study does not have: loans"):
+        planner(bundle, stages__questions__topics=["savings", "loans"])
+    with pytest.raises(InputError, match="dimensions the study does not have: honesty"):
+        planner(bundle, stages__responses__dimensions=["honesty"])
+    bundle.seed_questions[0] = bundle.seed_questions[0].model_copy(update={"text": "Any {medicine} tips?"})
+    with pytest.raises(InputError, match=r"entity slot\(s\) \{medicine\}"):
+        planner(bundle)
