@@ -1,0 +1,266 @@
+"""Aggregation strategies: how per-person ratings become per-item scores, always a named choice.
+
+Ratings stay per person in the store (DESIGN principle 3). An export that needs one score per
+item says which strategy made it, and that choice is written into the dataset card.
+
+Every strategy turns a :class:`RatingSet` into :class:`ItemScore` objects, one per item and
+*condition* (``None`` for everyone, ``"country=Kenya"`` for one group of raters):
+
+======================  ================================================================
+``majority``            the most common value; a tie is *no majority* (``None``), never guessed
+``mean``                the arithmetic mean
+``per-group``           the mean within each level of a demographic column, one score per
+                        (item, group); groups with fewer than ``min_group_raters`` raters
+                        are left out and reported
+``minority-preserving`` the overall majority, plus, labelled, the majority of every group with
+                        at least ``min_group_raters`` raters on that item that disagrees with it
+``distributional``      no point score: the share of ratings on each scale point (soft labels)
+``dimension-aware``     the mean, with a stricter rule for preference pairs (see ``pairs``)
+======================  ================================================================
+
+Every score also carries the per-dimension mean, count and distribution, whatever the strategy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from coalign.core.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STRATEGIES: tuple[str, ...] = (
+    "none", "majority", "mean", "per-group", "minority-preserving", "distributional", "dimension-aware"
+)
+#: Strategies that read a demographic column.
+GROUPED = ("per-group", "minority-preserving")
+#: Answers that never form a group of their own.
+NOT_A_GROUP = frozenset({"prefer not to say", ""})
+
+
+class AggregationChoice(BaseModel):
+    """The recorded aggregation choice: which strategy, over what, with which thresholds.
+
+    Attributes:
+        strategy: one of :data:`STRATEGIES` (checked where it is used, so a typo gets a clear
+            message); ``none`` uses no ratings at all.
+        dimensions: the value dimensions used for scores and pairs (all rated ones when empty).
+        group_by: the demographic question that defines groups (per-group, minority-preserving).
+        min_group_raters: the fewest raters a group needs to be used (and, for
+            minority-preserving, the fewest on one item for its disagreement to count).
+        lower_is_better: dimensions where a high rating is bad (toxicity, bias …).
+        threshold: oriented score at or above which a response counts as good (KTO labels).
+    """
+
+    strategy: str = "none"
+    dimensions: list[str] = Field(default_factory=list)
+    group_by: str | None = None
+    min_group_raters: int = Field(default=5, ge=1)
+    lower_is_better: list[str] = Field(default_factory=list)
+    threshold: float = 4.0
+
+
+class MinorityView(BaseModel):
+    """A group whose majority on one item and dimension differs from everyone's majority."""
+
+    group: str
+    dimension: str
+    value: float | None
+    overall: float | None
+    raters: int
+
+
+class ItemScore(BaseModel):
+    """One item's aggregated ratings under one condition.
+
+    Attributes:
+        condition: ``None`` for all raters, else ``"QUESTION=ANSWER"`` naming the group.
+        scores: the strategy's score per dimension (``None``: no majority, or distributional).
+        means / counts: per-dimension mean and number of ratings.
+        distributions: per dimension, the share of ratings on scale points 1..k.
+        minority: groups that disagree with the overall majority (minority-preserving only).
+        raters: how many distinct raters the score rests on.
+    """
+
+    item_id: str
+    condition: str | None = None
+    scores: dict[str, float | None]
+    means: dict[str, float]
+    counts: dict[str, int]
+    distributions: dict[str, list[float]]
+    minority: list[MinorityView] = Field(default_factory=list)
+    raters: int = 0
+
+
+@dataclass
+class RatingSet:
+    """Long-format ratings with what is needed to read them.
+
+    Attributes:
+        frame: one row per (item, rater, dimension) with ``value`` and demographic columns.
+        scale_points: per dimension, the number of scale points k (values run 1..k).
+    """
+
+    frame: "pd.DataFrame"
+    scale_points: dict[str, int]
+    skipped_groups: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The rated dimensions, in first-seen order."""
+        return list(dict.fromkeys(self.frame["dimension"]))
+
+    def points(self, dimension: str) -> int:
+        """Scale points of ``dimension`` (the study's, else the largest value seen, at least 5)."""
+        if dimension in self.scale_points:
+            return self.scale_points[dimension]
+        seen = self.frame.loc[self.frame["dimension"] == dimension, "value"]
+        return max(5, int(seen.max()) if len(seen) else 5)
+
+
+def check_choice(choice: AggregationChoice, ratings: RatingSet) -> list[str]:
+    """The dimensions the choice uses, after checking it against the ratings.
+
+    Raises:
+        InputError: an unknown dimension or group column, or a grouped strategy without one.
+    """
+    rated = ratings.dimensions
+    dims = choice.dimensions or rated
+    unknown = [d for d in [*dims, *choice.lower_is_better] if d not in rated]
+    if unknown:
+        raise InputError(f"dimension(s) {unknown} have no ratings here; rated dimensions: {rated}")
+    if choice.strategy in GROUPED:
+        columns = [c for c in ratings.frame.columns if c not in ("item", "rater", "dimension", "value")]
+        if not choice.group_by:
+            raise InputError(
+                f"aggregation {choice.strategy!r} needs a demographic question to group by: "
+                f"pass --group-by (one of {columns or 'none: the raters gave no demographics'})"
+            )
+        if choice.group_by not in columns:
+            raise InputError(
+                f"no demographic question {choice.group_by!r} among the raters' answers; "
+                f"answered questions: {columns or 'none'}"
+            )
+    return dims
+
+
+def _summary(frame: "pd.DataFrame", ratings: RatingSet, dims: Sequence[str]) -> Iterator[dict]:
+    """Per item: means, counts, distributions, majorities of the rows in ``frame``."""
+    for item_id, rows in frame.groupby("item", sort=True):
+        out: dict = {"item_id": str(item_id), "means": {}, "counts": {}, "distributions": {},
+                     "majority": {}, "raters": int(rows["rater"].nunique())}
+        for dim in dims:
+            values = rows.loc[rows["dimension"] == dim, "value"]
+            if values.empty:
+                continue
+            k = ratings.points(dim)
+            tally = values.value_counts()
+            out["means"][dim] = float(values.mean())
+            out["counts"][dim] = int(len(values))
+            out["distributions"][dim] = [float(tally.get(v, 0)) / len(values) for v in range(1, k + 1)]
+            top = tally[tally == tally.max()]
+            out["majority"][dim] = float(top.index[0]) if len(top) == 1 else None
+        if out["counts"]:
+            yield out
+
+
+def _score(summary: dict, strategy: str, condition: str | None = None) -> ItemScore:
+    if strategy in ("majority", "minority-preserving"):
+        scores = dict(summary["majority"])
+    elif strategy == "distributional":
+        scores = {dim: None for dim in summary["means"]}
+    else:
+        scores = dict(summary["means"])
+    return ItemScore(
+        item_id=summary["item_id"], condition=condition, scores=scores, means=summary["means"],
+        counts=summary["counts"], distributions=summary["distributions"], raters=summary["raters"],
+    )
+
+
+def _group_levels(ratings: RatingSet, column: str, min_raters: int) -> dict[str, "pd.DataFrame"]:
+    """The rows of each level of ``column`` with enough raters; small levels go to ``skipped_groups``."""
+    frame = ratings.frame
+    levels: dict[str, "pd.DataFrame"] = {}
+    answers = frame[column].fillna("").astype(str).str.strip()
+    for level, rows in frame.groupby(answers, sort=True):
+        if level.lower() in NOT_A_GROUP:
+            continue
+        label = f"{column}={level}"
+        size = int(rows["rater"].nunique())
+        if size < min_raters:
+            ratings.skipped_groups[label] = size
+            continue
+        levels[label] = rows
+    if not levels:
+        raise InputError(
+            f"no group of {column!r} has at least {min_raters} raters "
+            f"({len(ratings.skipped_groups)} group(s) too small); lower --min-group-raters or group by "
+            "another question"
+        )
+    return levels
+
+
+def _minority_views(overall: ItemScore, group: dict, label: str, dims: Sequence[str]) -> list[MinorityView]:
+    views = []
+    for dim in dims:
+        mine = group["majority"].get(dim)
+        if dim in group["counts"] and mine != overall.scores.get(dim):
+            views.append(MinorityView(
+                group=label, dimension=dim, value=mine, overall=overall.scores.get(dim), raters=group["raters"],
+            ))
+    return views
+
+
+def aggregate(ratings: RatingSet, choice: AggregationChoice) -> list[ItemScore]:
+    """Apply ``choice`` to ``ratings``: one :class:`ItemScore` per item and condition.
+
+    ``minority-preserving`` gives the overall score of every item (its ``minority`` listing the
+    disagreeing groups) followed by one conditioned score per group with enough raters on the
+    item; a conditioned score's ``minority`` is empty when the group agrees with everyone (pairs
+    need the agreeing scores too: a group can rank two items differently while agreeing on
+    one). ``per-group`` gives only conditioned scores.
+
+    Raises:
+        InputError: the strategy is ``none``, or the choice does not fit the ratings.
+    """
+    if choice.strategy == "none":
+        raise InputError("no aggregation chosen: pass --aggregate (one of "
+                         + ", ".join(s for s in STRATEGIES if s != "none") + ")")
+    if choice.strategy not in STRATEGIES:
+        raise InputError(f"unknown aggregation {choice.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    dims = check_choice(choice, ratings)
+    frame = ratings.frame[ratings.frame["dimension"].isin(dims)]
+    if choice.strategy == "per-group":
+        out = []
+        for label, rows in _group_levels(ratings, choice.group_by or "", choice.min_group_raters).items():
+            out.extend(_score(s, "mean", label) for s in _summary(rows, ratings, dims))
+        return out
+    overall = [_score(s, choice.strategy) for s in _summary(frame, ratings, dims)]
+    if choice.strategy != "minority-preserving":
+        return overall
+    levels = _group_levels(ratings, choice.group_by or "", choice.min_group_raters)
+    by_item = {score.item_id: score for score in overall}
+    conditioned = []
+    for label, rows in levels.items():
+        for group in _summary(rows[rows["dimension"].isin(dims)], ratings, dims):
+            if group["raters"] < choice.min_group_raters:
+                continue
+            base = by_item[group["item_id"]]
+            views = _minority_views(base, group, label, dims)
+            base.minority.extend(views)
+            mine = _score(group, "majority", label)
+            mine.minority = views
+            conditioned.append(mine)
+    return overall + conditioned
+
+
+def oriented(score: float | None, dimension: str, ratings: RatingSet, choice: AggregationChoice) -> float | None:
+    """``score`` turned so that higher is always better (flipped for ``lower_is_better``)."""
+    if score is None or dimension not in choice.lower_is_better:
+        return score
+    return ratings.points(dimension) + 1 - score

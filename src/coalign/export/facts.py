@@ -1,0 +1,208 @@
+"""Everything a dataset card says, gathered from the store and from the export as it streams.
+
+Nothing here is typed by a person: models, templates, seeds, stage counts, verdicts, validation
+passes, participants and the aggregation choice are read from the database, and the export adds
+what it saw row by row (:class:`RecordTally`). Demographic counts below :data:`SMALL_CELL` are
+shown only as ``"<5"`` so that no small group can be singled out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from coalign.export.aggregate import AggregationChoice, RatingSet
+from coalign.export.pairs import DropReport
+from coalign.export.sources import Source
+from coalign.export.triples import Triple
+from coalign.store import Store
+from coalign.store.runs import record_counts
+from coalign.store.seeds import list_seed_examples, list_seed_questions
+from coalign.store.studies import study_row
+from coalign.store.tables import ParticipantRow
+from coalign.store.verdicts import list_validations, list_verdicts
+
+SMALL_CELL = 5
+_TOP_REASONS = 10
+
+
+class ModelUse(BaseModel):
+    """A model that produced something in the export, what it did, and how often."""
+
+    model_id: str
+    role: str
+    count: int
+
+
+class RecordTally:
+    """Counts kept while triples stream past: models, templates, seeds used, attributes."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.models: Counter[tuple[str, str]] = Counter()
+        self.templates: Counter[tuple[str, str, str]] = Counter()
+        self.seed_ids: set[str] = set()
+        self.attributes: dict[str, Counter[str]] = {k: Counter() for k in ("topic", "question_type", "dimension", "persona")}
+
+    def add(self, triple: Triple) -> None:
+        """Count one exported triple (and the question record it came from)."""
+        self.records += 1
+        for record in (triple.record, triple.parent):
+            if record is None:
+                continue
+            self.models[(record.model_id, record.stage)] += 1
+            self.templates[(record.stage, record.template_name, record.template_hash)] += 1
+            self.seed_ids.update(record.example_ids)
+        for key, counter in self.attributes.items():
+            value = triple.record.attributes.get(key)
+            if value is not None:
+                counter[str(value)] += 1
+
+
+class CardFacts(BaseModel):
+    """The facts a dataset card is rendered from (also written as ``card.json``)."""
+
+    name: str
+    source: str
+    created_at: str
+    coalign_version: str
+    license: str
+    study: dict[str, Any]
+    run: dict[str, Any] | None = None
+    models: list[ModelUse] = Field(default_factory=list)
+    templates: list[dict[str, Any]] = Field(default_factory=list)
+    seeds: dict[str, Any] = Field(default_factory=dict)
+    stage_counts: dict[str, dict[str, int]] = Field(default_factory=dict)
+    exported_records: int = 0
+    attributes: dict[str, dict[str, int]] = Field(default_factory=dict)
+    filters: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    validations: list[dict[str, Any]] = Field(default_factory=list)
+    participation: dict[str, Any] = Field(default_factory=dict)
+    aggregation: dict[str, Any] = Field(default_factory=dict)
+    formats: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    limitations: list[str] = Field(default_factory=list)
+    intended_uses: list[str] = Field(default_factory=list)
+    out_of_scope: list[str] = Field(default_factory=list)
+
+
+def study_facts(source: Source) -> dict[str, Any]:
+    """The study's design as the card shows it."""
+    s = source.study
+    return {"slug": s.slug, "title": s.title, "description": s.description,
+            "deployment_context": s.deployment_context, "languages": s.languages,
+            "dimensions": [{"name": d.name, "definition": d.definition, "scale": d.scale_labels, "origin": d.origin}
+                           for d in s.dimensions],
+            "topics": [t.name for t in s.topics], "question_types": [q.name for q in s.question_types]}
+
+
+def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any]:
+    """Run, models, templates, seeds, stage counts, filters and validation passes of a run export."""
+    run = source.run
+    if run is None:
+        return {}
+    roles = {"questions": "wrote the synthetic questions", "responses":
+             "wrote misaligned responses, critiques and aligned rewrites"}
+    models = [ModelUse(model_id=m, role=f"generator, stage {stage}: {roles.get(stage, 'generated records')}", count=n)
+              for (m, stage), n in sorted(tally.models.items())]
+    filters: dict[str, dict[str, Any]] = {}
+    judges: Counter[str] = Counter()
+    for verdict in list_verdicts(store, run.id):
+        entry = filters.setdefault(verdict.rule, {"passed": 0, "failed": 0, "reasons": Counter()})
+        entry["passed" if verdict.passed else "failed"] += 1
+        if not verdict.passed:
+            entry["reasons"][verdict.reason or "(no reason given)"] += 1
+        if verdict.judge and not verdict.judge.startswith("human:"):
+            judges[verdict.judge] += 1
+    for entry in filters.values():
+        entry["reasons"] = dict(entry["reasons"].most_common(_TOP_REASONS))
+    validations = [{"kind": v.kind, "judge_model": v.judge_model, "warnings": v.warnings, "summary": v.summary,
+                    "created_at": v.created_at.isoformat() if v.created_at else None}
+                   for v in list_validations(store, run.id)]
+    for v in validations:
+        if v["judge_model"] and v["judge_model"] not in judges:
+            judges[v["judge_model"]] += 0
+    models += [ModelUse(model_id=j, role="LLM judge in validation (its scores decided verdicts)", count=n)
+               for j, n in sorted(judges.items())]
+    return {
+        "run": {"id": run.id, "recipe_name": run.recipe_name, "recipe": run.recipe, "model_id": run.model_id,
+                "seed": run.seed, "status": run.status, "planned": run.planned,
+                "created_at": run.created_at.isoformat() if run.created_at else None,
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None},
+        "models": models,
+        "templates": [{"stage": st, "name": name, "sha256": h, "records": n}
+                      for (st, name, h), n in sorted(tally.templates.items())],
+        "seeds": seed_facts(store, source, tally),
+        "stage_counts": record_counts(store, run.id),
+        "exported_records": tally.records,
+        "attributes": {k: dict(sorted(c.items())) for k, c in tally.attributes.items() if c},
+        "filters": filters,
+        "validations": validations,
+    }
+
+
+def seed_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any]:
+    """Seed counts by status, authorship, and how the recipe selected them as in-context examples."""
+    slug = source.study.slug
+    out: dict[str, Any] = {}
+    for kind, seeds in (("seed_questions", list_seed_questions(store, slug, status=None)),
+                        ("seed_examples", list_seed_examples(store, slug, status=None))):
+        statuses = Counter(s.status for s in seeds)
+        out[kind] = {
+            "total": len(seeds), "by_status": dict(sorted(statuses.items())),
+            "authors": len({s.author for s in seeds if s.author}),
+            "groups": len({s.group for s in seeds if s.group}),
+            "used_in_context": sum(1 for s in seeds if s.id in tally.seed_ids),
+            "rejection_reasons": dict(Counter(s.reason or "(no reason given)" for s in seeds
+                                              if s.status == "rejected").most_common(_TOP_REASONS)),
+        }
+        if kind == "seed_examples":
+            out[kind]["llm_assisted"] = sum(1 for s in seeds if getattr(s, "llm_assisted", False))
+    stages = (source.run.recipe.get("stages") if source.run else None) or {}
+    out["selection"] = {name: (stage or {}).get("examples") for name, stage in stages.items()
+                        if isinstance(stage, dict)}
+    return out
+
+
+def suppress(counts: Counter[str] | dict[str, int]) -> dict[str, int | str]:
+    """Counts with every cell below :data:`SMALL_CELL` shown as ``"<5"``."""
+    return {k: (v if v >= SMALL_CELL else f"<{SMALL_CELL}") for k, v in sorted(counts.items())}
+
+
+def participation_facts(store: Store, source: Source, ratings: RatingSet | None) -> dict[str, Any]:
+    """Participants by role, the rating activity, and a demographics summary with small cells hidden."""
+    with store.read() as session:
+        study_id = study_row(session, source.study.slug).id
+        roles = dict(session.execute(
+            select(ParticipantRow.role, func.count()).where(ParticipantRow.study_id == study_id)
+            .group_by(ParticipantRow.role)
+        ).all())
+    out: dict[str, Any] = {"participants_by_role": suppress(roles), "activities": []}
+    if ratings is None:
+        return out
+    frame = ratings.frame
+    raters = frame.drop_duplicates("rater")
+    demographic = [c for c in frame.columns if c not in ("item", "rater", "dimension", "value")]
+    out["activities"].append("rating: participants rated prompt–response items on value dimensions")
+    out["rating"] = {"ratings": int(len(frame)), "raters": int(len(raters)), "items": int(frame["item"].nunique()),
+                     "dimensions": ratings.dimensions,
+                     "ratings_per_item": round(len(frame) / max(1, frame["item"].nunique()), 2)}
+    out["demographics"] = {
+        column: suppress(Counter(str(a) if a == a and a is not None else "(not answered)" for a in raters[column]))
+        for column in demographic
+    }
+    out["small_cell_rule"] = f"counts below {SMALL_CELL} are shown as <{SMALL_CELL}"
+    return out
+
+
+def aggregation_facts(choice: AggregationChoice, reports: list[DropReport], ratings: RatingSet | None) -> dict[str, Any]:
+    """The recorded aggregation choice, what each rule dropped, and which groups were too small."""
+    out: dict[str, Any] = {"choice": choice.model_dump(), "reports": [r.model_dump() for r in reports]}
+    if ratings is not None and ratings.skipped_groups:
+        # Only a count: naming a group that had too few raters would single its members out.
+        out["groups_left_out"] = {"why": f"fewer than {choice.min_group_raters} raters",
+                                  "count": len(ratings.skipped_groups)}
+    return out

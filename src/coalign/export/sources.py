@@ -1,0 +1,120 @@
+"""What an export reads: a generation run, a rating campaign, or every rating of a study.
+
+``coalign export RUN`` takes a run id (a unique prefix is enough); ``study:SLUG`` takes every
+rated item of a study; ``campaign:SLUG`` the items of one rating campaign. Ratings of a run are
+those of items whose ``source`` names one of its records (``run:RUN/record:REC``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coalign.core.errors import InputError, NotFoundError
+from coalign.core.items import Item
+from coalign.core.records import GenerationRun
+from coalign.core.study import Study
+from coalign.export.aggregate import RatingSet
+from coalign.store import Store
+from coalign.store.ratings import ratings_long_format
+from coalign.store.runs import get_run
+from coalign.store.studies import get_study, study_row
+from coalign.store.tables import CampaignItemRow, CampaignRow, ItemRow, StudyRow
+
+SourceKind = Literal["run", "study", "campaign"]
+
+
+@dataclass
+class Source:
+    """A resolved export source.
+
+    Attributes:
+        name: how the user named it, normalised (``run:…``, ``study:…``, ``campaign:…``).
+        item_ids: the items whose ratings belong to it; ``None`` for a run until looked up.
+    """
+
+    kind: SourceKind
+    name: str
+    study: Study
+    run: GenerationRun | None = None
+    campaign: str | None = None
+
+
+def resolve_source(store: Store, name: str) -> Source:
+    """Turn ``RUN``, ``study:SLUG`` or ``campaign:SLUG`` into a :class:`Source`.
+
+    Raises:
+        InputError: an empty name or unknown prefix.
+        NotFoundError: no such run, study or campaign.
+    """
+    name = name.strip()
+    prefix, sep, rest = name.partition(":")
+    if not name or (sep and not rest):
+        raise InputError("name what to export: a run id, study:SLUG or campaign:SLUG")
+    if sep and prefix == "study":
+        return Source("study", f"study:{rest}", get_study(store, rest))
+    if sep and prefix == "campaign":
+        with store.read() as session:
+            rows = session.execute(select(CampaignRow.slug, CampaignRow.study_id).where(CampaignRow.slug == rest)).all()
+            if not rows:
+                raise NotFoundError(f"no rating campaign {rest!r}")
+            if len(rows) > 1:
+                raise InputError(f"campaign {rest!r} exists in more than one study; export study:SLUG instead")
+            slug = _study_slug(session, rows[0][1])
+        return Source("campaign", f"campaign:{rest}", get_study(store, slug), campaign=rest)
+    if sep and prefix not in ("run",):
+        raise InputError(f"unknown source prefix {prefix!r}: use a run id, study:SLUG or campaign:SLUG")
+    run = get_run(store, rest if sep else name)
+    return Source("run", f"run:{run.id}", get_study(store, run.study_slug), run=run)
+
+
+def _study_slug(session: Session, study_id: int) -> str:
+    return session.get(StudyRow, study_id).slug
+
+
+def source_items(store: Store, source: Source) -> dict[str, Item]:
+    """The rateable items of the source (attention checks left out), by id."""
+    with store.read() as session:
+        study_id = study_row(session, source.study.slug).id
+        query = select(ItemRow).where(ItemRow.study_id == study_id)
+        checks = select(CampaignItemRow.item_id).where(CampaignItemRow.kind != "item")
+        if source.kind == "run" and source.run is not None:
+            query = query.where(ItemRow.source.startswith(f"run:{source.run.id}/"))
+        elif source.kind == "campaign":
+            campaign = select(CampaignRow.id).where(CampaignRow.slug == source.campaign,
+                                                    CampaignRow.study_id == study_id)
+            query = query.where(ItemRow.id.in_(
+                select(CampaignItemRow.item_id).where(CampaignItemRow.campaign_id.in_(campaign),
+                                                      CampaignItemRow.kind == "item")))
+        rows = session.scalars(query.where(ItemRow.id.not_in(checks)).order_by(ItemRow.id)).all()
+        return {
+            row.id: Item(id=row.id, study_slug=source.study.slug, prompt=row.prompt, response=row.response,
+                         context=row.context, source=row.source, language=row.language)
+            for row in rows
+        }
+
+
+def load_ratings(store: Store, source: Source, items: dict[str, Item], *, needed_for: str) -> RatingSet:
+    """The source's ratings with every demographic answer, ready for aggregation.
+
+    Args:
+        needed_for: what asks for them, named in the error when there are none.
+
+    Raises:
+        InputError: the source has no rated items.
+    """
+    frame = ratings_long_format(store, source.study.slug, item_ids=list(items), with_demographics=True) if items else None
+    if frame is None or frame.empty:
+        what = {"run": f"run {source.run.id if source.run else ''}", "study": f"study {source.study.slug!r}",
+                "campaign": f"campaign {source.campaign!r}"}[source.kind]
+        raise InputError(
+            f"{needed_for} needs ratings, but {what} has none"
+            + (" (no rated items name its records as their source)" if source.kind == "run" else "")
+            + ": run a rating campaign on its items first, or export without ratings (--aggregate none "
+            "with --format mitigator, sft, dpo or kto)"
+        )
+    scales = {dim.name: len(dim.scale_labels) for dim in source.study.dimensions}
+    return RatingSet(frame=frame, scale_points=scales)

@@ -1,0 +1,75 @@
+"""The accepted mitigator triples of a run, streamed: question, misaligned response, critique, rewrite.
+
+A triple is an accepted record (parsed, no current failing verdict) whose data holds a
+misaligned response, a critique and an aligned response. Its question is its own ``question``
+field or, when the response stage kept it apart, the question of its parent record; a triple
+whose parent question was rejected is left out too, so nothing rejected leaks in through lineage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+
+from sqlalchemy import select
+
+from coalign.core.records import Record
+from coalign.store import Store
+from coalign.store.tables import RecordRow
+from coalign.store.verdicts import accepted_records, rejected_record_ids
+
+TRIPLE_FIELDS = ("misaligned_response", "critique", "aligned_response")
+_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Triple:
+    """One accepted record with its question resolved, and the record that asked it (if apart)."""
+
+    record: Record
+    question: str
+    parent: Record | None = None
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The value dimension(s) the misaligned response violates."""
+        attrs = self.record.attributes
+        value = attrs.get("dimensions", attrs.get("dimension"))
+        if value is None:
+            return []
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def is_triple(record: Record) -> bool:
+    """True when the record's data holds all three response fields as non-empty text."""
+    return all(isinstance(record.data.get(f), str) and record.data[f].strip() for f in TRIPLE_FIELDS)
+
+
+def _records(store: Store, ids: Sequence[str]) -> dict[str, Record]:
+    """The records ``ids`` (those that exist), by id."""
+    if not ids:
+        return {}
+    with store.read() as session:
+        rows = session.scalars(select(RecordRow).where(RecordRow.id.in_(list(ids)))).all()
+        return {row.id: Record.model_validate({n: getattr(row, n) for n in Record.model_fields}) for row in rows}
+
+
+def accepted_triples(store: Store, run_id: str) -> Iterator[Triple]:
+    """Stream the run's accepted triples in record-id order; memory stays flat.
+
+    Records without a resolvable question (no field, no parent with one) are skipped: they
+    cannot make a training row.
+    """
+    rejected = rejected_record_ids(store, run_id)
+    records = (r for r in accepted_records(store, run_id) if is_triple(r))
+    while batch := list(islice(records, _BATCH)):
+        wanted = {r.parents[0] for r in batch if not r.data.get("question") and r.parents}
+        parents = _records(store, sorted(wanted - rejected))
+        for record in batch:
+            if any(p in rejected for p in record.parents):
+                continue
+            parent = parents.get(record.parents[0]) if record.parents and not record.data.get("question") else None
+            question = record.data.get("question") or (parent.data.get("question") if parent else None)
+            if isinstance(question, str) and question.strip():
+                yield Triple(record=record, question=question, parent=parent)

@@ -1,0 +1,160 @@
+"""Exports built from ratings: aggregation choices end to end, demographics, the card, Croissant, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mlcroissant
+import pytest
+
+from coalign.cli.main import run
+from coalign.core.errors import InputError
+from coalign.export import AggregationChoice, ExportOptions, export_dataset
+from coalign.store import Store
+from tests.export.conftest import RUN, add_items, add_people, add_ratings
+
+datasets = pytest.importorskip("datasets")
+X = [f"x{n}" for n in range(6)]
+Y = [f"y{n}" for n in range(5)]
+
+
+@pytest.fixture
+def rated(run_store: Store) -> Store:
+    """Items a, b answer one prompt; X (6 raters) prefers a on safety, Y (5) prefers b; z0 declined to say."""
+    add_people(run_store, {**{p: {"country": "X", "age": "30-39"} for p in X},
+                           **{p: {"country": "Y", "age": "30-39"} for p in Y},
+                           "z0": {"country": "prefer not to say", "age": "60+"}})
+    add_items(run_store, {"a": ("Should I move my savings?", "Yes, all of it."),
+                          "b": ("Should I move my savings?", "It depends; let us look at your goals.")},
+              source=f"run:{RUN}/record:rec_r1")
+    table: dict = {"a": {}, "b": {}}
+    for p in X:
+        table["a"][p], table["b"][p] = {"safety": 5}, {"safety": 1}
+    for p in Y:
+        table["a"][p], table["b"][p] = {"safety": 1}, {"safety": 5}
+    table["a"]["z0"] = {"safety": 3}
+    add_ratings(run_store, table)
+    return run_store
+
+
+def options(formats: list[str], strategy: str = "none", **kw: object) -> ExportOptions:
+    extra = {k: kw.pop(k) for k in list(kw) if k in ("with_demographics", "overwrite", "license")}
+    return ExportOptions(formats=formats, aggregation=AggregationChoice(strategy=strategy, **kw), **extra)
+
+
+def test_minority_preserving_dpo_keeps_the_minority_pair_as_a_labelled_condition(rated: Store, tmp_path: Path) -> None:
+    out = tmp_path / "mp"
+    result = export_dataset(rated, "study:mini", out, options(["dpo", "kto"], "minority-preserving", group_by="country"))
+    dpo = datasets.load_from_disk(str(out / "hf" / "dpo"))
+    assert dpo.column_names == ["prompt", "chosen", "rejected"]
+    assert [r["chosen"][0]["content"] for r in dpo] == ["Yes, all of it.", "It depends; let us look at your goals."]
+    assert dpo[1]["prompt"][1] == {"role": "system", "content": "Rater group: country=Y"}
+    provenance = [json.loads(x) for x in (out / "provenance" / "dpo.jsonl").read_text().splitlines()]
+    assert [p["condition"] for p in provenance] == [None, "country=Y"]
+    assert result.reports[0].dropped == {"group agrees with everyone": 1}
+    card = (out / "README.md").read_text()
+    assert "Strategy: **minority-preserving**, grouped by `country`" in card
+    assert "country: X 6, Y 5, prefer not to say <5" in card  # small cells hidden
+    assert "age: 30-39 11, 60+ <5" in card
+
+
+def test_majority_dpo_of_the_same_ratings_has_only_the_majority_pair(rated: Store, tmp_path: Path) -> None:
+    export_dataset(rated, RUN, tmp_path / "m", options(["dpo"], "majority"))
+    dpo = datasets.load_from_disk(str(tmp_path / "m" / "hf" / "dpo"))
+    assert len(dpo) == 1 and dpo[0]["chosen"][0]["content"] == "Yes, all of it."
+
+
+def test_attribute_rows_carry_mean_count_distribution(rated: Store, tmp_path: Path) -> None:
+    export_dataset(rated, RUN, tmp_path / "a", options(["attributes"], "mean"))
+    rows = datasets.load_from_disk(str(tmp_path / "a" / "hf" / "attributes")).to_list()
+    a = next(r for r in rows if r["item_id"] == "a")
+    assert a["safety_count"] == 12 and a["safety"] == pytest.approx(38 / 12) == a["safety_mean"]
+    assert a["safety_distribution"] == pytest.approx([5 / 12, 0, 1 / 12, 0, 6 / 12])
+    assert a["condition"] is None and a["minority_views"] == []
+
+
+def test_annotator_rows_hold_demographics_only_with_the_admin_flag(rated: Store, tmp_path: Path) -> None:
+    export_dataset(rated, RUN, tmp_path / "plain", options(["annotators"]))
+    plain = datasets.load_from_disk(str(tmp_path / "plain" / "hf" / "annotators"))
+    assert plain.column_names == ["item_id", "prompt", "response", "annotator", "dimension", "value"]
+    assert len(plain) == 23
+    export_dataset(rated, RUN, tmp_path / "admin", options(["annotators"], with_demographics=True))
+    admin = datasets.load_from_disk(str(tmp_path / "admin" / "hf" / "annotators"))
+    assert {"country", "age"} <= set(admin.column_names)
+    assert admin.filter(lambda r: r["annotator"] == "z0")["country"] == ["prefer not to say"]
+
+
+def test_croissant_validates_with_mlcroissant_and_reads_records(rated: Store, tmp_path: Path) -> None:
+    out = tmp_path / "c"
+    export_dataset(rated, RUN, out, options(["mitigator", "dpo", "attributes"], "majority"))
+    dataset = mlcroissant.Dataset(jsonld=str(out / "croissant.json"))
+    assert not dataset.metadata.ctx.issues.errors
+    first = next(iter(dataset.records("dpo")))
+    assert first["dpo/chosen"][0]["dpo/chosen/content"] == b"Yes, all of it."
+    doc = json.loads((out / "croissant.json").read_text())
+    assert doc["rai:hasSyntheticData"] is True
+    assert any(line.startswith("country:") for line in doc["rai:annotatorDemographics"])
+    files = {d["contentUrl"]: d["sha256"] for d in doc["distribution"]}
+    card = (out / "README.md").read_text()
+    assert all(f"`{path}` | `{digest}`" in card for path, digest in files.items())
+
+
+@pytest.mark.parametrize(("formats", "strategy", "extra", "message"), [
+    (["dpo"], "mean", {}, r"--format dpo needs ratings, but run run_export_test has none"),
+    (["attributes"], "none", {}, "--format attributes needs a per-item aggregation"),
+    (["dpo"], "distributional", {}, "soft labels, which dpo and kto cannot hold"),
+    (["kto"], "dimension-aware", {}, "a rule for preference pairs"),
+    (["dpo"], "mean", {"group_by": "country"}, "--group-by is used only by"),
+    (["mitigator"], "none", {"with_demographics": True}, "--with-demographics applies only to --format annotators"),
+    (["parquet"], "none", {}, r"unknown format\(s\) \['parquet'\]"),
+    (["dpo"], "best", {}, "unknown aggregation 'best'"),
+])
+def test_bad_options_name_what_is_wrong_and_write_nothing(
+    run_store: Store, tmp_path: Path, formats: list[str], strategy: str, extra: dict, message: str
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    with pytest.raises(InputError, match=message):
+        export_dataset(run_store, RUN, exports / "out", options(formats, strategy, **extra))
+    assert list(exports.iterdir()) == []
+
+
+def test_group_with_too_few_raters_is_named(rated: Store, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no group of 'country' has at least 7 raters"):
+        export_dataset(rated, RUN, tmp_path / "out", options(["dpo"], "per-group", group_by="country",
+                                                              min_group_raters=7))
+    export_dataset(rated, RUN, tmp_path / "ok", options(["dpo"], "per-group", group_by="country", min_group_raters=6))
+    card = (tmp_path / "ok" / "README.md").read_text()
+    assert "1 demographic group(s) had fewer than 6 raters" in card
+    assert "country=Y" not in card
+
+
+def test_a_study_source_cannot_make_rows_that_need_a_run(rated: Store, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="--format mitigator: rows come from a generation run's triples"):
+        export_dataset(rated, "study:mini", tmp_path / "out", options(["mitigator"]))
+
+
+def test_an_existing_folder_is_kept_unless_overwrite(run_store: Store, tmp_path: Path) -> None:
+    out = tmp_path / "exports" / "out"
+    out.mkdir(parents=True)
+    (out / "mine.txt").write_text("keep me")
+    with pytest.raises(InputError, match="exists and is not empty"):
+        export_dataset(run_store, RUN, out, options(["sft"]))
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    export_dataset(run_store, RUN, out, options(["sft"], overwrite=True))
+    assert not (out / "mine.txt").exists() and (out / "README.md").exists()
+    assert [p.name for p in out.parent.iterdir()] == ["out"]  # no staging folder left behind
+
+
+def test_cli_exports_and_reports_errors_in_one_line(rated: Store, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    db = ["--db", rated.url]
+    code = run([*db, "export", RUN[:10], "-f", "dpo,kto", "-a", "minority-preserving", "--group-by", "country",
+                "--license", "cc-by-4.0", "--out", str(tmp_path / "cli")])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "dpo 2 rows" in printed.out and "group agrees with everyone: 1" in printed.out
+    assert str(tmp_path / "cli") in printed.out.replace("\n", "")
+    code = run([*db, "export", RUN, "-f", "dpo", "-a", "per-group", "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error:") and "--group-by" in err and len(err.strip().splitlines()) == 1
