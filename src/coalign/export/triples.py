@@ -11,16 +11,30 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import NamedTuple
 
 from sqlalchemy import select
 
 from coalign.core.records import Record
 from coalign.store import Store
+from coalign.store.runs import iter_records, record_counts
 from coalign.store.tables import RecordRow
 from coalign.store.verdicts import accepted_records, rejected_record_ids
 
 TRIPLE_FIELDS = ("misaligned_response", "critique", "aligned_response")
 _BATCH = 1000
+
+
+class Parent(NamedTuple):
+    """The fields of a triple's parent (question) record that the export and its card use."""
+
+    id: str
+    stage: str
+    model_id: str
+    template_name: str
+    template_hash: str
+    example_ids: list[str]
+    question: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +43,7 @@ class Triple:
 
     record: Record
     question: str
-    parent: Record | None = None
+    parent: Parent | None = None
 
     @property
     def dimensions(self) -> list[str]:
@@ -46,30 +60,47 @@ def is_triple(record: Record) -> bool:
     return all(isinstance(record.data.get(f), str) and record.data[f].strip() for f in TRIPLE_FIELDS)
 
 
-def _records(store: Store, ids: Sequence[str]) -> dict[str, Record]:
-    """The records ``ids`` (those that exist), by id."""
+def _parents(store: Store, ids: Sequence[str]) -> dict[str, Parent]:
+    """The parent records ``ids`` (those that exist), by id; only the columns the export needs."""
     if not ids:
         return {}
+    columns = (RecordRow.id, RecordRow.stage, RecordRow.model_id, RecordRow.template_name, RecordRow.template_hash,
+               RecordRow.example_ids, RecordRow.data)
     with store.read() as session:
-        rows = session.scalars(select(RecordRow).where(RecordRow.id.in_(list(ids)))).all()
-        return {row.id: Record.model_validate({n: getattr(row, n) for n in Record.model_fields}) for row in rows}
+        rows = session.execute(select(*columns).where(RecordRow.id.in_(list(ids)))).all()
+    out = {}
+    for *fields, data in rows:
+        question = data.get("question") if isinstance(data, dict) else None
+        out[fields[0]] = Parent(*fields, question=question if isinstance(question, str) else None)
+    return out
+
+
+def triple_stages(store: Store, run_id: str) -> list[str]:
+    """The run's stages whose first parsed record is a triple (questions-only stages are skipped)."""
+    stages = []
+    for stage in record_counts(store, run_id):
+        first = next(iter_records(store, run_id, stage=stage, only_ok=True, batch=1), None)
+        if first is not None and is_triple(first):
+            stages.append(stage)
+    return sorted(stages)
 
 
 def accepted_triples(store: Store, run_id: str) -> Iterator[Triple]:
-    """Stream the run's accepted triples in record-id order; memory stays flat.
+    """Stream the run's accepted triples, stage by stage in record-id order; memory stays flat.
 
     Records without a resolvable question (no field, no parent with one) are skipped: they
     cannot make a training row.
     """
     rejected = rejected_record_ids(store, run_id)
-    records = (r for r in accepted_records(store, run_id) if is_triple(r))
-    while batch := list(islice(records, _BATCH)):
-        wanted = {r.parents[0] for r in batch if not r.data.get("question") and r.parents}
-        parents = _records(store, sorted(wanted - rejected))
-        for record in batch:
-            if any(p in rejected for p in record.parents):
-                continue
-            parent = parents.get(record.parents[0]) if record.parents and not record.data.get("question") else None
-            question = record.data.get("question") or (parent.data.get("question") if parent else None)
-            if isinstance(question, str) and question.strip():
-                yield Triple(record=record, question=question, parent=parent)
+    for stage in triple_stages(store, run_id):
+        records = (r for r in accepted_records(store, run_id, stage=stage) if is_triple(r))
+        while batch := list(islice(records, _BATCH)):
+            wanted = {r.parents[0] for r in batch if not r.data.get("question") and r.parents}
+            parents = _parents(store, sorted(wanted - rejected))
+            for record in batch:
+                if any(p in rejected for p in record.parents):
+                    continue
+                parent = parents.get(record.parents[0]) if record.parents and not record.data.get("question") else None
+                question = record.data.get("question") or (parent.question if parent else None)
+                if isinstance(question, str) and question.strip():
+                    yield Triple(record=record, question=question, parent=parent)
