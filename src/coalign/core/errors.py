@@ -7,6 +7,10 @@
     │   └── StudyFileError       a study / seed file failed validation (names the bad key)
     ├── NotFoundError            a named study, run, item … does not exist
     ├── StoreError               the database cannot be opened, reached or migrated
+    ├── AccessDeniedError        this person may not see or do that (role, session, link)
+    │   ├── LinkExpiredError     an invite link or session that was valid has expired
+    │   └── RateLimitedError     too many failed attempts; try again later
+    ├── ConflictError            the action clashes with the current state (e.g. a closed campaign)
     └── ModelError               a model call failed
         ├── ModelUnavailableError    the backend cannot be loaded or reached (after retries)
         └── ModelOutputError         the model answered, but not in the requested shape
@@ -48,6 +52,22 @@ class NotFoundError(CoalignError):
 
 class StoreError(CoalignError):
     """The store cannot be opened, reached or migrated."""
+
+
+class AccessDeniedError(CoalignError):
+    """The person may not see or do this: wrong role, no session, or a wrong link."""
+
+
+class LinkExpiredError(AccessDeniedError):
+    """An invite link or a session that was once valid has expired."""
+
+
+class RateLimitedError(AccessDeniedError):
+    """Too many failed attempts in a short time; the caller must wait."""
+
+
+class ConflictError(CoalignError):
+    """The action clashes with the current state, e.g. submitting to a closed campaign."""
 
 
 class ModelError(CoalignError):

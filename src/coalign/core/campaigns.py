@@ -1,0 +1,141 @@
+"""Rating campaigns and demographic surveys: what a facilitator configures, as typed objects.
+
+A campaign asks participants to rate prompt–response items on some of the study's value
+dimensions, on each dimension's labelled scale, with optional per-item questions and
+instructed-response attention checks injected at fixed positions of each person's sequence.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from coalign.core.participants import PREFER_NOT_TO_SAY
+
+Slug = str
+CampaignStatus = Literal["open", "closed"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemQuestion(_Strict):
+    """A closed question asked next to every item, e.g. "Is this about gender?" (yes / no).
+
+    Attributes:
+        translations: per language, ``{"text": ..., "options": [...]}`` (options in the same order).
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    text: str = Field(min_length=1, max_length=500)
+    options: list[str] = Field(default_factory=lambda: ["yes", "no"], min_length=2, max_length=10)
+    translations: dict[str, dict[str, str | list[str]]] = Field(default_factory=dict)
+
+
+class AttentionCheck(_Strict):
+    """An instructed-response item: the text tells the reader which scale point to choose.
+
+    Attributes:
+        expected_value: the scale point (1 = lowest) to pick on every dimension.
+    """
+
+    prompt: str = Field(min_length=1)
+    response: str = Field(min_length=1)
+    expected_value: int = Field(ge=1, le=10)
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+class Campaign(_Strict):
+    """The settings of one rating campaign.
+
+    Attributes:
+        dimensions: names of the study's value dimensions to rate, in display order.
+        items_per_participant: how many real items each person rates (attention checks come on top).
+        target_ratings: how many people should rate each item (r).
+        min_seconds_per_item: a submit sooner than this after the item was shown is refused.
+        attention_positions: 1-based places in each person's sequence where a check is shown.
+        completion_code: shown (and passed to ``completion_url``) when a person finishes.
+        screened_out_code: shown to a person who declines consent.
+        completion_url: where to send finished people, ``{code}`` is replaced by the code,
+            e.g. ``https://app.prolific.com/submissions/complete?cc={code}``.
+        translations: per language, ``{dimension_name: {"definition": ..., "scale_labels": [...]}}``.
+    """
+
+    slug: Slug = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    study_slug: Slug
+    title: str = Field(min_length=1, max_length=300)
+    dimensions: list[str] = Field(min_length=1)
+    items_per_participant: int = Field(ge=1, le=500)
+    target_ratings: int = Field(default=3, ge=1, le=10_000)
+    min_seconds_per_item: float = Field(default=0.0, ge=0, le=3600)
+    attention_positions: list[int] = Field(default_factory=list)
+    attention_checks: list[AttentionCheck] = Field(default_factory=list)
+    questions: list[ItemQuestion] = Field(default_factory=list)
+    completion_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    screened_out_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    completion_url: str | None = Field(default=None, pattern=r"^https?://")
+    status: CampaignStatus = "open"
+    translations: dict[str, dict[str, dict[str, str | list[str]]]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Campaign":
+        if len(set(self.dimensions)) != len(self.dimensions):
+            raise ValueError("dimensions: a dimension is named twice")
+        if len(self.attention_checks) < len(self.attention_positions):
+            raise ValueError("each attention position needs its own attention check "
+                             f"({len(self.attention_positions)} positions, {len(self.attention_checks)} checks)")
+        total = self.items_per_participant + len(self.attention_positions)
+        if any(p < 1 or p > total for p in self.attention_positions):
+            raise ValueError(f"attention_positions must lie between 1 and {total}")
+        if len(set(self.attention_positions)) != len(self.attention_positions):
+            raise ValueError("attention_positions: a position is named twice")
+        if len({q.name for q in self.questions}) != len(self.questions):
+            raise ValueError("questions: a question name is used twice")
+        return self
+
+
+class ImportedItem(_Strict):
+    """An item read from a CSV/JSONL file or a generation run, before it is stored.
+
+    Attributes:
+        translations: per language, ``{"prompt": ..., "response": ...}``.
+    """
+
+    id: str | None = None
+    prompt: str = Field(min_length=1)
+    response: str = Field(min_length=1)
+    context: str | None = None
+    source: str | None = None
+    language: str = "en"
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+class DemographicQuestion(_Strict):
+    """One question of a demographics survey; every question can be skipped.
+
+    Attributes:
+        kind: ``choice`` (one of ``options``) or ``text`` (free text, e.g. country).
+        self_describe: the option (if any) that opens a free-text self-description.
+        translations: per language, ``{"label": ..., "options": [...]}``.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str = Field(min_length=1)
+    kind: Literal["choice", "text"] = "choice"
+    options: list[str] = Field(default_factory=list)
+    self_describe: str | None = None
+    translations: dict[str, dict[str, str | list[str]]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _options(self) -> "DemographicQuestion":
+        if self.kind == "choice" and not self.options:
+            raise ValueError(f"{self.name}: a choice question needs options")
+        if self.self_describe is not None and self.self_describe not in self.options:
+            raise ValueError(f"{self.name}: self_describe must be one of the options")
+        return self
+
+    def choices(self) -> list[str]:
+        """The options offered, always ending with "prefer not to say"."""
+        return [o for o in self.options if o != PREFER_NOT_TO_SAY] + [PREFER_NOT_TO_SAY]

@@ -1,0 +1,187 @@
+"""Interact: participants chat with the study's model under the study's system prompt.
+
+The system prompt stands for the deployment context, so people meet the model as its users
+would. Every model turn goes through :class:`coalign.llm.Model` (retries, cache, call log) and
+keeps the hash of its logged request. A facilitator adds baseline conversations, answered once
+by the model, that every participant of the study sees beside their own.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from coalign.core.calls import ChatRequest, Message, SamplingParams
+from coalign.core.coconstruction import MAX_TEXT, Conversation, Turn
+from coalign.core.errors import InputError, NotFoundError
+from coalign.elicit.members import member
+from coalign.llm.model import Model
+from coalign.store.coconstruction_tables import ConversationRow, TurnRow
+from coalign.store.engine import Store
+from coalign.store.studies import study_row
+from coalign.store.tables import StudyRow
+
+DEFAULT_PARAMS = SamplingParams(temperature=0.7, max_tokens=256)
+MAX_TURNS = 200
+
+
+def _message(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InputError("write a message first")
+    if len(text) > MAX_TEXT:
+        raise InputError(f"a message may have at most {MAX_TEXT} characters, not {len(text)}")
+    return text
+
+
+def _turns(session: Session, conversation_id: int) -> list[TurnRow]:
+    return list(session.scalars(select(TurnRow).where(TurnRow.conversation_id == conversation_id)
+                                .order_by(TurnRow.position)))
+
+
+def _conversation(session: Session, row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.id, title=row.title, baseline=row.baseline, participant_id=row.participant_id,
+        system_prompt=row.system_prompt, model_id=row.model_id,
+        turns=[Turn(id=t.id, conversation_id=t.conversation_id, position=t.position, role=t.role,
+                    content=t.content, request_hash=t.request_hash) for t in _turns(session, row.id)],
+    )
+
+
+def _reply(model: Model, system_prompt: str, turns: list[tuple[str, str]], params: SamplingParams) -> tuple[str, str]:
+    """The model's next turn for a history of ``(role, content)`` pairs, and its request hash."""
+    messages = [Message(role="system", content=system_prompt)] if system_prompt else []
+    messages += [Message(role=role, content=content) for role, content in turns]  # type: ignore[arg-type]
+    request = ChatRequest(messages=messages, params=params)
+    completion = model.complete(request, purpose="interact")
+    return completion.text.strip(), request.cache_key(model.model_id)
+
+
+def start_conversation(store: Store, participant_id: str, title: str = "") -> Conversation:
+    """Open a new, empty conversation of a participant under the study's system prompt.
+
+    Raises:
+        AccessDeniedError: not a consenting participant.
+    """
+    with store.session() as session:
+        person = member(session, participant_id)
+        study = session.get(StudyRow, person.study_id)
+        row = ConversationRow(study_id=person.study_id, participant_id=participant_id, baseline=False,
+                              title=title.strip()[:200], system_prompt=study.system_prompt)
+        session.add(row)
+        session.flush()
+        return _conversation(session, row)
+
+
+def send(
+    store: Store, model: Model, participant_id: str, conversation_id: int, text: str,
+    params: SamplingParams = DEFAULT_PARAMS,
+) -> Conversation:
+    """Add the participant's message and the model's answer to their conversation.
+
+    The model is asked first and both turns are written together, so a failed call leaves the
+    conversation as it was (the message is not half-sent).
+
+    Raises:
+        InputError: an empty or too long message, or a conversation at its turn limit.
+        NotFoundError: no such conversation of this participant (baselines cannot be continued).
+        ModelError: the model call failed.
+    """
+    text = _message(text)
+    with store.read() as session:
+        member(session, participant_id)
+        row = session.get(ConversationRow, conversation_id)
+        if row is None or row.participant_id != participant_id:
+            raise NotFoundError(f"no conversation {conversation_id} of yours")
+        history = [(t.role, t.content) for t in _turns(session, conversation_id)]
+        system_prompt = row.system_prompt
+    if len(history) + 2 > MAX_TURNS:
+        raise InputError(f"this conversation has reached {MAX_TURNS} turns; start a new one")
+    answer, request_hash = _reply(model, system_prompt, history + [("user", text)], params)
+    with store.session() as session:
+        row = session.get(ConversationRow, conversation_id)
+        position = (session.scalar(select(func.max(TurnRow.position))
+                                   .where(TurnRow.conversation_id == conversation_id)) or 0)
+        session.add(TurnRow(conversation_id=conversation_id, position=position + 1, role="user", content=text))
+        session.add(TurnRow(conversation_id=conversation_id, position=position + 2, role="assistant",
+                            content=answer, request_hash=request_hash))
+        row.model_id = model.model_id
+        session.flush()
+        return _conversation(session, row)
+
+
+def add_baseline(
+    store: Store, model: Model, slug: str, title: str, user_messages: list[str],
+    params: SamplingParams = DEFAULT_PARAMS,
+) -> Conversation:
+    """Create a shared baseline conversation: the model answers each user message in turn.
+
+    Raises:
+        InputError: no messages, or an empty or too long one.
+        NotFoundError: no such study.
+        ModelError: a model call failed (nothing is stored then).
+    """
+    messages = [_message(m) for m in user_messages]
+    if not messages:
+        raise InputError("a baseline conversation needs at least one user message")
+    with store.read() as session:
+        system_prompt = study_row(session, slug).system_prompt
+    history: list[tuple[str, str]] = []
+    hashes: list[str | None] = []
+    for message in messages:
+        history.append(("user", message))
+        hashes.append(None)
+        answer, request_hash = _reply(model, system_prompt, history, params)
+        history.append(("assistant", answer))
+        hashes.append(request_hash)
+    with store.session() as session:
+        row = ConversationRow(study_id=study_row(session, slug).id, participant_id=None, baseline=True,
+                              title=title.strip()[:200] or "Baseline", system_prompt=system_prompt,
+                              model_id=model.model_id)
+        session.add(row)
+        session.flush()
+        for position, ((role, content), request_hash) in enumerate(zip(history, hashes, strict=True), start=1):
+            session.add(TurnRow(conversation_id=row.id, position=position, role=role, content=content,
+                                request_hash=request_hash))
+        session.flush()
+        return _conversation(session, row)
+
+
+def visible_conversation(session: Session, participant_id: str, conversation_id: int) -> ConversationRow:
+    """A conversation the participant may see: their own, or a baseline of their study.
+
+    Raises:
+        NotFoundError: anything else.
+    """
+    person = member(session, participant_id)
+    row = session.get(ConversationRow, conversation_id)
+    if row is None or row.study_id != person.study_id or not (row.baseline or row.participant_id == participant_id):
+        raise NotFoundError(f"no conversation {conversation_id} for you")
+    return row
+
+
+def conversation(store: Store, participant_id: str, conversation_id: int) -> Conversation:
+    """One conversation the participant may see, with its turns."""
+    with store.read() as session:
+        return _conversation(session, visible_conversation(session, participant_id, conversation_id))
+
+
+def conversations_for(store: Store, participant_id: str) -> list[Conversation]:
+    """The study's baseline conversations first, then the participant's own, oldest first."""
+    with store.read() as session:
+        person = member(session, participant_id)
+        rows = session.scalars(
+            select(ConversationRow).where(
+                ConversationRow.study_id == person.study_id,
+                or_(ConversationRow.baseline.is_(True), ConversationRow.participant_id == participant_id),
+            ).order_by(ConversationRow.baseline.desc(), ConversationRow.id)
+        )
+        return [_conversation(session, row) for row in rows]
+
+
+def study_conversations(store: Store, slug: str) -> list[Conversation]:
+    """Every conversation of a study (the facilitator's view), baselines first."""
+    with store.read() as session:
+        rows = session.scalars(select(ConversationRow).where(ConversationRow.study_id == study_row(session, slug).id)
+                               .order_by(ConversationRow.baseline.desc(), ConversationRow.id))
+        return [_conversation(session, row) for row in rows]

@@ -1,0 +1,67 @@
+"""Who may act in co-construction activities, and the shared checks every activity makes.
+
+A participant belongs to one study; diaries, conversations, codes and rankings are the
+participant's own. Anything that names another person's object answers "not found", so an id
+in a URL or a form tells nothing about what exists.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from coalign.core.errors import AccessDeniedError, InputError, NotFoundError, describe_validation_error
+from coalign.store.tables import ParticipantRow, StudyRow
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def member(session: Session, participant_id: str) -> ParticipantRow:
+    """The participant row of a person taking part.
+
+    Raises:
+        AccessDeniedError: no such participant, or the person has not consented.
+    """
+    row = session.get(ParticipantRow, participant_id) if participant_id else None
+    if row is None:
+        raise AccessDeniedError("no participant session; please open your study link again")
+    if row.consented_at is None and row.role == "participant":
+        raise AccessDeniedError("please give your consent before taking part")
+    return row
+
+
+def study_of(session: Session, participant_id: str) -> StudyRow:
+    """The study a consenting participant takes part in (see :func:`member`)."""
+    return session.get(StudyRow, member(session, participant_id).study_id)  # type: ignore[return-value]
+
+
+def owned(row: object | None, participant_id: str, what: str, ident: object) -> object:
+    """``row`` if it exists and belongs to ``participant_id``.
+
+    Raises:
+        NotFoundError: it does not exist or is someone else's (the same answer either way).
+    """
+    if row is None or getattr(row, "participant_id", None) != participant_id:
+        raise NotFoundError(f"no {what} {ident} of yours")
+    return row
+
+
+def validated(model: type[T], data: object, what: str) -> T:
+    """Validate user input against ``model``.
+
+    Raises:
+        InputError: one message naming every bad field, prefixed with ``what``.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{what}: " + "; ".join(describe_validation_error(exc))) from exc
+
+
+def in_study(row: object | None, study_id: int, what: str, ident: object) -> object:
+    """``row`` if it exists and belongs to study ``study_id``; else :class:`NotFoundError`."""
+    if row is None or getattr(row, "study_id", None) != study_id:
+        raise NotFoundError(f"no {what} {ident} in this study")
+    return row

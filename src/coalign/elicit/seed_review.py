@@ -1,0 +1,116 @@
+"""Writing seeds that people made, and the accept/reject log with who decided and why.
+
+Seeds from workshops and promoted diary entries go to the same ``seed_questions`` /
+``seed_examples`` tables as imported seeds, so generation recipes pick up accepted ones
+without any extra step. Every decision is appended to ``seed_decisions``; the seed row keeps
+only its latest status and reason.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coalign.core.errors import InputError, NotFoundError
+from coalign.core.seeds import SeedExample, SeedQuestion
+from coalign.core.study import Study
+from coalign.store.coconstruction_tables import SeedDecisionRow
+from coalign.store.engine import Store
+from coalign.store.seeds import save_seed_examples, save_seed_questions
+from coalign.store.studies import study_row
+from coalign.store.tables import SeedExampleRow, SeedQuestionRow
+
+SeedKind = Literal["question", "example"]
+Decision = Literal["accepted", "rejected"]
+_TABLES = {"question": SeedQuestionRow, "example": SeedExampleRow}
+
+
+class SeedDecision(BaseModel):
+    """One accept/reject decision on a seed."""
+
+    seed_kind: SeedKind
+    seed_id: str
+    decision: Decision
+    reason: str
+    decided_by: str
+    workshop_id: int | None = None
+
+
+def check_cell(study: Study, topic: str | None, question_type: str | None) -> None:
+    """Refuse a topic or question type the study does not have.
+
+    Raises:
+        InputError: naming the unknown topic or type and the known ones.
+    """
+    topics = [t.name for t in study.topics]
+    types = [q.name for q in study.question_types]
+    if topic is not None and topic not in topics:
+        raise InputError(f"unknown topic {topic!r}; the study has {', '.join(topics) or 'none'}")
+    if question_type is not None and question_type not in types:
+        raise InputError(f"unknown question type {question_type!r}; the study has {', '.join(types) or 'none'}")
+
+
+def check_dimensions(study: Study, dimensions: list[str]) -> None:
+    """Refuse an empty list or a dimension the study does not have.
+
+    Raises:
+        InputError: naming the unknown dimension(s) and the known ones.
+    """
+    if not dimensions:
+        raise InputError("choose at least one value dimension")
+    known = [d.name for d in study.dimensions]
+    unknown = [d for d in dimensions if d not in known]
+    if unknown:
+        raise InputError(f"unknown value dimension(s) {', '.join(unknown)}; the study has {', '.join(known)}")
+
+
+def add_seed_question(session: Session, slug: str, seed: SeedQuestion) -> str:
+    """Store a seed question (its id derives from its content) and return the id."""
+    return save_seed_questions(session, slug, [seed])[0]
+
+
+def add_seed_example(session: Session, slug: str, seed: SeedExample) -> str:
+    """Store a seed example (its id derives from its content) and return the id."""
+    return save_seed_examples(session, slug, [seed])[0]
+
+
+def record_decision(session: Session, slug: str, decision: SeedDecision) -> None:
+    """Set a seed's status and reason and append the decision to the log.
+
+    Raises:
+        InputError: no reason given.
+        NotFoundError: no such seed in the study.
+    """
+    reason = decision.reason.strip()
+    if not reason:
+        raise InputError("give a reason for every accept or reject")
+    study_id = study_row(session, slug).id
+    table = _TABLES[decision.seed_kind]
+    row = session.get(table, decision.seed_id)
+    if row is None or row.study_id != study_id:
+        raise NotFoundError(f"no seed {decision.seed_kind} {decision.seed_id!r} in study {slug!r}")
+    row.status, row.reason = decision.decision, reason
+    session.add(SeedDecisionRow(study_id=study_id, **decision.model_dump(exclude={"reason"}), reason=reason))
+
+
+def decide(store: Store, slug: str, decision: SeedDecision) -> None:
+    """:func:`record_decision` in its own transaction."""
+    with store.session() as session:
+        record_decision(session, slug, decision)
+
+
+def decisions(store: Store, slug: str, seed_id: str | None = None) -> list[SeedDecision]:
+    """The decision log of a study (or of one seed), oldest first."""
+    with store.read() as session:
+        query = select(SeedDecisionRow).where(SeedDecisionRow.study_id == study_row(session, slug).id)
+        if seed_id:
+            query = query.where(SeedDecisionRow.seed_id == seed_id)
+        rows = session.scalars(query.order_by(SeedDecisionRow.id))
+        return [
+            SeedDecision(seed_kind=r.seed_kind, seed_id=r.seed_id, decision=r.decision, reason=r.reason,
+                         decided_by=r.decided_by, workshop_id=r.workshop_id)
+            for r in rows
+        ]
