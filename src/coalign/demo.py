@@ -1,8 +1,8 @@
 """``coalign demo``: the main job on the embedded defaults, end to end, in a fresh database.
 
-At this stage the demo imports the example study, asks the embedded model a few of its seed
-questions under the study's system prompt, and summarises what was stored. Later stages of the
-flow add their steps here.
+The demo imports the example study, asks the embedded model a few of its seed questions under
+the study's system prompt, runs the example's two-stage generation recipe at a small size, and
+summarises what was stored. Later stages of the flow add their steps here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from coalign.store import open_store
 from coalign.store.calls import CallStats, call_stats
 from coalign.store.studies import study_counts
 from coalign.study import import_study
+from coalign.synth import RunSummary, generate
 
 EXAMPLE = Path("examples") / "bank-assistant" / "study.yaml"
 DEMO_DIR = Path("coalign-demo")
@@ -26,13 +27,15 @@ DEMO_DIR = Path("coalign-demo")
 Progress = Callable[[str], None]
 
 
-def example_study_file() -> Path:
-    """The bundled example study: in the source checkout beside the package, or under the cwd."""
-    candidates = [Path(coalign.__file__).resolve().parents[2] / EXAMPLE, Path.cwd() / EXAMPLE]
+def example_study_file(name: str = EXAMPLE.name) -> Path:
+    """A file of the bundled example (``study.yaml``, ``recipe.yaml``): in the source checkout beside
+    the package, or under the cwd."""
+    relative = EXAMPLE.with_name(name)
+    candidates = [Path(coalign.__file__).resolve().parents[2] / relative, Path.cwd() / relative]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    raise InputError(f"example study not found (looked for {EXAMPLE}); pass --study FILE")
+    raise InputError(f"example file not found (looked for {relative}); pass --study FILE")
 
 
 @dataclass
@@ -46,6 +49,7 @@ class DemoSummary:
     answers: list[tuple[str, str]] = field(default_factory=list)
     calls: CallStats | None = None
     model_id: str = ""
+    generation: RunSummary | None = None
 
 
 def run_demo(
@@ -54,6 +58,7 @@ def run_demo(
     study_file: Path | None = None,
     model: str | None = None,
     questions: int = 3,
+    generate_questions: int = 4,
     progress: Progress = lambda _: None,
 ) -> DemoSummary:
     """Run the demo into ``out`` (its database is recreated each time).
@@ -63,6 +68,8 @@ def run_demo(
         study_file: a study YAML file; default the bundled example.
         model: a model string; default the embedded model.
         questions: how many seed questions to put to the model.
+        generate_questions: how many questions the example recipe generates (each then gets a
+            misaligned response, critique and rewrite); 0 skips generation. Only with the example study.
         progress: called with a short line before each step.
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -88,5 +95,10 @@ def run_demo(
             progress(f"asking: {seed.text}")
             answer = llm.ask(seed.text, system=study.system_prompt or None, params=params, purpose="demo")
             summary.answers.append((seed.text, answer.strip()))
+        if generate_questions and study_file is None:
+            progress(f"generating {generate_questions} questions and their responses (example recipe)")
+            summary.generation = generate(
+                store, example_study_file("recipe.yaml"), model=model, limit=generate_questions
+            )
         summary.calls = call_stats(store)
     return summary

@@ -95,7 +95,7 @@ def test_debug_shows_the_traceback(tmp_path):
 
 @pytest.mark.model
 def test_demo_prints_summary_and_fills_the_db(capsys, tmp_path):
-    code, out, _ = cli(capsys, "demo", "--out", str(tmp_path / "demo"), "--questions", "2")
+    code, out, _ = cli(capsys, "demo", "--out", str(tmp_path / "demo"), "--questions", "2", "--generate", "0")
     assert code == 0
     assert "bank-assistant" in out and "seed questions" in out and "calls logged" in out
     with open_store(str(tmp_path / "demo" / "coalign.db")) as store:

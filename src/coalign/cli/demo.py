@@ -16,11 +16,12 @@ def demo(
     out: Path = typer.Option(DEMO_DIR, help="Folder for the demo's database and outputs (recreated)."),
     study: Path = typer.Option(None, help="A study YAML file (default: the bundled example)."),
     questions: int = typer.Option(3, min=0, help="How many seed questions to ask the model."),
+    generate: int = typer.Option(4, min=0, help="How many questions the example recipe generates (0: skip)."),
 ) -> None:
     """Import the example study into a fresh database and run it through the model."""
     with console.status("starting") as status:
         summary = run_demo(
-            out, study_file=study, model=state(ctx).model, questions=questions,
+            out, study_file=study, model=state(ctx).model, questions=questions, generate_questions=generate,
             progress=lambda line: status.update(line),
         )
     for question, answer in summary.answers:
@@ -35,3 +36,12 @@ def demo(
         f"({calls.cache_hits if calls else 0} cache hits)\n"
         f"[bold]database[/] {summary.db_url}"
     )
+    if summary.generation:
+        run = summary.generation.run
+        counts = "; ".join(f"{s.stage}: {s.planned} in, {s.ok} parsed, {s.failed} failed"
+                           for s in summary.generation.stages)
+        console.print(
+            f"[bold]synthetic data[/] run {run.id} ({run.status}): {counts}\n"
+            f"[bold]records[/] coalign --db {summary.db_url.removeprefix('sqlite:///')} runs records {run.id[:12]}"
+            " [--jsonl FILE]"
+        )
