@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coalign.core.calls import SamplingParams
+from coalign.elicit.campaigns import list_campaigns
 from coalign.llm import Model, load_model
 from coalign.store import Store
 from tests.elicit.helpers import make_campaign, ready_seat
@@ -12,7 +13,8 @@ TINY = SamplingParams(temperature=0.0, max_tokens=12, seed=1)
 
 def people(store: Store, *pids: str) -> list[str]:
     """Consenting participants of the mini study (joined through a campaign link), by participant id."""
-    make_campaign(store)
+    if not any(c.campaign.slug == "pilot" for c in list_campaigns(store)):
+        make_campaign(store)
     return [ready_seat(store, pid).participant_id for pid in pids]
 
 
