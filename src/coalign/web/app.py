@@ -1,0 +1,149 @@
+"""The web app: participants' pages, the facilitator dashboard, static files, errors as pages.
+
+:func:`create_app` wires a :class:`~coalign.store.Store` into FastAPI. Routes are thin: they read
+the form, call one function of :mod:`coalign.elicit`, and render a template. coalign's errors
+become pages with the right HTTP status (422 bad input, 403 not allowed, 404 not found or not
+yours, 409 closed or conflicting, 410 expired link, 413 too large, 429 too many attempts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from coalign.core.errors import (
+    AccessDeniedError,
+    CoalignError,
+    ConflictError,
+    InputError,
+    LinkExpiredError,
+    NotFoundError,
+    RateLimitedError,
+)
+from coalign.elicit.accounts import app_secret
+from coalign.store.engine import Store
+from coalign.web import facilitator, participant
+from coalign.web.pages import render
+
+STATIC = Path(__file__).parent / "static"
+SESSION_MAX_AGE = 12 * 3600
+MAX_BODY = 64 * 1024
+MAX_UPLOAD = 10 * 1024 * 1024
+UPLOAD_PATHS = ("/f/campaigns/new",)
+
+_STATUS = [  # most specific first
+    (LinkExpiredError, 410), (RateLimitedError, 429), (AccessDeniedError, 403), (NotFoundError, 404),
+    (ConflictError, 409), (InputError, 422), (CoalignError, 400),
+]
+
+
+class BodyLimit:
+    """Refuse request bodies over a size limit with 413, before any route reads them.
+
+    Bodies are buffered up to the limit, so a chunked upload without ``Content-Length`` is held
+    to the same limit as one that declares its size.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit = MAX_UPLOAD if scope["path"] in UPLOAD_PATHS else MAX_BODY
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(scope, receive, send, limit)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > limit:
+                await _too_large(scope, receive, send, limit)
+                return
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    response = PlainTextResponse(f"request too large: at most {limit // 1024} KiB", status_code=413)
+    await response(scope, receive, send)
+
+
+def _status(exc: CoalignError) -> int:
+    return next(code for cls, code in _STATUS if isinstance(exc, cls))
+
+
+def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: bool = False) -> FastAPI:
+    """The FastAPI app over ``store``.
+
+    Args:
+        secret_key: signs session cookies; default: a secret kept in the database.
+        secure_cookies: send session cookies over HTTPS only (set behind a TLS proxy).
+    """
+    app = FastAPI(title="coalign", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.store = store
+    app.add_middleware(SessionMiddleware, secret_key=secret_key or app_secret(store), session_cookie="coalign_session",
+                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=secure_cookies)
+    app.add_middleware(BodyLimit)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(participant.router)
+    app.include_router(facilitator.router)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self' https:",
+        )
+        return response
+
+    @app.exception_handler(CoalignError)
+    async def _coalign_error(request: Request, exc: CoalignError) -> HTMLResponse:
+        status = _status(exc)
+        if request.headers.get("hx-request"):
+            return render(request, "_message.html", status, message=str(exc), kind="error")
+        return render(request, "error.html", status, message=str(exc), status=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        return render(request, "error.html", 422, message=f"missing or malformed: {fields}", status=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        return render(request, "error.html", exc.status_code, message=str(exc.detail), status=exc.status_code)
+
+    @app.get("/healthz", include_in_schema=False)
+    def _health() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    return app
