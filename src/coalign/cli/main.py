@@ -11,7 +11,7 @@ import sys
 import typer
 
 from coalign import __version__
-from coalign.cli import analyze, db, demo, export, models, runs, study, validate
+from coalign.cli import analyze, axes, db, demo, export, models, runs, study, validate
 from coalign.cli.state import CliState, err_console
 from coalign.core.errors import CoalignError
 
@@ -59,6 +59,8 @@ app.command("generate")(runs.generate)
 app.add_typer(study.app, name="study")
 app.add_typer(db.app, name="db")
 app.add_typer(runs.app, name="runs")
+app.add_typer(axes.app, name="axes")
+app.add_typer(axes.activities, name="activities")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -155,6 +155,20 @@ def get_group(store: Store, slug: str, group_id: int) -> Group:
         return _view(session, _group(session, slug, group_id))
 
 
+def find_group(store: Store, slug: str, name: str) -> Group:
+    """The discussion group called ``name`` in study ``slug``.
+
+    Raises:
+        NotFoundError: no such group (the message lists the study's groups).
+    """
+    groups = study_groups(store, slug)
+    found = next((g for g in groups if g.name == name), None)
+    if found is None:
+        known = ", ".join(g.name for g in groups) or "none yet"
+        raise NotFoundError(f"study {slug!r} has no discussion group {name!r} (groups: {known})")
+    return found
+
+
 def study_groups(store: Store, slug: str) -> list[Group]:
     """Every discussion group of a study."""
     with store.read() as session:
