@@ -97,3 +97,36 @@ def test_campaign_settings_are_validated(overrides: dict, message: str) -> None:
 
     with pytest.raises(ValidationError, match=message):
         campaign_settings(**overrides)
+
+
+def test_items_from_a_runs_accepted_records(store: Store) -> None:
+    from coalign.core.calls import SamplingParams
+    from coalign.core.records import GenerationRun, Record, Verdict
+    from coalign.elicit.campaigns import items_from_run
+    from coalign.store.runs import create_run, save_record
+    from coalign.store.verdicts import save_verdicts
+
+    import_study(store, MINI)
+    run = create_run(store, GenerationRun(id="run_test1", study_slug="mini", recipe_name="r", recipe={},
+                                          model_id="m", seed=1))
+
+    def record(rid: str, stage: str, data: dict, parents: list[str] = ()) -> Record:  # type: ignore[assignment]
+        return Record(id=rid, run_id=run.id, stage=stage, parents=list(parents), template_name="t",
+                      template_hash="h", prompt="p", model_id="m", params=SamplingParams(), seed=1, data=data)
+
+    save_record(store, record("rec_q1", "questions", {"question": "Can I share my PIN?"}))
+    save_record(store, record("rec_r1", "responses", {"misaligned_response": "Sure.", "critique": "unsafe",
+                                                      "aligned_response": "Never share it."}, ["rec_q1"]))
+    save_record(store, record("rec_r2", "responses", {"misaligned_response": "Bad.", "aligned_response": "Good."},
+                              ["rec_q1"]))
+    save_verdicts(store, run.id, [Verdict(record_id="rec_r2", rule="length", passed=False, reason="too short")])
+    found = items_from_run(store, run.id)
+    assert [(i.prompt, i.response) for i in found] == [("Can I share my PIN?", "Sure."),
+                                                       ("Can I share my PIN?", "Never share it.")]
+    assert found[0].source == "run:run_test1/record:rec_r1/misaligned_response"
+    stored = create_campaign(store, campaign_settings(slug="from-run"), found)
+    assert stored.item_count == 2
+    with pytest.raises(InputError, match="no accepted records"):
+        items_from_run(store, run.id, fields=("nothing",))
+    with pytest.raises(NotFoundError):
+        items_from_run(store, "run_missing")

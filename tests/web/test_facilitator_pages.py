@@ -51,6 +51,10 @@ async def test_create_campaign_from_upload(site: Site, client: httpx.AsyncClient
     missing = await client.post("/f/campaigns/new", data={**data, "slug": "wave-4", "dimension": []},
                                 files={"items": ("wave.csv", items, "text/csv")})
     assert missing.status_code == 422 and "dimensions" in missing.text
+    no_items = await client.post("/f/campaigns/new", data={**data, "slug": "wave-5"})
+    assert no_items.status_code == 422 and "choose a CSV or JSONL file" in no_items.text
+    no_run = await client.post("/f/campaigns/new", data={**data, "slug": "wave-6", "run_id": "run_missing"})
+    assert no_run.status_code == 404 and "no run matches" in no_run.text
 
 
 async def test_dashboard_invites_status_and_exports(site: Site, client: httpx.AsyncClient) -> None:

@@ -22,10 +22,13 @@ from coalign.core.ids import stable_id
 from coalign.core.items import Item
 from coalign.store.engine import Store
 from coalign.store.ratings import add_items
+from coalign.store.runs import get_run, iter_records
+from coalign.store.verdicts import accepted_records
 from coalign.store.studies import load_study, study_row
 from coalign.store.tables import CampaignItemRow, CampaignRow, ItemRow, StudyRow
 
 MAX_ITEMS = 100_000
+RESPONSE_FIELDS = ("misaligned_response", "aligned_response")
 _CSV_FIELDS = {"id", "prompt", "response", "context", "source", "language"}
 
 
@@ -88,6 +91,36 @@ def read_items(name: str, data: bytes) -> list[ImportedItem]:
         raise InputError(f"{name}: no items found")
     if len(items) > MAX_ITEMS:
         raise InputError(f"{name}: {len(items)} items; at most {MAX_ITEMS} per campaign")
+    return items
+
+
+def items_from_run(store: Store, run_id: str, fields: tuple[str, ...] = RESPONSE_FIELDS) -> list[ImportedItem]:
+    """Items from a generation run's accepted records: the question with each chosen response.
+
+    A response record without its own ``question`` takes its parent question record's text.
+    Each item's ``source`` names the run, record and field, so ratings trace back to generation.
+
+    Raises:
+        NotFoundError: no such run.
+        InputError: the run has no accepted record with a question and one of ``fields``.
+    """
+    run = get_run(store, run_id)
+    questions = {r.id: r.data["question"] for r in iter_records(store, run.id, only_ok=True)
+                 if isinstance(r.data.get("question"), str)}
+    items = []
+    for record in accepted_records(store, run.id):
+        question = record.data.get("question")
+        if not isinstance(question, str):
+            question = next((questions[p] for p in record.parents if p in questions), None)
+        for name in fields:
+            text = record.data.get(name)
+            if question and isinstance(text, str) and text.strip():
+                items.append(ImportedItem(
+                    id=stable_id("item", run.id, record.id, name), prompt=question, response=text,
+                    source=f"run:{run.id}/record:{record.id}/{name}",
+                ))
+    if not items:
+        raise InputError(f"run {run.id} has no accepted records with a question and {' or '.join(fields)}")
     return items
 
 

@@ -14,7 +14,14 @@ from coalign.core.campaigns import AttentionCheck, Campaign, ItemQuestion
 from coalign.core.errors import AccessDeniedError, InputError, describe_validation_error
 from coalign.elicit.access import create_invites
 from coalign.elicit.accounts import Account, authenticate, get_account
-from coalign.elicit.campaigns import create_campaign, get_campaign, list_campaigns, read_items, set_campaign_status
+from coalign.elicit.campaigns import (
+    create_campaign,
+    get_campaign,
+    items_from_run,
+    list_campaigns,
+    read_items,
+    set_campaign_status,
+)
 from coalign.elicit.dashboard import campaign_progress
 from coalign.elicit.demographics import demographic_aggregates
 from coalign.elicit.exports import export_ratings
@@ -104,14 +111,17 @@ def _int(form, name: str, default: int | None = None) -> int | None:  # noqa: AN
 
 @router.post("/f/campaigns/new")
 async def new_campaign(request: Request) -> Response:
-    """Create a campaign from the form and an uploaded CSV/JSONL file of items."""
+    """Create a campaign from the form and an uploaded CSV/JSONL file of items or a run's accepted records."""
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     _account(request)
-    upload = form.get("items")
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        raise InputError("choose a CSV or JSONL file of items")
-    items = read_items(upload.filename, await upload.read())
+    upload, run_id = form.get("items"), str(form.get("run_id") or "").strip()
+    if run_id:
+        items = items_from_run(_store(request), run_id)
+    elif upload is None or isinstance(upload, str) or not upload.filename:
+        raise InputError("choose a CSV or JSONL file of items, or name a generation run")
+    else:
+        items = read_items(upload.filename, await upload.read())
     study = str(form.get("study", ""))
     checks, positions = [], []
     if str(form.get("attention_response") or "").strip():
