@@ -7,17 +7,23 @@ summarises what was stored. Later stages of the flow add their steps here.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import coalign
 from coalign.core.calls import SamplingParams
+from coalign.core.campaigns import AttentionCheck, Campaign, ImportedItem, ItemQuestion
 from coalign.core.errors import InputError
+from coalign.elicit.access import create_invites
+from coalign.elicit.accounts import create_account
+from coalign.elicit.campaigns import create_campaign
 from coalign.llm import load_model
-from coalign.store import open_store
+from coalign.store import Store, open_store
 from coalign.store.calls import CallStats, call_stats
-from coalign.store.studies import study_counts
+from coalign.store.seeds import list_seed_examples
+from coalign.store.studies import get_study, study_counts
 from coalign.study import import_study
 from coalign.synth import RunSummary, generate
 
@@ -102,3 +108,52 @@ def run_demo(
             )
         summary.calls = call_stats(store)
     return summary
+
+
+@dataclass
+class WebDemo:
+    """What ``coalign demo --serve`` prints: a facilitator login and participant links (paths)."""
+
+    username: str
+    password: str
+    campaign_id: int
+    crowd_path: str
+    invite_path: str
+
+
+def prepare_web_demo(store: Store, study_slug: str) -> WebDemo:
+    """Add a small rating campaign and an admin account to a demo database.
+
+    The campaign's items are the study's seed examples (each question with its misaligned and
+    its aligned response), rated on every dimension of the study, with one attention check and
+    one yes/no question per item. The admin password is random and shown only once.
+    """
+    study = get_study(store, study_slug)
+    items = [
+        ImportedItem(prompt=e.question, response=getattr(e, field), source=f"seed:{e.id}/{field}")
+        for e in list_seed_examples(store, study_slug) for field in ("misaligned_response", "aligned_response")
+    ]
+    campaign = Campaign(
+        slug="demo-ratings", study_slug=study_slug, title=f"{study.title}: rate the assistant's answers",
+        dimensions=[d.name for d in study.dimensions], items_per_participant=4, target_ratings=3,
+        attention_positions=[3],
+        attention_checks=[AttentionCheck(
+            prompt="How do I see my account balance?",
+            response="This is an attention check. Please choose the second point on every scale below.",
+            expected_value=2,
+            translations={"de": {"prompt": "Wie sehe ich meinen Kontostand?", "response":
+                                 "Dies ist ein Aufmerksamkeitstest. Bitte wählen Sie auf jeder Skala den zweiten Punkt."}},
+        )],
+        questions=[ItemQuestion(name="about_gender", text="Is this exchange about gender?",
+                                translations={"de": {"text": "Geht es in diesem Austausch um Geschlecht?"}})],
+        completion_code="COALIGN-DEMO-DONE", screened_out_code="COALIGN-DEMO-NOCONSENT",
+    )
+    stored = create_campaign(store, campaign, items)
+    password = secrets.token_urlsafe(9)
+    create_account(store, "admin", password, role="admin")
+    (token,) = create_invites(store, stored.id, 1)
+    return WebDemo(
+        username="admin", password=password, campaign_id=stored.id,
+        crowd_path=f"/s/{study_slug}/{campaign.slug}?PROLIFIC_PID=demo-participant&STUDY_ID=demo&SESSION_ID=1",
+        invite_path=f"/i/{token}",
+    )

@@ -8,7 +8,8 @@ import typer
 from rich.panel import Panel
 
 from coalign.cli.state import console, state
-from coalign.demo import DEMO_DIR, run_demo
+from coalign.demo import DEMO_DIR, prepare_web_demo, run_demo
+from coalign.store import open_store
 
 
 def demo(
@@ -17,6 +18,9 @@ def demo(
     study: Path = typer.Option(None, help="A study YAML file (default: the bundled example)."),
     questions: int = typer.Option(3, min=0, help="How many seed questions to ask the model."),
     generate: int = typer.Option(4, min=0, help="How many questions the example recipe generates (0: skip)."),
+    serve: bool = typer.Option(False, "--serve", help="Then start the web app with a small rating campaign."),
+    host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="With --serve: port to listen on."),
 ) -> None:
     """Import the example study into a fresh database and run it through the model."""
     with console.status("starting") as status:
@@ -45,3 +49,22 @@ def demo(
             f"[bold]records[/] coalign --db {summary.db_url.removeprefix('sqlite:///')} runs records {run.id[:12]}"
             " [--jsonl FILE]"
         )
+    if serve:
+        _serve(summary.db_url, summary.study_slug, host, port)
+
+
+def _serve(db_url: str, study_slug: str, host: str, port: int) -> None:
+    """Add the demo campaign and an admin account, print how to get in, and serve the web app."""
+    from coalign.web.server import serve as serve_app
+
+    store = open_store(db_url)
+    web = prepare_web_demo(store, study_slug)
+    base = f"http://{host}:{port}"
+    console.print(
+        f"[bold]web app[/] {base}/\n"
+        f"[bold]facilitator[/] {base}/login  user [bold]{web.username}[/]  password [bold]{web.password}[/]\n"
+        f"[bold]participant (crowd link)[/] {base}{web.crowd_path}\n"
+        f"[bold]participant (invite link)[/] {base}{web.invite_path}\n"
+        "Ctrl+C stops the server."
+    )
+    serve_app(store, host, port)

@@ -1,0 +1,107 @@
+"""``coalign account add``, ``coalign serve`` and ``coalign demo --serve`` end to end (real uvicorn)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from coalign.cli.main import run
+from coalign.demo import example_study_file, prepare_web_demo
+from coalign.elicit.accounts import authenticate
+from coalign.store import Store, open_store
+from coalign.study import import_study
+from tests.conftest import free_port
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("server exited: " + log.read_text()[-2000:])
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    pytest.fail("server did not start: " + log.read_text()[-2000:])
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_account_add(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "c.db")
+    monkeypatch.setenv("COALIGN_PASSWORD", "correct horse")
+    assert run(["--db", db, "account", "add", "ada", "--role", "admin"]) == 0
+    assert "created admin account 'ada'" in capsys.readouterr().out
+    assert run(["--db", db, "account", "add", "ada"]) == 1
+    assert "error: an account 'ada' exists already" in capsys.readouterr().err
+    monkeypatch.setenv("COALIGN_PASSWORD", "short")
+    assert run(["--db", db, "account", "add", "bob"]) == 1
+    assert "at least 8 characters" in capsys.readouterr().err
+    with open_store(db) as store:
+        assert authenticate(store, "ada", "correct horse", "test").is_admin
+
+
+def test_serve_runs_the_app(tmp_path: Path) -> None:
+    db, port, log = str(tmp_path / "s.db"), free_port(), tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process, log)
+        assert "Log in" in httpx.get(f"{base}/login").text
+        assert httpx.get(f"{base}/static/htmx.min.js").status_code == 200
+    finally:
+        stop(process)
+    assert f"http://127.0.0.1:{port}/" in log.read_text()
+
+
+def test_prepare_web_demo(sqlite_store: Store) -> None:
+    import_study(sqlite_store, example_study_file())
+    web = prepare_web_demo(sqlite_store, "bank-assistant")
+    assert authenticate(sqlite_store, web.username, web.password, "test").is_admin
+    assert web.crowd_path.startswith("/s/bank-assistant/demo-ratings?PROLIFIC_PID=")
+    assert web.invite_path.startswith("/i/")
+
+
+@pytest.mark.model
+def test_demo_serve_prints_a_login_and_working_links(tmp_path: Path) -> None:
+    port, log = free_port(), tmp_path / "demo.log"
+    env = {**os.environ, "COALIGN_THREADS": "1", "NO_COLOR": "1", "COLUMNS": "200"}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "coalign", "demo", "--out", str(tmp_path / "demo"), "--questions", "0",
+             "--generate", "0", "--serve", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process, log)
+        text = log.read_text()
+        password = re.search(r"user admin\s+password (\S+)", text).group(1)
+        crowd = re.search(r"participant \(crowd link\) (\S+)", text).group(1)
+        with httpx.Client(base_url=base) as facilitator:
+            token = CSRF.search(facilitator.get("/login").text).group(1)
+            assert facilitator.post("/login", data={"csrf_token": token, "username": "admin",
+                                                    "password": password}).status_code == 303
+            assert "rate the assistant" in facilitator.get("/f").text
+        with httpx.Client() as participant:
+            assert "consent" in str(participant.get(crowd, follow_redirects=True).url)
+    finally:
+        stop(process)
