@@ -157,3 +157,39 @@ def test_unknown_names_and_slots_are_clear_errors(bundle):
     bundle.seed_questions[0] = bundle.seed_questions[0].model_copy(update={"text": "Any {medicine} tips?"})
     with pytest.raises(InputError, match=r"entity slot\(s\) \{medicine\}"):
         planner(bundle)
+
+
+def _questions(tasks):
+    from coalign.core.records import Record
+
+    return [
+        Record(id=t.id, run_id=t.run_id, stage="questions", template_name="q", template_hash="h", prompt="p",
+               model_id="m", params={}, seed=t.seed, attributes=t.attributes,
+               data={"question": f"Question {n}?"}, parse_status="failed" if n == 0 else "ok")
+        for n, t in enumerate(tasks)
+    ]
+
+
+def test_response_tasks_follow_parsed_questions_dimensions_and_conditions(bundle):
+    plan = planner(bundle, stages__responses={
+        "dimensions_per_question": 1, "examples": {"k": 2, "strategy": "random"},
+        "personas": [{"name": "a"}, {"name": "b"}]})
+    questions = _questions(plan.question_tasks())
+    tasks = plan.response_tasks(questions)
+    assert len(tasks) == (len(questions) - 1) * 2 == plan.expected_responses(len(questions) - 1)
+    assert {t.parents[0] for t in tasks} == {q.id for q in questions[1:]}, "failed questions get no responses"
+    assert tasks == plan.response_tasks(list(reversed(questions))), "independent of order"
+    examples = {e.id: e for e in bundle.seed_examples}
+    for task in tasks:
+        assert all(task.attributes["dimension"] in examples[i].dimensions for i in task.example_ids)
+        assert task.variables["question"].startswith("Question")
+        assert "{country}" not in " ".join(e["question"] for e in task.variables["examples"])
+    every = planner(bundle, stages__responses={"dimensions_per_question": "all", "examples": {"k": 1}})
+    dims = {(t.parents[0], t.attributes["dimension"]) for t in every.response_tasks(questions)}
+    assert len(dims) == (len(questions) - 1) * 2
+
+
+def test_same_topic_examples_for_a_dimension_must_exist(bundle):
+    with pytest.raises(InputError, match="no accepted seed examples of dimension 'fairness' for topic='cards'"):
+        planner(bundle, stages__questions__topics=["cards", "savings"],
+                stages__responses={"dimensions": ["fairness"], "examples": {"k": 1, "strategy": "same-topic"}})

@@ -46,9 +46,10 @@ def _string(max_chars: int, min_chars: int = 1) -> dict[str, Any]:
     return {"type": "string", "minLength": min_chars, "maxLength": max_chars}
 
 
-def _max_chars(params: SamplingParams, fields: int) -> int:
-    # About 3-4 characters per token; keep ~12 tokens per field for JSON syntax, keys and slack.
-    return max(24, (params.max_tokens - 12 * fields) * 3 // fields)
+def _max_chars(params: SamplingParams, fields: int, reserved: int = 0) -> int:
+    # About 3-4 characters per token; keep ~12 tokens per field (JSON syntax, keys, slack) and
+    # ``reserved`` tokens for fixed values, so the object closes before ``max_tokens``.
+    return max(24, (params.max_tokens - 12 * fields - reserved) * 3 // fields)
 
 
 def question_schema(topic: str, question_type: str, params: SamplingParams) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def question_schema(topic: str, question_type: str, params: SamplingParams) -> d
     return {
         "type": "object",
         "properties": {
-            "question": _string(_max_chars(params, 1), 8),
+            "question": _string(_max_chars(params, 1, 12 + (len(topic) + len(question_type)) // 2), 8),
             "topic": {"type": "string", "enum": [topic]},
             "question_type": {"type": "string", "enum": [question_type]},
         },
