@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import AccessDeniedError, InputError, NotFoundError, describe_validation_error
+from coalign.store.engine import Store
 from coalign.store.tables import ParticipantRow, StudyRow
 
 T = TypeVar("T", bound=BaseModel)
@@ -65,3 +67,20 @@ def in_study(row: object | None, study_id: int, what: str, ident: object) -> obj
     if row is None or getattr(row, "study_id", None) != study_id:
         raise NotFoundError(f"no {what} {ident} in this study")
     return row
+
+
+def study_slug_of(store: Store, participant_id: str) -> str:
+    """The slug of the study a consenting participant takes part in."""
+    with store.read() as session:
+        return study_of(session, participant_id).slug
+
+
+def study_participants(store: Store, slug: str) -> list[str]:
+    """Ids of the study's participants who have consented, oldest first (for forming groups)."""
+    with store.read() as session:
+        study_id = session.scalars(select(StudyRow.id).where(StudyRow.slug == slug)).first()
+        if study_id is None:
+            raise NotFoundError(f"no study {slug!r}")
+        return list(session.scalars(select(ParticipantRow.id).where(
+            ParticipantRow.study_id == study_id, ParticipantRow.consented_at.is_not(None),
+        ).order_by(ParticipantRow.created_at, ParticipantRow.id)))

@@ -29,14 +29,14 @@ from coalign.core.errors import (
 )
 from coalign.elicit.accounts import app_secret
 from coalign.store.engine import Store
-from coalign.web import facilitator, participant
+from coalign.web import activities_facilitator, activities_participant, facilitator, participant
 from coalign.web.pages import render
 
 STATIC = Path(__file__).parent / "static"
 SESSION_MAX_AGE = 12 * 3600
 MAX_BODY = 64 * 1024
 MAX_UPLOAD = 10 * 1024 * 1024
-UPLOAD_PATHS = ("/f/campaigns/new",)
+UPLOAD_PATHS = ("/f/campaigns/new", "/p/diary")
 
 _STATUS = [  # most specific first
     (LinkExpiredError, 410), (RateLimitedError, 429), (AccessDeniedError, 403), (NotFoundError, 404),
@@ -112,6 +112,8 @@ def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: b
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(participant.router)
     app.include_router(facilitator.router)
+    app.include_router(activities_participant.router)
+    app.include_router(activities_facilitator.router)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
