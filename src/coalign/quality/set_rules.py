@@ -124,7 +124,7 @@ class RelevanceOptions(FilterOptions):
 
     rubric: str | None = None
     dimensions: list[str] | None = None
-    max_tokens: int = Field(128, ge=8, le=2048)
+    max_tokens: int = Field(128, ge=1, le=2048)
 
 
 @register("relevance", RelevanceOptions)

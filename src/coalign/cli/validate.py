@@ -1,0 +1,116 @@
+"""``coalign validate``, ``coalign report`` and ``coalign review``: validation of a generation run.
+
+* ``coalign validate RUN [--filters FILE] [--judge MODEL [--rubric FILE]]`` runs the filters and
+  stores one verdict per record × rule (re-running replaces the current verdict, keeps the old);
+* ``coalign report RUN --out DIR`` writes ``report.html`` and ``report.json`` (seeds vs synthetic);
+* ``coalign review RUN`` walks a reviewer through a stratified sample (accept / reject + note);
+  ``--record ID --accept|--reject --note TEXT`` records one decision; ``--agreement`` prints the
+  agreement between human and automatic verdicts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from coalign.cli.state import console, state
+from coalign.core.errors import InputError
+
+
+def validate(
+    ctx: typer.Context,
+    run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    filters: Path = typer.Option(None, "--filters", "-f", help="YAML filter file (default: the recipe's, else built-in)."),
+    judge: str = typer.Option(None, "--judge", help="Model string of an LLM relevance judge."),
+    rubric: Path = typer.Option(None, "--rubric", help="Rubric YAML for the judge (default: the bundled one)."),
+) -> None:
+    """Run filters (and an optional LLM judge) over a run's records and store their verdicts."""
+    from coalign.quality.service import validate_run
+
+    with state(ctx).store() as store, console.status("validating"):
+        result = validate_run(store, run, filters_file=filters, judge_model=judge,
+                              rubric=str(rubric) if rubric else None)
+    table = Table("filter", "rule", "checked", "failed", "seconds", "error")
+    for f in result.filters:
+        table.add_row(f.name, f.rule, str(f.checked), str(f.failed), f"{f.seconds:.1f}", f.error or "")
+    console.print(table)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"run {result.run_id}: {result.records} records, {result.verdicts_saved} verdicts; "
+                  f"accepted {result.accepted}, rejected {result.rejected}")
+
+
+def report(
+    ctx: typer.Context,
+    run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder for report.html and report.json."),
+    no_parse: bool = typer.Option(False, "--no-parse", help="Skip the spaCy verb–noun analysis."),
+) -> None:
+    """The propagation report: seeds vs synthetic distributions with divergences, validation, review."""
+    from coalign.quality.report import report_run
+
+    with state(ctx).store() as store, console.status("computing the report"):
+        result, html_path, json_path = report_run(store, run, out, parse=not no_parse)
+    for comparison in (result.questions.comparisons if result.questions else []) + result.responses:
+        js = "n/a" if comparison.jensen_shannon is None else f"{comparison.jensen_shannon:.3f}"
+        console.print(f"  {comparison.name:<18} JS {js}")
+    console.print(f"report: {html_path}\nnumbers: {json_path}")
+
+
+def _show(record, failing: list[str]) -> None:  # noqa: ANN001 (a Record)
+    console.rule(f"{record.id}  [{record.stage}]  " + ", ".join(f"{k}={v}" for k, v in record.attributes.items()))
+    for field, value in record.data.items():
+        console.print(f"[bold]{field}[/]: {value}", highlight=False)
+    console.print("automatic: " + ("; ".join(failing) if failing else "accepted"), highlight=False)
+
+
+def review(
+    ctx: typer.Context,
+    run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    reviewer: str = typer.Option("reviewer", "--reviewer", help="Your name or pseudonym, stored with decisions."),
+    size: int = typer.Option(30, "--size", min=1, help="Records in the stratified sample."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sample (same seed, same sample)."),
+    record: str = typer.Option(None, "--record", help="Decide on one record instead of walking the sample."),
+    accept: bool = typer.Option(None, "--accept/--reject", help="With --record: the decision."),
+    note: str = typer.Option("", "--note", help="With --record: why (required for a reject)."),
+    show_agreement: bool = typer.Option(False, "--agreement", help="Print human vs automatic agreement and stop."),
+) -> None:
+    """Review a stratified sample (topic × question type × verdict): accept or reject with a note."""
+    from coalign.quality.review import agreement, draw_sample, record_review, reviewed_ids
+    from coalign.store.verdicts import list_verdicts
+
+    with state(ctx).store() as store:
+        if show_agreement:
+            a = agreement(store, run)
+            kappa = "n/a" if a.kappa is None else f"{a.kappa:.3f}"
+            observed = "n/a" if a.observed is None else f"{a.observed:.3f}"
+            console.print(f"{a.n} decisions; observed agreement {observed}; Cohen's kappa {kappa}")
+            table = Table("human \\ automatic", "accept", "reject")
+            for h in ("accept", "reject"):
+                table.add_row(h, str(a.confusion[h]["accept"]), str(a.confusion[h]["reject"]))
+            console.print(table)
+            return
+        if record is not None:
+            if accept is None:
+                raise InputError("--record needs --accept or --reject")
+            v = record_review(store, run, record, accept=accept, note=note, reviewer=reviewer)
+            console.print(f"{'accepted' if v.passed else 'rejected'} {v.record_id} ({v.rule})")
+            return
+        done = reviewed_ids(store, run, reviewer)
+        todo = [r for r in draw_sample(store, run, size, seed=seed) if r.id not in done]
+        console.print(f"{len(todo)} records to review ({len(done)} already decided by {reviewer})")
+        for i, r in enumerate(todo, 1):
+            failing = [f"{v.rule}: {v.reason}" for v in list_verdicts(store, run, record_id=r.id)
+                       if not v.passed and not (v.judge or "").startswith("human:")]
+            _show(r, failing)
+            choice = typer.prompt(f"[{i}/{len(todo)}] accept, reject, skip or quit", default="skip").strip().lower()
+            if choice in ("q", "quit"):
+                break
+            if choice not in ("a", "accept", "r", "reject"):
+                continue
+            accepted = choice.startswith("a")
+            text = typer.prompt("note" + ("" if accepted else " (why)"), default="" if accepted else None,
+                                show_default=False)
+            record_review(store, run, r.id, accept=accepted, note=text, reviewer=reviewer)
