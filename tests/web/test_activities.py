@@ -87,7 +87,9 @@ async def test_facilitator_pages_need_a_login_and_promote_entries(site: Site, cl
                                             "question_type": "how-to"})
     assert as_participant.status_code == 403
     assert (await alice.get(f"/f/studies/mini/diary/{entry.id}/image")).status_code == 403
+    assert (await client.get("/f/studies")).status_code == 303
     await login(client, "fac")
+    assert 'href="/f/studies/mini"' in (await client.get("/f/studies")).text
     overview = await client.get("/f/studies/mini")
     assert overview.status_code == 200 and "&lt;script&gt;" in overview.text and pid("alice") in overview.text
     assert (await client.get(f"/f/studies/mini/diary/{entry.id}/image")).content == PNG

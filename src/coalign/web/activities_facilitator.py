@@ -29,12 +29,13 @@ from coalign.elicit.interact import add_baseline, study_conversations
 from coalign.elicit.labelmap import label_map
 from coalign.elicit.members import study_participants
 from coalign.elicit.workshop import create_workshop, get_workshop, moderate, start_session, study_workshops, timer, workshop_seeds
-from coalign.store.studies import get_study
+from coalign.store.studies import get_study, list_studies
 from coalign.web.activities_common import chat_params, form_int, model_of, optional_int, store_of
 from coalign.web.facilitator import _account, _login_redirect
 from coalign.web.pages import CSRF_FIELD, check_csrf, render
 
 router = APIRouter(prefix="/f/studies/{slug}")
+index = APIRouter()
 
 
 async def _form(request: Request) -> FormData:
@@ -46,6 +47,16 @@ async def _form(request: Request) -> FormData:
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@index.get("/f/studies", response_class=HTMLResponse)
+def studies(request: Request) -> Response:
+    """Every study, each linking to its co-construction overview."""
+    if (redirect := _login_redirect(request)) is not None:
+        return redirect
+    store = store_of(request)
+    return render(request, "cf_studies.html", account=_account(request),
+                  studies=[get_study(store, slug) for slug in list_studies(store)])
 
 
 @router.get("", response_class=HTMLResponse)

@@ -114,6 +114,7 @@ def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: b
     app.include_router(facilitator.router)
     app.include_router(activities_participant.router)
     app.include_router(activities_facilitator.router)
+    app.include_router(activities_facilitator.index)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
