@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from coalign.core.errors import InputError, NotFoundError
+from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.elicit.coding import add_code, create_cluster, delete_code, move_codes, own_clusters, own_codes, study_codes
 from coalign.elicit.interact import add_baseline, conversation, conversations_for, send, start_conversation
 from coalign.store import Store
+from coalign.store.coconstruction_tables import TurnRow
 from coalign.store.tables import ModelCallRow
 from tests.elicit.coconstruction_helpers import TINY, model, people
 
@@ -90,3 +91,21 @@ def test_codes_spans_and_clusters_with_ownership(sqlite_store: Store) -> None:
     facilitator_view = study_codes(sqlite_store, "mini")
     assert [(c.text, c.cluster, c.turn_text) for c in facilitator_view] == [
         ("<b>too short</b>", "Clarity", text), ("vague", None, text)]
+
+
+def test_a_message_sent_meanwhile_is_a_conflict_not_a_lost_turn(sqlite_store: Store) -> None:
+    (alice,) = people(sqlite_store, "alice")
+    llm = model(sqlite_store)
+    chat = start_conversation(sqlite_store, alice)
+    real_complete = llm.complete
+
+    def complete_while_another_tab_sends(request, **kwargs):  # noqa: ANN001, ANN202 (a race on demand)
+        answer = real_complete(request, **kwargs)
+        with sqlite_store.session() as session:
+            session.add(TurnRow(conversation_id=chat.id, position=1, role="user", content="from another tab"))
+        return answer
+
+    llm.complete = complete_while_another_tab_sends  # type: ignore[method-assign]
+    with pytest.raises(ConflictError, match="reload"):
+        send(sqlite_store, llm, alice, chat.id, "Hello", TINY)
+    assert [t.content for t in conversation(sqlite_store, alice, chat.id).turns] == ["from another tab"]

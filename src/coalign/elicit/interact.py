@@ -9,11 +9,12 @@ by the model, that every participant of the study sees beside their own.
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coalign.core.calls import ChatRequest, Message, SamplingParams
 from coalign.core.coconstruction import MAX_TEXT, Conversation, Turn
-from coalign.core.errors import InputError, NotFoundError
+from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.elicit.members import member
 from coalign.llm.model import Model
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
@@ -85,6 +86,7 @@ def send(
     Raises:
         InputError: an empty or too long message, or a conversation at its turn limit.
         NotFoundError: no such conversation of this participant (baselines cannot be continued).
+        ConflictError: another message was added to the conversation while the model answered.
         ModelError: the model call failed.
     """
     text = _message(text)
@@ -98,16 +100,21 @@ def send(
     if len(history) + 2 > MAX_TURNS:
         raise InputError(f"this conversation has reached {MAX_TURNS} turns; start a new one")
     answer, request_hash = _reply(model, system_prompt, history + [("user", text)], params)
-    with store.session() as session:
-        row = session.get(ConversationRow, conversation_id)
-        position = (session.scalar(select(func.max(TurnRow.position))
-                                   .where(TurnRow.conversation_id == conversation_id)) or 0)
-        session.add(TurnRow(conversation_id=conversation_id, position=position + 1, role="user", content=text))
-        session.add(TurnRow(conversation_id=conversation_id, position=position + 2, role="assistant",
-                            content=answer, request_hash=request_hash))
-        row.model_id = model.model_id
-        session.flush()
-        return _conversation(session, row)
+    try:
+        with store.session() as session:
+            row = session.get(ConversationRow, conversation_id)
+            position = (session.scalar(select(func.max(TurnRow.position))
+                                       .where(TurnRow.conversation_id == conversation_id)) or 0)
+            if position != len(history):
+                raise ConflictError("another message was sent in this conversation meanwhile; reload and try again")
+            session.add(TurnRow(conversation_id=conversation_id, position=position + 1, role="user", content=text))
+            session.add(TurnRow(conversation_id=conversation_id, position=position + 2, role="assistant",
+                                content=answer, request_hash=request_hash))
+            row.model_id = model.model_id
+            session.flush()
+            return _conversation(session, row)
+    except IntegrityError as exc:  # a concurrent send took the same positions
+        raise ConflictError("another message was sent in this conversation meanwhile; reload and try again") from exc
 
 
 def add_baseline(

@@ -62,13 +62,6 @@ def validated(model: type[T], data: object, what: str) -> T:
         raise InputError(f"{what}: " + "; ".join(describe_validation_error(exc))) from exc
 
 
-def in_study(row: object | None, study_id: int, what: str, ident: object) -> object:
-    """``row`` if it exists and belongs to study ``study_id``; else :class:`NotFoundError`."""
-    if row is None or getattr(row, "study_id", None) != study_id:
-        raise NotFoundError(f"no {what} {ident} in this study")
-    return row
-
-
 def study_slug_of(store: Store, participant_id: str) -> str:
     """The slug of the study a consenting participant takes part in."""
     with store.read() as session:

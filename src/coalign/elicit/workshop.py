@@ -11,7 +11,7 @@ accepted seeds are what generation recipes draw on. A timer per session reminds 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Literal
 
 from pydantic import BaseModel, Field
