@@ -7,9 +7,10 @@ back to :func:`coalign.quality.distributions.count_tokens` (words and punctuatio
 
 from __future__ import annotations
 
+import atexit
 from functools import lru_cache
 
-from coalign.core.errors import CoalignError, InputError
+from coalign.core.errors import CoalignError
 from coalign.quality.distributions import TokenCounter, count_tokens
 
 WORD_TOKENIZER = "words and punctuation"
@@ -20,6 +21,13 @@ def _vocab(path: str):  # noqa: ANN202 (llama_cpp.Llama)
     from llama_cpp import Llama
 
     return Llama(model_path=path, vocab_only=True, verbose=False)
+
+
+@atexit.register
+def _close_vocabularies() -> None:
+    # Free them before the interpreter tears down llama.cpp's bindings (avoids noisy errors).
+    if _vocab.cache_info().currsize:
+        _vocab.cache_clear()
 
 
 def generator_tokenizer(model_id: str | None) -> tuple[TokenCounter, str]:
@@ -36,6 +44,6 @@ def generator_tokenizer(model_id: str | None) -> tuple[TokenCounter, str]:
                     return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
                 return counter, f"{spec.model_id} (its own tokenizer)"
-        except (CoalignError, InputError, ImportError, OSError, ValueError, RuntimeError):
+        except (CoalignError, ImportError, OSError, ValueError, RuntimeError):
             pass
     return count_tokens, WORD_TOKENIZER
