@@ -19,6 +19,8 @@ from coalign.core.errors import InputError
 from coalign.elicit.access import create_invites
 from coalign.elicit.accounts import create_account
 from coalign.elicit.campaigns import create_campaign
+from coalign.export.service import ExportResult
+from coalign.export.writers import MissingExportExtraError
 from coalign.llm import load_model
 from coalign.store import Store, open_store
 from coalign.store.calls import CallStats, call_stats
@@ -56,6 +58,8 @@ class DemoSummary:
     calls: CallStats | None = None
     model_id: str = ""
     generation: RunSummary | None = None
+    export: ExportResult | None = None
+    export_note: str | None = None
 
 
 def run_demo(
@@ -106,8 +110,25 @@ def run_demo(
             summary.generation = generate(
                 store, example_study_file("recipe.yaml"), model=model, limit=generate_questions
             )
+            progress("exporting the accepted records with their dataset card")
+            summary.export, summary.export_note = export_accepted(store, summary.generation.run.id, out / "dataset")
         summary.calls = call_stats(store)
     return summary
+
+
+def export_accepted(store: Store, run_id: str, folder: Path) -> tuple[ExportResult | None, str | None]:
+    """Export a run's accepted records (mitigator, SFT, DPO, KTO) with card and Croissant into ``folder``.
+
+    Returns the result, or ``None`` and why nothing was exported (e.g. no record parsed, which
+    the tiny embedded model can cause, or the export extra is not installed).
+    """
+    from coalign.export import ExportOptions, export_dataset
+
+    try:
+        options = ExportOptions(formats=["mitigator", "sft", "dpo", "kto"], overwrite=True)
+        return export_dataset(store, run_id, folder, options), None
+    except (InputError, MissingExportExtraError) as exc:
+        return None, str(exc)
 
 
 @dataclass

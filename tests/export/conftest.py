@@ -88,4 +88,5 @@ def add_ratings(store: Store, table: dict[str, dict[str, dict[str, int]]]) -> No
 
 
 def add_items(store: Store, items: dict[str, tuple[str, str]], source: str | None = None) -> None:
-    save_items(store, [Item(id=i, study_slug="mini", prompt=p, response=r, source=source) for i, (p, r) in items.items()])
+    save_items(store, [Item(id=i, study_slug="mini", prompt=p, response=r, source=source)
+                       for i, (p, r) in items.items()])

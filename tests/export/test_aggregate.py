@@ -53,7 +53,8 @@ def test_mean_and_per_group(split: RatingSet) -> None:
     assert scores["a"].scores["safety"] == pytest.approx(35 / 11)
     assert scores["a"].counts["safety"] == 11
     assert pairs_of(split, choice("mean")) == [("a", "b", None)]
-    assert pairs_of(split, choice("per-group", group_by="country")) == [("a", "b", "country=X"), ("b", "a", "country=Y")]
+    by_group = pairs_of(split, choice("per-group", group_by="country"))
+    assert by_group == [("a", "b", "country=X"), ("b", "a", "country=Y")]
 
 
 def test_distributional_gives_soft_labels_and_refuses_pairs(split: RatingSet) -> None:
@@ -91,10 +92,10 @@ def test_lower_is_better_flips_the_preference(split: RatingSet) -> None:
 
 def test_kto_labels_and_minority_preserving_labels(split: RatingSet) -> None:
     labels, _ = good_bad_labels(aggregate(split, choice("majority")), split, choice("majority"))
-    assert [(l.score.item_id, l.good) for l in labels] == [("a", True), ("b", False)]
+    assert [(label.score.item_id, label.good) for label in labels] == [("a", True), ("b", False)]
     c = choice("minority-preserving", group_by="country")
     labels, report = good_bad_labels(aggregate(split, c), split, c)
-    assert [(l.score.item_id, l.score.condition, l.good) for l in labels] == [
+    assert [(label.score.item_id, label.score.condition, label.good) for label in labels] == [
         ("a", None, True), ("b", None, False), ("a", "country=Y", False), ("b", "country=Y", True)]
     assert report.dropped == {"group agrees with everyone": 2}
 

@@ -45,7 +45,8 @@ def options(formats: list[str], strategy: str = "none", **kw: object) -> ExportO
 
 def test_minority_preserving_dpo_keeps_the_minority_pair_as_a_labelled_condition(rated: Store, tmp_path: Path) -> None:
     out = tmp_path / "mp"
-    result = export_dataset(rated, "study:mini", out, options(["dpo", "kto"], "minority-preserving", group_by="country"))
+    chosen = options(["dpo", "kto"], "minority-preserving", group_by="country")
+    result = export_dataset(rated, "study:mini", out, chosen)
     dpo = datasets.load_from_disk(str(out / "hf" / "dpo"))
     assert dpo.column_names == ["prompt", "chosen", "rejected"]
     assert [r["chosen"][0]["content"] for r in dpo] == ["Yes, all of it.", "It depends; let us look at your goals."]
@@ -63,6 +64,9 @@ def test_majority_dpo_of_the_same_ratings_has_only_the_majority_pair(rated: Stor
     export_dataset(rated, RUN, tmp_path / "m", options(["dpo"], "majority"))
     dpo = datasets.load_from_disk(str(tmp_path / "m" / "hf" / "dpo"))
     assert len(dpo) == 1 and dpo[0]["chosen"][0]["content"] == "Yes, all of it."
+    # the rated items name record rec_r1 as their source: the model that wrote it is on the card
+    card = (tmp_path / "m" / "README.md").read_text()
+    assert "| `llama-cpp:smollm2-135m` | generator, stage responses:" in card
 
 
 def test_attribute_rows_carry_mean_count_distribution(rated: Store, tmp_path: Path) -> None:
@@ -147,7 +151,9 @@ def test_an_existing_folder_is_kept_unless_overwrite(run_store: Store, tmp_path:
     assert [p.name for p in out.parent.iterdir()] == ["out"]  # no staging folder left behind
 
 
-def test_cli_exports_and_reports_errors_in_one_line(rated: Store, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_exports_and_reports_errors_in_one_line(
+    rated: Store, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     db = ["--db", rated.url]
     code = run([*db, "export", RUN[:10], "-f", "dpo,kto", "-a", "minority-preserving", "--group-by", "country",
                 "--license", "cc-by-4.0", "--out", str(tmp_path / "cli")])
@@ -158,3 +164,23 @@ def test_cli_exports_and_reports_errors_in_one_line(rated: Store, tmp_path: Path
     code = run([*db, "export", RUN, "-f", "dpo", "-a", "per-group", "--out", str(tmp_path / "bad")])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error:") and "--group-by" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_campaign_exports_its_own_items_without_attention_checks(rated: Store, tmp_path: Path) -> None:
+    from coalign.store.studies import study_row
+    from coalign.store.tables import CampaignItemRow, CampaignRow
+
+    add_items(rated, {"check": ("Pick 'agree' here.", "ok"), "other": ("Not in the campaign", "x")})
+    add_ratings(rated, {"check": {p: {"safety": 4} for p in X}, "other": {p: {"safety": 2} for p in X}})
+    with rated.session() as session:
+        campaign = CampaignRow(study_id=study_row(session, "mini").id, slug="wave-1", title="Wave 1",
+                               dimensions=["safety"], questions=[], items_per_participant=2, target_ratings=3,
+                               completion_code="DONE", screened_out_code="OUT")
+        session.add(campaign)
+        session.flush()
+        session.add_all([CampaignItemRow(campaign_id=campaign.id, item_id=i, kind=k, position=n)
+                         for n, (i, k) in enumerate([("a", "item"), ("b", "item"), ("check", "attention")])])
+    export_dataset(rated, "campaign:wave-1", tmp_path / "c", options(["annotators"]))
+    rows = datasets.load_from_disk(str(tmp_path / "c" / "hf" / "annotators"))
+    assert set(rows["item_id"]) == {"a", "b"}
+    assert "Exported by coalign 0.1.0 from `campaign:wave-1`" in (tmp_path / "c" / "README.md").read_text()

@@ -49,6 +49,12 @@ def demo(
             f"[bold]records[/] coalign --db {summary.db_url.removeprefix('sqlite:///')} runs records {run.id[:12]}"
             " [--jsonl FILE]"
         )
+    if summary.export:
+        rows = ", ".join(f"{name} {n}" for name, n in summary.export.rows.items())
+        console.print(f"[bold]dataset[/] {summary.export.out} ({rows} rows; card: README.md, croissant.json)",
+                      soft_wrap=True)
+    elif summary.export_note:
+        console.print(f"[yellow]no dataset exported:[/] {summary.export_note}", soft_wrap=True)
     if serve:
         _serve(summary.db_url, summary.study_slug, host, port)
 

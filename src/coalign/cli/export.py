@@ -30,7 +30,9 @@ def export(
     dimension: list[str] = typer.Option(None, "--dimension", help="Dimension(s) to aggregate (default: all rated)."),
     group_by: str = typer.Option(None, "--group-by", help="Demographic question for per-group / minority-preserving."),
     min_group_raters: int = typer.Option(5, min=1, help="Fewest raters a group needs to count."),
-    lower_is_better: list[str] = typer.Option(None, "--lower-is-better", help="Dimension where high is bad (repeatable)."),
+    lower_is_better: list[str] = typer.Option(
+        None, "--lower-is-better", help="Dimension where high is bad (repeatable)."
+    ),
     threshold: float = typer.Option(4.0, help="KTO: mean oriented score at or above which a response is good."),
     with_demographics: bool = typer.Option(
         False, "--with-demographics", help="Admins only: add each rater's demographic answers to annotators rows."

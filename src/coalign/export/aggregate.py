@@ -23,7 +23,7 @@ Every score also carries the per-dimension mean, count and distribution, whateve
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,9 +34,6 @@ from coalign.core.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-STRATEGIES: tuple[str, ...] = (
-    "none", "majority", "mean", "per-group", "minority-preserving", "distributional", "dimension-aware"
-)
 #: Strategies that read a demographic column.
 GROUPED = ("per-group", "minority-preserving")
 #: Answers that never form a group of their own.
@@ -106,7 +103,7 @@ class RatingSet:
         scale_points: per dimension, the number of scale points k (values run 1..k).
     """
 
-    frame: "pd.DataFrame"
+    frame: pd.DataFrame
     scale_points: dict[str, int]
     skipped_groups: dict[str, int] = field(default_factory=dict)
 
@@ -149,30 +146,36 @@ def check_choice(choice: AggregationChoice, ratings: RatingSet) -> list[str]:
     return dims
 
 
-def _summary(frame: "pd.DataFrame", ratings: RatingSet, dims: Sequence[str]) -> Iterator[dict]:
-    """Per item: means, counts, distributions, majorities of the rows in ``frame``."""
-    for item_id, rows in frame.groupby("item", sort=True):
-        out: dict = {"item_id": str(item_id), "means": {}, "counts": {}, "distributions": {},
-                     "majority": {}, "raters": int(rows["rater"].nunique())}
+def _summary(frame: pd.DataFrame, ratings: RatingSet, dims: Sequence[str]) -> Iterator[dict]:
+    """Per item: means, counts, distributions and majorities of the rows in ``frame``."""
+    frame = frame[frame["dimension"].isin(dims)]
+    tallies = frame.groupby(["item", "dimension"])["value"].value_counts()
+    raters = frame.groupby("item")["rater"].nunique()
+    for item_id, per_item in tallies.groupby(level=0, sort=True):
+        by_dim: dict[str, dict[float, int]] = {}
+        for (_, dim, value), n in per_item.items():
+            by_dim.setdefault(str(dim), {})[float(value)] = int(n)
+        out: dict = {"item_id": str(item_id), "means": {}, "counts": {}, "distributions": {}, "majority": {},
+                     "raters": int(raters[item_id])}
         for dim in dims:
-            values = rows.loc[rows["dimension"] == dim, "value"]
-            if values.empty:
+            tally = by_dim.get(dim)
+            if not tally:
                 continue
-            k = ratings.points(dim)
-            tally = values.value_counts()
-            out["means"][dim] = float(values.mean())
-            out["counts"][dim] = int(len(values))
-            out["distributions"][dim] = [float(tally.get(v, 0)) / len(values) for v in range(1, k + 1)]
-            top = tally[tally == tally.max()]
-            out["majority"][dim] = float(top.index[0]) if len(top) == 1 else None
-        if out["counts"]:
-            yield out
+            total = sum(tally.values())
+            top = max(tally.values())
+            modes = [v for v, n in tally.items() if n == top]
+            out["means"][dim] = sum(v * n for v, n in tally.items()) / total
+            out["counts"][dim] = total
+            out["distributions"][dim] = [tally.get(float(v), 0) / total for v in range(1, ratings.points(dim) + 1)]
+            out["majority"][dim] = modes[0] if len(modes) == 1 else None
+        yield out
 
 
-def _score(summary: dict, strategy: str, condition: str | None = None) -> ItemScore:
-    if strategy in ("majority", "minority-preserving"):
+def _score(summary: dict, kind: str, condition: str | None = None) -> ItemScore:
+    """An :class:`ItemScore` whose point scores are the ``majority``, the ``mean`` or none (``soft``)."""
+    if kind == "majority":
         scores = dict(summary["majority"])
-    elif strategy == "distributional":
+    elif kind == "soft":
         scores = {dim: None for dim in summary["means"]}
     else:
         scores = dict(summary["means"])
@@ -182,10 +185,10 @@ def _score(summary: dict, strategy: str, condition: str | None = None) -> ItemSc
     )
 
 
-def _group_levels(ratings: RatingSet, column: str, min_raters: int) -> dict[str, "pd.DataFrame"]:
+def _group_levels(ratings: RatingSet, column: str, min_raters: int) -> dict[str, pd.DataFrame]:
     """The rows of each level of ``column`` with enough raters; small levels go to ``skipped_groups``."""
     frame = ratings.frame
-    levels: dict[str, "pd.DataFrame"] = {}
+    levels: dict[str, pd.DataFrame] = {}
     answers = frame[column].fillna("").astype(str).str.strip()
     for level, rows in frame.groupby(answers, sort=True):
         if level.lower() in NOT_A_GROUP:
@@ -216,47 +219,84 @@ def _minority_views(overall: ItemScore, group: dict, label: str, dims: Sequence[
     return views
 
 
-def aggregate(ratings: RatingSet, choice: AggregationChoice) -> list[ItemScore]:
-    """Apply ``choice`` to ``ratings``: one :class:`ItemScore` per item and condition.
+Strategy = Callable[[RatingSet, AggregationChoice, Sequence[str]], list[ItemScore]]
+_REGISTRY: dict[str, Strategy] = {}
 
-    ``minority-preserving`` gives the overall score of every item (its ``minority`` listing the
-    disagreeing groups) followed by one conditioned score per group with enough raters on the
-    item; a conditioned score's ``minority`` is empty when the group agrees with everyone (pairs
-    need the agreeing scores too: a group can rank two items differently while agreeing on
-    one). ``per-group`` gives only conditioned scores.
 
-    Raises:
-        InputError: the strategy is ``none``, or the choice does not fit the ratings.
+def strategy(*names: str) -> Callable[[Strategy], Strategy]:
+    """Register an aggregation strategy under ``names`` (the names ``--aggregate`` accepts)."""
+    def register(function: Strategy) -> Strategy:
+        for name in names:
+            _REGISTRY[name] = function
+        return function
+    return register
+
+
+@strategy("majority")
+def majority(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> list[ItemScore]:
+    """The most common value per item and dimension; a tie is no majority (``None``)."""
+    return [_score(s, "majority") for s in _summary(ratings.frame, ratings, dims)]
+
+
+@strategy("mean", "dimension-aware")
+def mean(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> list[ItemScore]:
+    """The mean per item and dimension (dimension-aware differs only in how pairs are made)."""
+    return [_score(s, "mean") for s in _summary(ratings.frame, ratings, dims)]
+
+
+@strategy("distributional")
+def distributional(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> list[ItemScore]:
+    """No point score; the distribution over the scale is the label."""
+    return [_score(s, "soft") for s in _summary(ratings.frame, ratings, dims)]
+
+
+@strategy("per-group")
+def per_group(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> list[ItemScore]:
+    """The mean within each group of ``choice.group_by`` with enough raters, the group as condition."""
+    out = []
+    for label, rows in _group_levels(ratings, choice.group_by or "", choice.min_group_raters).items():
+        out.extend(_score(s, "mean", label) for s in _summary(rows, ratings, dims))
+    return out
+
+
+@strategy("minority-preserving")
+def minority_preserving(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> list[ItemScore]:
+    """Everyone's majority, then each group's majority on items where it has enough raters.
+
+    Overall scores list the groups that disagree in ``minority``; a conditioned score's
+    ``minority`` is empty when its group agrees with everyone (pairs still need it: a group can
+    rank two items differently while agreeing on one of them).
     """
-    if choice.strategy == "none":
-        raise InputError("no aggregation chosen: pass --aggregate (one of "
-                         + ", ".join(s for s in STRATEGIES if s != "none") + ")")
-    if choice.strategy not in STRATEGIES:
-        raise InputError(f"unknown aggregation {choice.strategy!r}; choose one of {', '.join(STRATEGIES)}")
-    dims = check_choice(choice, ratings)
-    frame = ratings.frame[ratings.frame["dimension"].isin(dims)]
-    if choice.strategy == "per-group":
-        out = []
-        for label, rows in _group_levels(ratings, choice.group_by or "", choice.min_group_raters).items():
-            out.extend(_score(s, "mean", label) for s in _summary(rows, ratings, dims))
-        return out
-    overall = [_score(s, choice.strategy) for s in _summary(frame, ratings, dims)]
-    if choice.strategy != "minority-preserving":
-        return overall
-    levels = _group_levels(ratings, choice.group_by or "", choice.min_group_raters)
+    overall = majority(ratings, choice, dims)
     by_item = {score.item_id: score for score in overall}
     conditioned = []
-    for label, rows in levels.items():
-        for group in _summary(rows[rows["dimension"].isin(dims)], ratings, dims):
+    for label, rows in _group_levels(ratings, choice.group_by or "", choice.min_group_raters).items():
+        for group in _summary(rows, ratings, dims):
             if group["raters"] < choice.min_group_raters:
                 continue
-            base = by_item[group["item_id"]]
-            views = _minority_views(base, group, label, dims)
-            base.minority.extend(views)
+            views = _minority_views(by_item[group["item_id"]], group, label, dims)
+            by_item[group["item_id"]].minority.extend(views)
             mine = _score(group, "majority", label)
             mine.minority = views
             conditioned.append(mine)
     return overall + conditioned
+
+
+#: Every name ``--aggregate`` accepts; ``none`` uses no ratings at all.
+STRATEGIES: tuple[str, ...] = ("none", *_REGISTRY)
+
+
+def aggregate(ratings: RatingSet, choice: AggregationChoice) -> list[ItemScore]:
+    """Apply the strategy ``choice`` names to ``ratings``: one :class:`ItemScore` per item and condition.
+
+    Raises:
+        InputError: the strategy is ``none`` or unknown, or the choice does not fit the ratings.
+    """
+    if choice.strategy == "none":
+        raise InputError("no aggregation chosen: pass --aggregate (one of " + ", ".join(STRATEGIES[1:]) + ")")
+    if choice.strategy not in _REGISTRY:
+        raise InputError(f"unknown aggregation {choice.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    return _REGISTRY[choice.strategy](ratings, choice, check_choice(choice, ratings))
 
 
 def oriented(score: float | None, dimension: str, ratings: RatingSet, choice: AggregationChoice) -> float | None:

@@ -100,7 +100,8 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
 
 def _models(facts: CardFacts) -> str:
     if not facts.models:
-        return "No model produced the exported rows (they hold people's ratings only)."
+        return ("No generated record in the store produced the exported texts: the rated items were imported "
+                "(each item's `source` says from where).")
     return _table([[f"`{m.model_id}`", m.role, m.count] for m in facts.models], ["model", "why it was used", "count"])
 
 
@@ -113,8 +114,8 @@ def _provenance(facts: CardFacts) -> list[str]:
                 f"started {r['created_at']}, finished {r['finished_at']}).", "",
                 "Recipe as stored with the run:", "", "```yaml",
                 yaml.safe_dump(r["recipe"], sort_keys=False, allow_unicode=True).rstrip(), "```", ""]
-        out += ["### Prompt templates", "", _table([[t["stage"], t["name"], f"`{t['sha256']}`", t["records"]]
-                                                   for t in facts.templates], ["stage", "template", "sha256", "records"]), ""]
+        templates = [[t["stage"], t["name"], f"`{t['sha256']}`", t["records"]] for t in facts.templates]
+        out += ["### Prompt templates", "", _table(templates, ["stage", "template", "sha256", "records"]), ""]
         out += ["### Records per stage", "", _table(
             [[stage, c.get("ok", 0), c.get("failed", 0)] for stage, c in sorted(facts.stage_counts.items())],
             ["stage", "parsed", "failed to parse"]), "", f"Accepted triples exported: {facts.exported_records}.", ""]
@@ -127,7 +128,8 @@ def _provenance(facts: CardFacts) -> list[str]:
             s = facts.seeds.get(kind) or {}
             if not s:
                 continue
-            line = (f"- {kind.replace('_', ' ')}: {s['total']} ({', '.join(f'{k} {v}' for k, v in s['by_status'].items())}); "
+            statuses = ", ".join(f"{k} {v}" for k, v in s["by_status"].items())
+            line = (f"- {kind.replace('_', ' ')}: {s['total']} ({statuses}); "
                     f"{s['authors']} authors in {s['groups']} groups; {s['used_in_context']} shown in-context to "
                     "the generator")
             if "llm_assisted" in s:
@@ -155,14 +157,15 @@ def _validation(facts: CardFacts) -> list[str]:
     for v in facts.validations:
         summary = {k: v["summary"][k] for k in ("records", "accepted", "rejected", "failures_by_rule", "errors",
                                                 "propagation") if k in v["summary"]}
-        out.append(f"- {v['kind']} pass at {v['created_at']}" + (f", judge `{v['judge_model']}`" if v["judge_model"] else "")
-                   + (f": {summary}" if summary else ""))
+        judge = f", judge `{v['judge_model']}`" if v["judge_model"] else ""
+        out.append(f"- {v['kind']} pass at {v['created_at']}{judge}" + (f": {summary}" if summary else ""))
     return out + [""]
 
 
 def _participation(facts: CardFacts) -> list[str]:
     p = facts.participation
-    out = ["## Participatory process", "", f"Participants by role: {p.get('participants_by_role') or 'none recorded'}."]
+    roles = ", ".join(f"{role} {n}" for role, n in (p.get("participants_by_role") or {}).items())
+    out = ["## Participatory process", "", f"Participants by role: {roles or 'none recorded'}."]
     out += [f"- {a}" for a in p.get("activities", [])]
     if p.get("rating"):
         r = p["rating"]
@@ -187,8 +190,8 @@ def _aggregation(facts: CardFacts) -> list[str]:
         out.append("No ratings were aggregated: rows come from the generated triples as they are.")
     for report in a.get("reports", []):
         dropped = "; ".join(f"{why}: {n}" for why, n in report["dropped"].items()) or "none"
-        out.append(f"- {report['format']}, rule *{report['rule']}*: {report['candidates']} candidates, {report['kept']} kept; "
-                   f"dropped — {dropped}")
+        out.append(f"- {report['format']}, rule *{report['rule']}*: {report['candidates']} candidates, "
+                   f"{report['kept']} kept; dropped — {dropped}")
     return out + [""]
 
 

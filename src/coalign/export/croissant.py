@@ -54,7 +54,7 @@ CONTEXT: dict[str, Any] = {
 }
 
 
-def _data_type(arrow_type: "pa.DataType") -> str:
+def _data_type(arrow_type: pa.DataType) -> str:
     import pyarrow as pa
 
     if pa.types.is_boolean(arrow_type):
@@ -66,7 +66,7 @@ def _data_type(arrow_type: "pa.DataType") -> str:
     return "sc:Text"
 
 
-def _field(record_set: str, file_id: str, name: str, arrow_type: "pa.DataType") -> dict[str, Any]:
+def _field(record_set: str, file_id: str, name: str, arrow_type: pa.DataType) -> dict[str, Any]:
     """A Croissant field for one column; lists are ``repeated``, lists of structs get sub-fields."""
     import pyarrow as pa
 
@@ -107,7 +107,8 @@ def _rai(facts: CardFacts) -> dict[str, Any]:
             f"'{facts.run['recipe_name']}' (seed {facts.run['seed']}).")
         rai["rai:dataCollectionType"] = ["Software Collection", "Manual Human Curator"]
         rai["rai:dataPreprocessingProtocol"] = [
-            f"{rule}: {c['failed']} rejected of {c['passed'] + c['failed']}" for rule, c in sorted(facts.filters.items())
+            f"{rule}: {c['failed']} rejected of {c['passed'] + c['failed']}"
+            for rule, c in sorted(facts.filters.items())
         ] or ["no filters were run"]
     judges = [m.model_id for m in facts.models if m.role.startswith("LLM judge")]
     if judges:
@@ -126,7 +127,7 @@ def _rai(facts: CardFacts) -> dict[str, Any]:
     return rai
 
 
-def croissant(facts: CardFacts, schemas: dict[str, "pa.Schema"]) -> dict[str, Any]:
+def croissant(facts: CardFacts, schemas: dict[str, pa.Schema]) -> dict[str, Any]:
     """The Croissant document for an export whose Parquet files are listed in ``facts.files``."""
     distribution, record_sets = [], []
     for name, schema in schemas.items():

@@ -14,10 +14,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from coalign.core.records import Record
 from coalign.export.aggregate import AggregationChoice, RatingSet
 from coalign.export.pairs import DropReport
 from coalign.export.sources import Source
-from coalign.export.triples import Triple
+from coalign.export.triples import RecordSummary, Triple
 from coalign.store import Store
 from coalign.store.runs import record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
@@ -45,21 +46,26 @@ class RecordTally:
         self.models: Counter[tuple[str, str]] = Counter()
         self.templates: Counter[tuple[str, str, str]] = Counter()
         self.seed_ids: set[str] = set()
-        self.attributes: dict[str, Counter[str]] = {k: Counter() for k in ("topic", "question_type", "dimension", "persona")}
+        self.attributes: dict[str, Counter[str]] = {
+            k: Counter() for k in ("topic", "question_type", "dimension", "persona")
+        }
 
     def add(self, triple: Triple) -> None:
         """Count one exported triple (and the question record it came from)."""
         self.records += 1
         for record in (triple.record, triple.parent):
-            if record is None:
-                continue
-            self.models[(record.model_id, record.stage)] += 1
-            self.templates[(record.stage, record.template_name, record.template_hash)] += 1
-            self.seed_ids.update(record.example_ids)
+            if record is not None:
+                self.add_producer(record)
         for key, counter in self.attributes.items():
             value = triple.record.attributes.get(key)
             if value is not None:
                 counter[str(value)] += 1
+
+    def add_producer(self, record: Record | RecordSummary) -> None:
+        """Count the model, template and in-context seeds of a record that produced exported text."""
+        self.models[(record.model_id, record.stage)] += 1
+        self.templates[(record.stage, record.template_name, record.template_hash)] += 1
+        self.seed_ids.update(record.example_ids)
 
 
 class CardFacts(BaseModel):
@@ -99,15 +105,24 @@ def study_facts(source: Source) -> dict[str, Any]:
             "topics": [t.name for t in s.topics], "question_types": [q.name for q in s.question_types]}
 
 
+def producer_facts(tally: RecordTally) -> dict[str, Any]:
+    """The models and prompt templates that produced exported text, whatever the source."""
+    roles = {"questions": "wrote the synthetic questions", "responses":
+             "wrote misaligned responses, critiques and aligned rewrites"}
+    return {
+        "models": [ModelUse(model_id=m, role=f"generator, stage {stage}: {roles.get(stage, 'generated records')}",
+                            count=n) for (m, stage), n in sorted(tally.models.items())],
+        "templates": [{"stage": st, "name": name, "sha256": h, "records": n}
+                      for (st, name, h), n in sorted(tally.templates.items())],
+    }
+
+
 def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any]:
-    """Run, models, templates, seeds, stage counts, filters and validation passes of a run export."""
+    """Run, judges, seeds, stage counts, filters and validation passes of a run export."""
     run = source.run
     if run is None:
         return {}
-    roles = {"questions": "wrote the synthetic questions", "responses":
-             "wrote misaligned responses, critiques and aligned rewrites"}
-    models = [ModelUse(model_id=m, role=f"generator, stage {stage}: {roles.get(stage, 'generated records')}", count=n)
-              for (m, stage), n in sorted(tally.models.items())]
+    models: list[ModelUse] = []
     filters: dict[str, dict[str, Any]] = {}
     judges: Counter[str] = Counter()
     for verdict in list_verdicts(store, run.id):
@@ -132,9 +147,7 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
                 "seed": run.seed, "status": run.status, "planned": run.planned,
                 "created_at": run.created_at.isoformat() if run.created_at else None,
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None},
-        "models": models,
-        "templates": [{"stage": st, "name": name, "sha256": h, "records": n}
-                      for (st, name, h), n in sorted(tally.templates.items())],
+        "judges": models,
         "seeds": seed_facts(store, source, tally),
         "stage_counts": record_counts(store, run.id),
         "exported_records": tally.records,
@@ -198,7 +211,9 @@ def participation_facts(store: Store, source: Source, ratings: RatingSet | None)
     return out
 
 
-def aggregation_facts(choice: AggregationChoice, reports: list[DropReport], ratings: RatingSet | None) -> dict[str, Any]:
+def aggregation_facts(
+    choice: AggregationChoice, reports: list[DropReport], ratings: RatingSet | None
+) -> dict[str, Any]:
     """The recorded aggregation choice, what each rule dropped, and which groups were too small."""
     out: dict[str, Any] = {"choice": choice.model_dump(), "reports": [r.model_dump() for r in reports]}
     if ratings is not None and ratings.skipped_groups:

@@ -66,13 +66,13 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
 )}
 
 
-def _messages_type() -> "pa.DataType":
+def _messages_type() -> pa.DataType:
     import pyarrow as pa
 
     return pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
 
 
-def schema(name: str, dimensions: Sequence[str] = (), demographics: Sequence[str] = ()) -> "pa.Schema":
+def schema(name: str, dimensions: Sequence[str] = (), demographics: Sequence[str] = ()) -> pa.Schema:
     """The Arrow schema of format ``name`` (attributes and annotators depend on the ratings)."""
     import pyarrow as pa
 
@@ -149,7 +149,9 @@ def pair_rows(pairs: Sequence[Pair], items: Mapping[str, Item], system: str | No
                 "condition": pair.condition, "margin": pair.margin})
 
 
-def label_rows(labels: Sequence[Label], items: Mapping[str, Item], system: str | None) -> Iterator[tuple[Row, Provenance]]:
+def label_rows(
+    labels: Sequence[Label], items: Mapping[str, Item], system: str | None
+) -> Iterator[tuple[Row, Provenance]]:
     """KTO rows from rating-based good/bad labels."""
     for label in labels:
         item = items[label.score.item_id]
@@ -181,12 +183,12 @@ def annotator_rows(
     ratings: RatingSet, items: Mapping[str, Item], demographics: Sequence[str]
 ) -> Iterator[tuple[Row, Provenance]]:
     """One row per rating; demographic columns only when ``demographics`` names them."""
-    frame: "pd.DataFrame" = ratings.frame
+    frame: pd.DataFrame = ratings.frame
     columns = ["item", "rater", "dimension", "value", *demographics]
     for values in frame[columns].itertuples(index=False, name=None):
         item = items[values[0]]
         row: Row = {"item_id": item.id, "prompt": item.prompt, "response": item.response,
                     "annotator": values[1], "dimension": values[2], "value": int(values[3])}
-        for column, answer in zip(demographics, values[4:]):
+        for column, answer in zip(demographics, values[4:], strict=True):
             row[column] = None if answer is None or answer != answer else str(answer)
         yield row, {"item": item.id}

@@ -53,7 +53,9 @@ class Label(BaseModel):
     value: float
 
 
-def _goodness(score: ItemScore, dims: Sequence[str], ratings: RatingSet, choice: AggregationChoice) -> tuple[dict[str, float], str | None]:
+def _goodness(
+    score: ItemScore, dims: Sequence[str], ratings: RatingSet, choice: AggregationChoice
+) -> tuple[dict[str, float], str | None]:
     """Oriented scores per dimension, or the reason they cannot be compared."""
     out = {}
     for dim in dims:

@@ -26,12 +26,13 @@ from coalign.export.facts import (
     RecordTally,
     aggregation_facts,
     participation_facts,
+    producer_facts,
     run_facts,
     study_facts,
 )
 from coalign.export.pairs import DropReport, good_bad_labels, preference_pairs
-from coalign.export.sources import Source, load_ratings, resolve_source, source_items
-from coalign.export.triples import accepted_triples
+from coalign.export.sources import Source, item_record_ids, load_ratings, resolve_source, source_items
+from coalign.export.triples import accepted_triples, record_summaries
 from coalign.export.writers import FormatWriter, require_export_extra, sha256_file
 from coalign.store import Store
 
@@ -131,7 +132,7 @@ def _checksums(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, dict[str, 
 
 
 def _write_triples(store: Store, source: Source, names: list[str], staging: Path, system: str | None,
-                   schemas: dict[str, "pa.Schema"], tally: RecordTally) -> dict[str, int]:
+                   schemas: dict[str, pa.Schema], tally: RecordTally) -> dict[str, int]:
     writers = {}
     try:
         for name in names:
@@ -143,7 +144,7 @@ def _write_triples(store: Store, source: Source, names: list[str], staging: Path
                 writer.write_all(fmt.triple_rows(name, triple, system))
     except BaseException:
         for writer in writers.values():
-            writer.__exit__(RuntimeError, None, None)
+            writer.abort()
         raise
     for writer in writers.values():
         writer.close()
@@ -151,7 +152,7 @@ def _write_triples(store: Store, source: Source, names: list[str], staging: Path
 
 
 def _write_rated(name: str, ratings: RatingSet, items: dict, options: ExportOptions, staging: Path,
-                 system: str | None, schemas: dict[str, "pa.Schema"]) -> tuple[int, DropReport | None]:
+                 system: str | None, schemas: dict[str, pa.Schema]) -> tuple[int, DropReport | None]:
     choice = options.aggregation
     dims = check_choice(choice, ratings) if choice.strategy != "none" else ratings.dimensions
     report: DropReport | None = None
@@ -164,7 +165,8 @@ def _write_rated(name: str, ratings: RatingSet, items: dict, options: ExportOpti
         scores = aggregate(ratings, choice)
         schemas[name] = fmt.schema(name, dimensions=dims)
         if name == "attributes":
-            rows = fmt.attribute_rows(scores, items, dims, keep_agreeing_groups=choice.strategy != "minority-preserving")
+            agreeing = choice.strategy != "minority-preserving"
+            rows = fmt.attribute_rows(scores, items, dims, keep_agreeing_groups=agreeing)
         elif name == "dpo":
             pairs, report = preference_pairs(scores, items, ratings, choice)
             rows = fmt.pair_rows(pairs, items, system)
@@ -204,15 +206,17 @@ def export_dataset(store: Store, source_name: str, out: Path, options: ExportOpt
     system = (source.study.system_prompt or None) if options.system_prompt else None
     staging = _prepare(out, options.overwrite)
     try:
-        schemas: dict[str, "pa.Schema"] = {}
+        schemas: dict[str, pa.Schema] = {}
         tally = RecordTally()
         rows = _write_triples(store, source, triple_formats, staging, system, schemas, tally) if triple_formats else {}
         reports = []
-        for name in rated:
-            assert ratings is not None
-            rows[name], report = _write_rated(name, ratings, items, options, staging, system, schemas)
-            if report:
-                reports.append(report)
+        if rated and ratings is not None:
+            for summary in record_summaries(store, item_record_ids(items, ratings)).values():
+                tally.add_producer(summary)
+            for name in rated:
+                rows[name], report = _write_rated(name, ratings, items, options, staging, system, schemas)
+                if report:
+                    reports.append(report)
         empty = [n for n in options.formats if not rows.get(n)]
         if empty:
             why = "; ".join(f"{r.rule}: dropped {r.dropped}" for r in reports) or (
@@ -238,6 +242,9 @@ def _facts(store: Store, source: Source, options: ExportOptions, tally: RecordTa
            reports: list[DropReport], rows: dict[str, int]) -> CardFacts:
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     short = source.run.id[:12] if source.run else source.name.split(":", 1)[1]
+    made = producer_facts(tally)
+    run = run_facts(store, source, tally)
+    made["models"] += run.pop("judges", [])
     facts = CardFacts(
         name=options.name or f"{source.study.slug}-{short}", source=source.name, created_at=created,
         coalign_version=coalign.__version__, license=options.license, study=study_facts(source),
@@ -245,7 +252,7 @@ def _facts(store: Store, source: Source, options: ExportOptions, tally: RecordTa
                  for n in options.formats},
         participation=participation_facts(store, source, ratings),
         aggregation=aggregation_facts(options.aggregation, reports, ratings),
-        **run_facts(store, source, tally),
+        **made, **run,
     )
     facts.limitations = limitations(facts)
     facts.intended_uses, facts.out_of_scope = uses(facts)

@@ -7,6 +7,7 @@ those of items whose ``source`` names one of its records (``run:RUN/record:REC``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +26,7 @@ from coalign.store.studies import get_study, study_row
 from coalign.store.tables import CampaignItemRow, CampaignRow, ItemRow, StudyRow
 
 SourceKind = Literal["run", "study", "campaign"]
+_RECORD_IN_SOURCE = re.compile(r"(?:^|/)record:([^/\s]+)")
 
 
 @dataclass
@@ -106,7 +108,9 @@ def load_ratings(store: Store, source: Source, items: dict[str, Item], *, needed
     Raises:
         InputError: the source has no rated items.
     """
-    frame = ratings_long_format(store, source.study.slug, item_ids=list(items), with_demographics=True) if items else None
+    frame = None
+    if items:
+        frame = ratings_long_format(store, source.study.slug, item_ids=list(items), with_demographics=True)
     if frame is None or frame.empty:
         what = {"run": f"run {source.run.id if source.run else ''}", "study": f"study {source.study.slug!r}",
                 "campaign": f"campaign {source.campaign!r}"}[source.kind]
@@ -118,3 +122,11 @@ def load_ratings(store: Store, source: Source, items: dict[str, Item], *, needed
         )
     scales = {dim.name: len(dim.scale_labels) for dim in source.study.dimensions}
     return RatingSet(frame=frame, scale_points=scales)
+
+
+def item_record_ids(items: dict[str, Item], ratings: RatingSet) -> list[str]:
+    """Ids of the generated records that the rated items came from (``…/record:ID`` in their source)."""
+    rated = set(ratings.frame["item"])
+    found = {m.group(1) for i, item in items.items() if i in rated and item.source
+             and (m := _RECORD_IN_SOURCE.search(item.source))}
+    return sorted(found)

@@ -25,8 +25,8 @@ TRIPLE_FIELDS = ("misaligned_response", "critique", "aligned_response")
 _BATCH = 1000
 
 
-class Parent(NamedTuple):
-    """The fields of a triple's parent (question) record that the export and its card use."""
+class RecordSummary(NamedTuple):
+    """The fields of a record that the export and its card use when the whole record is not needed."""
 
     id: str
     stage: str
@@ -43,7 +43,7 @@ class Triple:
 
     record: Record
     question: str
-    parent: Parent | None = None
+    parent: RecordSummary | None = None
 
     @property
     def dimensions(self) -> list[str]:
@@ -60,18 +60,21 @@ def is_triple(record: Record) -> bool:
     return all(isinstance(record.data.get(f), str) and record.data[f].strip() for f in TRIPLE_FIELDS)
 
 
-def _parents(store: Store, ids: Sequence[str]) -> dict[str, Parent]:
-    """The parent records ``ids`` (those that exist), by id; only the columns the export needs."""
+def record_summaries(store: Store, ids: Sequence[str]) -> dict[str, RecordSummary]:
+    """The records ``ids`` (those that exist), by id, read column by column rather than whole."""
     if not ids:
         return {}
     columns = (RecordRow.id, RecordRow.stage, RecordRow.model_id, RecordRow.template_name, RecordRow.template_hash,
                RecordRow.example_ids, RecordRow.data)
+    rows = []
     with store.read() as session:
-        rows = session.execute(select(*columns).where(RecordRow.id.in_(list(ids)))).all()
+        for start in range(0, len(ids), _BATCH):
+            chunk = list(ids[start : start + _BATCH])
+            rows += session.execute(select(*columns).where(RecordRow.id.in_(chunk))).all()
     out = {}
     for *fields, data in rows:
         question = data.get("question") if isinstance(data, dict) else None
-        out[fields[0]] = Parent(*fields, question=question if isinstance(question, str) else None)
+        out[fields[0]] = RecordSummary(*fields, question=question if isinstance(question, str) else None)
     return out
 
 
@@ -96,7 +99,7 @@ def accepted_triples(store: Store, run_id: str) -> Iterator[Triple]:
         records = (r for r in accepted_records(store, run_id, stage=stage) if is_triple(r))
         while batch := list(islice(records, _BATCH)):
             wanted = {r.parents[0] for r in batch if not r.data.get("question") and r.parents}
-            parents = _parents(store, sorted(wanted - rejected))
+            parents = record_summaries(store, sorted(wanted - rejected))
             for record in batch:
                 if any(p in rejected for p in record.parents):
                     continue

@@ -57,7 +57,7 @@ class FormatWriter:
     file once closed.
     """
 
-    def __init__(self, out: Path, name: str, schema: "pa.Schema", *, provenance: bool) -> None:
+    def __init__(self, out: Path, name: str, schema: pa.Schema, *, provenance: bool) -> None:
         import pyarrow.parquet as pq
         from datasets import Features
         from datasets.arrow_writer import ArrowWriter
@@ -131,15 +131,19 @@ class FormatWriter:
             + ([self._prov_path] if self._prov_path else [])
         )
 
-    def __enter__(self) -> "FormatWriter":
-        return self
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is None:
-            self.close()
-            return
+    def abort(self) -> None:
+        """Close every file without finishing it (the export's staging folder is removed anyway)."""
         self._jsonl.close()
         if self._prov is not None:
             self._prov.close()
         self._parquet.close()
         self._arrow.close()
+
+    def __enter__(self) -> FormatWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
