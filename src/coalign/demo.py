@@ -1,8 +1,9 @@
 """``coalign demo``: the main job on the embedded defaults, end to end, in a fresh database.
 
 The demo imports the example study, asks the embedded model a few of its seed questions under
-the study's system prompt, runs the example's two-stage generation recipe at a small size, and
-summarises what was stored. Later stages of the flow add their steps here.
+the study's system prompt, runs the example's two-stage generation recipe at a small size,
+validates the run and writes its report, exports the accepted records with their dataset card,
+and summarises what was stored. Later stages of the flow add their steps here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from coalign.elicit.campaigns import create_campaign
 from coalign.export.service import ExportResult
 from coalign.export.writers import MissingExportExtraError
 from coalign.llm import load_model
+from coalign.quality.service import RunValidation
 from coalign.store import Store, open_store
 from coalign.store.calls import CallStats, call_stats
 from coalign.store.seeds import list_seed_examples
@@ -58,6 +60,9 @@ class DemoSummary:
     calls: CallStats | None = None
     model_id: str = ""
     generation: RunSummary | None = None
+    validation: RunValidation | None = None
+    report: Path | None = None
+    report_note: str | None = None
     export: ExportResult | None = None
     export_note: str | None = None
 
@@ -110,10 +115,31 @@ def run_demo(
             summary.generation = generate(
                 store, example_study_file("recipe.yaml"), model=model, limit=generate_questions
             )
+            progress("validating the run and writing its propagation report")
+            summary.validation, summary.report, summary.report_note = validate_and_report(
+                store, summary.generation.run.id, out / "report"
+            )
             progress("exporting the accepted records with their dataset card")
             summary.export, summary.export_note = export_accepted(store, summary.generation.run.id, out / "dataset")
         summary.calls = call_stats(store)
     return summary
+
+
+def validate_and_report(store: Store, run_id: str, folder: Path) -> tuple[RunValidation, Path | None, str | None]:
+    """Validate a run with the default filters, then write its report into ``folder``.
+
+    Returns the validation, the report's path (``None`` when no record parsed, which the tiny
+    embedded model can cause), and why there is no report.
+    """
+    from coalign.quality.report import report_run
+    from coalign.quality.service import validate_run
+
+    validation = validate_run(store, run_id)
+    try:
+        _, html_path, _ = report_run(store, run_id, folder)
+    except InputError as exc:
+        return validation, None, str(exc)
+    return validation, html_path, None
 
 
 def export_accepted(store: Store, run_id: str, folder: Path) -> tuple[ExportResult | None, str | None]:

@@ -49,6 +49,14 @@ def demo(
             f"[bold]records[/] coalign --db {summary.db_url.removeprefix('sqlite:///')} runs records {run.id[:12]}"
             " [--jsonl FILE]"
         )
+    if summary.validation:
+        v = summary.validation
+        console.print(f"[bold]validation[/] {v.records} records, {v.verdicts_saved} verdicts: {v.accepted} accepted, "
+                      f"{v.rejected} rejected")
+    if summary.report:
+        console.print(f"[bold]report[/] {summary.report} (numbers in report.json)")
+    elif summary.report_note:
+        console.print(f"[yellow]no report:[/] {summary.report_note}", soft_wrap=True)
     if summary.export:
         rows = ", ".join(f"{name} {n}" for name, n in summary.export.rows.items())
         console.print(f"[bold]dataset[/] {summary.export.out} ({rows} rows; card: README.md, croissant.json)",
