@@ -178,9 +178,23 @@ def test_a_campaign_exports_its_own_items_without_attention_checks(rated: Store,
                                completion_code="DONE", screened_out_code="OUT")
         session.add(campaign)
         session.flush()
-        session.add_all([CampaignItemRow(campaign_id=campaign.id, item_id=i, kind=k, position=n)
+        session.add_all([CampaignItemRow(campaign_id=campaign.id, item_id=i, kind=k, position=n,
+                                         expected_value=4 if k == "attention" else None)
                          for n, (i, k) in enumerate([("a", "item"), ("b", "item"), ("check", "attention")])])
     export_dataset(rated, "campaign:wave-1", tmp_path / "c", options(["annotators"]))
     rows = datasets.load_from_disk(str(tmp_path / "c" / "hf" / "annotators"))
     assert set(rows["item_id"]) == {"a", "b"}
     assert "Exported by coalign 0.1.0 from `campaign:wave-1`" in (tmp_path / "c" / "README.md").read_text()
+
+
+def test_unknown_sources_are_named(run_store: Store, tmp_path: Path) -> None:
+    from coalign.core.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="no rating campaign 'nope'"):
+        export_dataset(run_store, "campaign:nope", tmp_path / "o", options(["annotators"]))
+    with pytest.raises(NotFoundError, match="no study 'nope'"):
+        export_dataset(run_store, "study:nope", tmp_path / "o", options(["annotators"]))
+    with pytest.raises(NotFoundError, match="no run matches 'run_nope'"):
+        export_dataset(run_store, "run_nope", tmp_path / "o", options(["mitigator"]))
+    with pytest.raises(InputError, match="unknown source prefix 'camp'"):
+        export_dataset(run_store, "camp:x", tmp_path / "o", options(["mitigator"]))

@@ -1,7 +1,8 @@
 """What an export reads: a generation run, a rating campaign, or every rating of a study.
 
 ``coalign export RUN`` takes a run id (a unique prefix is enough); ``study:SLUG`` takes every
-rated item of a study; ``campaign:SLUG`` the items of one rating campaign. Ratings of a run are
+rated item of a study; ``campaign:SLUG`` (or ``campaign:STUDY/SLUG``) the items of one rating
+campaign, attention checks left out. Ratings of a run are
 those of items whose ``source`` names one of its records (``run:RUN/record:REC``).
 """
 
@@ -12,18 +13,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.items import Item
 from coalign.core.records import GenerationRun
 from coalign.core.study import Study
+from coalign.elicit.campaigns import find_campaign, list_campaigns
 from coalign.export.aggregate import RatingSet
 from coalign.store import Store
 from coalign.store.ratings import ratings_long_format
 from coalign.store.runs import get_run
 from coalign.store.studies import get_study, study_row
-from coalign.store.tables import CampaignItemRow, CampaignRow, ItemRow, StudyRow
+from coalign.store.tables import CampaignItemRow, CampaignRow, ItemRow
 
 SourceKind = Literal["run", "study", "campaign"]
 _RECORD_IN_SOURCE = re.compile(r"(?:^|/)record:([^/\s]+)")
@@ -59,22 +60,21 @@ def resolve_source(store: Store, name: str) -> Source:
     if sep and prefix == "study":
         return Source("study", f"study:{rest}", get_study(store, rest))
     if sep and prefix == "campaign":
-        with store.read() as session:
-            rows = session.execute(select(CampaignRow.slug, CampaignRow.study_id).where(CampaignRow.slug == rest)).all()
-            if not rows:
-                raise NotFoundError(f"no rating campaign {rest!r}")
-            if len(rows) > 1:
-                raise InputError(f"campaign {rest!r} exists in more than one study; export study:SLUG instead")
-            slug = _study_slug(session, rows[0][1])
-        return Source("campaign", f"campaign:{rest}", get_study(store, slug), campaign=rest)
+        study_slug, slash, slug = rest.rpartition("/")
+        if slash:
+            stored = find_campaign(store, study_slug, slug)
+        else:
+            matches = [c for c in list_campaigns(store) if c.campaign.slug == slug]
+            if not matches:
+                raise NotFoundError(f"no rating campaign {slug!r}")
+            if len(matches) > 1:
+                raise InputError(f"campaign {slug!r} exists in more than one study; name it campaign:STUDY/{slug}")
+            stored = matches[0]
+        return Source("campaign", f"campaign:{rest}", get_study(store, stored.campaign.study_slug), campaign=slug)
     if sep and prefix not in ("run",):
         raise InputError(f"unknown source prefix {prefix!r}: use a run id, study:SLUG or campaign:SLUG")
     run = get_run(store, rest if sep else name)
     return Source("run", f"run:{run.id}", get_study(store, run.study_slug), run=run)
-
-
-def _study_slug(session: Session, study_id: int) -> str:
-    return session.get(StudyRow, study_id).slug
 
 
 def source_items(store: Store, source: Source) -> dict[str, Item]:
