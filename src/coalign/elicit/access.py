@@ -153,16 +153,3 @@ def _crowd_seat(store: Store, study_slug: str, campaign_slug: str, values: dict[
             session.add(EnrollmentRow(campaign_id=campaign.id, participant_id=pid))
             session.flush()
         return Seat(pid, campaign.id)
-
-
-def check_seat(store: Store, seat: Seat) -> None:
-    """Make sure a seat from a session cookie still exists.
-
-    Raises:
-        AccessDeniedError: the participant or enrolment is gone.
-    """
-    with store.read() as session:
-        found = session.scalar(select(EnrollmentRow.id).where(
-            EnrollmentRow.campaign_id == seat.campaign_id, EnrollmentRow.participant_id == seat.participant_id))
-    if found is None:
-        raise AccessDeniedError("your session is no longer valid; please use your study link again")

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select, union
+from sqlalchemy import and_, func, select, union, update
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import NotFoundError
@@ -158,10 +158,12 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
     Raises:
         NotFoundError: the assignment is not this participant's.
     """
-    with store.session() as session:
+    with store.read() as session:
         row = owned_assignment(session, seat, assignment_id)
-        if row.shown_at is None:
-            row.shown_at = utcnow()
+        if row.shown_at is None:  # a short write of its own; reloads only read
+            with store.session() as writer:
+                writer.execute(update(AssignmentRow).where(AssignmentRow.id == row.id, AssignmentRow.shown_at.is_(None))
+                               .values(shown_at=utcnow()))
         campaign = session.get(CampaignRow, row.campaign_id)
         item = session.get(ItemRow, row.item_id)
         extra = session.scalars(select(CampaignItemRow.translations).where(

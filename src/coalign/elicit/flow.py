@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from coalign.core.errors import AccessDeniedError
 from coalign.elicit.access import Seat
@@ -47,7 +48,7 @@ class Welcome:
     language: str
 
 
-def _enrollment(session, seat: Seat) -> EnrollmentRow:  # noqa: ANN001
+def _enrollment(session: Session, seat: Seat) -> EnrollmentRow:
     row = session.scalars(select(EnrollmentRow).where(
         EnrollmentRow.campaign_id == seat.campaign_id, EnrollmentRow.participant_id == seat.participant_id)).first()
     if row is None:
@@ -58,35 +59,52 @@ def _enrollment(session, seat: Seat) -> EnrollmentRow:  # noqa: ANN001
 def next_step(store: Store, seat: Seat) -> Step:
     """Where this participant stands; assigns their items the first time they reach the rating.
 
+    Most calls only read (in a read session, so they never wait for SQLite's writer); the
+    state is written only when items must be assigned or the campaign was just completed.
+
     Raises:
         AccessDeniedError: the seat no longer exists.
     """
+    with store.read() as session:
+        step = _decide(session, seat, write=False)
+    if step is not None:
+        return step
     with store.session() as session:
-        enrollment = _enrollment(session, seat)
-        campaign = session.get(CampaignRow, seat.campaign_id)
-        if enrollment.status == "screened_out":
-            return Step("screened_out", code=campaign.screened_out_code)
-        if enrollment.status == "completed":
-            return _done(campaign)
-        participant = session.get(ParticipantRow, seat.participant_id)
-        if participant.consented_at is None:
-            return Step("consent") if campaign.status == "open" else Step("closed")
-        if enrollment.demographics_done_at is None:
-            return Step("demographics") if campaign.status == "open" else Step("closed")
-        if campaign.status != "open":
-            return Step("closed")
+        step = _decide(session, seat, write=True)
+        assert step is not None
+        return step
+
+
+def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
+    """The next step, or ``None`` when finding it needs a write and ``write`` is false."""
+    enrollment = _enrollment(session, seat)
+    campaign = session.get(CampaignRow, seat.campaign_id)
+    if enrollment.status == "screened_out":
+        return Step("screened_out", code=campaign.screened_out_code)
+    if enrollment.status == "completed":
+        return _done(campaign)
+    participant = session.get(ParticipantRow, seat.participant_id)
+    if participant.consented_at is None:
+        return Step("consent") if campaign.status == "open" else Step("closed")
+    if enrollment.demographics_done_at is None:
+        return Step("demographics") if campaign.status == "open" else Step("closed")
+    if campaign.status != "open":
+        return Step("closed")
+    mine = (AssignmentRow.campaign_id == seat.campaign_id, AssignmentRow.participant_id == seat.participant_id)
+    if not session.scalar(select(func.count()).select_from(AssignmentRow).where(*mine)):
+        if not write:
+            return None
         if not assign(session, seat):
             return Step("full")
-        pending = session.scalars(
-            select(AssignmentRow.id).where(
-                AssignmentRow.campaign_id == seat.campaign_id, AssignmentRow.participant_id == seat.participant_id,
-                AssignmentRow.status != "submitted",
-            ).order_by(AssignmentRow.position)
-        ).first()
-        if pending is not None:
-            return Step("item", assignment_id=pending)
-        enrollment.status, enrollment.completed_at = "completed", utcnow()
-        return _done(campaign)
+    pending = session.scalars(
+        select(AssignmentRow.id).where(*mine, AssignmentRow.status != "submitted").order_by(AssignmentRow.position)
+    ).first()
+    if pending is not None:
+        return Step("item", assignment_id=pending)
+    if not write:
+        return None
+    enrollment.status, enrollment.completed_at = "completed", utcnow()
+    return _done(campaign)
 
 
 def _done(campaign: CampaignRow) -> Step:
