@@ -78,3 +78,27 @@ def test_a_model_that_produced_no_exported_record_is_not_listed(run_store: Store
     card = (tmp_path / "out" / "README.md").read_text()
     assert "openai:http://x/v1#other" not in card
     assert datasets.load_from_disk(str(tmp_path / "out" / "hf" / "mitigator"))["id"] == ["rec_r1", "rec_r2"]
+
+
+def test_review_agreement_and_a_propagation_report_reach_the_card(run_store: Store, tmp_path: Path) -> None:
+    from coalign.core.errors import InputError
+    from coalign.core.records import Verdict
+    from coalign.store.verdicts import save_verdicts
+
+    save_verdicts(run_store, RUN, [Verdict(record_id="rec_r1", rule="human_review:ana", passed=True, judge="human:ana"),
+                                   Verdict(record_id="rec_r3", rule="human_review:ana", passed=True, judge="human:ana")])
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"run_id": RUN, "questions": {"comparisons": [
+        {"name": "topic", "seeds": {}, "synthetic": {}, "jensen_shannon": 0.125},
+        {"name": "kind", "seeds": {}, "synthetic": {}, "jensen_shannon": None}]},
+        "responses": [{"name": "dimension", "seeds": {}, "synthetic": {}, "jensen_shannon": 0.5}]}))
+    out = tmp_path / "out"
+    export_dataset(run_store, RUN, out, ExportOptions(formats=["sft"], propagation_report=report))
+    card = (out / "README.md").read_text()
+    # ana accepted r1 (automatic: accepted) and r3 (automatic: rejected by the refusal rule)
+    assert "Human spot-check: 2 decisions compared with the automatic verdicts; observed agreement 0.50" in card
+    assert "| topic | 0.125 |" in card and "| kind | – |" in card and "| dimension | 0.500 |" in card
+    report.write_text(json.dumps({"run_id": "run_other"}))
+    with pytest.raises(InputError, match="reports on run run_other, not on the exported run"):
+        export_dataset(run_store, RUN, tmp_path / "again", ExportOptions(formats=["sft"], propagation_report=report))
+    assert not (tmp_path / "again").exists()

@@ -42,6 +42,9 @@ def export(
     license: str = typer.Option("unknown", "--license", help="Licence id for the card, e.g. cc-by-4.0."),
     name: str = typer.Option(None, "--name", help="Dataset name (default from the study and source)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out folder."),
+    propagation_report: Path = typer.Option(
+        None, "--propagation-report", help="The run's report.json from `coalign report`, for the card."
+    ),
 ) -> None:
     """Export training data with a dataset card and a Croissant file generated from the store."""
     from coalign.export import AggregationChoice, ExportOptions, export_dataset
@@ -53,7 +56,7 @@ def export(
             min_group_raters=min_group_raters, lower_is_better=_split(lower_is_better), threshold=threshold,
         ),
         with_demographics=with_demographics, system_prompt=system_prompt, license=license, name=name,
-        overwrite=overwrite,
+        overwrite=overwrite, propagation_report=propagation_report,
     )
     with state(ctx).store() as store:
         result = export_dataset(store, source, out, options)

@@ -162,6 +162,23 @@ def _validation(facts: CardFacts) -> list[str]:
     return out + [""]
 
 
+def _review_and_propagation(facts: CardFacts) -> list[str]:
+    out = []
+    if facts.review:
+        r = facts.review
+        kappa = "undefined" if r["kappa"] is None else f"{r['kappa']:.2f}"
+        out += [f"Human spot-check: {r['decisions']} decisions compared with the automatic verdicts; observed "
+                f"agreement {r['observed_agreement']:.2f}, Cohen's kappa {kappa}.", ""]
+    if facts.propagation:
+        p = facts.propagation
+        rows = [[name, "–" if js is None else f"{js:.3f}"] for name, js in p["jensen_shannon"].items()]
+        out += ["### Propagation of seed patterns", "",
+                f"From `{p['report']}` (`coalign report`): Jensen–Shannon divergence between seeds and synthetic "
+                "data (0 = same distribution, 1 = nothing in common).", "",
+                _table(rows, ["distribution", "Jensen–Shannon"]), ""]
+    return out
+
+
 def _participation(facts: CardFacts) -> list[str]:
     p = facts.participation
     roles = ", ".join(f"{role} {n}" for role, n in (p.get("participants_by_role") or {}).items())
@@ -212,7 +229,8 @@ def render_card(facts: CardFacts) -> str:
              "Each format is in `data/` as JSONL and Parquet and in `hf/<format>/` for `datasets.load_from_disk`. "
              "`provenance/<format>.jsonl` maps each row of a TRL format to the records or items it came from.", "",
              "## Models", "", _models(facts), ""]
-    lines += _provenance(facts) + _validation(facts) + _participation(facts) + _aggregation(facts)
+    lines += _provenance(facts) + _validation(facts) + _review_and_propagation(facts)
+    lines += _participation(facts) + _aggregation(facts)
     lines += ["## Uses", "", "Intended:"] + [f"- {u}" for u in facts.intended_uses]
     lines += ["", "Out of scope:"] + [f"- {u}" for u in facts.out_of_scope]
     lines += ["", "## Limitations", ""] + [f"- {x}" for x in facts.limitations]

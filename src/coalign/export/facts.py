@@ -8,12 +8,15 @@ shown only as ``"<5"`` so that no small group can be singled out.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from coalign.core.errors import InputError
 from coalign.core.records import Record
 from coalign.export.aggregate import AggregationChoice, RatingSet
 from coalign.export.pairs import DropReport
@@ -86,6 +89,8 @@ class CardFacts(BaseModel):
     attributes: dict[str, dict[str, int]] = Field(default_factory=dict)
     filters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     validations: list[dict[str, Any]] = Field(default_factory=list)
+    review: dict[str, Any] = Field(default_factory=dict)
+    propagation: dict[str, Any] = Field(default_factory=dict)
     participation: dict[str, Any] = Field(default_factory=dict)
     aggregation: dict[str, Any] = Field(default_factory=dict)
     formats: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -134,6 +139,9 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
             judges[verdict.judge] += 1
     for entry in filters.values():
         entry["reasons"] = dict(entry["reasons"].most_common(_TOP_REASONS))
+    from coalign.quality.review import agreement
+
+    review = agreement(store, run.id)
     validations = [{"kind": v.kind, "judge_model": v.judge_model, "warnings": v.warnings, "summary": v.summary,
                     "created_at": v.created_at.isoformat() if v.created_at else None}
                    for v in list_validations(store, run.id)]
@@ -154,6 +162,30 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
         "attributes": {k: dict(sorted(c.items())) for k, c in tally.attributes.items() if c},
         "filters": filters,
         "validations": validations,
+        "review": {"decisions": review.n, "observed_agreement": review.observed, "kappa": review.kappa}
+        if review.n else {},
+    }
+
+
+def propagation_facts(path: Path, run_id: str) -> dict[str, Any]:
+    """Seed → synthetic divergences from a run's ``report.json`` (written by ``coalign report``).
+
+    Raises:
+        InputError: the file is unreadable, not a report, or about another run.
+    """
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the propagation report {path}: {exc}") from exc
+    if not isinstance(report, dict) or "run_id" not in report:
+        raise InputError(f"{path} is not a report.json written by `coalign report`")
+    if report["run_id"] != run_id:
+        raise InputError(f"{path} reports on run {report['run_id']}, not on the exported run {run_id}")
+    comparisons = [*((report.get("questions") or {}).get("comparisons") or []), *(report.get("responses") or [])]
+    return {
+        "report": path.name,
+        "jensen_shannon": {c["name"]: c.get("jensen_shannon") for c in comparisons if "name" in c},
+        "scalars": (report.get("questions") or {}).get("scalars") or {},
     }
 
 

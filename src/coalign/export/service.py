@@ -27,6 +27,7 @@ from coalign.export.facts import (
     aggregation_facts,
     participation_facts,
     producer_facts,
+    propagation_facts,
     run_facts,
     study_facts,
 )
@@ -51,6 +52,8 @@ class ExportOptions(BaseModel):
         license: the licence written into the card (an SPDX-style id, or ``unknown``).
         name: the dataset's name (default from the study and source).
         overwrite: replace a non-empty output folder.
+        propagation_report: a run's ``report.json`` (``coalign report``) whose seed → synthetic
+            figures go into the card.
     """
 
     formats: list[str] = Field(default_factory=lambda: ["mitigator"])
@@ -60,6 +63,7 @@ class ExportOptions(BaseModel):
     license: str = "unknown"
     name: str | None = None
     overwrite: bool = False
+    propagation_report: Path | None = None
 
 
 class ExportResult(BaseModel):
@@ -109,6 +113,8 @@ def check_options(source: Source, options: ExportOptions) -> None:
         raise InputError(f"--group-by is used only by --aggregate {' or '.join(GROUPED)}, not {choice.strategy!r}")
     if options.with_demographics and "annotators" not in options.formats:
         raise InputError("--with-demographics applies only to --format annotators")
+    if options.propagation_report is not None and source.kind != "run":
+        raise InputError("--propagation-report describes a generation run; the source is not a run")
     if choice.strategy == "none" and (choice.dimensions or choice.lower_is_better):
         raise InputError("--dimension and --lower-is-better choose how ratings are aggregated: pass --aggregate too")
 
@@ -191,6 +197,8 @@ def export_dataset(store: Store, source_name: str, out: Path, options: ExportOpt
     require_export_extra()
     source = resolve_source(store, source_name)
     check_options(source, options)
+    propagation = (propagation_facts(options.propagation_report, source.run.id)
+                   if options.propagation_report is not None and source.run is not None else {})
     choice = options.aggregation
     rated = [n for n in options.formats if uses_ratings(n, choice)]
     triple_formats = [n for n in options.formats if n not in rated]
@@ -224,6 +232,7 @@ def export_dataset(store: Store, source_name: str, out: Path, options: ExportOpt
                 if source.kind == "run" else "no rated items")
             raise InputError(f"nothing to export for --format {', '.join(empty)}: {why}")
         facts = _facts(store, source, options, tally, ratings, reports, rows)
+        facts.propagation = propagation
         facts.files = _checksums(staging)
         (staging / "croissant.json").write_text(json.dumps(croissant(facts, schemas), indent=2, ensure_ascii=False),
                                                 encoding="utf-8")
