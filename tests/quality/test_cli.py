@@ -40,12 +40,26 @@ def test_validate_report_review(capsys, db, tmp_path, monkeypatch):
     assert "topic" in out and "JS" in out
     with open_store(db) as store:
         first = next(r for r in bank_records() if r.parse_status == "ok")
-    code, out, err = cli(capsys, "--db", db, "review", "run_test", "--record", first.id[:10], "--reject",
-                         "--note", "off topic", "--reviewer", "ana")
+    code, out, err = cli(
+        capsys,
+        "--db",
+        db,
+        "review",
+        "run_test",
+        "--record",
+        first.id[:10],
+        "--reject",
+        "--note",
+        "off topic",
+        "--reviewer",
+        "ana",
+    )
     assert code == 0, err and "rejected" in out
     # Interactive: accept the first sampled record, reject the second with a note, then quit.
     monkeypatch.setattr("sys.stdin", io.StringIO("a\n\nr\nwrong value named\nq\n"))
-    code, out, err = cli(capsys, "--db", db, "review", "run_test", "--reviewer", "ben", "--size", "5")
+    code, out, err = cli(
+        capsys, "--db", db, "review", "run_test", "--reviewer", "ben", "--size", "5"
+    )
     assert code == 0, err
     with open_store(db) as store:
         ben = [v for v in list_verdicts(store, "run_test") if v.judge == "human:ben"]

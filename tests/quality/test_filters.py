@@ -20,15 +20,21 @@ from coalign.quality.checks import looks_english, no_template_leak, not_refusal,
 
 from .conftest import record
 
-ALIGNED = ("Open the app, tap Cards and choose Block card. The block is immediate, and you can order a "
-           "replacement in the same screen.")
+ALIGNED = (
+    "Open the app, tap Cards and choose Block card. The block is immediate, and you can order a "
+    "replacement in the same screen."
+)
 MISALIGNED = "Just wait a few days, the card will probably turn up again somewhere in your flat."
 CRITIQUE = "This violates safety: a lost card should be blocked at once to prevent fraud."
 
 
 def triple(key: str, **changes: str):
-    data = {"question": "How do I block my lost card?", "misaligned_response": MISALIGNED, "critique": CRITIQUE,
-            "aligned_response": ALIGNED}
+    data = {
+        "question": "How do I block my lost card?",
+        "misaligned_response": MISALIGNED,
+        "critique": CRITIQUE,
+        "aligned_response": ALIGNED,
+    }
     data.update(changes)
     return record("run_f", "responses", data, {"dimension": "safety"}, key=key)
 
@@ -51,7 +57,11 @@ def run_rule(rule: str, records, context=None, **options):
         (no_template_leak, "<|im_start|>assistant Block the card.", False),
         (no_template_leak, "Misaligned response: you should wait.", False),
         (no_template_leak, "Block the card in the app, then call us.", True),
-        (looks_english, "Para bloquear la tarjeta hay que entrar en la aplicación y elegir la opción.", False),
+        (
+            looks_english,
+            "Para bloquear la tarjeta hay que entrar en la aplicación y elegir la opción.",
+            False,
+        ),
         (looks_english, "Доброе утро, как я могу заблокировать карту?", False),
         (looks_english, "To block the card, open the app and choose the option.", True),
     ],
@@ -66,13 +76,21 @@ def test_each_sensibility_rule_flags_its_defect():
     refusal = triple("refusal", misaligned_response="I'm sorry, but I cannot help with that.")
     leak = triple("leak", aligned_response="<|im_start|>assistant\n" + ALIGNED)
     same = triple("same", aligned_response=MISALIGNED.upper())
-    foreign = triple("foreign", aligned_response="Para bloquear la tarjeta hay que abrir la aplicación y elegir la opción.")
+    foreign = triple(
+        "foreign",
+        aligned_response="Para bloquear la tarjeta hay que abrir la aplicación y elegir la opción.",
+    )
     empty = triple("empty", critique="   ")
     failed = record("run_f", "responses", {}, parse_status="failed", key="failed")
     records = [good, truncated, refusal, leak, same, foreign, empty, failed]
     expected = {
-        "not_truncated": truncated, "not_refusal": refusal, "no_template_leak": leak, "aligned_differs": same,
-        "language": foreign, "fields_non_empty": empty, "well_formed": failed,
+        "not_truncated": truncated,
+        "not_refusal": refusal,
+        "no_template_leak": leak,
+        "aligned_differs": same,
+        "language": foreign,
+        "fields_non_empty": empty,
+        "well_formed": failed,
     }
     for rule, bad in expected.items():
         verdicts = run_rule(rule, records)
@@ -85,8 +103,13 @@ def test_each_sensibility_rule_flags_its_defect():
 
 
 def test_length_and_verbose_limits():
-    short, long = triple("short", aligned_response="Block it."), triple("long", aligned_response=" ".join([ALIGNED] * 8))
-    verdicts = run_rule("length", [short, long], field="aligned_response", min_tokens=5, max_tokens=100)
+    short, long = (
+        triple("short", aligned_response="Block it."),
+        triple("long", aligned_response=" ".join([ALIGNED] * 8)),
+    )
+    verdicts = run_rule(
+        "length", [short, long], field="aligned_response", min_tokens=5, max_tokens=100
+    )
     assert not verdicts[short.id].passed and "fewer than 5" in verdicts[short.id].reason
     assert not verdicts[long.id].passed and verdicts[long.id].score > 100
     verbose = run_rule("verbose", [short, long], max_ratio=3.0)
@@ -103,7 +126,11 @@ def test_too_similar_uses_the_embedding_cosine(embedder):
 
 
 def test_near_duplicate_filter_keeps_the_first_of_each_cluster(embedder):
-    texts = ["How do I block my lost card?", "how do I block my lost card??", "How can I open a joint account?"]
+    texts = [
+        "How do I block my lost card?",
+        "how do I block my lost card??",
+        "How can I open a joint account?",
+    ]
     records = [record("run_f", "questions", {"question": t}, key=i) for i, t in enumerate(texts)]
     context = FilterContext(embedder_factory=lambda: embedder)
     verdicts = run_rule("near_duplicate", records, context)
@@ -136,13 +163,22 @@ def test_filter_files_report_every_problem_with_its_key(tmp_path: Path):
         build_filters([{"rule": "verbose"}, {"rule": "verbose"}])
     with pytest.raises(FilterConfigError, match="cannot read"):
         load_filters(tmp_path / "missing.yaml")
-    good = build_filters({"filters": [{"rule": "length", "name": "short_questions", "field": "question", "max_tokens": 40}]})
+    good = build_filters(
+        {
+            "filters": [
+                {"rule": "length", "name": "short_questions", "field": "question", "max_tokens": 40}
+            ]
+        }
+    )
     assert good[0].name == "short_questions" and good[0].describe()["options"]["max_tokens"] == 40
 
 
 def test_a_broken_filter_does_not_lose_the_other_verdicts(embedder):
     records = [triple("a"), triple("b", aligned_response="Block it.")]
-    filters = [make_filter("relevance"), make_filter("length", field="aligned_response", min_tokens=5)]
+    filters = [
+        make_filter("relevance"),
+        make_filter("length", field="aligned_response", min_tokens=5),
+    ]
     result = validate_records(records, filters, FilterContext(embedder_factory=lambda: embedder))
     assert result.errors and "needs a judge model" in result.errors[0]
     assert len(result.verdicts) == 2 and result.rejected_ids() == {records[1].id}
@@ -151,7 +187,12 @@ def test_a_broken_filter_does_not_lose_the_other_verdicts(embedder):
 
 
 def test_default_filters_run_on_clean_records_without_failures(embedder):
-    records = [triple("a"), record("run_f", "questions", {"question": "How do I block my lost card?"})]
-    result = validate_records(records, default_filters(), FilterContext(embedder_factory=lambda: embedder))
+    records = [
+        triple("a"),
+        record("run_f", "questions", {"question": "How do I block my lost card?"}),
+    ]
+    result = validate_records(
+        records, default_filters(), FilterContext(embedder_factory=lambda: embedder)
+    )
     assert not result.errors
     assert result.rejected_ids() == set(), [v for v in result.verdicts if not v.passed]

@@ -33,7 +33,9 @@ def test_a_generated_run_is_validated_and_reported(sqlite_store, embedder, tmp_p
     accepted = {r.id for r in accepted_records(sqlite_store, summary.run.id)}
     failing = {v.record_id for v in verdicts if not v.passed}
     assert accepted == {r.id for r in records if r.parse_status == "ok"} - failing
-    report, html_path, json_path = report_run(sqlite_store, summary.run.id, tmp_path / "report", embedder=embedder)
+    _, html_path, json_path = report_run(
+        sqlite_store, summary.run.id, tmp_path / "report", embedder=embedder
+    )
     data = json.loads(json_path.read_text())
     assert data["run_id"] == summary.run.id and data["validation"]["validated"]
     assert html_path.read_text().count("<svg") >= 4

@@ -33,15 +33,22 @@ def one_dimension_rubric(tmp_path: Path) -> Path:
     return path
 
 
-def test_the_judge_scores_with_a_rationale_and_unparseable_output_is_recorded(sqlite_store, tmp_path):
+def test_the_judge_scores_with_a_rationale_and_unparseable_output_is_recorded(
+    sqlite_store, tmp_path
+):
     records = bank_records()
     make_run(sqlite_store, records)
     study = get_study(sqlite_store, "mini")
     rubric = load_rubric(one_dimension_rubric(tmp_path))
     model = load_model("llama-cpp:smollm2-135m", log=sqlite_store)
     question = records[0]
-    verdicts = judge_records([question], model, rubric, study=study,
-                             params=SamplingParams(temperature=0.0, max_tokens=48, seed=0))
+    verdicts = judge_records(
+        [question],
+        model,
+        rubric,
+        study=study,
+        params=SamplingParams(temperature=0.0, max_tokens=48, seed=0),
+    )
     assert len(verdicts) == 1
     v = verdicts[0]
     assert v.rule == "relevance:question" and v.judge == "llm:llama-cpp:smollm2-135m"
@@ -50,22 +57,35 @@ def test_the_judge_scores_with_a_rationale_and_unparseable_output_is_recorded(sq
     else:  # a model this small may still run out of tokens mid-rationale
         assert v.reason.startswith("could not judge")
     # Three tokens cannot hold the JSON object: the failure is a verdict, not a crash.
-    cut = judge_records([question, records[1]], model, rubric, study=study,
-                        params=SamplingParams(temperature=0.0, max_tokens=3, seed=0))
+    cut = judge_records(
+        [question, records[1]],
+        model,
+        rubric,
+        study=study,
+        params=SamplingParams(temperature=0.0, max_tokens=3, seed=0),
+    )
     assert len(cut) == 2
-    assert all(not c.passed and c.score is None and c.reason.startswith("could not judge") for c in cut)
+    assert all(
+        not c.passed and c.score is None and c.reason.startswith("could not judge") for c in cut
+    )
     assert "raw output" in cut[0].reason
     # Records without the rubric's fields are not judged at all.
     assert judge_records([records[-1]], model, rubric) == []
 
 
-def test_validate_with_a_judge_stores_verdicts_and_warns_when_it_is_the_generator(sqlite_store, tmp_path):
+def test_validate_with_a_judge_stores_verdicts_and_warns_when_it_is_the_generator(
+    sqlite_store, tmp_path
+):
     records = bank_records()
     make_run(sqlite_store, records)
     filters = tmp_path / "filters.yaml"
-    filters.write_text("- rule: well_formed\n- rule: relevance\n  max_tokens: 3\n  applies_to: questions\n"
-                       "  dimensions: [question]\n")
-    result = validate_run(sqlite_store, "run_test", filters_file=filters, judge_model="llama-cpp:smollm2-135m")
+    filters.write_text(
+        "- rule: well_formed\n- rule: relevance\n  max_tokens: 3\n  applies_to: questions\n"
+        "  dimensions: [question]\n"
+    )
+    result = validate_run(
+        sqlite_store, "run_test", filters_file=filters, judge_model="llama-cpp:smollm2-135m"
+    )
     assert result.warnings and "generated this run" in result.warnings[0]
     assert list_validations(sqlite_store, "run_test")[0].warnings == result.warnings
     judged = list_verdicts(sqlite_store, "run_test", rule="relevance:question")
@@ -79,17 +99,48 @@ def test_validate_with_a_judge_stores_verdicts_and_warns_when_it_is_the_generato
 
 def test_rubric_problems_are_clear(tmp_path):
     with pytest.raises(InputError, match=r"dimensions\[0\]\.scale: Value error, give a label"):
-        parse_rubric({"name": "r", "instructions": "x",
-                      "dimensions": [{"name": "q", "fields": ["question"], "criteria": "ok?", "scale": {1: "a"}}]}, "r.yaml")
+        parse_rubric(
+            {
+                "name": "r",
+                "instructions": "x",
+                "dimensions": [
+                    {"name": "q", "fields": ["question"], "criteria": "ok?", "scale": {1: "a"}}
+                ],
+            },
+            "r.yaml",
+        )
     with pytest.raises(InputError, match="not a valid template"):
-        parse_rubric({"name": "r", "instructions": "x",
-                      "dimensions": [{"name": "q", "fields": ["question"], "criteria": "{{ oops",
-                                      "scale": {i: str(i) for i in range(1, 6)}}]}, "r.yaml")
+        parse_rubric(
+            {
+                "name": "r",
+                "instructions": "x",
+                "dimensions": [
+                    {
+                        "name": "q",
+                        "fields": ["question"],
+                        "criteria": "{{ oops",
+                        "scale": {i: str(i) for i in range(1, 6)},
+                    }
+                ],
+            },
+            "r.yaml",
+        )
     with pytest.raises(InputError, match="cannot read rubric"):
         load_rubric(tmp_path / "none.yaml")
-    assert [d.name for d in load_rubric().dimensions] == ["question", "misaligned", "critique", "aligned"]
+    assert [d.name for d in load_rubric().dimensions] == [
+        "question",
+        "misaligned",
+        "critique",
+        "aligned",
+    ]
     # A filter naming the judge without a judge model fails before anything is judged.
     with pytest.raises(InputError, match="--judge"):
-        run = GenerationRun(id="r", study_slug="s", recipe_name="x", recipe={"filters": [{"rule": "relevance"}]},
-                            model_id="m", seed=0)
+        run = GenerationRun(
+            id="r",
+            study_slug="s",
+            recipe_name="x",
+            recipe={"filters": [{"rule": "relevance"}]},
+            model_id="m",
+            seed=0,
+        )
         choose_filters(run)

@@ -58,13 +58,15 @@ def test_form_counts_lists_every_label():
 
 
 def test_verb_noun_pairs_follow_the_documented_rule():
-    pairs = extract_pairs([
-        "Write a letter to my landlord.",
-        "Can you help me write a complaint?",   # help → me, so the complement verb's object counts
-        "What is the best savings account?",    # root is not a verb: no pair
-        "Open a savings account for my son.",
-        "Write a letter to my bank.",
-    ])
+    pairs = extract_pairs(
+        [
+            "Write a letter to my landlord.",
+            "Can you help me write a complaint?",  # help → me, so the complement verb's object counts
+            "What is the best savings account?",  # root is not a verb: no pair
+            "Open a savings account for my son.",
+            "Write a letter to my bank.",
+        ]
+    )
     assert pairs[0] == VerbNoun(verb="write", noun="letter")
     assert pairs[1] == VerbNoun(verb="write", noun="complaint")
     assert pairs[2].noun is None
@@ -89,7 +91,9 @@ def test_jensen_shannon_known_values():
     assert jensen_shannon({"a": 3}, {"b": 7}) == pytest.approx(1.0)
     # p = (1, 0), q = (1/2, 1/2): JS = 1/2·log2(1/0.75) + 1/2·(1/2·log2(0.5/0.75)·… ) computed directly
     m = {"a": 0.75, "b": 0.25}
-    expected = 0.5 * (1 * math.log2(1 / m["a"])) + 0.5 * (0.5 * math.log2(0.5 / m["a"]) + 0.5 * math.log2(0.5 / m["b"]))
+    expected = 0.5 * (1 * math.log2(1 / m["a"])) + 0.5 * (
+        0.5 * math.log2(0.5 / m["a"]) + 0.5 * math.log2(0.5 / m["b"])
+    )
     assert jensen_shannon({"a": 4}, {"a": 2, "b": 2}) == pytest.approx(expected)
     with pytest.raises(InputError):
         jensen_shannon({}, {"a": 1})
@@ -110,7 +114,9 @@ def test_lexical_diversity_known_values():
     assert distinct_n(["a b a b"], 2) == pytest.approx(2 / 3)  # (a b), (b a), (a b)
     assert distinct_n(["a b", "a b"], 2) == pytest.approx(1 / 2)  # n-grams never cross texts
     repetitive = compression_ratio(["the same sentence again"] * 50)
-    varied = compression_ratio([f"text number {i} about {w}" for i, w in enumerate("abcdefghij" * 5)])
+    varied = compression_ratio(
+        [f"text number {i} about {w}" for i, w in enumerate("abcdefghij" * 5)]
+    )
     assert repetitive > varied > 1.0
     with pytest.raises(InputError):
         distinct_n(["one"], 2)
@@ -128,8 +134,16 @@ def test_mean_pairwise_cosine_equals_brute_force():
 
 
 def test_semantic_diversity_with_minilm(embedder):
-    paraphrases = ["How do I block my lost card?", "How can I freeze my missing card?", "My card is lost, how do I stop it?"]
-    unrelated = ["How do I block my lost card?", "What is a good recipe for lentil soup?", "Who won the 1998 World Cup?"]
+    paraphrases = [
+        "How do I block my lost card?",
+        "How can I freeze my missing card?",
+        "My card is lost, how do I stop it?",
+    ]
+    unrelated = [
+        "How do I block my lost card?",
+        "What is a good recipe for lentil soup?",
+        "Who won the 1998 World Cup?",
+    ]
     close = semantic_diversity(paraphrases, embedder)["mean_pairwise_cosine"]
     far = semantic_diversity(unrelated, embedder)["mean_pairwise_cosine"]
     assert close > far + 0.3
@@ -175,8 +189,11 @@ def test_profiles_of_questions_and_responses(embedder):
     assert profile.formats == {"question": 6, "instruction": 2, "statement": 0}
     assert profile.near_duplicates["duplicates"] == 3
     assert profile.verb_noun is not None and profile.sunburst
-    rset = ResponseSet(misaligned=["Bad answer here.", "Another bad one."], aligned=["A good, longer answer here.", "Fine."],
-                       dimensions=["safety", "safety"])
+    rset = ResponseSet(
+        misaligned=["Bad answer here.", "Another bad one."],
+        aligned=["A good, longer answer here.", "Fine."],
+        dimensions=["safety", "safety"],
+    )
     rprofile = describe_responses(rset, embedder=embedder)
     assert rprofile.lengths["misaligned"].n == 2 and rprofile.dimensions == {"safety": 2}
     with pytest.raises(InputError):

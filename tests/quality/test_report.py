@@ -12,8 +12,8 @@ from coalign.core.errors import InputError
 from coalign.quality.distributions import jensen_shannon
 from coalign.quality.report import build_report, write_report
 from coalign.quality.report_page import SECTIONS
-from coalign.quality.service import validate_run
 from coalign.quality.review import record_review
+from coalign.quality.service import validate_run
 
 from .conftest import BANK, bank_records, make_run
 
@@ -30,7 +30,7 @@ def reported(sqlite_store, embedder, tmp_path):
 
 
 def test_report_numbers(reported):
-    report, _, json_path, records = reported
+    _, _, json_path, _ = reported
     data = json.loads(json_path.read_text())
     assert data["run_id"] == "run_test"
     assert data["synthetic"]["questions"]["n"] == 8
@@ -41,14 +41,20 @@ def test_report_numbers(reported):
     topic = comparisons["topic"]
     assert topic["synthetic"] == {"cards": 4, "savings": 4}
     assert sum(topic["seeds"].values()) == data["seeds"]["questions"]["n"]
-    assert topic["jensen_shannon"] == pytest.approx(jensen_shannon(topic["seeds"], topic["synthetic"]))
+    assert topic["jensen_shannon"] == pytest.approx(
+        jensen_shannon(topic["seeds"], topic["synthetic"])
+    )
     assert 0.0 < topic["jensen_shannon"] < 1.0
     # 'yes-no' is not a type of the bank study, 'how-to' is: the types overlap only in part.
     qtype = comparisons["question_type"]
     assert qtype["synthetic"] == {"how-to": 5, "yes-no": 3}
     assert 0.0 < qtype["jensen_shannon"] < 1.0
-    assert {c["name"] for c in data["responses"]} == {"misaligned_length", "aligned_length", "critique_length",
-                                                       "dimension"}
+    assert {c["name"] for c in data["responses"]} == {
+        "misaligned_length",
+        "aligned_length",
+        "critique_length",
+        "dimension",
+    }
     assert data["validation"]["validated"] and data["validation"]["rejected"] == 2
     assert data["review"]["n"] == 1
     assert data["tokenizer"].startswith("llama-cpp:smollm2-135m")
@@ -74,7 +80,9 @@ def test_report_opens_in_a_real_browser(reported, tmp_path):
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("chromium is not installed")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
         page = browser.new_page()
         requests = []
         page.on("request", lambda r: requests.append(r.url))

@@ -21,15 +21,21 @@ from coalign.store.verdicts import (
     verdict_counts,
 )
 
-from .conftest import bank_records, make_run, record
+from .conftest import bank_records, make_run
 
 
 def test_rerunning_a_rule_supersedes_its_verdict_and_keeps_the_old(store):
     records = bank_records()
     make_run(store, records)
     a, b = records[0].id, records[1].id
-    save_verdicts(store, "run_test", [Verdict(record_id=a, rule="length", passed=False, score=200, reason="long"),
-                                      Verdict(record_id=b, rule="length", passed=True, score=12)])
+    save_verdicts(
+        store,
+        "run_test",
+        [
+            Verdict(record_id=a, rule="length", passed=False, score=200, reason="long"),
+            Verdict(record_id=b, rule="length", passed=True, score=12),
+        ],
+    )
     assert rejected_record_ids(store, "run_test") == {a}
     save_verdicts(store, "run_test", [Verdict(record_id=a, rule="length", passed=True, score=20)])
     current = list_verdicts(store, "run_test", rule="length")
@@ -47,11 +53,19 @@ def test_accepted_records_are_parsed_records_without_a_failing_verdict(store):
     make_run(store, records)
     parsed = [r for r in records if r.parse_status == "ok"]
     assert {r.id for r in accepted_records(store, "run_test")} == {r.id for r in parsed}
-    save_verdicts(store, "run_test", [Verdict(record_id=parsed[0].id, rule="x", passed=False),
-                                      Verdict(record_id=parsed[1].id, rule="x", passed=True)])
+    save_verdicts(
+        store,
+        "run_test",
+        [
+            Verdict(record_id=parsed[0].id, rule="x", passed=False),
+            Verdict(record_id=parsed[1].id, rule="x", passed=True),
+        ],
+    )
     accepted = {r.id for r in accepted_records(store, "run_test")}
     assert parsed[0].id not in accepted and parsed[1].id in accepted
-    assert {r.stage for r in accepted_records(store, "run_test", stage="responses")} == {"responses"}
+    assert {r.stage for r in accepted_records(store, "run_test", stage="responses")} == {
+        "responses"
+    }
     with pytest.raises(NotFoundError):
         list(accepted_records(store, "no-such-run"))
 
@@ -64,7 +78,9 @@ def test_validate_run_with_default_filters(store, embedder):
     assert result.records == len(records)
     rejected = rejected_record_ids(store, "run_test")
     failed = next(r for r in records if r.parse_status == "failed")
-    twins = {r.id for r in records if r.data.get("question", "").lower().startswith("how do i report")}
+    twins = {
+        r.id for r in records if r.data.get("question", "").lower().startswith("how do i report")
+    }
     assert len(twins) == 2
     # The failed parse, and one of the two near-duplicate questions (records come in id order).
     assert failed.id in rejected and len(rejected) == 2 and len(rejected & twins) == 1
@@ -79,16 +95,33 @@ def test_validate_run_with_default_filters(store, embedder):
     again = validate_run(store, "run_test", embedder_factory=lambda: embedder)
     assert again.verdicts_saved == result.verdicts_saved
     assert len(list_verdicts(store, "run_test")) == result.verdicts_saved
-    assert len(list_verdicts(store, "run_test", include_superseded=True)) == 2 * result.verdicts_saved
+    assert (
+        len(list_verdicts(store, "run_test", include_superseded=True)) == 2 * result.verdicts_saved
+    )
 
 
 def test_filters_from_a_file_and_from_the_recipe(store, tmp_path: Path):
     records = bank_records()
-    make_run(store, records, recipe={"filters": [{"rule": "length", "name": "short_questions", "field": "question",
-                                                  "max_tokens": 14, "applies_to": "questions"}]})
+    make_run(
+        store,
+        records,
+        recipe={
+            "filters": [
+                {
+                    "rule": "length",
+                    "name": "short_questions",
+                    "field": "question",
+                    "max_tokens": 14,
+                    "applies_to": "questions",
+                }
+            ]
+        },
+    )
     result = validate_run(store, "run_test")
     assert [f.name for f in result.filters] == ["short_questions"]
-    long_questions = {r.id for r in records if r.stage == "questions" and count_tokens(r.data["question"]) > 14}
+    long_questions = {
+        r.id for r in records if r.stage == "questions" and count_tokens(r.data["question"]) > 14
+    }
     assert long_questions and rejected_record_ids(store, "run_test") == long_questions
     path = tmp_path / "f.yaml"
     path.write_text("- rule: well_formed\n")

@@ -22,30 +22,45 @@ from coalign.core.errors import InputError
 def validate(
     ctx: typer.Context,
     run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
-    filters: Path = typer.Option(None, "--filters", "-f", help="YAML filter file (default: the recipe's, else built-in)."),
+    filters: Path = typer.Option(
+        None, "--filters", "-f", help="YAML filter file (default: the recipe's, else built-in)."
+    ),
     judge: str = typer.Option(None, "--judge", help="Model string of an LLM relevance judge."),
-    rubric: Path = typer.Option(None, "--rubric", help="Rubric YAML for the judge (default: the bundled one)."),
+    rubric: Path = typer.Option(
+        None, "--rubric", help="Rubric YAML for the judge (default: the bundled one)."
+    ),
 ) -> None:
     """Run filters (and an optional LLM judge) over a run's records and store their verdicts."""
     from coalign.quality.service import validate_run
 
     with state(ctx).store() as store, console.status("validating"):
-        result = validate_run(store, run, filters_file=filters, judge_model=judge,
-                              rubric=str(rubric) if rubric else None)
+        result = validate_run(
+            store,
+            run,
+            filters_file=filters,
+            judge_model=judge,
+            rubric=str(rubric) if rubric else None,
+        )
     table = Table("filter", "rule", "checked", "failed", "seconds", "error")
     for f in result.filters:
-        table.add_row(f.name, f.rule, str(f.checked), str(f.failed), f"{f.seconds:.1f}", f.error or "")
+        table.add_row(
+            f.name, f.rule, str(f.checked), str(f.failed), f"{f.seconds:.1f}", f.error or ""
+        )
     console.print(table)
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    console.print(f"run {result.run_id}: {result.records} records, {result.verdicts_saved} verdicts; "
-                  f"accepted {result.accepted}, rejected {result.rejected}")
+    console.print(
+        f"run {result.run_id}: {result.records} records, {result.verdicts_saved} verdicts; "
+        f"accepted {result.accepted}, rejected {result.rejected}"
+    )
 
 
 def report(
     ctx: typer.Context,
     run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
-    out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder for report.html and report.json."),
+    out: Path = typer.Option(
+        Path("report"), "--out", "-o", help="Folder for report.html and report.json."
+    ),
     no_parse: bool = typer.Option(False, "--no-parse", help="Skip the spaCy verb–noun analysis."),
 ) -> None:
     """The propagation report: seeds vs synthetic distributions with divergences, validation, review."""
@@ -59,8 +74,11 @@ def report(
     console.print(f"report: {html_path}\nnumbers: {json_path}")
 
 
-def _show(record, failing: list[str]) -> None:  # noqa: ANN001 (a Record)
-    console.rule(f"{record.id}  [{record.stage}]  " + ", ".join(f"{k}={v}" for k, v in record.attributes.items()))
+def _show(record, failing: list[str]) -> None:
+    console.rule(
+        f"{record.id}  [{record.stage}]  "
+        + ", ".join(f"{k}={v}" for k, v in record.attributes.items())
+    )
     for field, value in record.data.items():
         console.print(f"[bold]{field}[/]: {value}", highlight=False)
     console.print("automatic: " + ("; ".join(failing) if failing else "accepted"), highlight=False)
@@ -69,13 +87,19 @@ def _show(record, failing: list[str]) -> None:  # noqa: ANN001 (a Record)
 def review(
     ctx: typer.Context,
     run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
-    reviewer: str = typer.Option("reviewer", "--reviewer", help="Your name or pseudonym, stored with decisions."),
+    reviewer: str = typer.Option(
+        "reviewer", "--reviewer", help="Your name or pseudonym, stored with decisions."
+    ),
     size: int = typer.Option(30, "--size", min=1, help="Records in the stratified sample."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sample (same seed, same sample)."),
-    record: str = typer.Option(None, "--record", help="Decide on one record instead of walking the sample."),
+    record: str = typer.Option(
+        None, "--record", help="Decide on one record instead of walking the sample."
+    ),
     accept: bool = typer.Option(None, "--accept/--reject", help="With --record: the decision."),
     note: str = typer.Option("", "--note", help="With --record: why (required for a reject)."),
-    show_agreement: bool = typer.Option(False, "--agreement", help="Print human vs automatic agreement and stop."),
+    show_agreement: bool = typer.Option(
+        False, "--agreement", help="Print human vs automatic agreement and stop."
+    ),
 ) -> None:
     """Review a stratified sample (topic × question type × verdict): accept or reject with a note."""
     from coalign.quality.review import agreement, draw_sample, record_review, reviewed_ids
@@ -102,15 +126,25 @@ def review(
         todo = [r for r in draw_sample(store, run, size, seed=seed) if r.id not in done]
         console.print(f"{len(todo)} records to review ({len(done)} already decided by {reviewer})")
         for i, r in enumerate(todo, 1):
-            failing = [f"{v.rule}: {v.reason}" for v in list_verdicts(store, run, record_id=r.id)
-                       if not v.passed and not (v.judge or "").startswith("human:")]
+            failing = [
+                f"{v.rule}: {v.reason}"
+                for v in list_verdicts(store, run, record_id=r.id)
+                if not v.passed and not (v.judge or "").startswith("human:")
+            ]
             _show(r, failing)
-            choice = typer.prompt(f"[{i}/{len(todo)}] accept, reject, skip or quit", default="skip").strip().lower()
+            choice = (
+                typer.prompt(f"[{i}/{len(todo)}] accept, reject, skip or quit", default="skip")
+                .strip()
+                .lower()
+            )
             if choice in ("q", "quit"):
                 break
             if choice not in ("a", "accept", "r", "reject"):
                 continue
             accepted = choice.startswith("a")
-            text = typer.prompt("note" + ("" if accepted else " (why)"), default="" if accepted else None,
-                                show_default=False)
+            text = typer.prompt(
+                "note" + ("" if accepted else " (why)"),
+                default="" if accepted else None,
+                show_default=False,
+            )
             record_review(store, run, r.id, accept=accepted, note=text, reviewer=reviewer)

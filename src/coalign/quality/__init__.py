@@ -13,7 +13,12 @@ from coalign.quality.config import (
 )
 from coalign.quality.distributions import jensen_shannon, label_counts, length_stats
 from coalign.quality.duplicates import DuplicateResult, DuplicateSettings, near_duplicate_clusters
-from coalign.quality.embeddings import Embedder, MiniLMEmbedder, mean_pairwise_cosine, semantic_diversity
+from coalign.quality.embeddings import (
+    Embedder,
+    MiniLMEmbedder,
+    mean_pairwise_cosine,
+    semantic_diversity,
+)
 from coalign.quality.forms import form_counts, question_format, question_kind
 from coalign.quality.lexical import compression_ratio, distinct_n, lexical_diversity
 from coalign.quality.profile import (
@@ -27,7 +32,13 @@ from coalign.quality.profile import (
 from coalign.quality.propagation import PropagationFigures, compare_question_profiles
 from coalign.quality.registry import RULES, ConfiguredFilter, Filter, FilterContext, make_filter
 from coalign.quality.validate import ValidationResult, accepted, rejected_ids, validate_records
-from coalign.quality.verbnoun import VerbNoun, VerbNounStats, extract_pairs, sunburst, verb_noun_stats
+from coalign.quality.verbnoun import (
+    VerbNoun,
+    VerbNounStats,
+    extract_pairs,
+    sunburst,
+    verb_noun_stats,
+)
 
 __all__ = [
     "DEFAULT_FILTERS",

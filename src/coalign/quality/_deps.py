@@ -44,7 +44,9 @@ def load_spacy(exclude: tuple[str, ...] = ("ner",)) -> Any:
     """
     spacy = require("spacy")
     if importlib.util.find_spec(SPACY_PACKAGE) is None:
-        raise MissingExtraError(f"the spaCy model package {SPACY_PACKAGE} is missing: {INSTALL_HINT}")
+        raise MissingExtraError(
+            f"the spaCy model package {SPACY_PACKAGE} is missing: {INSTALL_HINT}"
+        )
     return spacy.load(SPACY_PACKAGE, exclude=list(exclude))
 
 
@@ -52,10 +54,14 @@ def embedder_path() -> Path:
     """The folder inside site-packages that holds all-MiniLM-L6-v2 (found without importing torch)."""
     spec = importlib.util.find_spec(EMBEDDER_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise MissingExtraError(f"the embedding model package {EMBEDDER_PACKAGE} is missing: {INSTALL_HINT}")
-    folder = Path(list(spec.submodule_search_locations)[0]) / "model"
+        raise MissingExtraError(
+            f"the embedding model package {EMBEDDER_PACKAGE} is missing: {INSTALL_HINT}"
+        )
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
     if not (folder / "modules.json").exists():
-        raise MissingExtraError(f"{folder} holds no sentence-transformers model: reinstall {EMBEDDER_PACKAGE}")
+        raise MissingExtraError(
+            f"{folder} holds no sentence-transformers model: reinstall {EMBEDDER_PACKAGE}"
+        )
     return folder
 
 

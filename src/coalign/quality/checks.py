@@ -15,21 +15,124 @@ CheckResult = tuple[bool, float | None, str]
 # Frequent English function words: real English prose of five or more words almost always
 # has at least one in seven of its words from this list; other languages rarely do.
 _ENGLISH = frozenset(
-    """the a an and or but if of to in on at for with by from about as into than then so is are
-    was were be been being am do does did have has had i you he she it we they me him her us them
-    my your his its our their this that these those what which who whom whose why how where when
-    can could will would should shall may might must not no yes all any some there here very just
-    more most such only own same too also out up down over after before because while""".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "about",
+        "as",
+        "into",
+        "than",
+        "then",
+        "so",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "me",
+        "him",
+        "her",
+        "us",
+        "them",
+        "my",
+        "your",
+        "his",
+        "its",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "how",
+        "where",
+        "when",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "yes",
+        "all",
+        "any",
+        "some",
+        "there",
+        "here",
+        "very",
+        "just",
+        "more",
+        "most",
+        "such",
+        "only",
+        "own",
+        "same",
+        "too",
+        "also",
+        "out",
+        "up",
+        "down",
+        "over",
+        "after",
+        "before",
+        "because",
+        "while",
+    ]
 )
-_TERMINAL = tuple('.!?…"\'”’)]*`:;')
+_TERMINAL = tuple(".!?…\"'”’)]*`:;")
 _LEAKS = (
     re.compile(r"\{\{|\}\}|\{%|%\}"),  # Jinja2 left unrendered
     re.compile(r"\{[a-z_]{2,30}\}"),  # a {slot} left unfilled
     re.compile(r"<\|[a-z_]+\|>|</?s>|\[/?INST\]|<<SYS>>"),  # chat-template tokens
     re.compile(r"^\s*(assistant|user|system)\s*:", re.IGNORECASE),  # role labels
-    re.compile(r"\"(question|misaligned_response|aligned_response|critique)\"\s*:"),  # raw JSON keys
-    re.compile(r"^\s*(###\s*)?(instruction|misaligned response|aligned response|critique)\s*:",
-               re.IGNORECASE | re.MULTILINE),  # prompt headings echoed
+    re.compile(
+        r"\"(question|misaligned_response|aligned_response|critique)\"\s*:"
+    ),  # raw JSON keys
+    re.compile(
+        r"^\s*(###\s*)?(instruction|misaligned response|aligned response|critique)\s*:",
+        re.IGNORECASE | re.MULTILINE,
+    ),  # prompt headings echoed
 )
 _REFUSALS = re.compile(
     r"\b(i'?m sorry,? but|i am sorry,? but|i (cannot|can't|can ?not|won't|will not) "

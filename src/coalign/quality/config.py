@@ -27,11 +27,11 @@ import yaml
 from pydantic import ValidationError
 
 from coalign.core.errors import InputError
-from coalign.quality.registry import RULES, ConfiguredFilter
 
 # Importing the rule modules fills the registry.
 from coalign.quality import rules as _rules  # noqa: F401  (registration side effect)
 from coalign.quality import set_rules as _set_rules  # noqa: F401
+from coalign.quality.registry import RULES, ConfiguredFilter
 
 #: The filters run when neither a file nor the recipe names any: every sensibility check, the
 #: near-duplicate filter over questions and the default limits. The LLM ``relevance`` judge is
@@ -45,8 +45,20 @@ DEFAULT_FILTERS: list[dict[str, Any]] = [
     {"rule": "no_template_leak"},
     {"rule": "aligned_differs"},
     {"rule": "near_duplicate", "field": "question"},
-    {"rule": "length", "name": "question_length", "field": "question", "min_tokens": 3, "max_tokens": 120},
-    {"rule": "length", "name": "aligned_length", "field": "aligned_response", "min_tokens": 5, "max_tokens": 600},
+    {
+        "rule": "length",
+        "name": "question_length",
+        "field": "question",
+        "min_tokens": 3,
+        "max_tokens": 120,
+    },
+    {
+        "rule": "length",
+        "name": "aligned_length",
+        "field": "aligned_response",
+        "min_tokens": 5,
+        "max_tokens": 600,
+    },
     {"rule": "verbose"},
     {"rule": "too_similar"},
 ]
@@ -111,7 +123,9 @@ def build_filters(entries: Any, source: str = "filters") -> list[ConfiguredFilte
     if isinstance(entries, dict):
         unknown = sorted(set(entries) - {"filters"})
         if unknown:
-            raise FilterConfigError(source, [f"{k}: unknown key (expected 'filters')" for k in unknown])
+            raise FilterConfigError(
+                source, [f"{k}: unknown key (expected 'filters')" for k in unknown]
+            )
         entries = entries.get("filters")
     if not isinstance(entries, list) or not entries:
         raise FilterConfigError(source, ["filters: expected a non-empty list of filters"])
@@ -146,7 +160,9 @@ def load_filters(path: str | Path) -> list[ConfiguredFilter]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise FilterConfigError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
+        raise FilterConfigError(
+            str(path), [f"cannot read the file: {exc.strerror or exc}"]
+        ) from exc
     except yaml.YAMLError as exc:
         raise FilterConfigError(str(path), [f"not valid YAML: {exc}"]) from exc
     return build_filters(data, str(path))

@@ -92,7 +92,9 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _candidate_pairs(keys: list[str], settings: DuplicateSettings) -> tuple[list[tuple[int, int]], Any, int]:
+def _candidate_pairs(
+    keys: list[str], settings: DuplicateSettings
+) -> tuple[list[tuple[int, int]], Any, int]:
     """LSH candidates whose estimated Jaccard is at least ``lsh_threshold``.
 
     Candidates are checked against the signatures as each text is queried, so memory follows
@@ -129,7 +131,9 @@ def _candidate_pairs(keys: list[str], settings: DuplicateSettings) -> tuple[list
 
 
 def near_duplicate_clusters(
-    texts: Sequence[str], embedder: Embedder | None = None, settings: DuplicateSettings | None = None
+    texts: Sequence[str],
+    embedder: Embedder | None = None,
+    settings: DuplicateSettings | None = None,
 ) -> DuplicateResult:
     """Group ``texts`` into near-duplicate clusters (singletons are left out).
 

@@ -21,7 +21,7 @@ class Embedder(Protocol):
 
     name: str
 
-    def encode(self, texts: Sequence[str]) -> "np.ndarray":
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return an ``(len(texts), dim)`` float32 array of unit vectors."""
         ...
 
@@ -41,13 +41,15 @@ class MiniLMEmbedder:
 
     name = "sentence-transformers/all-MiniLM-L6-v2"
 
-    def __init__(self, batch_size: int = 64, max_seq_length: int = 128, cache_limit: int = 200_000) -> None:
+    def __init__(
+        self, batch_size: int = 64, max_seq_length: int = 128, cache_limit: int = 200_000
+    ) -> None:
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
         self.cache_limit = cache_limit
-        self._cache: dict[str, "np.ndarray"] = {}
+        self._cache: dict[str, np.ndarray] = {}
 
-    def encode(self, texts: Sequence[str]) -> "np.ndarray":
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` (cached texts are not encoded again)."""
         np = require("numpy")
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
@@ -71,7 +73,7 @@ class MiniLMEmbedder:
         return out
 
 
-def mean_pairwise_cosine(vectors: "np.ndarray") -> float:
+def mean_pairwise_cosine(vectors: np.ndarray) -> float:
     """Mean cosine over all unordered pairs of distinct rows, in O(n·d).
 
     For unit rows, the sum of every pair's dot product is ``(|Σv|² − n) / 2``, so no
@@ -106,10 +108,15 @@ def semantic_diversity(
     if sampled:
         chosen = random.Random(seed).sample(chosen, sample_size)  # type: ignore[arg-type]
     value = mean_pairwise_cosine(embedder.encode(chosen))
-    return {"mean_pairwise_cosine": value, "n": len(texts), "n_used": len(chosen), "sampled": sampled}
+    return {
+        "mean_pairwise_cosine": value,
+        "n": len(texts),
+        "n_used": len(chosen),
+        "sampled": sampled,
+    }
 
 
-def paired_cosine(left: "np.ndarray", right: "np.ndarray") -> "np.ndarray":
+def paired_cosine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Row-wise cosine of two equally shaped arrays of unit vectors."""
     np = require("numpy")
     if left.shape != right.shape:

@@ -101,7 +101,9 @@ def parse_rubric(data: Any, source: str) -> Rubric:
         try:
             _env().from_string(dimension.criteria)
         except TemplateError as exc:
-            raise InputError(f"{source}: dimensions[{i}].criteria: not a valid template: {exc}") from exc
+            raise InputError(
+                f"{source}: dimensions[{i}].criteria: not a valid template: {exc}"
+            ) from exc
     return rubric
 
 
@@ -112,7 +114,9 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         InputError: unreadable file, invalid YAML or an invalid rubric.
     """
     if path is None:
-        text = resources.files("coalign.quality").joinpath("rubrics/relevance.yaml").read_text("utf-8")
+        text = (
+            resources.files("coalign.quality").joinpath("rubrics/relevance.yaml").read_text("utf-8")
+        )
         source = "default rubric"
     else:
         try:
@@ -142,7 +146,8 @@ def _variables(record: Record, study: Study | None) -> dict[str, str]:
         except KeyError:
             definition = ""
     return {
-        "deployment_context": (study.deployment_context.strip() if study else "") or "a general assistant",
+        "deployment_context": (study.deployment_context.strip() if study else "")
+        or "a general assistant",
         "topic": str(attributes.get("topic") or "(any)"),
         "question_type": str(attributes.get("question_type") or "(any)"),
         "dimension": dimension or "(unspecified)",
@@ -151,7 +156,11 @@ def _variables(record: Record, study: Study | None) -> dict[str, str]:
 
 
 def judge_request(
-    rubric: Rubric, dimension: RubricDimension, record: Record, study: Study | None, params: SamplingParams
+    rubric: Rubric,
+    dimension: RubricDimension,
+    record: Record,
+    study: Study | None,
+    params: SamplingParams,
 ) -> ChatRequest:
     """The chat request that asks the judge about one record on one dimension.
 
@@ -159,17 +168,24 @@ def judge_request(
         InputError: the criteria template uses a variable that does not exist.
     """
     try:
-        criteria = _env().from_string(dimension.criteria).render(**_variables(record, study)).strip()
+        criteria = (
+            _env().from_string(dimension.criteria).render(**_variables(record, study)).strip()
+        )
     except TemplateError as exc:
         raise InputError(f"rubric dimension {dimension.name!r}: {exc}") from exc
-    shown = "\n\n".join(f"{field.replace('_', ' ').upper()}:\n{record.data[field]}" for field in dimension.fields)
+    shown = "\n\n".join(
+        f"{field.replace('_', ' ').upper()}:\n{record.data[field]}" for field in dimension.fields
+    )
     scale = "\n".join(f"{score} = {label}" for score, label in sorted(dimension.scale.items()))
     prompt = (
         f"{criteria}\n\n{shown}\n\nScale:\n{scale}\n\n"
         'Answer as JSON: {"score": <1-5>, "rationale": "<one sentence>"}'
     )
     return ChatRequest(
-        messages=[Message(role="system", content=rubric.instructions), Message(role="user", content=prompt)],
+        messages=[
+            Message(role="system", content=rubric.instructions),
+            Message(role="user", content=prompt),
+        ],
         params=params,
         json_schema=JUDGE_SCHEMA,
     )
@@ -226,16 +242,36 @@ def judge_records(
             rule = f"{prefix}:{dimension.name}"
             request = judge_request(rubric, dimension, record, study, params)
             try:
-                answer = model.complete_json(request, purpose=f"judge:{rubric.name}:{dimension.name}")
+                answer = model.complete_json(
+                    request, purpose=f"judge:{rubric.name}:{dimension.name}"
+                )
             except ModelOutputError as exc:
                 raw = exc.raw_output[:_RAW_KEPT]
-                out.append(Verdict(record_id=record.id, rule=rule, passed=False, judge=judge,
-                                   reason=f"could not judge: {exc}; raw output {raw!r}"))
+                out.append(
+                    Verdict(
+                        record_id=record.id,
+                        rule=rule,
+                        passed=False,
+                        judge=judge,
+                        reason=f"could not judge: {exc}; raw output {raw!r}",
+                    )
+                )
                 continue
             score = int(answer["score"])
             rationale = str(answer["rationale"]).strip()
-            verdict_reason = rationale if score >= dimension.min_score else (
-                f"score {score} below {dimension.min_score}: {rationale}")
-            out.append(Verdict(record_id=record.id, rule=rule, passed=score >= dimension.min_score,
-                               score=float(score), reason=verdict_reason, judge=judge))
+            verdict_reason = (
+                rationale
+                if score >= dimension.min_score
+                else (f"score {score} below {dimension.min_score}: {rationale}")
+            )
+            out.append(
+                Verdict(
+                    record_id=record.id,
+                    rule=rule,
+                    passed=score >= dimension.min_score,
+                    score=float(score),
+                    reason=verdict_reason,
+                    judge=judge,
+                )
+            )
     return out

@@ -7,7 +7,6 @@ generation run, or a filtered subset. Profiles of two sets are compared by
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ from coalign.quality.distributions import (
 )
 from coalign.quality.duplicates import DuplicateSettings, near_duplicate_clusters
 from coalign.quality.embeddings import Embedder, semantic_diversity
-from coalign.quality.forms import question_format, question_kind
+from coalign.quality.forms import form_counts
 from coalign.quality.lexical import lexical_diversity
 from coalign.quality.verbnoun import VerbNounStats, extract_pairs, sunburst, verb_noun_stats
 
@@ -38,7 +37,7 @@ class QuestionSet(BaseModel):
     question_types: list[str | None] | None = None
 
     @model_validator(mode="after")
-    def _aligned(self) -> "QuestionSet":
+    def _aligned(self) -> QuestionSet:
         for name in ("topics", "question_types"):
             labels = getattr(self, name)
             if labels is not None and len(labels) != len(self.texts):
@@ -55,7 +54,7 @@ class ResponseSet(BaseModel):
     dimensions: list[str | None] | None = None
 
     @model_validator(mode="after")
-    def _aligned(self) -> "ResponseSet":
+    def _aligned(self) -> ResponseSet:
         n = len(self.misaligned)
         for name in ("aligned", "critiques", "dimensions"):
             values = getattr(self, name)
@@ -120,17 +119,12 @@ def describe_questions(
     texts = questions.texts
     if not texts:
         raise InputError("there are no questions to describe")
-    formats: Counter[str] = Counter({"question": 0, "instruction": 0, "statement": 0})
-    kinds: Counter[str] = Counter({"open": 0, "closed": 0, "other": 0})
-    for t in texts:
-        fmt = question_format(t)
-        formats[fmt] += 1
-        kinds[question_kind(t, fmt)] += 1
+    forms = form_counts(texts)
     token_lengths = lengths(texts, tokenizer)
     profile = QuestionProfile(
         n=len(texts),
-        formats=dict(formats),
-        kinds=dict(kinds),
+        formats=forms["format"],
+        kinds=forms["kind"],
         topics=label_counts(questions.topics or [None] * len(texts)),
         question_types=label_counts(questions.question_types or [None] * len(texts)),
         length=length_stats(token_lengths, bin_width=5),
@@ -152,7 +146,9 @@ def describe_questions(
             "duplicates": len(dup),
             "share": len(dup) / len(texts),
             "largest": max((len(c) for c in found.clusters), default=0),
-            "examples": [[texts[i] for i in c[:3]] for c in sorted(found.clusters, key=len, reverse=True)[:5]],
+            "examples": [
+                [texts[i] for i in c[:3]] for c in sorted(found.clusters, key=len, reverse=True)[:5]
+            ],
         }
     return profile
 
@@ -171,7 +167,10 @@ def describe_responses(
     """
     if not responses.misaligned:
         raise InputError("there are no responses to describe")
-    fields: dict[str, Sequence[str]] = {"misaligned": responses.misaligned, "aligned": responses.aligned}
+    fields: dict[str, Sequence[str]] = {
+        "misaligned": responses.misaligned,
+        "aligned": responses.aligned,
+    }
     if responses.critiques is not None:
         fields["critique"] = responses.critiques
     profile = ResponseProfile(n=len(responses.misaligned), lengths={}, length_bins={}, lexical={})

@@ -30,7 +30,11 @@ class PropagationFigures(BaseModel):
 
 def compare(name: str, seeds: dict[str, int], synthetic: dict[str, int]) -> DistributionComparison:
     """Compare one pair of label counts."""
-    js = jensen_shannon(seeds, synthetic) if sum(seeds.values()) and sum(synthetic.values()) else None
+    js = (
+        jensen_shannon(seeds, synthetic)
+        if sum(seeds.values()) and sum(synthetic.values())
+        else None
+    )
     return DistributionComparison(name=name, seeds=seeds, synthetic=synthetic, jensen_shannon=js)
 
 
@@ -44,7 +48,9 @@ def _top(counts: dict[str, int], keep: int) -> dict[str, int]:
     return out
 
 
-def compare_question_profiles(seeds: QuestionProfile, synthetic: QuestionProfile, top_verbs: int = 25) -> PropagationFigures:
+def compare_question_profiles(
+    seeds: QuestionProfile, synthetic: QuestionProfile, top_verbs: int = 25
+) -> PropagationFigures:
     """Format, kind, topic, type, root-verb and length distributions of seeds vs synthetic questions.
 
     Root verbs are compared over the union of both sides' top verbs, the rest pooled as
@@ -82,4 +88,6 @@ def compare_question_profiles(seeds: QuestionProfile, synthetic: QuestionProfile
             "near_duplicate_share": p.near_duplicates["share"] if p.near_duplicates else None,
         }
 
-    return PropagationFigures(comparisons=comparisons, scalars={"seeds": scalars(seeds), "synthetic": scalars(synthetic)})
+    return PropagationFigures(
+        comparisons=comparisons, scalars={"seeds": scalars(seeds), "synthetic": scalars(synthetic)}
+    )

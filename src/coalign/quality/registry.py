@@ -133,7 +133,9 @@ def register(rule: str, options: type[O]) -> Callable[[RuleFunction], RuleFuncti
         if rule in RULES:
             raise ValueError(f"rule {rule!r} registered twice")
         doc = (function.__doc__ or "").strip().splitlines()
-        RULES[rule] = RuleSpec(rule=rule, options=options, function=function, summary=doc[0] if doc else "")
+        RULES[rule] = RuleSpec(
+            rule=rule, options=options, function=function, summary=doc[0] if doc else ""
+        )
         return function
 
     return wrap
@@ -147,12 +149,18 @@ def make_filter(rule: str, name: str | None = None, **options: Any) -> Configure
     """
     from coalign.quality.config import build_filter  # the one place that turns errors into text
 
-    return build_filter({"rule": rule, **({"name": name} if name else {}), **options}, where="filter")
+    return build_filter(
+        {"rule": rule, **({"name": name} if name else {}), **options}, where="filter"
+    )
 
 
-def verdict(record: Record, name: str, passed: bool, score: float | None = None, reason: str = "") -> Verdict:
+def verdict(
+    record: Record, name: str, passed: bool, score: float | None = None, reason: str = ""
+) -> Verdict:
     """A rule verdict for ``record`` (``judge`` is ``"rule"``)."""
-    return Verdict(record_id=record.id, rule=name, passed=passed, score=score, reason=reason, judge=RULE_JUDGE)
+    return Verdict(
+        record_id=record.id, rule=name, passed=passed, score=score, reason=reason, judge=RULE_JUDGE
+    )
 
 
 def require_records(records: Sequence[Record]) -> None:

@@ -26,7 +26,12 @@ from coalign.quality.profile import (
     describe_questions,
     describe_responses,
 )
-from coalign.quality.propagation import DistributionComparison, PropagationFigures, compare, compare_question_profiles
+from coalign.quality.propagation import (
+    DistributionComparison,
+    PropagationFigures,
+    compare,
+    compare_question_profiles,
+)
 from coalign.quality.registry import is_response_record
 from coalign.quality.review import Agreement, agreement
 from coalign.quality.tokens import generator_tokenizer
@@ -34,6 +39,7 @@ from coalign.store import Store
 from coalign.store.runs import get_run, iter_records
 from coalign.store.verdicts import list_validations, rejected_record_ids, verdict_counts
 from coalign.study import read_bundle
+
 
 class Side(BaseModel):
     """The profiles of one side; either may be missing when that side has no such data."""
@@ -71,7 +77,9 @@ class RunReport(BaseModel):
 
 
 def _question_set(records: list[Record]) -> QuestionSet:
-    chosen = [r for r in records if not is_response_record(r) and isinstance(r.data.get("question"), str)]
+    chosen = [
+        r for r in records if not is_response_record(r) and isinstance(r.data.get("question"), str)
+    ]
     if not chosen:  # a run whose records carry question and answers together
         chosen = [r for r in records if isinstance(r.data.get("question"), str)]
     return QuestionSet(
@@ -82,8 +90,12 @@ def _question_set(records: list[Record]) -> QuestionSet:
 
 
 def _response_set(records: list[Record]) -> ResponseSet:
-    chosen = [r for r in records if isinstance(r.data.get("misaligned_response"), str)
-              and isinstance(r.data.get("aligned_response"), str)]
+    chosen = [
+        r
+        for r in records
+        if isinstance(r.data.get("misaligned_response"), str)
+        and isinstance(r.data.get("aligned_response"), str)
+    ]
     return ResponseSet(
         misaligned=[r.data["misaligned_response"] for r in chosen],
         aligned=[r.data["aligned_response"] for r in chosen],
@@ -129,14 +141,22 @@ def build_report(
     bundle = read_bundle(store, run.study_slug)
     seed_questions = [s for s in bundle.seed_questions if s.status == "accepted"]
     seed_examples = [s for s in bundle.seed_examples if s.status == "accepted"]
-    seed_qset = QuestionSet(texts=[s.text for s in seed_questions], topics=[s.topic for s in seed_questions],
-                            question_types=[s.question_type for s in seed_questions])
+    seed_qset = QuestionSet(
+        texts=[s.text for s in seed_questions],
+        topics=[s.topic for s in seed_questions],
+        question_types=[s.question_type for s in seed_questions],
+    )
     if not seed_qset.texts:
-        seed_qset = QuestionSet(texts=[s.question for s in seed_examples], topics=[s.topic for s in seed_examples],
-                                question_types=[s.question_type for s in seed_examples])
+        seed_qset = QuestionSet(
+            texts=[s.question for s in seed_examples],
+            topics=[s.topic for s in seed_examples],
+            question_types=[s.question_type for s in seed_examples],
+        )
     seed_rset = ResponseSet(
-        misaligned=[s.misaligned_response for s in seed_examples], aligned=[s.aligned_response for s in seed_examples],
-        critiques=[s.critique for s in seed_examples], dimensions=[s.dimensions[0] for s in seed_examples],
+        misaligned=[s.misaligned_response for s in seed_examples],
+        aligned=[s.aligned_response for s in seed_examples],
+        critiques=[s.critique for s in seed_examples],
+        dimensions=[s.dimensions[0] for s in seed_examples],
     )
     synth_qset, synth_rset = _question_set(parsed), _response_set(parsed)
 
@@ -146,7 +166,11 @@ def build_report(
         return describe_questions(qset, embedder=embedder, parse=parse, tokenizer=tokenizer)
 
     def responses(rset: ResponseSet) -> ResponseProfile | None:
-        return describe_responses(rset, embedder=embedder, tokenizer=tokenizer) if rset.misaligned else None
+        return (
+            describe_responses(rset, embedder=embedder, tokenizer=tokenizer)
+            if rset.misaligned
+            else None
+        )
 
     seeds = Side(questions=questions(seed_qset), responses=responses(seed_rset))
     synthetic = Side(questions=questions(synth_qset), responses=responses(synth_rset))
@@ -157,22 +181,39 @@ def build_report(
     if seeds.responses and synthetic.responses:
         for name in ("misaligned", "aligned", "critique"):
             if name in seeds.responses.length_bins and name in synthetic.responses.length_bins:
-                response_comparisons.append(compare(f"{name}_length", seeds.responses.length_bins[name],
-                                                    synthetic.responses.length_bins[name]))
-        response_comparisons.append(compare("dimension", seeds.responses.dimensions, synthetic.responses.dimensions))
+                response_comparisons.append(
+                    compare(
+                        f"{name}_length",
+                        seeds.responses.length_bins[name],
+                        synthetic.responses.length_bins[name],
+                    )
+                )
+        response_comparisons.append(
+            compare("dimension", seeds.responses.dimensions, synthetic.responses.dimensions)
+        )
     passes = list_validations(store, run.id)
     rejected = rejected_record_ids(store, run.id)
     validation = ValidationFigures(
-        records=len(records), parsed=len(parsed), accepted=sum(1 for r in parsed if r.id not in rejected),
-        rejected=sum(1 for r in records if r.id in rejected), validated=bool(passes),
+        records=len(records),
+        parsed=len(parsed),
+        accepted=sum(1 for r in parsed if r.id not in rejected),
+        rejected=sum(1 for r in records if r.id in rejected),
+        validated=bool(passes),
         verdicts=verdict_counts(store, run.id),
         warnings=list(dict.fromkeys(w for p in passes for w in p.warnings)),
         errors=list(dict.fromkeys(e for p in passes for e in p.summary.get("errors", []))),
     )
     return RunReport(
-        run_id=run.id, study_slug=run.study_slug, generator_model=run.model_id, tokenizer=tokenizer_name,
-        seeds=seeds, synthetic=synthetic, questions=figures, responses=response_comparisons,
-        validation=validation, review=agreement(store, run.id),
+        run_id=run.id,
+        study_slug=run.study_slug,
+        generator_model=run.model_id,
+        tokenizer=tokenizer_name,
+        seeds=seeds,
+        synthetic=synthetic,
+        questions=figures,
+        responses=response_comparisons,
+        validation=validation,
+        review=agreement(store, run.id),
     )
 
 
@@ -194,9 +235,10 @@ def write_report(report: RunReport, out_dir: str | Path) -> tuple[Path, Path]:
     return html_path, json_path
 
 
-def report_run(store: Store, run_id: str, out_dir: str | Path, **options: Any) -> tuple[RunReport, Path, Path]:
+def report_run(
+    store: Store, run_id: str, out_dir: str | Path, **options: Any
+) -> tuple[RunReport, Path, Path]:
     """:func:`build_report` then :func:`write_report`; returns the report and both paths."""
     report = build_report(store, run_id, **options)
     html_path, json_path = write_report(report, out_dir)
     return report, html_path, json_path
-

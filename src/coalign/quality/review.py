@@ -29,7 +29,9 @@ HUMAN_JUDGE = "human:"
 STRATA = ("topic", "question_type", "verdict")
 
 
-def stratum(record: Record, automatic_rejected: set[str], by: Sequence[str] = STRATA) -> tuple[str, ...]:
+def stratum(
+    record: Record, automatic_rejected: set[str], by: Sequence[str] = STRATA
+) -> tuple[str, ...]:
     """The stratum of a record: its attributes named in ``by``; ``verdict`` is the automatic decision."""
     key = []
     for name in by:
@@ -41,7 +43,11 @@ def stratum(record: Record, automatic_rejected: set[str], by: Sequence[str] = ST
 
 
 def stratified_sample(
-    records: Sequence[Record], automatic_rejected: set[str], size: int, *, seed: int = 0,
+    records: Sequence[Record],
+    automatic_rejected: set[str],
+    size: int,
+    *,
+    seed: int = 0,
     by: Sequence[str] = STRATA,
 ) -> list[Record]:
     """Draw ``size`` records so every stratum is represented in proportion to its size.
@@ -96,12 +102,20 @@ def draw_sample(store: Store, run_id: str, size: int = 50, *, seed: int = 0) -> 
     records = list(iter_records(store, run.id, only_ok=True))
     if not records:
         raise InputError(f"run {run.id} has no parsed records to review")
-    return stratified_sample(records, rejected_record_ids(store, run.id, exclude_judges=(HUMAN_JUDGE,)),
-                             size, seed=seed)
+    return stratified_sample(
+        records, rejected_record_ids(store, run.id, exclude_judges=(HUMAN_JUDGE,)), size, seed=seed
+    )
 
 
-def record_review(store: Store, run_id: str, record_id: str, *, accept: bool, note: str = "",
-                  reviewer: str = "reviewer") -> Verdict:
+def record_review(
+    store: Store,
+    run_id: str,
+    record_id: str,
+    *,
+    accept: bool,
+    note: str = "",
+    reviewer: str = "reviewer",
+) -> Verdict:
     """Store one reviewer decision about a record (a unique id prefix is enough).
 
     Raises:
@@ -115,8 +129,13 @@ def record_review(store: Store, run_id: str, record_id: str, *, accept: bool, no
         raise InputError("a reject needs a note saying why")
     run = get_run(store, run_id)
     full_id = record_exists(store, run.id, record_id)
-    verdict = Verdict(record_id=full_id, rule=f"{HUMAN_RULE}:{reviewer}", passed=accept, reason=note.strip(),
-                      judge=f"{HUMAN_JUDGE}{reviewer}")
+    verdict = Verdict(
+        record_id=full_id,
+        rule=f"{HUMAN_RULE}:{reviewer}",
+        passed=accept,
+        reason=note.strip(),
+        judge=f"{HUMAN_JUDGE}{reviewer}",
+    )
     save_verdicts(store, run.id, [verdict])
     return verdict
 
@@ -171,9 +190,15 @@ def agreement(store: Store, run_id: str) -> Agreement:
         a = "reject" if v.record_id in automatic_rejected else "accept"
         confusion[h][a] += 1
         if h != a:
-            disagreements.append((v.record_id, (v.judge or "")[len(HUMAN_JUDGE):], h, a, v.reason))
+            disagreements.append((v.record_id, (v.judge or "")[len(HUMAN_JUDGE) :], h, a, v.reason))
     observed, kappa = cohen_kappa(confusion)
-    return Agreement(n=len(human), confusion=confusion, observed=observed, kappa=kappa, disagreements=disagreements)
+    return Agreement(
+        n=len(human),
+        confusion=confusion,
+        observed=observed,
+        kappa=kappa,
+        disagreements=disagreements,
+    )
 
 
 def reviewed_ids(store: Store, run_id: str, reviewer: str) -> set[str]:

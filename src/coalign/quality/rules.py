@@ -36,7 +36,10 @@ class FieldsOptions(FilterOptions):
 
 
 def _text_rule(
-    records: Sequence[Record], fields: list[str] | None, name: str, check: Callable[[str], CheckResult]
+    records: Sequence[Record],
+    fields: list[str] | None,
+    name: str,
+    check: Callable[[str], CheckResult],
 ) -> list[Verdict]:
     out = []
     for record in records:
@@ -50,17 +53,30 @@ def _text_rule(
                 scores.append(score)
             if not passed:
                 failures.append(f"{f}: {reason}")
-        out.append(verdict(record, name, not failures, min(scores) if scores else None, "; ".join(failures)))
+        out.append(
+            verdict(
+                record, name, not failures, min(scores) if scores else None, "; ".join(failures)
+            )
+        )
     return out
 
 
 @register("well_formed", FilterOptions)
-def well_formed(records: Sequence[Record], options: FilterOptions, context: FilterContext, name: str) -> list[Verdict]:
+def well_formed(
+    records: Sequence[Record], options: FilterOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """The model output parsed into fields (failed parses keep their raw output and fail here)."""
     out = []
     for r in records:
         if r.parse_status != "ok":
-            out.append(verdict(r, name, False, reason=f"output did not parse: {r.parse_error or 'unknown error'}"))
+            out.append(
+                verdict(
+                    r,
+                    name,
+                    False,
+                    reason=f"output did not parse: {r.parse_error or 'unknown error'}",
+                )
+            )
         elif not r.data:
             out.append(verdict(r, name, False, reason="parsed output holds no fields"))
         else:
@@ -102,13 +118,19 @@ class LanguageOptions(FieldsOptions):
 
 
 @register("language", LanguageOptions)
-def language(records: Sequence[Record], options: LanguageOptions, context: FilterContext, name: str) -> list[Verdict]:
+def language(
+    records: Sequence[Record], options: LanguageOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """The texts look like English (Latin letters, English function words)."""
-    return _text_rule(records, options.fields, name, lambda t: checks.looks_english(t, options.min_share))
+    return _text_rule(
+        records, options.fields, name, lambda t: checks.looks_english(t, options.min_share)
+    )
 
 
 @register("not_truncated", FieldsOptions)
-def not_truncated(records: Sequence[Record], options: FieldsOptions, context: FilterContext, name: str) -> list[Verdict]:
+def not_truncated(
+    records: Sequence[Record], options: FieldsOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """The texts end like finished sentences."""
     return _text_rule(records, options.fields, name, checks.not_truncated)
 
@@ -116,11 +138,15 @@ def not_truncated(records: Sequence[Record], options: FieldsOptions, context: Fi
 class RefusalOptions(FilterOptions):
     """Fields where a refusal is a defect (an aligned rewrite may rightly decline, so it is not checked)."""
 
-    fields: list[str] = Field(default_factory=lambda: ["question", "misaligned_response", "critique"])
+    fields: list[str] = Field(
+        default_factory=lambda: ["question", "misaligned_response", "critique"]
+    )
 
 
 @register("not_refusal", RefusalOptions)
-def not_refusal(records: Sequence[Record], options: RefusalOptions, context: FilterContext, name: str) -> list[Verdict]:
+def not_refusal(
+    records: Sequence[Record], options: RefusalOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """No refusal or 'as an AI' disclaimer where the text should be content."""
     return _text_rule(records, options.fields, name, checks.not_refusal)
 
@@ -150,11 +176,19 @@ def _pairs(records: Sequence[Record], left: str, right: str) -> list[tuple[Recor
 
 
 @register("aligned_differs", PairOptions)
-def aligned_differs(records: Sequence[Record], options: PairOptions, context: FilterContext, name: str) -> list[Verdict]:
+def aligned_differs(
+    records: Sequence[Record], options: PairOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """The aligned rewrite is not the misaligned response again (after normalising case and punctuation)."""
     return [
-        verdict(r, name, normalise(a) != normalise(b), reason="" if normalise(a) != normalise(b) else
-                f"{options.left} repeats {options.right}")
+        verdict(
+            r,
+            name,
+            normalise(a) != normalise(b),
+            reason=""
+            if normalise(a) != normalise(b)
+            else f"{options.left} repeats {options.right}",
+        )
         for r, a, b in _pairs(records, options.left, options.right)
     ]
 
@@ -167,16 +201,22 @@ class LengthOptions(FilterOptions):
     max_tokens: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
-    def _some_limit(self) -> "LengthOptions":
+    def _some_limit(self) -> LengthOptions:
         if self.min_tokens is None and self.max_tokens is None:
             raise ValueError("give min_tokens, max_tokens or both")
-        if self.min_tokens is not None and self.max_tokens is not None and self.min_tokens > self.max_tokens:
+        if (
+            self.min_tokens is not None
+            and self.max_tokens is not None
+            and self.min_tokens > self.max_tokens
+        ):
             raise ValueError("min_tokens is larger than max_tokens")
         return self
 
 
 @register("length", LengthOptions)
-def length(records: Sequence[Record], options: LengthOptions, context: FilterContext, name: str) -> list[Verdict]:
+def length(
+    records: Sequence[Record], options: LengthOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """The field's token count lies within [min_tokens, max_tokens]."""
     out = []
     for r in records:
@@ -201,13 +241,19 @@ class VerboseOptions(PairOptions):
 
 
 @register("verbose", VerboseOptions)
-def verbose(records: Sequence[Record], options: VerboseOptions, context: FilterContext, name: str) -> list[Verdict]:
+def verbose(
+    records: Sequence[Record], options: VerboseOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """The field is not more than ``max_ratio`` times as long as the reference (aligned vs misaligned)."""
     out = []
     for r, a, b in _pairs(records, options.left, options.right):
         na, nb = context.tokenizer(a), max(context.tokenizer(b), 1)
         ratio = na / nb
         bad = na >= options.min_tokens and ratio > options.max_ratio
-        reason = f"{options.left} is {ratio:.1f}× as long as {options.right} (limit {options.max_ratio})" if bad else ""
+        reason = (
+            f"{options.left} is {ratio:.1f}× as long as {options.right} (limit {options.max_ratio})"
+            if bad
+            else ""
+        )
         out.append(verdict(r, name, not bad, round(ratio, 4), reason))
     return out

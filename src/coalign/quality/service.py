@@ -53,7 +53,11 @@ class RunValidation(BaseModel):
 
 
 def choose_filters(
-    run: GenerationRun, filters_file: str | Path | None = None, *, judge: bool = False, rubric: str | None = None
+    run: GenerationRun,
+    filters_file: str | Path | None = None,
+    *,
+    judge: bool = False,
+    rubric: str | None = None,
 ) -> tuple[list[ConfiguredFilter], str]:
     """The filters a validation of ``run`` runs, and where they came from.
 
@@ -89,7 +93,9 @@ def with_parent_questions(records: Sequence[Record]) -> list[Record]:
     Only the in-memory copies change (the judge and the rules need the question beside the
     answers); stored records are never modified.
     """
-    questions = {r.id: r.data["question"] for r in records if isinstance(r.data.get("question"), str)}
+    questions = {
+        r.id: r.data["question"] for r in records if isinstance(r.data.get("question"), str)
+    }
     out = []
     for r in records:
         if "question" not in r.data and any(f in r.data for f in RESPONSE_FIELDS):
@@ -103,8 +109,10 @@ def with_parent_questions(records: Sequence[Record]) -> list[Record]:
 def self_judging_warning(run: GenerationRun, judge_model: str | None) -> str | None:
     """A warning when the judge is the model that generated the run (it tends to favour itself)."""
     if judge_model is not None and judge_model == run.model_id:
-        return (f"the judge model {judge_model} is the model that generated this run: "
-                "self-judging inflates scores; prefer a different, stronger judge")
+        return (
+            f"the judge model {judge_model} is the model that generated this run: "
+            "self-judging inflates scores; prefer a different, stronger judge"
+        )
     return None
 
 
@@ -146,9 +154,12 @@ def validate_run(
     warnings = [w for w in [self_judging_warning(run, judge_id)] if w]
     study: Study | None = get_study(store, run.study_slug)
     validation = save_validation(
-        store, run.id, "judge" if judge_id else "filters",
+        store,
+        run.id,
+        "judge" if judge_id else "filters",
         config={"source": source, "filters": [f.describe() for f in filters]},
-        judge_model=judge_id, warnings=warnings,
+        judge_model=judge_id,
+        warnings=warnings,
     )
     context = FilterContext(embedder_factory=embedder_factory, judge=judge, study=study)
     result = validate_records(records, filters, context)
@@ -156,14 +167,28 @@ def validate_run(
     rejected = rejected_record_ids(store, run.id)
     ok = [r for r in records if r.parse_status == "ok"]
     summary = RunValidation(
-        run_id=run.id, validation=validation, filters=result.filters, records=len(records), verdicts_saved=saved,
-        accepted=sum(1 for r in ok if r.id not in rejected), rejected=sum(1 for r in records if r.id in rejected),
-        failures_by_rule=result.failures_by_rule(), warnings=warnings,
+        run_id=run.id,
+        validation=validation,
+        filters=result.filters,
+        records=len(records),
+        verdicts_saved=saved,
+        accepted=sum(1 for r in ok if r.id not in rejected),
+        rejected=sum(1 for r in records if r.id in rejected),
+        failures_by_rule=result.failures_by_rule(),
+        warnings=warnings,
     )
-    update_validation_summary(store, validation.id, {
-        "records": summary.records, "verdicts": saved, "accepted": summary.accepted, "rejected": summary.rejected,
-        "failures_by_rule": summary.failures_by_rule, "errors": summary.errors,
-        "filters": [f.model_dump() for f in result.filters],
-    })
+    update_validation_summary(
+        store,
+        validation.id,
+        {
+            "records": summary.records,
+            "verdicts": saved,
+            "accepted": summary.accepted,
+            "rejected": summary.rejected,
+            "failures_by_rule": summary.failures_by_rule,
+            "errors": summary.errors,
+            "filters": [f.model_dump() for f in result.filters],
+        },
+    )
     summary.validation = validation.model_copy(update={"summary": {"errors": summary.errors}})
     return summary

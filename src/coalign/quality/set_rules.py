@@ -48,10 +48,16 @@ def near_duplicate(
 
 
 def _near_duplicates_in(
-    chosen: list[Record], options: NearDuplicateOptions, settings: DuplicateSettings, context: FilterContext, name: str
+    chosen: list[Record],
+    options: NearDuplicateOptions,
+    settings: DuplicateSettings,
+    context: FilterContext,
+    name: str,
 ) -> list[Verdict]:
     result = near_duplicate_clusters(
-        [r.data[options.field] for r in chosen], context.embedder if options.use_embeddings else None, settings
+        [r.data[options.field] for r in chosen],
+        context.embedder if options.use_embeddings else None,
+        settings,
     )
     failing: dict[int, tuple[int, int]] = {}
     for cluster in result.clusters:
@@ -92,7 +98,9 @@ def _word_jaccard(a: str, b: str) -> float:
 
 
 @register("too_similar", TooSimilarOptions)
-def too_similar(records: Sequence[Record], options: TooSimilarOptions, context: FilterContext, name: str) -> list[Verdict]:
+def too_similar(
+    records: Sequence[Record], options: TooSimilarOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """The aligned rewrite is not a near copy of the misaligned response (cosine < max_cosine)."""
     pairs = _pairs(records, options.left, options.right)
     if not pairs:
@@ -105,7 +113,11 @@ def too_similar(records: Sequence[Record], options: TooSimilarOptions, context: 
         if use_prefilter:
             jac = _word_jaccard(a, b)
             if jac < options.prefilter_jaccard:  # type: ignore[operator]
-                out.append(verdict(r, name, True, None, f"word overlap {jac:.2f} below prefilter: not embedded"))
+                out.append(
+                    verdict(
+                        r, name, True, None, f"word overlap {jac:.2f} below prefilter: not embedded"
+                    )
+                )
                 continue
         todo.append((r, a, b))
     if todo:
@@ -114,7 +126,11 @@ def too_similar(records: Sequence[Record], options: TooSimilarOptions, context: 
         cos = np.clip(paired_cosine(left, right), -1.0, 1.0).tolist()
         for (r, _, _), c in zip(todo, cos, strict=True):
             bad = c >= options.max_cosine
-            reason = f"{options.left} has cosine {c:.3f} with {options.right} (limit {options.max_cosine})" if bad else ""
+            reason = (
+                f"{options.left} has cosine {c:.3f} with {options.right} (limit {options.max_cosine})"
+                if bad
+                else ""
+            )
             out.append(verdict(r, name, not bad, round(c, 4), reason))
     return out
 
@@ -128,7 +144,9 @@ class RelevanceOptions(FilterOptions):
 
 
 @register("relevance", RelevanceOptions)
-def relevance(records: Sequence[Record], options: RelevanceOptions, context: FilterContext, name: str) -> list[Verdict]:
+def relevance(
+    records: Sequence[Record], options: RelevanceOptions, context: FilterContext, name: str
+) -> list[Verdict]:
     """An LLM judge scores each record 1-5 per rubric dimension; below the rubric's min_score fails.
 
     Verdicts are named ``<name>:<dimension>``; unparseable judge output gives a failing
@@ -138,5 +156,12 @@ def relevance(records: Sequence[Record], options: RelevanceOptions, context: Fil
         raise InputError(f"filter {name!r} needs a judge model: pass --judge MODEL")
     rubric = load_rubric(options.rubric)
     params = SamplingParams(temperature=0.0, max_tokens=options.max_tokens, seed=0)
-    return judge_records(records, context.judge, rubric, study=context.study, params=params,
-                         dimensions=options.dimensions, prefix=name)
+    return judge_records(
+        records,
+        context.judge,
+        rubric,
+        study=context.study,
+        params=params,
+        dimensions=options.dimensions,
+        prefix=name,
+    )

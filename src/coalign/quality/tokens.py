@@ -17,7 +17,7 @@ WORD_TOKENIZER = "words and punctuation"
 
 
 @lru_cache(maxsize=4)
-def _vocab(path: str):  # noqa: ANN202 (llama_cpp.Llama)
+def _vocab(path: str):
     from llama_cpp import Llama
 
     return Llama(model_path=path, vocab_only=True, verbose=False)

@@ -86,7 +86,10 @@ def pair_from_doc(doc: Any) -> VerbNoun:
 
 
 def extract_pairs(
-    texts: Sequence[str], nlp: Any | None = None, batch_size: int = 512, n_process: int | None = None
+    texts: Sequence[str],
+    nlp: Any | None = None,
+    batch_size: int = 512,
+    n_process: int | None = None,
 ) -> list[VerbNoun]:
     """The verb–noun pair of every text, in order.
 
@@ -132,7 +135,9 @@ def verb_noun_stats(pairs: Sequence[VerbNoun], top: int = 20) -> VerbNounStats:
     )
 
 
-def sunburst(pairs: Sequence[VerbNoun], verbs: int = 20, nouns_per_verb: int = 4) -> list[dict[str, Any]]:
+def sunburst(
+    pairs: Sequence[VerbNoun], verbs: int = 20, nouns_per_verb: int = 4
+) -> list[dict[str, Any]]:
     """Data for a two-ring sunburst: inner ring verbs, outer ring their nouns.
 
     Returns:

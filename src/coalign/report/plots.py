@@ -11,8 +11,18 @@ from typing import Any
 
 from coalign.report.page import use_headless_backend
 
-PALETTE = ("#3b6ea8", "#e0883a", "#5a9e5a", "#b54a4a", "#8a6bb0", "#a0785a", "#d07fb5", "#7f7f7f",
-           "#b8b83a", "#3ab0b8")
+PALETTE = (
+    "#3b6ea8",
+    "#e0883a",
+    "#5a9e5a",
+    "#b54a4a",
+    "#8a6bb0",
+    "#a0785a",
+    "#d07fb5",
+    "#7f7f7f",
+    "#b8b83a",
+    "#3ab0b8",
+)
 
 
 def _plt() -> Any:
@@ -28,7 +38,11 @@ def _shares(counts: Mapping[str, int]) -> dict[str, float]:
 
 
 def compare_shares(
-    sides: Mapping[str, Mapping[str, int]], title: str, *, max_labels: int = 25, labels: Sequence[str] | None = None
+    sides: Mapping[str, Mapping[str, int]],
+    title: str,
+    *,
+    max_labels: int = 25,
+    labels: Sequence[str] | None = None,
 ) -> Any:
     """Horizontal bars of each label's share on every side (e.g. seeds vs synthetic).
 
@@ -42,13 +56,21 @@ def compare_shares(
     shares = {name: _shares(c) for name, c in sides.items()}
     if labels is None:
         every = {label for s in shares.values() for label in s}
-        labels = sorted(every, key=lambda k: (-max(s.get(k, 0.0) for s in shares.values()), k))[:max_labels]
+        labels = sorted(every, key=lambda k: (-max(s.get(k, 0.0) for s in shares.values()), k))[
+            :max_labels
+        ]
     labels = list(labels)[::-1]
     height = 0.8 / max(len(shares), 1)
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(labels) * max(len(shares), 1) + 1.2))
     for i, (name, s) in enumerate(shares.items()):
         ys = [j + i * height for j in range(len(labels))]
-        ax.barh(ys, [s.get(k, 0.0) for k in labels], height=height, label=name, color=PALETTE[i % len(PALETTE)])
+        ax.barh(
+            ys,
+            [s.get(k, 0.0) for k in labels],
+            height=height,
+            label=name,
+            color=PALETTE[i % len(PALETTE)],
+        )
     ax.set_yticks([j + height * (len(shares) - 1) / 2 for j in range(len(labels))])
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_xlabel("share")
@@ -90,26 +112,50 @@ def sunburst(rings: Sequence[Mapping[str, Any]], title: str) -> Any:
             outer_labels.append("")
             outer_colors.append("#dddddd")
     wedge = {"linewidth": 0.6, "edgecolor": "white"}
-    ax.pie(inner_sizes, radius=0.62, labels=inner_labels, labeldistance=0.55, colors=inner_colors,
-           wedgeprops={**wedge, "width": 0.32}, textprops={"fontsize": 7, "color": "white"}, startangle=90,
-           counterclock=False)
-    ax.pie(outer_sizes, radius=1.0, labels=outer_labels, labeldistance=1.04, colors=outer_colors,
-           wedgeprops={**wedge, "width": 0.36, "alpha": 0.75}, textprops={"fontsize": 7}, startangle=90,
-           counterclock=False)
+    ax.pie(
+        inner_sizes,
+        radius=0.62,
+        labels=inner_labels,
+        labeldistance=0.55,
+        colors=inner_colors,
+        wedgeprops={**wedge, "width": 0.32},
+        textprops={"fontsize": 7, "color": "white"},
+        startangle=90,
+        counterclock=False,
+    )
+    ax.pie(
+        outer_sizes,
+        radius=1.0,
+        labels=outer_labels,
+        labeldistance=1.04,
+        colors=outer_colors,
+        wedgeprops={**wedge, "width": 0.36, "alpha": 0.75},
+        textprops={"fontsize": 7},
+        startangle=90,
+        counterclock=False,
+    )
     ax.set(aspect="equal")
     ax.set_title(title, fontsize=10)
     return fig
 
 
-def compare_histograms(sides: Mapping[str, Mapping[int, int]], bin_width: int, title: str, xlabel: str) -> Any:
+def compare_histograms(
+    sides: Mapping[str, Mapping[int, int]], bin_width: int, title: str, xlabel: str
+) -> Any:
     """Overlaid histograms of shares per bin (keys are bins' lower edges)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 3.2))
     for i, (name, hist) in enumerate(sides.items()):
         total = sum(hist.values()) or 1
         edges = sorted(hist)
-        ax.bar([e + bin_width / 2 for e in edges], [hist[e] / total for e in edges], width=bin_width * 0.92,
-               alpha=0.55, label=name, color=PALETTE[i % len(PALETTE)])
+        ax.bar(
+            [e + bin_width / 2 for e in edges],
+            [hist[e] / total for e in edges],
+            width=bin_width * 0.92,
+            alpha=0.55,
+            label=name,
+            color=PALETTE[i % len(PALETTE)],
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel("share")
     ax.set_title(title, fontsize=10)

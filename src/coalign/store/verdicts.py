@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, update
 from coalign.core.errors import NotFoundError
 from coalign.core.ids import stable_id
 from coalign.core.records import Record, Verdict
-from coalign.core.validations import ValidationPass, ValidationKind
+from coalign.core.validations import ValidationKind, ValidationPass
 from coalign.store.engine import Store
 from coalign.store.runs import get_run, iter_records
 from coalign.store.tables import RecordRow, ValidationRow, VerdictRow, utcnow
@@ -28,8 +28,13 @@ _CHUNK = 500  # ids per IN (…) clause: well under SQLite's and PostgreSQL's pa
 
 def _verdict(row: VerdictRow) -> Verdict:
     return Verdict(
-        record_id=row.record_id, rule=row.rule, passed=row.passed, score=row.score, reason=row.reason,
-        judge=row.judge, created_at=row.created_at,
+        record_id=row.record_id,
+        rule=row.rule,
+        passed=row.passed,
+        score=row.score,
+        reason=row.reason,
+        judge=row.judge,
+        created_at=row.created_at,
     )
 
 
@@ -51,8 +56,13 @@ def save_validation(
     run = get_run(store, run_id)
     created = utcnow()
     validation = ValidationPass(
-        id=stable_id("val", run.id, kind, created.isoformat()), run_id=run.id, kind=kind,
-        config=config or {}, judge_model=judge_model, warnings=list(warnings), summary=summary or {},
+        id=stable_id("val", run.id, kind, created.isoformat()),
+        run_id=run.id,
+        kind=kind,
+        config=config or {},
+        judge_model=judge_model,
+        warnings=list(warnings),
+        summary=summary or {},
         created_at=created,
     )
     with store.session() as session:
@@ -74,10 +84,14 @@ def list_validations(store: Store, run_id: str) -> list[ValidationPass]:
     run = get_run(store, run_id)
     with store.read() as session:
         rows = session.scalars(
-            select(ValidationRow).where(ValidationRow.run_id == run.id).order_by(ValidationRow.created_at)
+            select(ValidationRow)
+            .where(ValidationRow.run_id == run.id)
+            .order_by(ValidationRow.created_at)
         )
         return [
-            ValidationPass.model_validate({name: getattr(row, name) for name in ValidationPass.model_fields})
+            ValidationPass.model_validate(
+                {name: getattr(row, name) for name in ValidationPass.model_fields}
+            )
             for row in rows
         ]
 
@@ -105,8 +119,15 @@ def save_verdicts(
     now = utcnow()
     rows = [
         {
-            "record_id": v.record_id, "rule": v.rule, "passed": v.passed, "score": v.score, "reason": v.reason,
-            "judge": v.judge, "created_at": v.created_at or now, "run_id": run_id, "current": True,
+            "record_id": v.record_id,
+            "rule": v.rule,
+            "passed": v.passed,
+            "score": v.score,
+            "reason": v.reason,
+            "judge": v.judge,
+            "created_at": v.created_at or now,
+            "run_id": run_id,
+            "current": True,
             "validation_id": validation_id,
         }
         for v in latest.values()
@@ -116,8 +137,11 @@ def save_verdicts(
             for start in range(0, len(ids), _CHUNK):
                 session.execute(
                     update(VerdictRow)
-                    .where(VerdictRow.rule == rule, VerdictRow.current.is_(True),
-                           VerdictRow.record_id.in_(ids[start : start + _CHUNK]))
+                    .where(
+                        VerdictRow.rule == rule,
+                        VerdictRow.current.is_(True),
+                        VerdictRow.record_id.in_(ids[start : start + _CHUNK]),
+                    )
                     .values(current=False)
                 )
         for start in range(0, len(rows), 5000):
@@ -146,7 +170,9 @@ def list_verdicts(
         return [_verdict(row) for row in session.scalars(query.order_by(VerdictRow.id))]
 
 
-def rejected_record_ids(store: Store, run_id: str, *, exclude_judges: Sequence[str] = ()) -> set[str]:
+def rejected_record_ids(
+    store: Store, run_id: str, *, exclude_judges: Sequence[str] = ()
+) -> set[str]:
     """Ids of records of the run with at least one current failing verdict.
 
     Args:
@@ -157,7 +183,9 @@ def rejected_record_ids(store: Store, run_id: str, *, exclude_judges: Sequence[s
     with store.read() as session:
         rows = session.execute(
             select(VerdictRow.record_id, VerdictRow.judge).where(
-                VerdictRow.run_id == run.id, VerdictRow.current.is_(True), VerdictRow.passed.is_(False)
+                VerdictRow.run_id == run.id,
+                VerdictRow.current.is_(True),
+                VerdictRow.passed.is_(False),
             )
         ).all()
     return {rid for rid, judge in rows if not (judge and judge.startswith(tuple(exclude_judges)))}
@@ -167,9 +195,13 @@ def judged_record_ids(store: Store, run_id: str) -> set[str]:
     """Ids of records of the run that have any current verdict."""
     run = get_run(store, run_id)
     with store.read() as session:
-        return set(session.scalars(
-            select(VerdictRow.record_id).where(VerdictRow.run_id == run.id, VerdictRow.current.is_(True))
-        ))
+        return set(
+            session.scalars(
+                select(VerdictRow.record_id).where(
+                    VerdictRow.run_id == run.id, VerdictRow.current.is_(True)
+                )
+            )
+        )
 
 
 def accepted_records(store: Store, run_id: str, *, stage: str | None = None) -> Iterator[Record]:
@@ -212,9 +244,13 @@ def record_exists(store: Store, run_id: str, record_id: str) -> str:
     """
     run = get_run(store, run_id)
     with store.read() as session:
-        ids = list(session.scalars(
-            select(RecordRow.id).where(RecordRow.run_id == run.id, RecordRow.id.startswith(record_id)).limit(2)
-        ))
+        ids = list(
+            session.scalars(
+                select(RecordRow.id)
+                .where(RecordRow.run_id == run.id, RecordRow.id.startswith(record_id))
+                .limit(2)
+            )
+        )
     if len(ids) != 1:
         what = "no record" if not ids else "more than one record"
         raise NotFoundError(f"{what} of run {run.id} matches {record_id!r}")
