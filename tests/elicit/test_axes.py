@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from coalign.core.calls import SamplingParams
 from coalign.core.errors import ConflictError, InputError, NotFoundError
+from coalign.core.records import Record
 from coalign.elicit.axes import (
     axes_report,
     create_group,
@@ -18,8 +20,6 @@ from coalign.elicit.axes import (
 from coalign.elicit.axis_dimensions import adopt_axis, axis_rubric
 from coalign.elicit.campaigns import create_campaign
 from coalign.quality.judge import judge_request
-from coalign.core.calls import SamplingParams
-from coalign.core.records import Record
 from coalign.store import Store
 from coalign.store.studies import get_study
 from tests.elicit.coconstruction_helpers import people

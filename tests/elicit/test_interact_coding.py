@@ -6,8 +6,22 @@ import pytest
 from sqlalchemy import select
 
 from coalign.core.errors import ConflictError, InputError, NotFoundError
-from coalign.elicit.coding import add_code, create_cluster, delete_code, move_codes, own_clusters, own_codes, study_codes
-from coalign.elicit.interact import add_baseline, conversation, conversations_for, send, start_conversation
+from coalign.elicit.coding import (
+    add_code,
+    create_cluster,
+    delete_code,
+    move_codes,
+    own_clusters,
+    own_codes,
+    study_codes,
+)
+from coalign.elicit.interact import (
+    add_baseline,
+    conversation,
+    conversations_for,
+    send,
+    start_conversation,
+)
 from coalign.store import Store
 from coalign.store.coconstruction_tables import TurnRow
 from coalign.store.tables import ModelCallRow

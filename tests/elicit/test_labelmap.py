@@ -64,6 +64,13 @@ def test_small_and_degenerate_inputs() -> None:
     coords, _ = project(np.ones((3, 4), dtype=np.float32))  # identical vectors: no spread
     assert coords.tolist() == [[0.5, 0.5]] * 3
     assert suggest_clusters(np.eye(3, dtype=np.float32), distance=0.5) == [0, 1, 2]
+    # above the limit a sample is clustered and the rest join the nearest centre
+    rng = np.random.default_rng(0)
+    centres = np.eye(4, dtype=np.float32)[:2]
+    many = np.repeat(centres, 50, axis=0) + rng.normal(0, 0.05, (100, 4)).astype(np.float32)
+    many /= np.linalg.norm(many, axis=1, keepdims=True)
+    labels = suggest_clusters(many, distance=0.5, limit=20)
+    assert labels == [0] * 50 + [1] * 50
 
 
 def test_empty_study_and_bad_distance(sqlite_store: Store) -> None:

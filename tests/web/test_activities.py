@@ -139,7 +139,7 @@ async def test_chat_coding_and_clusters_through_the_pages(site: Site, client: ht
     made = await alice.post("/p/clusters", data={"csrf_token": token, "name": "Risk", "code_id": str(code.id)})
     assert made.status_code == 303
     page = await alice.get("/p/clusters")
-    assert "Risk" in page.text and 'data-code="%d"' % code.id in page.text
+    assert "Risk" in page.text and f'data-code="{code.id}"' in page.text
     moved = await alice.post("/p/clusters/move", data={"csrf_token": token, "code_id": str(code.id), "cluster_id": ""},
                              headers={"X-Requested-With": "fetch"})
     assert moved.status_code == 204 and own_codes(site.store, pid("alice"))[0].cluster_id is None

@@ -50,7 +50,7 @@ def axis_rubric(dimension: ValueDimension) -> Rubric:
         f'The participants of this study defined the quality "{dimension.name}" as: {dimension.definition}.'
         f"{shown}\nHow well does the response to the question show this quality?"
     )
-    criteria = re.sub(r"[{}]", lambda m: "{{ '%s' }}" % m.group(0), criteria)  # participants' text is no template
+    criteria = re.sub(r"[{}]", lambda m: "{{ '" + m.group(0) + "' }}", criteria)  # participants' text is no template
     return Rubric(
         name=f"axis-{_slug(dimension.name)}",
         instructions="You judge responses of an AI assistant against a quality its users defined. "

@@ -8,6 +8,7 @@ stored nowhere and never mixed up with the clusters participants made themselves
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -22,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 DEFAULT_DISTANCE = 0.6
+#: Most codes clustered directly (linkage memory grows with the square of this).
+MAX_CLUSTERED = 4000
 
 
 class MapPoint(BaseModel):
@@ -64,7 +67,7 @@ class LabelMap(BaseModel):
     explained_variance: list[float] = Field(default_factory=list)
 
 
-def project(vectors: "np.ndarray") -> tuple["np.ndarray", list[float]]:
+def project(vectors: np.ndarray) -> tuple[np.ndarray, list[float]]:
     """Two PCA coordinates per row scaled into [0, 1], and the share of variance each explains.
 
     Fewer than three rows, or rows without spread, are placed along a line or at the centre.
@@ -87,16 +90,28 @@ def project(vectors: "np.ndarray") -> tuple["np.ndarray", list[float]]:
     return coords, explained
 
 
-def suggest_clusters(vectors: "np.ndarray", distance: float = DEFAULT_DISTANCE) -> list[int]:
+def suggest_clusters(
+    vectors: np.ndarray, distance: float = DEFAULT_DISTANCE, *, limit: int = MAX_CLUSTERED, seed: int = 0
+) -> list[int]:
     """Agglomerative clusters (average linkage, cosine distance cut at ``distance``), numbered from 0
-    by first appearance."""
+    by first appearance.
+
+    Linkage needs memory quadratic in the number of codes; above ``limit`` codes a seeded sample of
+    ``limit`` is clustered and every code joins the cluster whose centre it is closest to.
+    """
     n = vectors.shape[0]
     if n < 2:
         return [0] * n
     hierarchy = require("scipy.cluster.hierarchy")
     np = require("numpy")
-    tree = hierarchy.linkage(vectors.astype(np.float64), method="average", metric="cosine")
+    sample = sorted(random.Random(seed).sample(range(n), limit)) if n > limit else list(range(n))
+    tree = hierarchy.linkage(vectors[sample].astype(np.float64), method="average", metric="cosine")
     raw = hierarchy.fcluster(tree, t=distance, criterion="distance")
+    if n > limit:
+        labels = sorted(set(raw.tolist()))
+        centres = np.stack([vectors[[sample[i] for i in np.flatnonzero(raw == label)]].mean(axis=0) for label in labels])
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+        raw = np.asarray(labels)[np.argmax(vectors @ centres.T, axis=1)]
     order: dict[int, int] = {}
     return [order.setdefault(int(label), len(order)) for label in raw]
 

@@ -13,7 +13,12 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coalign.core.errors import AccessDeniedError, InputError, NotFoundError, describe_validation_error
+from coalign.core.errors import (
+    AccessDeniedError,
+    InputError,
+    NotFoundError,
+    describe_validation_error,
+)
 from coalign.store.engine import Store
 from coalign.store.tables import ParticipantRow, StudyRow
 

@@ -11,7 +11,7 @@ accepted seeds are what generation recipes draw on. A timer per session reminds 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -172,9 +172,9 @@ def timer(workshop: Workshop, now: datetime | None = None) -> Timer:
     if workshop.session_started_at is None:
         return Timer(running=False, elapsed_seconds=0, remaining_seconds=workshop.session_minutes * 60,
                      break_due=False, next_break_in_seconds=None)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     started = workshop.session_started_at
-    started = started if started.tzinfo else started.replace(tzinfo=timezone.utc)
+    started = started if started.tzinfo else started.replace(tzinfo=UTC)
     elapsed = max(0, int((now - started).total_seconds()))
     total, every = workshop.session_minutes * 60, workshop.break_every_minutes * 60
     remaining = max(0, total - elapsed)

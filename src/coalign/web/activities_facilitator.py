@@ -28,7 +28,15 @@ from coalign.elicit.diary import entry_image, promote_to_example, promote_to_que
 from coalign.elicit.interact import add_baseline, study_conversations
 from coalign.elicit.labelmap import label_map
 from coalign.elicit.members import study_participants
-from coalign.elicit.workshop import create_workshop, get_workshop, moderate, start_session, study_workshops, timer, workshop_seeds
+from coalign.elicit.workshop import (
+    create_workshop,
+    get_workshop,
+    moderate,
+    start_session,
+    study_workshops,
+    timer,
+    workshop_seeds,
+)
 from coalign.store.studies import get_study, list_studies
 from coalign.web.activities_common import chat_params, form_int, model_of, optional_int, store_of
 from coalign.web.facilitator import _account, _login_redirect

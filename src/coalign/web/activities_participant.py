@@ -14,8 +14,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from coalign.core.errors import InputError
-from coalign.elicit.axes import group_attributes, groups_of, member_group, rank_axes, submit_attributes
-from coalign.elicit.coding import add_code, create_cluster, delete_code, move_codes, own_clusters, own_codes
+from coalign.elicit.axes import (
+    group_attributes,
+    groups_of,
+    member_group,
+    rank_axes,
+    submit_attributes,
+)
+from coalign.elicit.coding import (
+    add_code,
+    create_cluster,
+    delete_code,
+    move_codes,
+    own_clusters,
+    own_codes,
+)
 from coalign.elicit.diary import add_entry, entry_image, own_entries, own_entry, update_entry
 from coalign.elicit.interact import conversation, conversations_for, send, start_conversation
 from coalign.elicit.labelmap import label_map
@@ -32,7 +45,14 @@ from coalign.elicit.workshop import (
     write_question,
 )
 from coalign.store.studies import get_study
-from coalign.web.activities_common import chat_params, form_int, model_of, optional_int, safe_back, store_of
+from coalign.web.activities_common import (
+    chat_params,
+    form_int,
+    model_of,
+    optional_int,
+    safe_back,
+    store_of,
+)
 from coalign.web.pages import CSRF_FIELD, check_csrf, render
 from coalign.web.participant import _seat
 

@@ -9,9 +9,8 @@ Revision ID: 0004
 Revises: 0003
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004'
 down_revision = '0003'
@@ -192,7 +191,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_codes_participant_id'), 'codes', ['participant_id'], unique=False)
     op.create_index(op.f('ix_codes_study_id'), 'codes', ['study_id'], unique=False)
     op.create_index(op.f('ix_codes_turn_id'), 'codes', ['turn_id'], unique=False)
-    
+
 
 
 def downgrade() -> None:
