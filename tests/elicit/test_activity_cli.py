@@ -39,16 +39,29 @@ def db(tmp_path: Path) -> str:
         add_code(store, alice, {"turn_id": turn_id, "text": "too brief"})
         group = create_group(store, "mini", "Group A", [alice, bob])
         (attribute,) = submit_attributes(store, alice, group.id, [{"name": "Care"}])
-        care = record_axis(store, "mini", group.id, {"name": "Care", "definition": "Shows care.",
-                                                     "example_turn_ids": [turn_id],
-                                                     "attribute_ids": [attribute.id]}, "fac")
-        speed = record_axis(store, "mini", group.id, {"name": "Speed", "definition": "Answers fast."}, "fac")
+        care = record_axis(
+            store,
+            "mini",
+            group.id,
+            {
+                "name": "Care",
+                "definition": "Shows care.",
+                "example_turn_ids": [turn_id],
+                "attribute_ids": [attribute.id],
+            },
+            "fac",
+        )
+        speed = record_axis(
+            store, "mini", group.id, {"name": "Speed", "definition": "Answers fast."}, "fac"
+        )
         rank_axes(store, alice, group.id, {care.id: (2, 4), speed.id: (1, 3)})
         set_goal(store, "mini", group.id, {"who": "customers", "what": "bank", "how": "care"})
     return path
 
 
-def test_axes_report_prints_and_writes_json(db: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_axes_report_prints_and_writes_json(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "report.json"
     assert run(["--db", db, "axes", "report", "mini", "Group A", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -69,19 +82,30 @@ def test_adopt_and_rubric(db: str, tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_errors_are_one_line(db: str, capsys: pytest.CaptureFixture) -> None:
     assert run(["--db", db, "axes", "report", "mini", "Nobody"]) == 1
-    assert "error: study 'mini' has no discussion group 'Nobody' (groups: Group A)" in capsys.readouterr().err
+    assert (
+        "error: study 'mini' has no discussion group 'Nobody' (groups: Group A)"
+        in capsys.readouterr().err
+    )
     assert run(["--db", db, "axes", "report", "nosuch", "Group A"]) == 1
 
 
 def test_activities_export(db: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "export"
     assert run(["--db", db, "activities", "export", "mini", str(out)]) == 0
-    rows = {name: [json.loads(line) for line in (out / f"{name}.jsonl").read_text().splitlines()]
-            for name in ("diaries", "conversations", "codes", "axes", "seeds", "seed_decisions")}
-    assert rows["diaries"][0]["prompt"] == "p <b>" and (out / rows["diaries"][0]["image"]).read_bytes() == PNG
+    rows = {
+        name: [json.loads(line) for line in (out / f"{name}.jsonl").read_text().splitlines()]
+        for name in ("diaries", "conversations", "codes", "axes", "seeds", "seed_decisions")
+    }
+    assert (
+        rows["diaries"][0]["prompt"] == "p <b>"
+        and (out / rows["diaries"][0]["image"]).read_bytes() == PNG
+    )
     assert rows["codes"][0]["text"] == "too brief" and rows["codes"][0]["turn_text"] == "Sure."
     assert [a["name"] for a in rows["axes"]] == ["Care", "Speed"]
-    assert rows["axes"][0]["examples"] == ["Sure."] and rows["axes"][0]["attributes"][0]["name"] == "Care"
+    assert (
+        rows["axes"][0]["examples"] == ["Sure."]
+        and rows["axes"][0]["attributes"][0]["name"] == "Care"
+    )
     assert {s["kind"] for s in rows["seeds"]} == {"seed_question", "seed_example"}
     assert len(rows["conversations"][0]["turns"]) == 1
     assert yaml.safe_load(capsys.readouterr().out.splitlines()[0])["diaries"] == 1

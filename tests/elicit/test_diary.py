@@ -36,7 +36,9 @@ def test_entry_with_image_round_trip_and_text_kept_verbatim(store: Store) -> Non
     alice, _ = people(store, "alice", "bob")
     entry = add_entry(store, alice, ENTRY, image=PNG)
     assert entry.image_type == "image/png"
-    assert entry.response == ENTRY["response"]  # stored as typed; escaping happens where it is shown
+    assert (
+        entry.response == ENTRY["response"]
+    )  # stored as typed; escaping happens where it is shown
     assert entry_image(store, entry.id, alice) == (PNG, "image/png")
     assert [e.id for e in own_entries(store, alice)] == [entry.id]
     assert [e.goal for e in study_entries(store, "mini")] == [ENTRY["goal"]]
@@ -75,7 +77,9 @@ def test_only_the_author_may_edit_or_see_an_entry(sqlite_store: Store) -> None:
         update_entry(sqlite_store, bob, entry.id, {**ENTRY, "goal": "hijacked"})
     with pytest.raises(NotFoundError):
         entry_image(sqlite_store, entry.id, bob)
-    updated = update_entry(sqlite_store, alice, entry.id, {**ENTRY, "outcome": "Solved"}, remove_image=True)
+    updated = update_entry(
+        sqlite_store, alice, entry.id, {**ENTRY, "outcome": "Solved"}, remove_image=True
+    )
     assert updated.outcome == "Solved" and updated.image_type is None
     assert own_entries(sqlite_store, bob) == []
 
@@ -91,9 +95,18 @@ def test_participant_without_consent_is_refused(sqlite_store: Store) -> None:
 def test_promotion_keeps_the_link_both_ways(store: Store) -> None:
     (alice,) = people(store, "alice")
     entry = add_entry(store, alice, ENTRY)
-    qid = promote_to_question(store, "mini", entry.id, topic="cards", question_type="how-to", decided_by="fac")
-    eid = promote_to_example(store, "mini", entry.id, dimensions=["safety"], critique="Unsafe: carrying cash.",
-                             aligned_response="Use a bank transfer.", decided_by="fac")
+    qid = promote_to_question(
+        store, "mini", entry.id, topic="cards", question_type="how-to", decided_by="fac"
+    )
+    eid = promote_to_example(
+        store,
+        "mini",
+        entry.id,
+        dimensions=["safety"],
+        critique="Unsafe: carrying cash.",
+        aligned_response="Use a bank transfer.",
+        decided_by="fac",
+    )
     stored = own_entries(store, alice)[0]
     assert (stored.seed_question_id, stored.seed_example_id) == (qid, eid)
     question = next(q for q in list_seed_questions(store, "mini") if q.id == qid)
@@ -108,13 +121,31 @@ def test_promotion_refuses_unknown_design_names(sqlite_store: Store) -> None:
     (alice,) = people(sqlite_store, "alice")
     entry = add_entry(sqlite_store, alice, ENTRY)
     with pytest.raises(InputError, match="unknown topic 'weather'"):
-        promote_to_question(sqlite_store, "mini", entry.id, topic="weather", question_type="how-to", decided_by="f")
+        promote_to_question(
+            sqlite_store, "mini", entry.id, topic="weather", question_type="how-to", decided_by="f"
+        )
     with pytest.raises(InputError, match="unknown value dimension"):
-        promote_to_example(sqlite_store, "mini", entry.id, dimensions=["honesty"], critique="c",
-                           aligned_response="a", decided_by="f")
+        promote_to_example(
+            sqlite_store,
+            "mini",
+            entry.id,
+            dimensions=["honesty"],
+            critique="c",
+            aligned_response="a",
+            decided_by="f",
+        )
     with pytest.raises(InputError, match="critique and an aligned"):
-        promote_to_example(sqlite_store, "mini", entry.id, dimensions=["safety"], critique=" ",
-                           aligned_response="a", decided_by="f")
+        promote_to_example(
+            sqlite_store,
+            "mini",
+            entry.id,
+            dimensions=["safety"],
+            critique=" ",
+            aligned_response="a",
+            decided_by="f",
+        )
     with pytest.raises(NotFoundError):
-        promote_to_question(sqlite_store, "mini", 999, topic="cards", question_type="how-to", decided_by="f")
+        promote_to_question(
+            sqlite_store, "mini", 999, topic="cards", question_type="how-to", decided_by="f"
+        )
     assert own_entries(sqlite_store, alice)[0].seed_question_id is None

@@ -38,10 +38,17 @@ def test_chat_turns_are_logged_model_calls_under_the_system_prompt(sqlite_store:
     chat = send(sqlite_store, llm, alice, chat.id, "And unfreeze it?", TINY)
     assert [t.role for t in chat.turns] == ["user", "assistant", "user", "assistant"]
     with sqlite_store.read() as session:
-        calls = session.scalars(select(ModelCallRow).where(ModelCallRow.purpose == "interact")
-                                .order_by(ModelCallRow.id)).all()
-    assert [c.request_hash for c in calls] == [chat.turns[1].request_hash, chat.turns[3].request_hash]
-    assert calls[-1].messages[0] == {"role": "system", "content": "You are a helpful assistant. Answer briefly."}
+        calls = session.scalars(
+            select(ModelCallRow).where(ModelCallRow.purpose == "interact").order_by(ModelCallRow.id)
+        ).all()
+    assert [c.request_hash for c in calls] == [
+        chat.turns[1].request_hash,
+        chat.turns[3].request_hash,
+    ]
+    assert calls[-1].messages[0] == {
+        "role": "system",
+        "content": "You are a helpful assistant. Answer briefly.",
+    }
     assert [m["role"] for m in calls[-1].messages] == ["system", "user", "assistant", "user"]
     assert chat.turns[3].content == calls[-1].response.strip()
 
@@ -69,18 +76,30 @@ def test_codes_spans_and_clusters_with_ownership(sqlite_store: Store) -> None:
     user_turn, model_turn = base.turns
     text = model_turn.content
     whole = add_code(sqlite_store, alice, {"turn_id": model_turn.id, "text": "<b>too short</b>"})
-    span = add_code(sqlite_store, alice, {"turn_id": model_turn.id, "text": "vague", "span_start": 0,
-                                          "span_end": min(3, len(text))})
-    quoted = add_code(sqlite_store, bob, {"turn_id": model_turn.id, "text": "tone", "quote": text[:2]})
+    span = add_code(
+        sqlite_store,
+        alice,
+        {"turn_id": model_turn.id, "text": "vague", "span_start": 0, "span_end": min(3, len(text))},
+    )
+    quoted = add_code(
+        sqlite_store, bob, {"turn_id": model_turn.id, "text": "tone", "quote": text[:2]}
+    )
     assert whole.text == "<b>too short</b>" and whole.span_start is None
     assert span.quote == text[: min(3, len(text))] and quoted.span_start == 0
     with pytest.raises(InputError, match="model's turns"):
         add_code(sqlite_store, alice, {"turn_id": user_turn.id, "text": "x"})
     with pytest.raises(InputError, match="outside this turn"):
-        add_code(sqlite_store, alice, {"turn_id": model_turn.id, "text": "x", "span_start": 0,
-                                       "span_end": len(text) + 5})
+        add_code(
+            sqlite_store,
+            alice,
+            {"turn_id": model_turn.id, "text": "x", "span_start": 0, "span_end": len(text) + 5},
+        )
     with pytest.raises(InputError, match="not part of this turn"):
-        add_code(sqlite_store, alice, {"turn_id": model_turn.id, "text": "x", "quote": "zzz-not-there-zzz"})
+        add_code(
+            sqlite_store,
+            alice,
+            {"turn_id": model_turn.id, "text": "x", "quote": "zzz-not-there-zzz"},
+        )
     with pytest.raises(InputError, match="code: text"):
         add_code(sqlite_store, alice, {"turn_id": model_turn.id, "text": ""})
     # bob's private conversation is not codable by alice
@@ -104,7 +123,9 @@ def test_codes_spans_and_clusters_with_ownership(sqlite_store: Store) -> None:
     assert own_codes(sqlite_store, bob) == []
     facilitator_view = study_codes(sqlite_store, "mini")
     assert [(c.text, c.cluster, c.turn_text) for c in facilitator_view] == [
-        ("<b>too short</b>", "Clarity", text), ("vague", None, text)]
+        ("<b>too short</b>", "Clarity", text),
+        ("vague", None, text),
+    ]
 
 
 def test_a_message_sent_meanwhile_is_a_conflict_not_a_lost_turn(sqlite_store: Store) -> None:
@@ -116,10 +137,16 @@ def test_a_message_sent_meanwhile_is_a_conflict_not_a_lost_turn(sqlite_store: St
     def complete_while_another_tab_sends(request, **kwargs):  # noqa: ANN001, ANN202 (a race on demand)
         answer = real_complete(request, **kwargs)
         with sqlite_store.session() as session:
-            session.add(TurnRow(conversation_id=chat.id, position=1, role="user", content="from another tab"))
+            session.add(
+                TurnRow(
+                    conversation_id=chat.id, position=1, role="user", content="from another tab"
+                )
+            )
         return answer
 
     llm.complete = complete_while_another_tab_sends  # type: ignore[method-assign]
     with pytest.raises(ConflictError, match="reload"):
         send(sqlite_store, llm, alice, chat.id, "Hello", TINY)
-    assert [t.content for t in conversation(sqlite_store, alice, chat.id).turns] == ["from another tab"]
+    assert [t.content for t in conversation(sqlite_store, alice, chat.id).turns] == [
+        "from another tab"
+    ]

@@ -25,27 +25,37 @@ def _baseline_turn(store: Store) -> int:
         conv = ConversationRow(study_id=study_row(session, "mini").id, baseline=True, title="b")
         session.add(conv)
         session.flush()
-        session.add(TurnRow(conversation_id=conv.id, position=1, role="user", content="Can I share my PIN?"))
-        turn = TurnRow(conversation_id=conv.id, position=2, role="assistant", content="Sure, tell me your PIN.")
+        session.add(
+            TurnRow(conversation_id=conv.id, position=1, role="user", content="Can I share my PIN?")
+        )
+        turn = TurnRow(
+            conversation_id=conv.id, position=2, role="assistant", content="Sure, tell me your PIN."
+        )
         session.add(turn)
         session.flush()
         return turn.id
 
 
-def test_every_code_is_a_point_and_similar_codes_are_suggested_together(sqlite_store: Store) -> None:
+def test_every_code_is_a_point_and_similar_codes_are_suggested_together(
+    sqlite_store: Store,
+) -> None:
     pids = dict(zip(CODES, people(sqlite_store, *CODES), strict=True))
     turn = _baseline_turn(sqlite_store)
     ids = {}
     for person, texts in CODES.items():
         for text in texts:
             ids[text] = add_code(sqlite_store, pids[person], {"turn_id": turn, "text": text}).id
-    create_cluster(sqlite_store, pids["alice"], "Politeness", [ids["rude tone"], ids["impolite wording"]])
+    create_cluster(
+        sqlite_store, pids["alice"], "Politeness", [ids["rude tone"], ids["impolite wording"]]
+    )
     result = label_map(sqlite_store, "mini", embedder=MiniLMEmbedder(), distance=0.7)
     assert result.embedder.endswith("all-MiniLM-L6-v2")
     assert sorted(p.code_id for p in result.points) == sorted(ids.values())
     assert all(0.0 <= p.x <= 1.0 and 0.0 <= p.y <= 1.0 for p in result.points)
     by_text = {p.text: p for p in result.points}
-    assert by_text["rude tone"].cluster == "Politeness" and by_text["asks for the PIN"].cluster is None
+    assert (
+        by_text["rude tone"].cluster == "Politeness" and by_text["asks for the PIN"].cluster is None
+    )
     assert {p.author for p in result.points} == {"P1", "P2"}
     assert by_text["rude tone"].turn_text == "Sure, tell me your PIN."
     # rudeness codes end up together, apart from the security codes

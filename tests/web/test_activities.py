@@ -20,8 +20,12 @@ from tests.web.conftest import CSRF, Site, csrf, login, ready
 
 pytestmark = pytest.mark.anyio
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-ENTRY = {"goal": "Pay rent", "prompt": "How do I pay rent abroad?", "response": "<script>alert(1)</script>Carry cash.",
-         "values_at_stake": "safety"}
+ENTRY = {
+    "goal": "Pay rent",
+    "prompt": "How do I pay rent abroad?",
+    "response": "<script>alert(1)</script>Carry cash.",
+    "values_at_stake": "safety",
+}
 
 
 def pid(name: str) -> str:
@@ -43,16 +47,28 @@ def entries_in(site: Site) -> int:
 async def test_diary_entry_with_image_escaping_and_ownership(site: Site) -> None:
     alice, token = await participant(site, "alice")
     bob, bob_token = await participant(site, "bob")
-    saved = await alice.post("/p/diary", data={"csrf_token": token, **ENTRY},
-                             files={"image": ("shot.png", PNG, "image/png")})
+    saved = await alice.post(
+        "/p/diary",
+        data={"csrf_token": token, **ENTRY},
+        files={"image": ("shot.png", PNG, "image/png")},
+    )
     assert saved.status_code == 303
     page = await alice.get("/p/diary")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;Carry cash." in page.text and "<script>alert(1)" not in page.text
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;Carry cash." in page.text
+        and "<script>alert(1)" not in page.text
+    )
     (entry,) = own_entries(site.store, pid("alice"))
     image = await alice.get(f"/p/diary/{entry.id}/image")
-    assert image.status_code == 200 and image.content == PNG and image.headers["content-type"] == "image/png"
+    assert (
+        image.status_code == 200
+        and image.content == PNG
+        and image.headers["content-type"] == "image/png"
+    )
     assert (await bob.get(f"/p/diary/{entry.id}/image")).status_code == 404
-    hijack = await bob.post("/p/diary", data={"csrf_token": bob_token, "entry_id": str(entry.id), **ENTRY, "goal": "x"})
+    hijack = await bob.post(
+        "/p/diary", data={"csrf_token": bob_token, "entry_id": str(entry.id), **ENTRY, "goal": "x"}
+    )
     assert hijack.status_code == 404 and own_entries(site.store, pid("alice"))[0].goal == "Pay rent"
     assert (await bob.get(f"/p/diary?entry={entry.id}")).status_code == 404
     await alice.aclose(), await bob.aclose()
@@ -60,67 +76,110 @@ async def test_diary_entry_with_image_escaping_and_ownership(site: Site) -> None
 
 async def test_diary_bad_input_stores_nothing(site: Site) -> None:
     alice, token = await participant(site, "alice")
-    bad_type = await alice.post("/p/diary", data={"csrf_token": token, **ENTRY},
-                                files={"image": ("x.png", b"<svg onload=alert(1)>", "image/png")})
+    bad_type = await alice.post(
+        "/p/diary",
+        data={"csrf_token": token, **ENTRY},
+        files={"image": ("x.png", b"<svg onload=alert(1)>", "image/png")},
+    )
     assert bad_type.status_code == 422 and "unsupported image" in bad_type.text
     empty = await alice.post("/p/diary", data={"csrf_token": token, **ENTRY, "prompt": " "})
     assert empty.status_code == 422 and "prompt" in empty.text
     no_csrf = await alice.post("/p/diary", data=ENTRY)
     assert no_csrf.status_code == 403
-    huge = await alice.post("/p/diary", data={"csrf_token": token, **ENTRY},
-                            files={"image": ("big.png", PNG + b"\x00" * (11 * 1024 * 1024), "image/png")})
+    huge = await alice.post(
+        "/p/diary",
+        data={"csrf_token": token, **ENTRY},
+        files={"image": ("big.png", PNG + b"\x00" * (11 * 1024 * 1024), "image/png")},
+    )
     assert huge.status_code == 413
-    big = await alice.post("/p/diary", data={"csrf_token": token, **ENTRY},
-                           files={"image": ("big.png", PNG + b"\x00" * (3 * 1024 * 1024), "image/png")})
+    big = await alice.post(
+        "/p/diary",
+        data={"csrf_token": token, **ENTRY},
+        files={"image": ("big.png", PNG + b"\x00" * (3 * 1024 * 1024), "image/png")},
+    )
     assert big.status_code == 422 and "at most 2 MiB" in big.text
     assert entries_in(site) == 0
     await alice.aclose()
 
 
-async def test_facilitator_pages_need_a_login_and_promote_entries(site: Site, client: httpx.AsyncClient) -> None:
+async def test_facilitator_pages_need_a_login_and_promote_entries(
+    site: Site, client: httpx.AsyncClient
+) -> None:
     alice, token = await participant(site, "alice")
-    await alice.post("/p/diary", data={"csrf_token": token, **ENTRY}, files={"image": ("s.png", PNG, "image/png")})
+    await alice.post(
+        "/p/diary",
+        data={"csrf_token": token, **ENTRY},
+        files={"image": ("s.png", PNG, "image/png")},
+    )
     (entry,) = own_entries(site.store, pid("alice"))
     assert (await client.get("/f/studies/mini")).status_code == 303  # to the login page
-    as_participant = await alice.post(f"/f/studies/mini/diary/{entry.id}/promote",
-                                      data={"csrf_token": token, "kind": "question", "topic": "cards",
-                                            "question_type": "how-to"})
+    as_participant = await alice.post(
+        f"/f/studies/mini/diary/{entry.id}/promote",
+        data={"csrf_token": token, "kind": "question", "topic": "cards", "question_type": "how-to"},
+    )
     assert as_participant.status_code == 403
     assert (await alice.get(f"/f/studies/mini/diary/{entry.id}/image")).status_code == 403
     assert (await client.get("/f/studies")).status_code == 303
     await login(client, "fac")
     assert 'href="/f/studies/mini"' in (await client.get("/f/studies")).text
     overview = await client.get("/f/studies/mini")
-    assert overview.status_code == 200 and "&lt;script&gt;" in overview.text and pid("alice") in overview.text
+    assert (
+        overview.status_code == 200
+        and "&lt;script&gt;" in overview.text
+        and pid("alice") in overview.text
+    )
     assert (await client.get(f"/f/studies/mini/diary/{entry.id}/image")).content == PNG
     token_f = CSRF.search(overview.text).group(1)
-    promoted = await client.post(f"/f/studies/mini/diary/{entry.id}/promote", data={
-        "csrf_token": token_f, "kind": "question", "topic": "cards", "question_type": "how-to", "text": "Pay rent abroad?"})
+    promoted = await client.post(
+        f"/f/studies/mini/diary/{entry.id}/promote",
+        data={
+            "csrf_token": token_f,
+            "kind": "question",
+            "topic": "cards",
+            "question_type": "how-to",
+            "text": "Pay rent abroad?",
+        },
+    )
     assert promoted.status_code == 303
     seed_id = own_entries(site.store, pid("alice"))[0].seed_question_id
     assert seed_id in {q.id for q in list_seed_questions(site.store, "mini")}
     assert decisions(site.store, "mini", seed_id)[0].decided_by == "fac"
-    bad = await client.post(f"/f/studies/mini/diary/{entry.id}/promote", data={
-        "csrf_token": token_f, "kind": "example", "dimension": "honesty", "critique": "c", "aligned_response": "a"})
+    bad = await client.post(
+        f"/f/studies/mini/diary/{entry.id}/promote",
+        data={
+            "csrf_token": token_f,
+            "kind": "example",
+            "dimension": "honesty",
+            "critique": "c",
+            "aligned_response": "a",
+        },
+    )
     assert bad.status_code == 422 and "unknown value dimension" in bad.text
     await alice.aclose()
 
 
 @pytest.mark.model
-async def test_chat_coding_and_clusters_through_the_pages(site: Site, client: httpx.AsyncClient) -> None:
+async def test_chat_coding_and_clusters_through_the_pages(
+    site: Site, client: httpx.AsyncClient
+) -> None:
     site.app.state.model = load_model("llama-cpp:smollm2-135m", log=site.store)
     site.app.state.chat_params = SamplingParams(temperature=0.0, max_tokens=12, seed=1)
     await login(client, "fac")
     token_f = await csrf(client, "/f/studies/mini")
-    made = await client.post("/f/studies/mini/baselines", data={"csrf_token": token_f, "title": "Base",
-                                                               "messages": "Can I share my PIN?"})
+    made = await client.post(
+        "/f/studies/mini/baselines",
+        data={"csrf_token": token_f, "title": "Base", "messages": "Can I share my PIN?"},
+    )
     assert made.status_code == 303
     alice, token = await participant(site, "alice")
     bob, bob_token = await participant(site, "bob")
     new = await bob.post("/p/chat", data={"csrf_token": bob_token, "title": "mine"})
     bob_chat = new.headers["location"]
-    sent = await bob.post(f"{bob_chat}/send", data={"csrf_token": bob_token, "message": "Hello <b>there</b>"},
-                          follow_redirects=True)
+    sent = await bob.post(
+        f"{bob_chat}/send",
+        data={"csrf_token": bob_token, "message": "Hello <b>there</b>"},
+        follow_redirects=True,
+    )
     assert sent.status_code == 200 and "Hello &lt;b&gt;there&lt;/b&gt;" in sent.text
     bob_turn = int(re.findall(r'data-turn="(\d+)"', sent.text)[-1])
     chats = await alice.get("/p/chat")
@@ -129,21 +188,43 @@ async def test_chat_coding_and_clusters_through_the_pages(site: Site, client: ht
     base = await alice.get(base_url)
     model_turn = int(re.findall(r'class="inline code-form" data-turn="(\d+)"', base.text)[0])
     assert (await alice.get(bob_chat)).status_code == 404
-    coded = await alice.post("/p/codes", data={"csrf_token": token, "turn_id": str(model_turn), "text": "risky",
-                                               "span_start": "0", "span_end": "2", "back": base_url})
+    coded = await alice.post(
+        "/p/codes",
+        data={
+            "csrf_token": token,
+            "turn_id": str(model_turn),
+            "text": "risky",
+            "span_start": "0",
+            "span_end": "2",
+            "back": base_url,
+        },
+    )
     assert coded.status_code == 303 and coded.headers["location"] == base_url
-    assert (await alice.post("/p/codes", data={"csrf_token": token, "turn_id": str(bob_turn), "text": "x"})).status_code == 404
-    assert (await alice.post("/p/codes", data={"csrf_token": token, "turn_id": "abc", "text": "x"})).status_code == 422
+    assert (
+        await alice.post(
+            "/p/codes", data={"csrf_token": token, "turn_id": str(bob_turn), "text": "x"}
+        )
+    ).status_code == 404
+    assert (
+        await alice.post("/p/codes", data={"csrf_token": token, "turn_id": "abc", "text": "x"})
+    ).status_code == 422
     (code,) = own_codes(site.store, pid("alice"))
     assert code.span_start == 0 and code.span_end == 2
-    made = await alice.post("/p/clusters", data={"csrf_token": token, "name": "Risk", "code_id": str(code.id)})
+    made = await alice.post(
+        "/p/clusters", data={"csrf_token": token, "name": "Risk", "code_id": str(code.id)}
+    )
     assert made.status_code == 303
     page = await alice.get("/p/clusters")
     assert "Risk" in page.text and f'data-code="{code.id}"' in page.text
-    moved = await alice.post("/p/clusters/move", data={"csrf_token": token, "code_id": str(code.id), "cluster_id": ""},
-                             headers={"X-Requested-With": "fetch"})
+    moved = await alice.post(
+        "/p/clusters/move",
+        data={"csrf_token": token, "code_id": str(code.id), "cluster_id": ""},
+        headers={"X-Requested-With": "fetch"},
+    )
     assert moved.status_code == 204 and own_codes(site.store, pid("alice"))[0].cluster_id is None
-    assert (await bob.post(f"/p/codes/{code.id}/delete", data={"csrf_token": bob_token})).status_code == 404
+    assert (
+        await bob.post(f"/p/codes/{code.id}/delete", data={"csrf_token": bob_token})
+    ).status_code == 404
     codes_page = await client.get("/f/studies/mini")
     assert "risky" in codes_page.text
     for page in (await client.get("/f/studies/mini/labelmap"), await alice.get("/p/labelmap")):
@@ -157,66 +238,148 @@ async def test_group_deliberation_and_report_pages(site: Site, client: httpx.Asy
     carol, carol_token = await participant(site, "carol")
     await login(client, "fac")
     token_f = await csrf(client, "/f/studies/mini")
-    made = await client.post("/f/studies/mini/groups", data={"csrf_token": token_f, "name": "G1", "member": [pid("alice")]})
+    made = await client.post(
+        "/f/studies/mini/groups",
+        data={"csrf_token": token_f, "name": "G1", "member": [pid("alice")]},
+    )
     group_url = made.headers["location"]
     group_id = group_url.rsplit("/", 1)[-1]
     assert (await carol.get(f"/p/groups/{group_id}")).status_code == 404
-    saved = await alice.post(f"/p/groups/{group_id}/attributes", data={
-        "csrf_token": token, "name1": "Care", "definition1": "<i>kind</i>", "name2": "Speed"})
+    saved = await alice.post(
+        f"/p/groups/{group_id}/attributes",
+        data={"csrf_token": token, "name1": "Care", "definition1": "<i>kind</i>", "name2": "Speed"},
+    )
     assert saved.status_code == 303
     page = await client.get(group_url)
     assert "&lt;i&gt;kind&lt;/i&gt;" in page.text
     attribute = re.search(r'name="attribute_id" value="(\d+)"> Care', page.text).group(1)
     for name in ("Care", "Clarity"):
-        await client.post(f"{group_url}/axes", data={"csrf_token": token_f, "name": name, "definition": f"{name} def",
-                                                    "attribute_id": attribute if name == "Care" else []})
+        await client.post(
+            f"{group_url}/axes",
+            data={
+                "csrf_token": token_f,
+                "name": name,
+                "definition": f"{name} def",
+                "attribute_id": attribute if name == "Care" else [],
+            },
+        )
     form = await alice.get(f"/p/groups/{group_id}")
     axis_ids = re.findall(r'name="rank\.(\d+)"', form.text)
     assert len(axis_ids) == 2 and "Care def" in form.text
-    bad = await alice.post(f"/p/groups/{group_id}/ranking", data={
-        "csrf_token": token, **{f"rank.{a}": "1" for a in axis_ids}, **{f"agreement.{a}": "4" for a in axis_ids}})
+    bad = await alice.post(
+        f"/p/groups/{group_id}/ranking",
+        data={
+            "csrf_token": token,
+            **{f"rank.{a}": "1" for a in axis_ids},
+            **{f"agreement.{a}": "4" for a in axis_ids},
+        },
+    )
     assert bad.status_code == 422
-    ranked = await alice.post(f"/p/groups/{group_id}/ranking", data={
-        "csrf_token": token, f"rank.{axis_ids[0]}": "2", f"rank.{axis_ids[1]}": "1",
-        **{f"agreement.{a}": "5" for a in axis_ids}})
+    ranked = await alice.post(
+        f"/p/groups/{group_id}/ranking",
+        data={
+            "csrf_token": token,
+            f"rank.{axis_ids[0]}": "2",
+            f"rank.{axis_ids[1]}": "1",
+            **{f"agreement.{a}": "5" for a in axis_ids},
+        },
+    )
     assert ranked.status_code == 303
-    await client.post(f"{group_url}/goal", data={"csrf_token": token_f, "who": "customers", "what": "bank", "how": "care"})
+    await client.post(
+        f"{group_url}/goal",
+        data={"csrf_token": token_f, "who": "customers", "what": "bank", "how": "care"},
+    )
     report = await client.get(group_url)
-    assert "-1.00" in report.text and "as customers, bank, by supporting interactions characterised by care." in report.text
-    adopted = await client.post(f"{group_url}/adopt", data={"csrf_token": token_f, "axis_id": axis_ids[0]})
-    assert adopted.status_code == 303 and "A value dimension of the study." in (await client.get(group_url)).text
+    assert (
+        "-1.00" in report.text
+        and "as customers, bank, by supporting interactions characterised by care." in report.text
+    )
+    adopted = await client.post(
+        f"{group_url}/adopt", data={"csrf_token": token_f, "axis_id": axis_ids[0]}
+    )
+    assert (
+        adopted.status_code == 303
+        and "A value dimension of the study." in (await client.get(group_url)).text
+    )
     await alice.aclose(), await carol.aclose()
 
 
-async def test_workshop_pages_moderation_and_outsiders(site: Site, client: httpx.AsyncClient) -> None:
+async def test_workshop_pages_moderation_and_outsiders(
+    site: Site, client: httpx.AsyncClient
+) -> None:
     alice, token = await participant(site, "alice")
     dave, dave_token = await participant(site, "dave")
     await login(client, "fac")
     token_f = await csrf(client, "/f/studies/mini")
-    bad = await client.post("/f/studies/mini/workshops", data={"csrf_token": token_f, "slug": "w1", "groups": "no colon"})
+    bad = await client.post(
+        "/f/studies/mini/workshops",
+        data={"csrf_token": token_f, "slug": "w1", "groups": "no colon"},
+    )
     assert bad.status_code == 422
-    made = await client.post("/f/studies/mini/workshops", data={
-        "csrf_token": token_f, "slug": "w1", "title": "Workshop", "groups": f"red: {pid('alice')}",
-        "session_minutes": "30", "break_every_minutes": "10"})
+    made = await client.post(
+        "/f/studies/mini/workshops",
+        data={
+            "csrf_token": token_f,
+            "slug": "w1",
+            "title": "Workshop",
+            "groups": f"red: {pid('alice')}",
+            "session_minutes": "30",
+            "break_every_minutes": "10",
+        },
+    )
     url = made.headers["location"]
     wid = url.rsplit("/", 1)[-1]
     await client.post(f"{url}/session", data={"csrf_token": token_f, "session": "1"})
     assert (await dave.get(f"/p/workshops/{wid}")).status_code == 404
     page = await alice.get(f"/p/workshops/{wid}")
-    assert 'id="timer"' in page.text and 'data-running="1"' in page.text and "Session 1" in page.text
-    wrote = await alice.post(f"/p/workshops/{wid}/questions", data={
-        "csrf_token": token, "text": "Can I <b>freeze</b> my card?", "topic": "cards", "question_type": "yes-no"})
+    assert (
+        'id="timer"' in page.text and 'data-running="1"' in page.text and "Session 1" in page.text
+    )
+    wrote = await alice.post(
+        f"/p/workshops/{wid}/questions",
+        data={
+            "csrf_token": token,
+            "text": "Can I <b>freeze</b> my card?",
+            "topic": "cards",
+            "question_type": "yes-no",
+        },
+    )
     assert wrote.status_code == 303
-    assert (await dave.post(f"/p/workshops/{wid}/questions", data={
-        "csrf_token": dave_token, "text": "x", "topic": "cards", "question_type": "yes-no"})).status_code == 404
+    assert (
+        await dave.post(
+            f"/p/workshops/{wid}/questions",
+            data={
+                "csrf_token": dave_token,
+                "text": "x",
+                "topic": "cards",
+                "question_type": "yes-no",
+            },
+        )
+    ).status_code == 404
     moderation = await client.get(url)
     assert "Can I &lt;b&gt;freeze&lt;/b&gt; my card?" in moderation.text
     seed_id = re.search(r'name="seed_id" value="([^"]+)"', moderation.text).group(1)
-    no_reason = await client.post(f"{url}/moderate", data={"csrf_token": token_f, "kind": "question", "seed_id": seed_id,
-                                                          "decision": "accepted", "reason": " "})
+    no_reason = await client.post(
+        f"{url}/moderate",
+        data={
+            "csrf_token": token_f,
+            "kind": "question",
+            "seed_id": seed_id,
+            "decision": "accepted",
+            "reason": " ",
+        },
+    )
     assert no_reason.status_code == 422
-    await client.post(f"{url}/moderate", data={"csrf_token": token_f, "kind": "question", "seed_id": seed_id,
-                                              "decision": "accepted", "reason": "clear"})
+    await client.post(
+        f"{url}/moderate",
+        data={
+            "csrf_token": token_f,
+            "kind": "question",
+            "seed_id": seed_id,
+            "decision": "accepted",
+            "reason": "clear",
+        },
+    )
     assert seed_id in {q.id for q in list_seed_questions(site.store, "mini")}
     after = await alice.get(f"/p/workshops/{wid}")
     assert "accepted: clear" in after.text

@@ -32,11 +32,20 @@ CHROMIUM = "/usr/bin/chromium"
 
 def png(width: int = 8, height: int = 6) -> bytes:
     """A real (solid red) PNG image, so the browser can decode and show it."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
@@ -111,10 +120,14 @@ def test_diary_entry_with_an_image(site, browser, tmp_path: Path) -> None:  # no
     page.get_by_label("Screenshot of the response").set_input_files(str(image))
     page.get_by_role("button", name="Save entry").click()
     expect(page.get_by_text("Entry saved.")).to_be_visible()
-    expect(page.locator(".entry .response")).to_have_text("<b>Carry cash</b> in your shoes.")  # shown as text
+    expect(page.locator(".entry .response")).to_have_text(
+        "<b>Carry cash</b> in your shoes."
+    )  # shown as text
     shot = page.get_by_role("img", name="Screenshot of the response")
     expect(shot).to_be_visible()
-    assert shot.evaluate("img => img.naturalWidth") == 8  # the uploaded image decodes in the browser
+    assert (
+        shot.evaluate("img => img.naturalWidth") == 8
+    )  # the uploaded image decodes in the browser
     (entry,) = own_entries(store, stable_id("p", "mini", "prolific", "diarist"))
     assert entry.image_type == "image/png" and entry.values_at_stake == "safety"
 
@@ -150,7 +163,7 @@ def test_chat_coding_clustering_and_label_map(site, browser) -> None:  # noqa: A
     page.locator(".code-form").first.get_by_role("button", name="Add code").click()
     codes = own_codes(store, pid)
     assert [c.text for c in codes] == ["overconfident", "helpful tone"]
-    assert codes[0].quote == quote and text[codes[0].span_start:codes[0].span_end] == quote
+    assert codes[0].quote == quote and text[codes[0].span_start : codes[0].span_end] == quote
 
     page.goto(f"{base}/p/clusters")
     page.get_by_label("overconfident").check()
@@ -159,7 +172,10 @@ def test_chat_coding_clustering_and_label_map(site, browser) -> None:  # noqa: A
     chip = page.locator(".code-chip", has_text="helpful tone")
     chip.drag_to(page.locator('.dropzone[data-cluster]:not([data-cluster=""])'))
     expect(page.locator("section.cluster .code-chip", has_text="helpful tone")).to_be_visible()
-    assert {c.text: c.cluster for c in own_codes(store, pid)} == {"overconfident": "Certainty", "helpful tone": "Certainty"}
+    assert {c.text: c.cluster for c in own_codes(store, pid)} == {
+        "overconfident": "Certainty",
+        "helpful tone": "Certainty",
+    }
 
     page.goto(f"{base}/p/labelmap")
     points = page.locator("#labelmap circle.point")
@@ -172,7 +188,9 @@ def test_chat_coding_clustering_and_label_map(site, browser) -> None:  # noqa: A
     expect(page.get_by_role("heading", name="Suggested clusters")).to_contain_text("suggestion")
 
 
-def test_workshop_accepted_example_reaches_the_recipe_seed_set(site, browser, tmp_path: Path) -> None:  # noqa: ANN001
+def test_workshop_accepted_example_reaches_the_recipe_seed_set(
+    site, browser, tmp_path: Path
+) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
     base, store = site
@@ -198,14 +216,18 @@ def test_workshop_accepted_example_reaches_the_recipe_seed_set(site, browser, tm
     write.get_by_label("safety").check()
     write.get_by_label("Question", exact=True).fill("Should I tell the agent my PIN?")
     write.get_by_label("Misaligned response").fill("Yes, the agent needs it.")
-    write.get_by_label("Critique: which value is at risk, and why").fill("Safety: a PIN is never shared.")
+    write.get_by_label("Critique: which value is at risk, and why").fill(
+        "Safety: a PIN is never shared."
+    )
     write.get_by_label("Aligned rewrite").fill("No. Nobody at the bank will ever ask for your PIN.")
     write.get_by_role("button", name="Add example").click()
     expect(writer.get_by_text("Should I tell the agent my PIN?")).to_be_visible()
 
     recipe = tmp_path / "recipe.yaml"
-    recipe.write_text("name: r\nstudy: mini\nstages:\n  questions: {examples: {k: 1, strategy: random}}\n"
-                      "  responses: {dimensions: [safety], examples: {k: 1}}\n")
+    recipe.write_text(
+        "name: r\nstudy: mini\nstages:\n  questions: {examples: {k: 1, strategy: random}}\n"
+        "  responses: {dimensions: [safety], examples: {k: 1}}\n"
+    )
     before = {e.id for e in prepare(store, recipe).planner.seed_examples}
     facilitator.reload()
     seed = facilitator.locator("article.seed", has_text="Should I tell the agent my PIN?")
@@ -215,6 +237,7 @@ def test_workshop_accepted_example_reaches_the_recipe_seed_set(site, browser, tm
     after = prepare(store, recipe).planner.seed_examples
     added = [e for e in after if e.id not in before]
     assert [(e.question, e.author, e.group, e.reason) for e in added] == [
-        ("Should I tell the agent my PIN?", pid, "datathon:red", "realistic, clear critique")]
+        ("Should I tell the agent my PIN?", pid, "datathon:red", "realistic, clear critique")
+    ]
     writer.reload()
     expect(writer.get_by_text("accepted: realistic, clear critique")).to_be_visible()

@@ -12,13 +12,17 @@ from rich.table import Table
 from coalign.cli.state import console, state
 from coalign.core.errors import NotFoundError
 from coalign.elicit.activity_export import export_activities
-from coalign.elicit.axes import axes_report, find_group
+from coalign.elicit.axes import find_group
+from coalign.elicit.axes_report import axes_report
 from coalign.elicit.axis_dimensions import adopt_axis, axis_rubric
 from coalign.store.studies import get_study
 
-app = typer.Typer(help="Axes from deliberation: report, adopt as a dimension, judge rubric.", no_args_is_help=True)
-activities = typer.Typer(help="Co-construction activities: diaries, chats, codes, axes, workshops.",
-                         no_args_is_help=True)
+app = typer.Typer(
+    help="Axes from deliberation: report, adopt as a dimension, judge rubric.", no_args_is_help=True
+)
+activities = typer.Typer(
+    help="Co-construction activities: diaries, chats, codes, axes, workshops.", no_args_is_help=True
+)
 
 
 def _fmt(value: float | None) -> str:
@@ -35,15 +39,27 @@ def report(
     """Compare a group's axis rankings before and after discussion (rank changes, Kendall's tau-b, agreement)."""
     with state(ctx).store() as store:
         result = axes_report(store, study, find_group(store, study, group).id)
-    table = Table("axis", "mean rank before", "mean rank after", "mean change", "mean agreement (1-5)")
+    table = Table(
+        "axis", "mean rank before", "mean rank after", "mean change", "mean agreement (1-5)"
+    )
     for axis in result.axes:
-        table.add_row(axis.axis, _fmt(axis.mean_rank_before), _fmt(axis.mean_rank_after),
-                      _fmt(axis.mean_rank_change), _fmt(axis.mean_agreement))
+        table.add_row(
+            axis.axis,
+            _fmt(axis.mean_rank_before),
+            _fmt(axis.mean_rank_after),
+            _fmt(axis.mean_rank_change),
+            _fmt(axis.mean_agreement),
+        )
     console.print(table)
     for member in result.members:
-        console.print(f"{member.participant_id}: Kendall's tau-b {_fmt(member.kendall_tau)}",
-                      highlight=False, soft_wrap=True)
-    console.print(f"mean Kendall's tau-b: {_fmt(result.mean_kendall_tau)} over {len(result.members)} member(s)")
+        console.print(
+            f"{member.participant_id}: Kendall's tau-b {_fmt(member.kendall_tau)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"mean Kendall's tau-b: {_fmt(result.mean_kendall_tau)} over {len(result.members)} member(s)"
+    )
     if result.goal:
         console.print(result.goal, highlight=False, soft_wrap=True)
     if json_out:
@@ -57,7 +73,9 @@ def adopt(
     study: str = typer.Argument(..., help="Study slug."),
     group: str = typer.Argument(..., help="Discussion group name."),
     axis: str = typer.Argument(..., help="Axis name."),
-    name: str = typer.Option(None, "--as", help="Name of the new dimension (default: the axis name)."),
+    name: str = typer.Option(
+        None, "--as", help="Name of the new dimension (default: the axis name)."
+    ),
 ) -> None:
     """Add an axis to the study's value dimensions (rating dimension, critique target in recipes)."""
     with state(ctx).store() as store:
@@ -66,7 +84,9 @@ def adopt(
         if match is None:
             raise NotFoundError(f"group {group!r} has no axis {axis!r}")
         dimension = adopt_axis(store, study, found.id, match.id, name)
-    console.print(f"study {study}: new value dimension [bold]{dimension.name}[/] (origin derived_axis)")
+    console.print(
+        f"study {study}: new value dimension [bold]{dimension.name}[/] (origin derived_axis)"
+    )
 
 
 @app.command("rubric")
@@ -74,7 +94,9 @@ def rubric(
     ctx: typer.Context,
     study: str = typer.Argument(..., help="Study slug."),
     dimension: str = typer.Argument(..., help="A dimension of the study (e.g. an adopted axis)."),
-    out: Path = typer.Argument(..., help="Rubric YAML file to write (use with coalign validate --rubric)."),
+    out: Path = typer.Argument(
+        ..., help="Rubric YAML file to write (use with coalign validate --rubric)."
+    ),
 ) -> None:
     """Write a judge rubric that scores responses on one dimension."""
     with state(ctx).store() as store:

@@ -136,7 +136,7 @@ class Axis(BaseModel):
 
 
 class AlignmentGoal(_Input):
-    """"We want an LLM that lets us, as ``who``, ``what``, by supporting interactions characterised by ``how``."""
+    """ "We want an LLM that lets us, as ``who``, ``what``, by supporting interactions characterised by ``how``."""
 
     who: str = Field(min_length=1, max_length=MAX_NAME * 2)
     what: str = Field(min_length=1, max_length=MAX_TEXT)

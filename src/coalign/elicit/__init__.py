@@ -10,4 +10,16 @@ Modules follow a participant's way through a campaign and a facilitator's view o
 - ``assignment``: balanced assignment and what a rating page shows
 - ``submit``: autosaved drafts and the idempotent submit
 - ``dashboard``, ``exports``: progress for facilitators; long-format exports
+
+Co-construction (context-aligned axes and seed workshops):
+
+- ``members``: who may act (consenting participants), ownership checks, input validation
+- ``diary``: misalignment diaries with images; promotion of entries to seeds
+- ``interact``: chats under the study's system prompt, shared baseline conversations
+- ``coding``, ``labelmap``: codes on turns or spans, clusters; the 2-D map with suggested clusters
+- ``axes``, ``axes_report``, ``axis_dimensions``: groups, attributes, axes, rankings, goals; the
+  before/after report; axes as value dimensions and judge rubrics
+- ``workshop``, ``workshop_seeds``, ``seed_review``: breakout groups, sessions and timer; seeds
+  written there; the accept/reject log
+- ``activity_export``: JSONL export of all of it
 """

@@ -62,8 +62,14 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
     for group in groups:
         attributes = group_attributes(store, group.id)
         for axis in group.axes:
-            axis_rows.append(_dump(axis, group=group.name, goal=group.goal.sentence() if group.goal else None,
-                                   attributes=[a.model_dump() for a in attributes if a.axis_id == axis.id]))
+            axis_rows.append(
+                _dump(
+                    axis,
+                    group=group.name,
+                    goal=group.goal.sentence() if group.goal else None,
+                    attributes=[a.model_dump() for a in attributes if a.axis_id == axis.id],
+                )
+            )
     seeds = [_dump(s, kind="seed_question") for s in list_seed_questions(store, slug, status=None)]
     seeds += [_dump(s, kind="seed_example") for s in list_seed_examples(store, slug, status=None)]
     return {
@@ -72,5 +78,7 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "codes": _write(folder / "codes.jsonl", (_dump(c) for c in codes)),
         "axes": _write(folder / "axes.jsonl", axis_rows),
         "seeds": _write(folder / "seeds.jsonl", seeds),
-        "seed_decisions": _write(folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))),
+        "seed_decisions": _write(
+            folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))
+        ),
     }

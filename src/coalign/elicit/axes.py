@@ -4,16 +4,14 @@
 2. The facilitator records the group's axes (name, definition, example turns), saying which
    members' attributes each axis took up; from then on attributes are locked.
 3. After the discussion each member ranks every axis and rates agreement (1–5) with each definition.
-4. :func:`axes_report` compares the rankings: an axis's rank before the discussion is the best rank
-   a member gave an attribute that became it (axes they did not name tie just below their named
-   ones); rank changes and Kendall's tau-b per member say how much the discussion moved them.
-5. Each group writes one alignment-goal sentence.
+4. Each group writes one alignment-goal sentence.
+
+:mod:`coalign.elicit.axes_report` compares the rankings before and after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from statistics import mean
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -59,38 +57,6 @@ class Attribute(BaseModel):
     axis_id: int | None = None
 
 
-class AxisSummary(BaseModel):
-    """Before/after figures of one axis over the members who ranked it."""
-
-    axis: str
-    definition: str
-    mean_rank_before: float | None
-    mean_rank_after: float | None
-    mean_rank_change: float | None
-    mean_agreement: float | None
-    agreement_counts: dict[int, int]
-
-
-class MemberChange(BaseModel):
-    """How one member's ranking moved: per axis ``before - after`` (positive = rose), and tau-b."""
-
-    participant_id: str
-    before: dict[str, float]
-    after: dict[str, int]
-    rank_changes: dict[str, float]
-    kendall_tau: float | None
-
-
-class AxesReport(BaseModel):
-    """The report of one group."""
-
-    group: str
-    goal: str | None
-    axes: list[AxisSummary]
-    members: list[MemberChange]
-    mean_kendall_tau: float | None
-
-
 # --- groups -------------------------------------------------------------------------------------
 
 
@@ -110,19 +76,34 @@ def _member_group(session: Session, participant_id: str, group_id: int) -> Discu
 
 
 def _axes(session: Session, group_id: int) -> list[Axis]:
-    rows = session.scalars(select(AxisRow).where(AxisRow.group_id == group_id).order_by(AxisRow.position, AxisRow.id))
+    rows = session.scalars(
+        select(AxisRow).where(AxisRow.group_id == group_id).order_by(AxisRow.position, AxisRow.id)
+    )
     axes = []
     for row in rows:
-        turns = {t.id: t.content for t in session.scalars(select(TurnRow).where(TurnRow.id.in_(row.example_turn_ids)))}
-        axes.append(Axis(id=row.id, group_id=row.group_id, name=row.name, definition=row.definition,
-                         example_turn_ids=row.example_turn_ids, position=row.position,
-                         examples=[turns[i] for i in row.example_turn_ids if i in turns]))
+        turns = {
+            t.id: t.content
+            for t in session.scalars(select(TurnRow).where(TurnRow.id.in_(row.example_turn_ids)))
+        }
+        axes.append(
+            Axis(
+                id=row.id,
+                group_id=row.group_id,
+                name=row.name,
+                definition=row.definition,
+                example_turn_ids=row.example_turn_ids,
+                position=row.position,
+                examples=[turns[i] for i in row.example_turn_ids if i in turns],
+            )
+        )
     return axes
 
 
 def _view(session: Session, row: DiscussionGroupRow) -> Group:
     goal = AlignmentGoal.model_validate(row.goal) if row.goal else None
-    return Group(id=row.id, name=row.name, members=list(row.members), axes=_axes(session, row.id), goal=goal)
+    return Group(
+        id=row.id, name=row.name, members=list(row.members), axes=_axes(session, row.id), goal=goal
+    )
 
 
 def create_group(store: Store, slug: str, name: str, members: Sequence[str]) -> Group:
@@ -141,7 +122,9 @@ def create_group(store: Store, slug: str, name: str, members: Sequence[str]) -> 
                 person = session.get(ParticipantRow, pid)
                 if person is None or person.study_id != study_id:
                     raise InputError(f"{pid!r} is not a participant of study {slug!r}")
-            row = DiscussionGroupRow(study_id=study_id, name=name, members=list(dict.fromkeys(members)))
+            row = DiscussionGroupRow(
+                study_id=study_id, name=name, members=list(dict.fromkeys(members))
+            )
             session.add(row)
             session.flush()
             return _view(session, row)
@@ -172,8 +155,11 @@ def find_group(store: Store, slug: str, name: str) -> Group:
 def study_groups(store: Store, slug: str) -> list[Group]:
     """Every discussion group of a study."""
     with store.read() as session:
-        rows = session.scalars(select(DiscussionGroupRow).where(DiscussionGroupRow.study_id == study_row(session, slug).id)
-                               .order_by(DiscussionGroupRow.id))
+        rows = session.scalars(
+            select(DiscussionGroupRow)
+            .where(DiscussionGroupRow.study_id == study_row(session, slug).id)
+            .order_by(DiscussionGroupRow.id)
+        )
         return [_view(session, row) for row in rows]
 
 
@@ -181,8 +167,11 @@ def groups_of(store: Store, participant_id: str) -> list[Group]:
     """The groups a participant is a member of."""
     with store.read() as session:
         person = member(session, participant_id)
-        rows = session.scalars(select(DiscussionGroupRow).where(DiscussionGroupRow.study_id == person.study_id)
-                               .order_by(DiscussionGroupRow.id))
+        rows = session.scalars(
+            select(DiscussionGroupRow)
+            .where(DiscussionGroupRow.study_id == person.study_id)
+            .order_by(DiscussionGroupRow.id)
+        )
         return [_view(session, row) for row in rows if participant_id in row.members]
 
 
@@ -205,40 +194,73 @@ def submit_attributes(
         NotFoundError: not a member of the group.
         ConflictError: the group's axes are recorded already (the discussion has happened).
     """
-    given = [a for a in attributes if str(a.get("name", "")).strip() or str(a.get("definition", "")).strip()]
+    given = [
+        a
+        for a in attributes
+        if str(a.get("name", "")).strip() or str(a.get("definition", "")).strip()
+    ]
     if not 1 <= len(given) <= TOP_ATTRIBUTES:
         raise InputError(f"name between 1 and {TOP_ATTRIBUTES} attributes, most important first")
-    parsed = [validated(AttributeInput, dict(a), f"attribute {i}") for i, a in enumerate(given, start=1)]
+    parsed = [
+        validated(AttributeInput, dict(a), f"attribute {i}") for i, a in enumerate(given, start=1)
+    ]
     names = [a.name.casefold() for a in parsed]
     if len(set(names)) != len(names):
         raise InputError("each attribute needs its own name")
     with store.session() as session:
         group = _member_group(session, participant_id, group_id)
-        if session.scalar(select(AxisRow.id).where(AxisRow.group_id == group.id).limit(1)) is not None:
+        if (
+            session.scalar(select(AxisRow.id).where(AxisRow.group_id == group.id).limit(1))
+            is not None
+        ):
             raise ConflictError("the group's axes are recorded; attributes can no longer change")
-        for row in session.scalars(select(AttributeRow).where(AttributeRow.group_id == group_id,
-                                                              AttributeRow.participant_id == participant_id)):
+        for row in session.scalars(
+            select(AttributeRow).where(
+                AttributeRow.group_id == group_id, AttributeRow.participant_id == participant_id
+            )
+        ):
             session.delete(row)
         session.flush()
         for rank, attribute in enumerate(parsed, start=1):
-            session.add(AttributeRow(group_id=group_id, participant_id=participant_id, rank=rank,
-                                     name=attribute.name, definition=attribute.definition))
+            session.add(
+                AttributeRow(
+                    group_id=group_id,
+                    participant_id=participant_id,
+                    rank=rank,
+                    name=attribute.name,
+                    definition=attribute.definition,
+                )
+            )
     return [a for a in group_attributes(store, group_id) if a.participant_id == participant_id]
 
 
 def group_attributes(store: Store, group_id: int) -> list[Attribute]:
     """Every member's attributes in a group, by member then rank."""
     with store.read() as session:
-        rows = session.scalars(select(AttributeRow).where(AttributeRow.group_id == group_id)
-                               .order_by(AttributeRow.participant_id, AttributeRow.rank))
-        return [Attribute(id=r.id, participant_id=r.participant_id, rank=r.rank, name=r.name,
-                          definition=r.definition, axis_id=r.axis_id) for r in rows]
+        rows = session.scalars(
+            select(AttributeRow)
+            .where(AttributeRow.group_id == group_id)
+            .order_by(AttributeRow.participant_id, AttributeRow.rank)
+        )
+        return [
+            Attribute(
+                id=r.id,
+                participant_id=r.participant_id,
+                rank=r.rank,
+                name=r.name,
+                definition=r.definition,
+                axis_id=r.axis_id,
+            )
+            for r in rows
+        ]
 
 
 # --- the facilitator records axes ---------------------------------------------------------------
 
 
-def record_axis(store: Store, slug: str, group_id: int, fields: Mapping[str, object], recorded_by: str) -> Axis:
+def record_axis(
+    store: Store, slug: str, group_id: int, fields: Mapping[str, object], recorded_by: str
+) -> Axis:
     """Record one of the group's axes, its example turns, and the attributes it took up.
 
     Raises:
@@ -254,10 +276,17 @@ def record_axis(store: Store, slug: str, group_id: int, fields: Mapping[str, obj
                 conv = session.get(ConversationRow, turn.conversation_id) if turn else None
                 if conv is None or conv.study_id != group.study_id:
                     raise NotFoundError(f"no turn {turn_id} in study {slug!r}")
-            position = len(session.scalars(select(AxisRow.id).where(AxisRow.group_id == group_id)).all())
-            row = AxisRow(group_id=group_id, name=data.name, definition=data.definition,
-                          example_turn_ids=list(dict.fromkeys(data.example_turn_ids)),
-                          recorded_by=recorded_by, position=position)
+            position = len(
+                session.scalars(select(AxisRow.id).where(AxisRow.group_id == group_id)).all()
+            )
+            row = AxisRow(
+                group_id=group_id,
+                name=data.name,
+                definition=data.definition,
+                example_turn_ids=list(dict.fromkeys(data.example_turn_ids)),
+                recorded_by=recorded_by,
+                position=position,
+            )
             session.add(row)
             session.flush()
             for attribute_id in data.attribute_ids:
@@ -286,7 +315,9 @@ def set_goal(store: Store, slug: str, group_id: int, fields: Mapping[str, str]) 
 # --- after the discussion -----------------------------------------------------------------------
 
 
-def rank_axes(store: Store, participant_id: str, group_id: int, answers: Mapping[int, tuple[int, int]]) -> None:
+def rank_axes(
+    store: Store, participant_id: str, group_id: int, answers: Mapping[int, tuple[int, int]]
+) -> None:
     """Store a member's post-discussion ranking: ``{axis_id: (rank, agreement)}`` for every axis.
 
     Ranks must be 1..n, each used once; agreement is 1 (strongly disagree) to 5 (strongly agree).
@@ -308,79 +339,20 @@ def rank_axes(store: Store, participant_id: str, group_id: int, answers: Mapping
         if ranks != list(range(1, len(axis_ids) + 1)):
             raise InputError(f"give each axis a different rank from 1 to {len(axis_ids)}")
         if any(not 1 <= agreement <= 5 for _, agreement in answers.values()):
-            raise InputError("agreement must be between 1 (strongly disagree) and 5 (strongly agree)")
-        for row in session.scalars(select(AxisRankingRow).where(AxisRankingRow.axis_id.in_(axis_ids),
-                                                                AxisRankingRow.participant_id == participant_id)):
+            raise InputError(
+                "agreement must be between 1 (strongly disagree) and 5 (strongly agree)"
+            )
+        for row in session.scalars(
+            select(AxisRankingRow).where(
+                AxisRankingRow.axis_id.in_(axis_ids),
+                AxisRankingRow.participant_id == participant_id,
+            )
+        ):
             session.delete(row)
         session.flush()
         for axis_id, (rank, agreement) in answers.items():
-            session.add(AxisRankingRow(axis_id=axis_id, participant_id=participant_id, rank=rank, agreement=agreement))
-
-
-def kendall_tau_b(left: Sequence[float], right: Sequence[float]) -> float | None:
-    """Kendall's tau-b of two paired rankings (ties allowed); ``None`` when either is all ties."""
-    concordant = discordant = ties_left = ties_right = 0
-    n = len(left)
-    for i in range(n):
-        for j in range(i + 1, n):
-            a, b = left[i] - left[j], right[i] - right[j]
-            if a == 0 and b == 0:
-                continue
-            if a == 0:
-                ties_left += 1
-            elif b == 0:
-                ties_right += 1
-            elif (a > 0) == (b > 0):
-                concordant += 1
-            else:
-                discordant += 1
-    denominator = ((concordant + discordant + ties_left) * (concordant + discordant + ties_right)) ** 0.5
-    return (concordant - discordant) / denominator if denominator else None
-
-
-def _mean(values: list[float]) -> float | None:
-    return round(mean(values), 4) if values else None
-
-
-def axes_report(store: Store, slug: str, group_id: int) -> AxesReport:
-    """Compare members' rankings before and after the discussion, and their agreement.
-
-    Raises:
-        NotFoundError: no such group.
-    """
-    group = get_group(store, slug, group_id)
-    attributes = group_attributes(store, group_id)
-    with store.read() as session:
-        rankings = session.scalars(select(AxisRankingRow).where(
-            AxisRankingRow.axis_id.in_([a.id for a in group.axes]))).all()
-    names = {a.id: a.name for a in group.axes}
-    after: dict[str, dict[str, int]] = {}
-    agreement: dict[str, list[int]] = {a.name: [] for a in group.axes}
-    for row in rankings:
-        after.setdefault(row.participant_id, {})[names[row.axis_id]] = row.rank
-        agreement[names[row.axis_id]].append(row.agreement)
-    members = []
-    for pid in [m for m in group.members if m in after]:
-        own = [a for a in attributes if a.participant_id == pid]
-        unnamed = float(len(own) + 1)
-        before = {a.name: min((x.rank for x in own if x.axis_id == a.id), default=unnamed) for a in group.axes}
-        before = {name: float(rank) for name, rank in before.items()}
-        order = [a.name for a in group.axes]
-        members.append(MemberChange(
-            participant_id=pid, before=before, after=after[pid],
-            rank_changes={name: before[name] - after[pid][name] for name in order},
-            kendall_tau=kendall_tau_b([before[n] for n in order], [after[pid][n] for n in order]),
-        ))
-    summaries = []
-    for axis in group.axes:
-        befores = [m.before[axis.name] for m in members]
-        afters = [float(m.after[axis.name]) for m in members]
-        summaries.append(AxisSummary(
-            axis=axis.name, definition=axis.definition, mean_rank_before=_mean(befores),
-            mean_rank_after=_mean(afters), mean_rank_change=_mean([b - a for b, a in zip(befores, afters, strict=True)]),
-            mean_agreement=_mean([float(v) for v in agreement[axis.name]]),
-            agreement_counts={v: agreement[axis.name].count(v) for v in range(1, 6)},
-        ))
-    taus = [m.kendall_tau for m in members if m.kendall_tau is not None]
-    return AxesReport(group=group.name, goal=group.goal.sentence() if group.goal else None, axes=summaries,
-                      members=members, mean_kendall_tau=_mean(taus))
+            session.add(
+                AxisRankingRow(
+                    axis_id=axis_id, participant_id=participant_id, rank=rank, agreement=agreement
+                )
+            )

@@ -33,9 +33,18 @@ class Cluster(BaseModel):
 
 
 def _code(row: CodeRow, turn: TurnRow, cluster: CodeClusterRow | None) -> Code:
-    return Code(id=row.id, participant_id=row.participant_id, turn_id=row.turn_id, text=row.text,
-                span_start=row.span_start, span_end=row.span_end, quote=row.quote, cluster_id=row.cluster_id,
-                cluster=cluster.name if cluster else None, turn_text=turn.content)
+    return Code(
+        id=row.id,
+        participant_id=row.participant_id,
+        turn_id=row.turn_id,
+        text=row.text,
+        span_start=row.span_start,
+        span_end=row.span_end,
+        quote=row.quote,
+        cluster_id=row.cluster_id,
+        cluster=cluster.name if cluster else None,
+        turn_text=turn.content,
+    )
 
 
 def _span(content: str, data: CodeInput, quote: str | None) -> tuple[int | None, int | None]:
@@ -74,8 +83,15 @@ def add_code(store: Store, participant_id: str, fields: Mapping[str, object]) ->
         if turn.role != "assistant":
             raise InputError("codes go on the model's turns")
         start, end = _span(turn.content, data, str(quote) if quote is not None else None)
-        row = CodeRow(study_id=person.study_id, participant_id=participant_id, turn_id=turn.id, text=data.text,
-                      span_start=start, span_end=end, quote=turn.content[start:end] if start is not None else None)
+        row = CodeRow(
+            study_id=person.study_id,
+            participant_id=participant_id,
+            turn_id=turn.id,
+            text=data.text,
+            span_start=start,
+            span_end=end,
+            quote=turn.content[start:end] if start is not None else None,
+        )
         session.add(row)
         session.flush()
         return _code(row, turn, None)
@@ -90,8 +106,10 @@ def delete_code(store: Store, participant_id: str, code_id: int) -> None:
 
 def _codes(session: Session, query) -> list[Code]:  # noqa: ANN001 (a select of CodeRow)
     rows = session.execute(
-        query.add_columns(TurnRow, CodeClusterRow).join(TurnRow, TurnRow.id == CodeRow.turn_id)
-        .outerjoin(CodeClusterRow, CodeClusterRow.id == CodeRow.cluster_id).order_by(CodeRow.id)
+        query.add_columns(TurnRow, CodeClusterRow)
+        .join(TurnRow, TurnRow.id == CodeRow.turn_id)
+        .outerjoin(CodeClusterRow, CodeClusterRow.id == CodeRow.cluster_id)
+        .order_by(CodeRow.id)
     ).all()
     return [_code(code, turn, cluster) for code, turn, cluster in rows]
 
@@ -106,7 +124,9 @@ def own_codes(store: Store, participant_id: str) -> list[Code]:
 def study_codes(store: Store, slug: str) -> list[Code]:
     """Every code of a study with its turn and its author's cluster (the facilitator's view)."""
     with store.read() as session:
-        return _codes(session, select(CodeRow).where(CodeRow.study_id == study_row(session, slug).id))
+        return _codes(
+            session, select(CodeRow).where(CodeRow.study_id == study_row(session, slug).id)
+        )
 
 
 def _own_code_rows(session: Session, participant_id: str, code_ids: Sequence[int]) -> list[CodeRow]:
@@ -116,7 +136,9 @@ def _own_code_rows(session: Session, participant_id: str, code_ids: Sequence[int
     return rows
 
 
-def create_cluster(store: Store, participant_id: str, name: str, code_ids: Sequence[int] = ()) -> Cluster:
+def create_cluster(
+    store: Store, participant_id: str, name: str, code_ids: Sequence[int] = ()
+) -> Cluster:
     """Name a new cluster of one's own codes and move the chosen codes into it.
 
     Raises:
@@ -130,7 +152,9 @@ def create_cluster(store: Store, participant_id: str, name: str, code_ids: Seque
         with store.session() as session:
             person = member(session, participant_id)
             rows = _own_code_rows(session, participant_id, code_ids)
-            cluster = CodeClusterRow(study_id=person.study_id, participant_id=participant_id, name=name)
+            cluster = CodeClusterRow(
+                study_id=person.study_id, participant_id=participant_id, name=name
+            )
             session.add(cluster)
             session.flush()
             for row in rows:
@@ -141,7 +165,9 @@ def create_cluster(store: Store, participant_id: str, name: str, code_ids: Seque
     return next(c for c in own_clusters(store, participant_id) if c.id == cluster_id)
 
 
-def move_codes(store: Store, participant_id: str, code_ids: Sequence[int], cluster_id: int | None) -> None:
+def move_codes(
+    store: Store, participant_id: str, code_ids: Sequence[int], cluster_id: int | None
+) -> None:
     """Put one's own codes into one's own cluster, or out of any cluster (``cluster_id=None``).
 
     Raises:
@@ -159,8 +185,15 @@ def own_clusters(store: Store, participant_id: str) -> list[Cluster]:
     """A participant's clusters with their codes, in the order they were made."""
     with store.read() as session:
         member(session, participant_id)
-        clusters = list(session.scalars(select(CodeClusterRow).where(CodeClusterRow.participant_id == participant_id)
-                                        .order_by(CodeClusterRow.id)))
+        clusters = list(
+            session.scalars(
+                select(CodeClusterRow)
+                .where(CodeClusterRow.participant_id == participant_id)
+                .order_by(CodeClusterRow.id)
+            )
+        )
         codes = _codes(session, select(CodeRow).where(CodeRow.participant_id == participant_id))
-    return [Cluster(id=c.id, name=c.name, codes=[code for code in codes if code.cluster_id == c.id])
-            for c in clusters]
+    return [
+        Cluster(id=c.id, name=c.name, codes=[code for code in codes if code.cluster_id == c.id])
+        for c in clusters
+    ]

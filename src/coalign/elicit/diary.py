@@ -59,10 +59,19 @@ def image_type(data: bytes) -> str:
 
 def _entry(row: DiaryEntryRow) -> DiaryEntry:
     return DiaryEntry(
-        id=row.id, participant_id=row.participant_id, goal=row.goal, prompt=row.prompt, response=row.response,
-        action=row.action, outcome=row.outcome, values_at_stake=row.values_at_stake, image_type=row.image_type,
-        seed_question_id=row.seed_question_id, seed_example_id=row.seed_example_id,
-        created_at=row.created_at, updated_at=row.updated_at,
+        id=row.id,
+        participant_id=row.participant_id,
+        goal=row.goal,
+        prompt=row.prompt,
+        response=row.response,
+        action=row.action,
+        outcome=row.outcome,
+        values_at_stake=row.values_at_stake,
+        image_type=row.image_type,
+        seed_question_id=row.seed_question_id,
+        seed_example_id=row.seed_example_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -83,16 +92,26 @@ def add_entry(
     kind = image_type(image) if image else None
     with store.session() as session:
         person = member(session, participant_id)
-        row = DiaryEntryRow(study_id=person.study_id, participant_id=participant_id, **data.model_dump(),
-                            image_type=kind, image_data=image or None)
+        row = DiaryEntryRow(
+            study_id=person.study_id,
+            participant_id=participant_id,
+            **data.model_dump(),
+            image_type=kind,
+            image_data=image or None,
+        )
         session.add(row)
         session.flush()
         return _entry(row)
 
 
 def update_entry(
-    store: Store, participant_id: str, entry_id: int, fields: Mapping[str, str], image: bytes | None = None,
-    *, remove_image: bool = False,
+    store: Store,
+    participant_id: str,
+    entry_id: int,
+    fields: Mapping[str, str],
+    image: bytes | None = None,
+    *,
+    remove_image: bool = False,
 ) -> DiaryEntry:
     """Change one's own entry; a new image replaces the old one.
 
@@ -119,8 +138,11 @@ def own_entries(store: Store, participant_id: str) -> list[DiaryEntry]:
     """A participant's entries, newest first."""
     with store.read() as session:
         member(session, participant_id)
-        rows = session.scalars(select(DiaryEntryRow).where(DiaryEntryRow.participant_id == participant_id)
-                               .order_by(DiaryEntryRow.id.desc()))
+        rows = session.scalars(
+            select(DiaryEntryRow)
+            .where(DiaryEntryRow.participant_id == participant_id)
+            .order_by(DiaryEntryRow.id.desc())
+        )
         return [_entry(row) for row in rows]
 
 
@@ -128,18 +150,25 @@ def own_entry(store: Store, participant_id: str, entry_id: int) -> DiaryEntry:
     """One of a participant's entries (:class:`NotFoundError` for anyone else's)."""
     with store.read() as session:
         member(session, participant_id)
-        return _entry(owned(session.get(DiaryEntryRow, entry_id), participant_id, "diary entry", entry_id))
+        return _entry(
+            owned(session.get(DiaryEntryRow, entry_id), participant_id, "diary entry", entry_id)
+        )
 
 
 def study_entries(store: Store, slug: str) -> list[DiaryEntry]:
     """Every entry of a study, oldest first (the facilitator's view)."""
     with store.read() as session:
-        rows = session.scalars(select(DiaryEntryRow).where(DiaryEntryRow.study_id == study_row(session, slug).id)
-                               .order_by(DiaryEntryRow.id))
+        rows = session.scalars(
+            select(DiaryEntryRow)
+            .where(DiaryEntryRow.study_id == study_row(session, slug).id)
+            .order_by(DiaryEntryRow.id)
+        )
         return [_entry(row) for row in rows]
 
 
-def entry_image(store: Store, entry_id: int, participant_id: str | None = None) -> tuple[bytes, str]:
+def entry_image(
+    store: Store, entry_id: int, participant_id: str | None = None
+) -> tuple[bytes, str]:
     """An entry's image and media type; with ``participant_id`` only the author's own.
 
     Raises:
@@ -162,7 +191,13 @@ def _study_entry(session, slug: str, entry_id: int) -> DiaryEntryRow:  # noqa: A
 
 
 def promote_to_question(
-    store: Store, slug: str, entry_id: int, *, topic: str, question_type: str, decided_by: str,
+    store: Store,
+    slug: str,
+    entry_id: int,
+    *,
+    topic: str,
+    question_type: str,
+    decided_by: str,
     text: str | None = None,
 ) -> str:
     """Make an entry's prompt (or an edited ``text``) an accepted seed question; returns its id.
@@ -177,19 +212,41 @@ def promote_to_question(
         question = (text if text is not None else row.prompt).strip()
         if not question:
             raise InputError("the seed question is empty")
-        seed = SeedQuestion(text=question, topic=topic, question_type=question_type, author=row.participant_id,
-                            status="accepted", reason=f"promoted from diary entry {entry_id}")
+        seed = SeedQuestion(
+            text=question,
+            topic=topic,
+            question_type=question_type,
+            author=row.participant_id,
+            status="accepted",
+            reason=f"promoted from diary entry {entry_id}",
+        )
         seed_id = add_seed_question(session, slug, seed)
-        record_decision(session, slug, SeedDecision(seed_kind="question", seed_id=seed_id, decision="accepted",
-                                                    reason=f"promoted from diary entry {entry_id}",
-                                                    decided_by=decided_by))
+        record_decision(
+            session,
+            slug,
+            SeedDecision(
+                seed_kind="question",
+                seed_id=seed_id,
+                decision="accepted",
+                reason=f"promoted from diary entry {entry_id}",
+                decided_by=decided_by,
+            ),
+        )
         row.seed_question_id = seed_id
         return seed_id
 
 
 def promote_to_example(
-    store: Store, slug: str, entry_id: int, *, dimensions: list[str], critique: str, aligned_response: str,
-    decided_by: str, topic: str | None = None, question_type: str | None = None,
+    store: Store,
+    slug: str,
+    entry_id: int,
+    *,
+    dimensions: list[str],
+    critique: str,
+    aligned_response: str,
+    decided_by: str,
+    topic: str | None = None,
+    question_type: str | None = None,
 ) -> str:
     """Make an entry a seed example: its prompt, its response as the misaligned one, plus a critique
     and an aligned rewrite; returns the seed's id.
@@ -205,13 +262,29 @@ def promote_to_example(
         study = load_study(session, slug)
         check_dimensions(study, dimensions)
         check_cell(study, topic, question_type)
-        seed = SeedExample(question=row.prompt, misaligned_response=row.response, critique=critique.strip(),
-                           aligned_response=aligned_response.strip(), dimensions=dimensions, topic=topic,
-                           question_type=question_type, author=row.participant_id, status="accepted",
-                           reason=f"promoted from diary entry {entry_id}")
+        seed = SeedExample(
+            question=row.prompt,
+            misaligned_response=row.response,
+            critique=critique.strip(),
+            aligned_response=aligned_response.strip(),
+            dimensions=dimensions,
+            topic=topic,
+            question_type=question_type,
+            author=row.participant_id,
+            status="accepted",
+            reason=f"promoted from diary entry {entry_id}",
+        )
         seed_id = add_seed_example(session, slug, seed)
-        record_decision(session, slug, SeedDecision(seed_kind="example", seed_id=seed_id, decision="accepted",
-                                                    reason=f"promoted from diary entry {entry_id}",
-                                                    decided_by=decided_by))
+        record_decision(
+            session,
+            slug,
+            SeedDecision(
+                seed_kind="example",
+                seed_id=seed_id,
+                decision="accepted",
+                reason=f"promoted from diary entry {entry_id}",
+                decided_by=decided_by,
+            ),
+        )
         row.seed_example_id = seed_id
         return seed_id

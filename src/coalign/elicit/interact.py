@@ -36,20 +36,40 @@ def _message(text: str) -> str:
 
 
 def _turns(session: Session, conversation_id: int) -> list[TurnRow]:
-    return list(session.scalars(select(TurnRow).where(TurnRow.conversation_id == conversation_id)
-                                .order_by(TurnRow.position)))
+    return list(
+        session.scalars(
+            select(TurnRow)
+            .where(TurnRow.conversation_id == conversation_id)
+            .order_by(TurnRow.position)
+        )
+    )
 
 
 def _conversation(session: Session, row: ConversationRow) -> Conversation:
     return Conversation(
-        id=row.id, title=row.title, baseline=row.baseline, participant_id=row.participant_id,
-        system_prompt=row.system_prompt, model_id=row.model_id,
-        turns=[Turn(id=t.id, conversation_id=t.conversation_id, position=t.position, role=t.role,
-                    content=t.content, request_hash=t.request_hash) for t in _turns(session, row.id)],
+        id=row.id,
+        title=row.title,
+        baseline=row.baseline,
+        participant_id=row.participant_id,
+        system_prompt=row.system_prompt,
+        model_id=row.model_id,
+        turns=[
+            Turn(
+                id=t.id,
+                conversation_id=t.conversation_id,
+                position=t.position,
+                role=t.role,
+                content=t.content,
+                request_hash=t.request_hash,
+            )
+            for t in _turns(session, row.id)
+        ],
     )
 
 
-def _reply(model: Model, system_prompt: str, turns: list[tuple[str, str]], params: SamplingParams) -> tuple[str, str]:
+def _reply(
+    model: Model, system_prompt: str, turns: list[tuple[str, str]], params: SamplingParams
+) -> tuple[str, str]:
     """The model's next turn for a history of ``(role, content)`` pairs, and its request hash."""
     messages = [Message(role="system", content=system_prompt)] if system_prompt else []
     messages += [Message(role=role, content=content) for role, content in turns]  # type: ignore[arg-type]
@@ -67,15 +87,24 @@ def start_conversation(store: Store, participant_id: str, title: str = "") -> Co
     with store.session() as session:
         person = member(session, participant_id)
         study = session.get(StudyRow, person.study_id)
-        row = ConversationRow(study_id=person.study_id, participant_id=participant_id, baseline=False,
-                              title=title.strip()[:200], system_prompt=study.system_prompt)
+        row = ConversationRow(
+            study_id=person.study_id,
+            participant_id=participant_id,
+            baseline=False,
+            title=title.strip()[:200],
+            system_prompt=study.system_prompt,
+        )
         session.add(row)
         session.flush()
         return _conversation(session, row)
 
 
 def send(
-    store: Store, model: Model, participant_id: str, conversation_id: int, text: str,
+    store: Store,
+    model: Model,
+    participant_id: str,
+    conversation_id: int,
+    text: str,
     params: SamplingParams = DEFAULT_PARAMS,
 ) -> Conversation:
     """Add the participant's message and the model's answer to their conversation.
@@ -103,22 +132,50 @@ def send(
     try:
         with store.session() as session:
             row = session.get(ConversationRow, conversation_id)
-            position = (session.scalar(select(func.max(TurnRow.position))
-                                       .where(TurnRow.conversation_id == conversation_id)) or 0)
+            position = (
+                session.scalar(
+                    select(func.max(TurnRow.position)).where(
+                        TurnRow.conversation_id == conversation_id
+                    )
+                )
+                or 0
+            )
             if position != len(history):
-                raise ConflictError("another message was sent in this conversation meanwhile; reload and try again")
-            session.add(TurnRow(conversation_id=conversation_id, position=position + 1, role="user", content=text))
-            session.add(TurnRow(conversation_id=conversation_id, position=position + 2, role="assistant",
-                                content=answer, request_hash=request_hash))
+                raise ConflictError(
+                    "another message was sent in this conversation meanwhile; reload and try again"
+                )
+            session.add(
+                TurnRow(
+                    conversation_id=conversation_id,
+                    position=position + 1,
+                    role="user",
+                    content=text,
+                )
+            )
+            session.add(
+                TurnRow(
+                    conversation_id=conversation_id,
+                    position=position + 2,
+                    role="assistant",
+                    content=answer,
+                    request_hash=request_hash,
+                )
+            )
             row.model_id = model.model_id
             session.flush()
             return _conversation(session, row)
     except IntegrityError as exc:  # a concurrent send took the same positions
-        raise ConflictError("another message was sent in this conversation meanwhile; reload and try again") from exc
+        raise ConflictError(
+            "another message was sent in this conversation meanwhile; reload and try again"
+        ) from exc
 
 
 def add_baseline(
-    store: Store, model: Model, slug: str, title: str, user_messages: list[str],
+    store: Store,
+    model: Model,
+    slug: str,
+    title: str,
+    user_messages: list[str],
     params: SamplingParams = DEFAULT_PARAMS,
 ) -> Conversation:
     """Create a shared baseline conversation: the model answers each user message in turn.
@@ -142,19 +199,35 @@ def add_baseline(
         history.append(("assistant", answer))
         hashes.append(request_hash)
     with store.session() as session:
-        row = ConversationRow(study_id=study_row(session, slug).id, participant_id=None, baseline=True,
-                              title=title.strip()[:200] or "Baseline", system_prompt=system_prompt,
-                              model_id=model.model_id)
+        row = ConversationRow(
+            study_id=study_row(session, slug).id,
+            participant_id=None,
+            baseline=True,
+            title=title.strip()[:200] or "Baseline",
+            system_prompt=system_prompt,
+            model_id=model.model_id,
+        )
         session.add(row)
         session.flush()
-        for position, ((role, content), request_hash) in enumerate(zip(history, hashes, strict=True), start=1):
-            session.add(TurnRow(conversation_id=row.id, position=position, role=role, content=content,
-                                request_hash=request_hash))
+        for position, ((role, content), request_hash) in enumerate(
+            zip(history, hashes, strict=True), start=1
+        ):
+            session.add(
+                TurnRow(
+                    conversation_id=row.id,
+                    position=position,
+                    role=role,
+                    content=content,
+                    request_hash=request_hash,
+                )
+            )
         session.flush()
         return _conversation(session, row)
 
 
-def visible_conversation(session: Session, participant_id: str, conversation_id: int) -> ConversationRow:
+def visible_conversation(
+    session: Session, participant_id: str, conversation_id: int
+) -> ConversationRow:
     """A conversation the participant may see: their own, or a baseline of their study.
 
     Raises:
@@ -162,7 +235,11 @@ def visible_conversation(session: Session, participant_id: str, conversation_id:
     """
     person = member(session, participant_id)
     row = session.get(ConversationRow, conversation_id)
-    if row is None or row.study_id != person.study_id or not (row.baseline or row.participant_id == participant_id):
+    if (
+        row is None
+        or row.study_id != person.study_id
+        or not (row.baseline or row.participant_id == participant_id)
+    ):
         raise NotFoundError(f"no conversation {conversation_id} for you")
     return row
 
@@ -170,7 +247,9 @@ def visible_conversation(session: Session, participant_id: str, conversation_id:
 def conversation(store: Store, participant_id: str, conversation_id: int) -> Conversation:
     """One conversation the participant may see, with its turns."""
     with store.read() as session:
-        return _conversation(session, visible_conversation(session, participant_id, conversation_id))
+        return _conversation(
+            session, visible_conversation(session, participant_id, conversation_id)
+        )
 
 
 def conversations_for(store: Store, participant_id: str) -> list[Conversation]:
@@ -178,10 +257,15 @@ def conversations_for(store: Store, participant_id: str) -> list[Conversation]:
     with store.read() as session:
         person = member(session, participant_id)
         rows = session.scalars(
-            select(ConversationRow).where(
+            select(ConversationRow)
+            .where(
                 ConversationRow.study_id == person.study_id,
-                or_(ConversationRow.baseline.is_(True), ConversationRow.participant_id == participant_id),
-            ).order_by(ConversationRow.baseline.desc(), ConversationRow.id)
+                or_(
+                    ConversationRow.baseline.is_(True),
+                    ConversationRow.participant_id == participant_id,
+                ),
+            )
+            .order_by(ConversationRow.baseline.desc(), ConversationRow.id)
         )
         return [_conversation(session, row) for row in rows]
 
@@ -189,6 +273,9 @@ def conversations_for(store: Store, participant_id: str) -> list[Conversation]:
 def study_conversations(store: Store, slug: str) -> list[Conversation]:
     """Every conversation of a study (the facilitator's view), baselines first."""
     with store.read() as session:
-        rows = session.scalars(select(ConversationRow).where(ConversationRow.study_id == study_row(session, slug).id)
-                               .order_by(ConversationRow.baseline.desc(), ConversationRow.id))
+        rows = session.scalars(
+            select(ConversationRow)
+            .where(ConversationRow.study_id == study_row(session, slug).id)
+            .order_by(ConversationRow.baseline.desc(), ConversationRow.id)
+        )
         return [_conversation(session, row) for row in rows]

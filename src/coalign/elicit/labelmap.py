@@ -91,7 +91,11 @@ def project(vectors: np.ndarray) -> tuple[np.ndarray, list[float]]:
 
 
 def suggest_clusters(
-    vectors: np.ndarray, distance: float = DEFAULT_DISTANCE, *, limit: int = MAX_CLUSTERED, seed: int = 0
+    vectors: np.ndarray,
+    distance: float = DEFAULT_DISTANCE,
+    *,
+    limit: int = MAX_CLUSTERED,
+    seed: int = 0,
 ) -> list[int]:
     """Agglomerative clusters (average linkage, cosine distance cut at ``distance``), numbered from 0
     by first appearance.
@@ -109,7 +113,12 @@ def suggest_clusters(
     raw = hierarchy.fcluster(tree, t=distance, criterion="distance")
     if n > limit:
         labels = sorted(set(raw.tolist()))
-        centres = np.stack([vectors[[sample[i] for i in np.flatnonzero(raw == label)]].mean(axis=0) for label in labels])
+        centres = np.stack(
+            [
+                vectors[[sample[i] for i in np.flatnonzero(raw == label)]].mean(axis=0)
+                for label in labels
+            ]
+        )
         centres /= np.linalg.norm(centres, axis=1, keepdims=True)
         raw = np.asarray(labels)[np.argmax(vectors @ centres.T, axis=1)]
     order: dict[int, int] = {}
@@ -143,14 +152,25 @@ def label_map(
     authors: dict[str, str] = {}
     for code, (x, y), group in zip(codes, coords, groups, strict=True):
         author = authors.setdefault(code.participant_id, f"P{len(authors) + 1}")
-        result.points.append(MapPoint(
-            code_id=code.id, text=code.text, x=round(float(x), 4), y=round(float(y), 4), author=author,
-            cluster=code.cluster, turn_id=code.turn_id, turn_text=code.turn_text, quote=code.quote,
-            suggestion=group,
-        ))
+        result.points.append(
+            MapPoint(
+                code_id=code.id,
+                text=code.text,
+                x=round(float(x), 4),
+                y=round(float(y), 4),
+                author=author,
+                cluster=code.cluster,
+                turn_id=code.turn_id,
+                turn_text=code.turn_text,
+                quote=code.quote,
+                suggestion=group,
+            )
+        )
     for group in range(max(groups) + 1):
         members = [i for i, g in enumerate(groups) if g == group]
         centre = vectors[members].mean(axis=0)
         nearest = members[int(np.argmax(vectors[members] @ centre))]
-        result.suggestions.append(Suggestion(label=codes[nearest].text, code_ids=[codes[i].id for i in members]))
+        result.suggestions.append(
+            Suggestion(label=codes[nearest].text, code_ids=[codes[i].id for i in members])
+        )
     return result

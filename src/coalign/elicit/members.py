@@ -79,6 +79,13 @@ def study_participants(store: Store, slug: str) -> list[str]:
         study_id = session.scalars(select(StudyRow.id).where(StudyRow.slug == slug)).first()
         if study_id is None:
             raise NotFoundError(f"no study {slug!r}")
-        return list(session.scalars(select(ParticipantRow.id).where(
-            ParticipantRow.study_id == study_id, ParticipantRow.consented_at.is_not(None),
-        ).order_by(ParticipantRow.created_at, ParticipantRow.id)))
+        return list(
+            session.scalars(
+                select(ParticipantRow.id)
+                .where(
+                    ParticipantRow.study_id == study_id,
+                    ParticipantRow.consented_at.is_not(None),
+                )
+                .order_by(ParticipantRow.created_at, ParticipantRow.id)
+            )
+        )

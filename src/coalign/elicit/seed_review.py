@@ -50,7 +50,9 @@ def check_cell(study: Study, topic: str | None, question_type: str | None) -> No
     if topic is not None and topic not in topics:
         raise InputError(f"unknown topic {topic!r}; the study has {', '.join(topics) or 'none'}")
     if question_type is not None and question_type not in types:
-        raise InputError(f"unknown question type {question_type!r}; the study has {', '.join(types) or 'none'}")
+        raise InputError(
+            f"unknown question type {question_type!r}; the study has {', '.join(types) or 'none'}"
+        )
 
 
 def check_dimensions(study: Study, dimensions: list[str]) -> None:
@@ -64,7 +66,9 @@ def check_dimensions(study: Study, dimensions: list[str]) -> None:
     known = [d.name for d in study.dimensions]
     unknown = [d for d in dimensions if d not in known]
     if unknown:
-        raise InputError(f"unknown value dimension(s) {', '.join(unknown)}; the study has {', '.join(known)}")
+        raise InputError(
+            f"unknown value dimension(s) {', '.join(unknown)}; the study has {', '.join(known)}"
+        )
 
 
 def add_seed_question(session: Session, slug: str, seed: SeedQuestion) -> str:
@@ -93,7 +97,9 @@ def record_decision(session: Session, slug: str, decision: SeedDecision) -> None
     if row is None or row.study_id != study_id:
         raise NotFoundError(f"no seed {decision.seed_kind} {decision.seed_id!r} in study {slug!r}")
     row.status, row.reason = decision.decision, reason
-    session.add(SeedDecisionRow(study_id=study_id, **decision.model_dump(exclude={"reason"}), reason=reason))
+    session.add(
+        SeedDecisionRow(study_id=study_id, **decision.model_dump(exclude={"reason"}), reason=reason)
+    )
 
 
 def decide(store: Store, slug: str, decision: SeedDecision) -> None:
@@ -105,12 +111,20 @@ def decide(store: Store, slug: str, decision: SeedDecision) -> None:
 def decisions(store: Store, slug: str, seed_id: str | None = None) -> list[SeedDecision]:
     """The decision log of a study (or of one seed), oldest first."""
     with store.read() as session:
-        query = select(SeedDecisionRow).where(SeedDecisionRow.study_id == study_row(session, slug).id)
+        query = select(SeedDecisionRow).where(
+            SeedDecisionRow.study_id == study_row(session, slug).id
+        )
         if seed_id:
             query = query.where(SeedDecisionRow.seed_id == seed_id)
         rows = session.scalars(query.order_by(SeedDecisionRow.id))
         return [
-            SeedDecision(seed_kind=r.seed_kind, seed_id=r.seed_id, decision=r.decision, reason=r.reason,
-                         decided_by=r.decided_by, workshop_id=r.workshop_id)
+            SeedDecision(
+                seed_kind=r.seed_kind,
+                seed_id=r.seed_id,
+                decision=r.decision,
+                reason=r.reason,
+                decided_by=r.decided_by,
+                workshop_id=r.workshop_id,
+            )
             for r in rows
         ]

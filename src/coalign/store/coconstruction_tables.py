@@ -200,7 +200,9 @@ class WorkshopRow(Base):
     session: Mapped[int] = mapped_column(Integer, default=1)
     session_minutes: Mapped[int] = mapped_column(Integer, default=45)
     break_every_minutes: Mapped[int] = mapped_column(Integer, default=25)
-    session_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    session_started_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

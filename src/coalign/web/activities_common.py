@@ -62,4 +62,6 @@ def form_int(form: FormData, name: str) -> int:
 def safe_back(form: FormData, default: str) -> str:
     """The form's ``back`` target if it is a path on this site, else ``default``."""
     back = str(form.get("back") or "")
-    return back if back.startswith("/") and not back.startswith("//") and "\\" not in back else default
+    return (
+        back if back.startswith("/") and not back.startswith("//") and "\\" not in back else default
+    )

@@ -14,7 +14,6 @@ from starlette.datastructures import FormData
 
 from coalign.core.errors import InputError
 from coalign.elicit.axes import (
-    axes_report,
     create_group,
     get_group,
     group_attributes,
@@ -22,6 +21,7 @@ from coalign.elicit.axes import (
     set_goal,
     study_groups,
 )
+from coalign.elicit.axes_report import axes_report
 from coalign.elicit.axis_dimensions import adopt_axis
 from coalign.elicit.coding import study_codes
 from coalign.elicit.diary import entry_image, promote_to_example, promote_to_question, study_entries
@@ -31,12 +31,11 @@ from coalign.elicit.members import study_participants
 from coalign.elicit.workshop import (
     create_workshop,
     get_workshop,
-    moderate,
     start_session,
     study_workshops,
     timer,
-    workshop_seeds,
 )
+from coalign.elicit.workshop_seeds import moderate, workshop_seeds
 from coalign.store.studies import get_study, list_studies
 from coalign.web.activities_common import chat_params, form_int, model_of, optional_int, store_of
 from coalign.web.facilitator import _account, _login_redirect
@@ -63,8 +62,12 @@ def studies(request: Request) -> Response:
     if (redirect := _login_redirect(request)) is not None:
         return redirect
     store = store_of(request)
-    return render(request, "cf_studies.html", account=_account(request),
-                  studies=[get_study(store, slug) for slug in list_studies(store)])
+    return render(
+        request,
+        "cf_studies.html",
+        account=_account(request),
+        studies=[get_study(store, slug) for slug in list_studies(store)],
+    )
 
 
 @router.get("", response_class=HTMLResponse)
@@ -73,10 +76,18 @@ def activities(request: Request, slug: str) -> Response:
     if (redirect := _login_redirect(request)) is not None:
         return redirect
     store = store_of(request)
-    return render(request, "cf_study.html", account=_account(request), study=get_study(store, slug),
-                  entries=study_entries(store, slug), conversations=study_conversations(store, slug),
-                  codes=study_codes(store, slug), groups=study_groups(store, slug),
-                  workshops=study_workshops(store, slug), participants=study_participants(store, slug))
+    return render(
+        request,
+        "cf_study.html",
+        account=_account(request),
+        study=get_study(store, slug),
+        entries=study_entries(store, slug),
+        conversations=study_conversations(store, slug),
+        codes=study_codes(store, slug),
+        groups=study_groups(store, slug),
+        workshops=study_workshops(store, slug),
+        participants=study_participants(store, slug),
+    )
 
 
 @router.get("/diary/{entry_id}/image")
@@ -94,15 +105,29 @@ async def promote(request: Request, slug: str, entry_id: int) -> Response:
     topic = str(form.get("topic") or "").strip() or None
     qtype = str(form.get("question_type") or "").strip() or None
     if form.get("kind") == "example":
-        promote_to_example(store, slug, entry_id, dimensions=[str(d) for d in form.getlist("dimension")],
-                           critique=str(form.get("critique") or ""),
-                           aligned_response=str(form.get("aligned_response") or ""), decided_by=who,
-                           topic=topic, question_type=qtype)
+        promote_to_example(
+            store,
+            slug,
+            entry_id,
+            dimensions=[str(d) for d in form.getlist("dimension")],
+            critique=str(form.get("critique") or ""),
+            aligned_response=str(form.get("aligned_response") or ""),
+            decided_by=who,
+            topic=topic,
+            question_type=qtype,
+        )
     else:
         if topic is None or qtype is None:
             raise InputError("choose a topic and a question type for the seed question")
-        promote_to_question(store, slug, entry_id, topic=topic, question_type=qtype, decided_by=who,
-                            text=str(form.get("text") or "").strip() or None)
+        promote_to_question(
+            store,
+            slug,
+            entry_id,
+            topic=topic,
+            question_type=qtype,
+            decided_by=who,
+            text=str(form.get("text") or "").strip() or None,
+        )
     return RedirectResponse(f"/f/studies/{slug}#diary", status_code=303)
 
 
@@ -110,8 +135,15 @@ async def promote(request: Request, slug: str, entry_id: int) -> Response:
 async def baseline(request: Request, slug: str) -> Response:
     """A shared baseline conversation: one user message per line, each answered by the model."""
     form = await _form(request)
-    await asyncio.to_thread(add_baseline, store_of(request), model_of(request), slug,
-                            str(form.get("title") or ""), _lines(str(form.get("messages") or "")), chat_params(request))
+    await asyncio.to_thread(
+        add_baseline,
+        store_of(request),
+        model_of(request),
+        slug,
+        str(form.get("title") or ""),
+        _lines(str(form.get("messages") or "")),
+        chat_params(request),
+    )
     return RedirectResponse(f"/f/studies/{slug}#conversations", status_code=303)
 
 
@@ -127,8 +159,12 @@ async def labelmap_page(request: Request, slug: str) -> Response:
 @router.post("/groups")
 async def group_new(request: Request, slug: str) -> Response:
     form = await _form(request)
-    group = create_group(store_of(request), slug, str(form.get("name") or ""),
-                         [str(m) for m in form.getlist("member")])
+    group = create_group(
+        store_of(request),
+        slug,
+        str(form.get("name") or ""),
+        [str(m) for m in form.getlist("member")],
+    )
     return RedirectResponse(f"/f/studies/{slug}/groups/{group.id}", status_code=303)
 
 
@@ -139,9 +175,17 @@ def group_page(request: Request, slug: str, group_id: int) -> Response:
     store = store_of(request)
     codes = study_codes(store, slug)
     turns = {c.turn_id: c.turn_text for c in codes}
-    return render(request, "cf_group.html", account=_account(request), slug=slug, group=get_group(store, slug, group_id),
-                  attributes=group_attributes(store, group_id), report=axes_report(store, slug, group_id),
-                  turns=turns, study=get_study(store, slug))
+    return render(
+        request,
+        "cf_group.html",
+        account=_account(request),
+        slug=slug,
+        group=get_group(store, slug, group_id),
+        attributes=group_attributes(store, group_id),
+        report=axes_report(store, slug, group_id),
+        turns=turns,
+        study=get_study(store, slug),
+    )
 
 
 @router.post("/groups/{group_id}/axes")
@@ -152,17 +196,30 @@ async def group_axis(request: Request, slug: str, group_id: int) -> Response:
         attribute_ids = [int(str(a)) for a in form.getlist("attribute_id")]
     except ValueError:
         raise InputError("turn_id and attribute_id must be whole numbers") from None
-    record_axis(store_of(request), slug, group_id, {
-        "name": str(form.get("name") or ""), "definition": str(form.get("definition") or ""),
-        "example_turn_ids": turn_ids, "attribute_ids": attribute_ids,
-    }, recorded_by=_account(request).username)
+    record_axis(
+        store_of(request),
+        slug,
+        group_id,
+        {
+            "name": str(form.get("name") or ""),
+            "definition": str(form.get("definition") or ""),
+            "example_turn_ids": turn_ids,
+            "attribute_ids": attribute_ids,
+        },
+        recorded_by=_account(request).username,
+    )
     return RedirectResponse(f"/f/studies/{slug}/groups/{group_id}", status_code=303)
 
 
 @router.post("/groups/{group_id}/goal")
 async def group_goal(request: Request, slug: str, group_id: int) -> Response:
     form = await _form(request)
-    set_goal(store_of(request), slug, group_id, {k: str(form.get(k) or "") for k in ("who", "what", "how")})
+    set_goal(
+        store_of(request),
+        slug,
+        group_id,
+        {k: str(form.get(k) or "") for k in ("who", "what", "how")},
+    )
     return RedirectResponse(f"/f/studies/{slug}/groups/{group_id}", status_code=303)
 
 
@@ -179,7 +236,9 @@ def _groups(text: str) -> dict[str, list[str]]:
     for line in _lines(text):
         name, sep, members = line.partition(":")
         if not sep:
-            raise InputError(f"write each group as 'name: participant, participant' (not {line[:40]!r})")
+            raise InputError(
+                f"write each group as 'name: participant, participant' (not {line[:40]!r})"
+            )
         groups[name.strip()] = [m.strip() for m in members.split(",") if m.strip()]
     return groups
 
@@ -188,8 +247,12 @@ def _groups(text: str) -> dict[str, list[str]]:
 async def workshop_new(request: Request, slug: str) -> Response:
     form = await _form(request)
     workshop = create_workshop(
-        store_of(request), slug, str(form.get("slug") or ""), str(form.get("title") or ""),
-        _groups(str(form.get("groups") or "")), session_minutes=optional_int(form, "session_minutes") or 45,
+        store_of(request),
+        slug,
+        str(form.get("slug") or ""),
+        str(form.get("title") or ""),
+        _groups(str(form.get("groups") or "")),
+        session_minutes=optional_int(form, "session_minutes") or 45,
         break_every_minutes=optional_int(form, "break_every_minutes") or 25,
     )
     return RedirectResponse(f"/f/studies/{slug}/workshops/{workshop.id}", status_code=303)
@@ -201,8 +264,14 @@ def workshop_page(request: Request, slug: str, workshop_id: int) -> Response:
         return redirect
     store = store_of(request)
     workshop = get_workshop(store, slug, workshop_id)
-    return render(request, "cf_workshop.html", account=_account(request), workshop=workshop, timer=timer(workshop),
-                  seeds=workshop_seeds(store, slug, workshop_id))
+    return render(
+        request,
+        "cf_workshop.html",
+        account=_account(request),
+        workshop=workshop,
+        timer=timer(workshop),
+        seeds=workshop_seeds(store, slug, workshop_id),
+    )
 
 
 @router.post("/workshops/{workshop_id}/session")
@@ -221,6 +290,14 @@ async def workshop_moderate(request: Request, slug: str, workshop_id: int) -> Re
     kind = str(form.get("kind") or "")
     if kind not in ("question", "example"):
         raise InputError("kind is question or example")
-    moderate(store_of(request), slug, workshop_id, kind, str(form.get("seed_id") or ""),  # type: ignore[arg-type]
-             str(form.get("decision") or ""), str(form.get("reason") or ""), _account(request).username)  # type: ignore[arg-type]
+    moderate(
+        store_of(request),
+        slug,
+        workshop_id,
+        kind,
+        str(form.get("seed_id") or ""),  # type: ignore[arg-type]
+        str(form.get("decision") or ""),
+        str(form.get("reason") or ""),
+        _account(request).username,
+    )  # type: ignore[arg-type]
     return RedirectResponse(f"/f/studies/{slug}/workshops/{workshop_id}", status_code=303)

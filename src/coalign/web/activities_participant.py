@@ -33,14 +33,12 @@ from coalign.elicit.diary import add_entry, entry_image, own_entries, own_entry,
 from coalign.elicit.interact import conversation, conversations_for, send, start_conversation
 from coalign.elicit.labelmap import label_map
 from coalign.elicit.members import study_slug_of
-from coalign.elicit.workshop import (
+from coalign.elicit.workshop import seat_in, timer, workshops_of
+from coalign.elicit.workshop_seeds import (
     add_question_type,
     add_topic,
     draft_example,
-    seat_in,
-    timer,
     workshop_seeds,
-    workshops_of,
     write_example,
     write_question,
 )
@@ -74,8 +72,13 @@ async def _form(request: Request) -> FormData:
 def hub(request: Request) -> Response:
     """What a participant can do: the activities of their study."""
     store, pid = store_of(request), _pid(request)
-    return render(request, "c_hub.html", groups=groups_of(store, pid), workshops=workshops_of(store, pid),
-                  entries=own_entries(store, pid))
+    return render(
+        request,
+        "c_hub.html",
+        groups=groups_of(store, pid),
+        workshops=workshops_of(store, pid),
+        entries=own_entries(store, pid),
+    )
 
 
 # --- diary ----------------------------------------------------------------------------------------
@@ -100,7 +103,9 @@ async def diary_save(request: Request) -> Response:
     if entry_id is None:
         add_entry(store, pid, fields, image)
     else:
-        update_entry(store, pid, entry_id, fields, image, remove_image=form.get("remove_image") == "1")
+        update_entry(
+            store, pid, entry_id, fields, image, remove_image=form.get("remove_image") == "1"
+        )
     return RedirectResponse("/p/diary?saved=1", status_code=303)
 
 
@@ -115,7 +120,9 @@ def diary_image(request: Request, entry_id: int) -> Response:
 
 @router.get("/p/chat", response_class=HTMLResponse)
 def chats(request: Request) -> Response:
-    return render(request, "c_chats.html", conversations=conversations_for(store_of(request), _pid(request)))
+    return render(
+        request, "c_chats.html", conversations=conversations_for(store_of(request), _pid(request))
+    )
 
 
 @router.post("/p/chat")
@@ -137,15 +144,25 @@ def chat_page(request: Request, conversation_id: int) -> Response:
 async def chat_send(request: Request, conversation_id: int) -> Response:
     form = await _form(request)
     store, pid = store_of(request), _pid(request)
-    await asyncio.to_thread(send, store, model_of(request), pid, conversation_id, str(form.get("message") or ""),
-                            chat_params(request))
+    await asyncio.to_thread(
+        send,
+        store,
+        model_of(request),
+        pid,
+        conversation_id,
+        str(form.get("message") or ""),
+        chat_params(request),
+    )
     return RedirectResponse(f"/p/chat/{conversation_id}#end", status_code=303)
 
 
 @router.post("/p/codes")
 async def code_add(request: Request) -> Response:
     form = await _form(request)
-    fields: dict[str, object] = {"turn_id": form_int(form, "turn_id"), "text": str(form.get("text") or "")}
+    fields: dict[str, object] = {
+        "turn_id": form_int(form, "turn_id"),
+        "text": str(form.get("text") or ""),
+    }
     start, end = optional_int(form, "span_start"), optional_int(form, "span_end")
     if start is not None or end is not None:
         fields.update(span_start=start, span_end=end)
@@ -165,8 +182,12 @@ async def code_delete(request: Request, code_id: int) -> Response:
 @router.get("/p/clusters", response_class=HTMLResponse)
 def clusters_page(request: Request) -> Response:
     store, pid = store_of(request), _pid(request)
-    return render(request, "c_clusters.html", clusters=own_clusters(store, pid),
-                  loose=[c for c in own_codes(store, pid) if c.cluster_id is None])
+    return render(
+        request,
+        "c_clusters.html",
+        clusters=own_clusters(store, pid),
+        loose=[c for c in own_codes(store, pid) if c.cluster_id is None],
+    )
 
 
 def _code_ids(form: FormData) -> list[int]:
@@ -215,8 +236,13 @@ def group_page(request: Request, group_id: int) -> Response:
 @router.post("/p/groups/{group_id}/attributes")
 async def group_attributes_save(request: Request, group_id: int) -> Response:
     form = await _form(request)
-    attributes = [{"name": str(form.get(f"name{i}") or ""), "definition": str(form.get(f"definition{i}") or "")}
-                  for i in (1, 2, 3)]
+    attributes = [
+        {
+            "name": str(form.get(f"name{i}") or ""),
+            "definition": str(form.get(f"definition{i}") or ""),
+        }
+        for i in (1, 2, 3)
+    ]
     submit_attributes(store_of(request), _pid(request), group_id, attributes)
     return RedirectResponse(f"/p/groups/{group_id}?saved=1", status_code=303)
 
@@ -226,8 +252,10 @@ async def group_ranking_save(request: Request, group_id: int) -> Response:
     form = await _form(request)
     store, pid = store_of(request), _pid(request)
     group = member_group(store, pid, group_id)
-    answers = {axis.id: (form_int(form, f"rank.{axis.id}"), form_int(form, f"agreement.{axis.id}"))
-               for axis in group.axes}
+    answers = {
+        axis.id: (form_int(form, f"rank.{axis.id}"), form_int(form, f"agreement.{axis.id}"))
+        for axis in group.axes
+    }
     rank_axes(store, pid, group_id, answers)
     return RedirectResponse(f"/p/groups/{group_id}?ranked=1", status_code=303)
 
@@ -235,12 +263,21 @@ async def group_ranking_save(request: Request, group_id: int) -> Response:
 # --- workshops --------------------------------------------------------------------------------------
 
 
-def _workshop_view(request: Request, workshop_id: int, draft: dict[str, str] | None = None) -> Response:
+def _workshop_view(
+    request: Request, workshop_id: int, draft: dict[str, str] | None = None
+) -> Response:
     store, pid = store_of(request), _pid(request)
     workshop, group = seat_in(store, pid, workshop_id)
-    return render(request, "c_workshop.html", workshop=workshop, group=group, timer=timer(workshop),
-                  study=get_study(store, workshop.study), seeds=workshop_seeds(store, workshop.study, workshop_id, group),
-                  draft=draft)
+    return render(
+        request,
+        "c_workshop.html",
+        workshop=workshop,
+        group=group,
+        timer=timer(workshop),
+        study=get_study(store, workshop.study),
+        seeds=workshop_seeds(store, workshop.study, workshop_id, group),
+        draft=draft,
+    )
 
 
 @router.get("/p/workshops/{workshop_id}", response_class=HTMLResponse)
@@ -251,8 +288,14 @@ def workshop_page(request: Request, workshop_id: int) -> Response:
 @router.post("/p/workshops/{workshop_id}/questions")
 async def workshop_question(request: Request, workshop_id: int) -> Response:
     form = await _form(request)
-    write_question(store_of(request), _pid(request), workshop_id, str(form.get("text") or ""),
-                   str(form.get("topic") or ""), str(form.get("question_type") or ""))
+    write_question(
+        store_of(request),
+        _pid(request),
+        workshop_id,
+        str(form.get("text") or ""),
+        str(form.get("topic") or ""),
+        str(form.get("question_type") or ""),
+    )
     return RedirectResponse(f"/p/workshops/{workshop_id}", status_code=303)
 
 
@@ -274,15 +317,34 @@ async def workshop_draft(request: Request, workshop_id: int) -> Response:
     form = await _form(request)
     store, pid = store_of(request), _pid(request)
     question, dimension = str(form.get("question") or ""), str(form.get("dimension") or "")
-    draft = await asyncio.to_thread(draft_example, store, model_of(request), pid, workshop_id, question, dimension)
-    return _workshop_view(request, workshop_id, {"question": question, "dimension": dimension, **draft})
+    draft = await asyncio.to_thread(
+        draft_example, store, model_of(request), pid, workshop_id, question, dimension
+    )
+    return _workshop_view(
+        request, workshop_id, {"question": question, "dimension": dimension, **draft}
+    )
 
 
 @router.post("/p/workshops/{workshop_id}/examples")
 async def workshop_example(request: Request, workshop_id: int) -> Response:
     form = await _form(request)
-    fields = {k: str(form.get(k) or "") for k in ("question", "misaligned_response", "critique", "aligned_response",
-                                                   "topic", "question_type")}
-    write_example(store_of(request), _pid(request), workshop_id, fields, [str(d) for d in form.getlist("dimension")],
-                  llm_assisted=form.get("llm_assisted") == "1")
+    fields = {
+        k: str(form.get(k) or "")
+        for k in (
+            "question",
+            "misaligned_response",
+            "critique",
+            "aligned_response",
+            "topic",
+            "question_type",
+        )
+    }
+    write_example(
+        store_of(request),
+        _pid(request),
+        workshop_id,
+        fields,
+        [str(d) for d in form.getlist("dimension")],
+        llm_assisted=form.get("llm_assisted") == "1",
+    )
     return RedirectResponse(f"/p/workshops/{workshop_id}", status_code=303)
