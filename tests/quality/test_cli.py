@@ -33,8 +33,21 @@ def test_validate_report_review(capsys, db, tmp_path, monkeypatch):
     code, out, err = cli(capsys, "--db", db, "validate", "run_t")
     assert code == 0, err
     assert "near_duplicate" in out and "accepted 10, rejected 2" in out
-    code, out, err = cli(capsys, "--db", db, "report", "run_test", "--out", str(tmp_path / "rep"))
+    code, out, err = cli(
+        capsys,
+        "--db",
+        db,
+        "report",
+        "run_test",
+        "--out",
+        str(tmp_path / "rep"),
+        "--classifier",
+        "llama-cpp:smollm2-135m",
+        "--classifier-sample",
+        "2",
+    )
     assert code == 0, err
+    assert "LLM classifier llama-cpp:smollm2-135m" in (tmp_path / "rep" / "report.html").read_text()
     assert (tmp_path / "rep" / "report.html").is_file()
     assert json.loads((tmp_path / "rep" / "report.json").read_text())["validation"]["rejected"] == 2
     assert "topic" in out and "JS" in out

@@ -9,6 +9,7 @@ import pytest
 from coalign.core import GenerationRun, SamplingParams
 from coalign.core.errors import InputError
 from coalign.llm import load_model
+from coalign.quality.forms_llm import classify_forms, compare_with_rules
 from coalign.quality.judge import judge_records, load_rubric, parse_rubric
 from coalign.quality.service import choose_filters, validate_run
 from coalign.store.studies import get_study
@@ -144,3 +145,23 @@ def test_rubric_problems_are_clear(tmp_path):
             seed=0,
         )
         choose_filters(run)
+
+
+def test_the_optional_llm_classifier_of_format_and_kind(sqlite_store):
+    model = load_model("llama-cpp:smollm2-135m", log=sqlite_store)
+    texts = ["How do I block my lost card?", "Write a letter to my bank about a wrong fee."]
+    labels = classify_forms(texts, model)
+    assert [f.text for f in labels] == texts
+    for f in labels:
+        assert (
+            f.format in ("question", "instruction", "statement")
+            and f.kind in ("open", "closed", "other")
+        ) or (f.format is None and f.error)
+    cut = classify_forms(texts[:1], model, SamplingParams(temperature=0.0, max_tokens=2, seed=0))
+    assert cut[0].format is None and "does not match the schema" in cut[0].error
+    agreement = compare_with_rules(texts * 3, model, sample=2)
+    assert agreement.n == 2 and agreement.model_id == "llama-cpp:smollm2-135m"
+    if agreement.labelled:
+        assert 0.0 <= agreement.format_agreement <= 1.0
+    with pytest.raises(InputError):
+        compare_with_rules([], model)

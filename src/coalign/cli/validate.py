@@ -62,12 +62,32 @@ def report(
         Path("report"), "--out", "-o", help="Folder for report.html and report.json."
     ),
     no_parse: bool = typer.Option(False, "--no-parse", help="Skip the spaCy verb–noun analysis."),
+    classifier: str = typer.Option(
+        None,
+        "--classifier",
+        help="Model string of an LLM that also labels question format and kind.",
+    ),
+    classifier_sample: int = typer.Option(
+        50, "--classifier-sample", min=1, help="Questions the LLM labels."
+    ),
 ) -> None:
     """The propagation report: seeds vs synthetic distributions with divergences, validation, review."""
     from coalign.quality.report import report_run
 
     with state(ctx).store() as store, console.status("computing the report"):
-        result, html_path, json_path = report_run(store, run, out, parse=not no_parse)
+        model = None
+        if classifier is not None:
+            from coalign.llm import load_model
+
+            model = load_model(classifier, log=store)
+        result, html_path, json_path = report_run(
+            store,
+            run,
+            out,
+            parse=not no_parse,
+            classifier=model,
+            classifier_sample=classifier_sample,
+        )
     for comparison in (result.questions.comparisons if result.questions else []) + result.responses:
         js = "n/a" if comparison.jensen_shannon is None else f"{comparison.jensen_shannon:.3f}"
         console.print(f"  {comparison.name:<18} JS {js}")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from coalign.core import Record
 from coalign.core.errors import InputError
 from coalign.quality.embeddings import Embedder
+from coalign.quality.forms_llm import FormAgreement, compare_with_rules
 from coalign.quality.profile import (
     QuestionProfile,
     QuestionSet,
@@ -74,6 +75,7 @@ class RunReport(BaseModel):
     responses: list[DistributionComparison] = Field(default_factory=list)
     validation: ValidationFigures
     review: Agreement
+    llm_forms: FormAgreement | None = None
 
 
 def _question_set(records: list[Record]) -> QuestionSet:
@@ -111,6 +113,8 @@ def build_report(
     embedder: Embedder | None = None,
     embedder_factory: Callable[[], Embedder] | None = None,
     parse: bool = True,
+    classifier: Any = None,
+    classifier_sample: int = 50,
 ) -> RunReport:
     """Compute the propagation figures of a run against its study's accepted seeds.
 
@@ -120,6 +124,9 @@ def build_report(
         embedder: for semantic diversity and duplicate confirmation; by default all-MiniLM-L6-v2
             (from ``embedder_factory`` if given).
         parse: run spaCy for verb–noun structure.
+        classifier: a :class:`coalign.llm.Model` that also labels the format and kind of a sample
+            of the synthetic questions, compared with the rule-based labels.
+        classifier_sample: how many questions it labels.
 
     Raises:
         NotFoundError: no such run.
@@ -203,6 +210,9 @@ def build_report(
         warnings=list(dict.fromkeys(w for p in passes for w in p.warnings)),
         errors=list(dict.fromkeys(e for p in passes for e in p.summary.get("errors", []))),
     )
+    llm_forms = None
+    if classifier is not None and synth_qset.texts:
+        llm_forms = compare_with_rules(synth_qset.texts, classifier, sample=classifier_sample)
     return RunReport(
         run_id=run.id,
         study_slug=run.study_slug,
@@ -214,6 +224,7 @@ def build_report(
         responses=response_comparisons,
         validation=validation,
         review=agreement(store, run.id),
+        llm_forms=llm_forms,
     )
 
 

@@ -95,6 +95,24 @@ def _forms(page: Page, report: RunReport) -> None:
     )
     _compare_block(s, report, "format", "Question format")
     _compare_block(s, report, "kind", "Question kind")
+    f = report.llm_forms
+    if f is None:
+        s.paragraph(
+            "No LLM classifier was asked (`coalign report RUN --classifier MODEL` compares one with the rules)."
+        )
+    elif not f.labelled:
+        s.note(f"The LLM classifier {f.model_id} gave no usable label on {f.n} questions.")
+    else:
+        s.paragraph(
+            f"LLM classifier {f.model_id} on {f.labelled} of {f.n} sampled synthetic questions: the rules agree on "
+            f"the format for {f.format_agreement:.0%} and on the kind for {f.kind_agreement:.0%}."
+        )
+        if f.examples:
+            s.rows(
+                ["text", "rule format", "LLM format", "rule kind", "LLM kind"],
+                [list(e) for e in f.examples],
+                caption="Disagreements",
+            )
 
 
 def _labels(page: Page, report: RunReport) -> None:
