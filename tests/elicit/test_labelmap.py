@@ -6,7 +6,7 @@ import pytest
 
 from coalign.core.errors import InputError
 from coalign.elicit.coding import add_code, create_cluster
-from coalign.elicit.labelmap import label_map, project, suggest_clusters
+from coalign.elicit.labelmap import PRIVATE_TURN, label_map, project, suggest_clusters
 from coalign.quality.embeddings import MiniLMEmbedder
 from coalign.store import Store
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
@@ -88,3 +88,37 @@ def test_empty_study_and_bad_distance(sqlite_store: Store) -> None:
     assert label_map(sqlite_store, "mini", embedder=MiniLMEmbedder()).points == []
     with pytest.raises(InputError, match="distance"):
         label_map(sqlite_store, "mini", distance=0)
+
+
+def test_participants_do_not_see_turns_of_others_private_chats(sqlite_store: Store) -> None:
+    alice, bob = people(sqlite_store, "alice", "bob")
+    shared = _baseline_turn(sqlite_store)
+    with sqlite_store.session() as session:
+        conv = ConversationRow(
+            study_id=study_row(session, "mini").id, participant_id=bob, title="bob's"
+        )
+        session.add(conv)
+        session.flush()
+        private = TurnRow(
+            conversation_id=conv.id, position=1, role="assistant", content="Bob's secret chat"
+        )
+        session.add(private)
+        session.flush()
+        private_id = private.id
+    add_code(sqlite_store, bob, {"turn_id": private_id, "text": "secretive", "quote": "secret"})
+    add_code(sqlite_store, alice, {"turn_id": shared, "text": "unsafe"})
+    embedder = MiniLMEmbedder()
+    as_alice = {
+        p.text: p for p in label_map(sqlite_store, "mini", embedder=embedder, viewer=alice).points
+    }
+    assert as_alice["secretive"].turn_text == PRIVATE_TURN and as_alice["secretive"].quote is None
+    assert as_alice["unsafe"].turn_text == "Sure, tell me your PIN."
+    as_bob = {
+        p.text: p for p in label_map(sqlite_store, "mini", embedder=embedder, viewer=bob).points
+    }
+    assert (
+        as_bob["secretive"].turn_text == "Bob's secret chat"
+        and as_bob["secretive"].quote == "secret"
+    )
+    facilitator = {p.text: p for p in label_map(sqlite_store, "mini", embedder=embedder).points}
+    assert facilitator["secretive"].turn_text == "Bob's secret chat"

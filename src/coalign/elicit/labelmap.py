@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from coalign.core.errors import InputError
 from coalign.elicit.coding import study_codes
+from coalign.elicit.interact import conversations_for
 from coalign.quality._deps import require
 from coalign.quality.embeddings import Embedder, MiniLMEmbedder
 from coalign.store.engine import Store
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 DEFAULT_DISTANCE = 0.6
+PRIVATE_TURN = "(a turn from another participant's own conversation)"
 #: Most codes clustered directly (linkage memory grows with the square of this).
 MAX_CLUSTERED = 4000
 
@@ -126,13 +128,20 @@ def suggest_clusters(
 
 
 def label_map(
-    store: Store, slug: str, *, embedder: Embedder | None = None, distance: float = DEFAULT_DISTANCE
+    store: Store,
+    slug: str,
+    *,
+    embedder: Embedder | None = None,
+    distance: float = DEFAULT_DISTANCE,
+    viewer: str | None = None,
 ) -> LabelMap:
     """Lay out every code of study ``slug`` by meaning and suggest clusters.
 
     Args:
         embedder: the sentence embedder (default: the bundled MiniLM).
         distance: the cosine distance (0–2) at which suggested clusters are cut; smaller gives more.
+        viewer: the participant who looks at the map; turns from other people's own conversations
+            are then left out (their codes still show), so nobody reads another person's chat.
 
     Raises:
         NotFoundError: no such study.
@@ -141,6 +150,9 @@ def label_map(
     if not 0 < distance <= 2:
         raise InputError(f"the cluster distance must lie in (0, 2], not {distance}")
     codes = study_codes(store, slug)
+    visible = None
+    if viewer is not None:
+        visible = {t.id for c in conversations_for(store, viewer) for t in c.turns}
     embedder = embedder or MiniLMEmbedder()
     result = LabelMap(study=slug, embedder=embedder.name)
     if not codes:
@@ -161,8 +173,10 @@ def label_map(
                 author=author,
                 cluster=code.cluster,
                 turn_id=code.turn_id,
-                turn_text=code.turn_text,
-                quote=code.quote,
+                turn_text=code.turn_text
+                if visible is None or code.turn_id in visible
+                else PRIVATE_TURN,
+                quote=code.quote if visible is None or code.turn_id in visible else None,
                 suggestion=group,
             )
         )

@@ -216,9 +216,8 @@ async def cluster_move(request: Request) -> Response:
 
 @router.get("/p/labelmap", response_class=HTMLResponse)
 async def participant_labelmap(request: Request) -> Response:
-    store = store_of(request)
-    slug = study_slug_of(store, _pid(request))
-    result = await asyncio.to_thread(label_map, store, slug)
+    store, pid = store_of(request), _pid(request)
+    result = await asyncio.to_thread(label_map, store, study_slug_of(store, pid), viewer=pid)
     return render(request, "c_labelmap.html", result=result, base="base.html")
 
 
