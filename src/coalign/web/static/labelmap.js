@@ -4,10 +4,10 @@
   var detail = document.getElementById("map-detail");
   if (!detail) { return; }
   function show(point) {
-    var d = point.dataset;
+    var d = point.dataset, label = detail.dataset;
     detail.textContent = "";
-    [["Code", d.code], ["Author", d.author], ["Author's cluster", d.cluster || "–"],
-     ["Suggested cluster (suggestion)", d.suggestion], ["Passage", d.quote || "–"], ["Turn", d.turn]].forEach(function (row) {
+    [[label.labelCode, d.code], [label.labelAuthor, d.author], [label.labelCluster, d.cluster || "–"],
+     [label.labelSuggestion, d.suggestion], [label.labelQuote, d.quote || "–"], [label.labelTurn, d.turn]].forEach(function (row) {
       var line = document.createElement("div"), label = document.createElement("strong");
       label.textContent = row[0] + ": ";
       line.appendChild(label);
