@@ -120,7 +120,10 @@ def run_demo(
                 store, summary.generation.run.id, out / "report"
             )
             progress("exporting the accepted records with their dataset card")
-            summary.export, summary.export_note = export_accepted(store, summary.generation.run.id, out / "dataset")
+            report_json = summary.report.with_name("report.json") if summary.report else None
+            summary.export, summary.export_note = export_accepted(
+                store, summary.generation.run.id, out / "dataset", propagation_report=report_json
+            )
         summary.calls = call_stats(store)
     return summary
 
@@ -142,16 +145,25 @@ def validate_and_report(store: Store, run_id: str, folder: Path) -> tuple[RunVal
     return validation, html_path, None
 
 
-def export_accepted(store: Store, run_id: str, folder: Path) -> tuple[ExportResult | None, str | None]:
+def export_accepted(
+    store: Store, run_id: str, folder: Path, *, propagation_report: Path | None = None
+) -> tuple[ExportResult | None, str | None]:
     """Export a run's accepted records (mitigator, SFT, DPO, KTO) with card and Croissant into ``folder``.
 
-    Returns the result, or ``None`` and why nothing was exported (e.g. no record parsed, which
-    the tiny embedded model can cause, or the export extra is not installed).
+    Args:
+        propagation_report: the run's ``report.json``, whose seed → synthetic figures go on the card.
+
+    When every record was rejected (the tiny embedded model often writes truncated answers)
+    the folder is still written: its card shows the rejection reasons.
+
+    Returns the result, or ``None`` and why nothing was exported (e.g. the export extra is not
+    installed).
     """
     from coalign.export import ExportOptions, export_dataset
 
     try:
-        options = ExportOptions(formats=["mitigator", "sft", "dpo", "kto"], overwrite=True)
+        options = ExportOptions(formats=["mitigator", "sft", "dpo", "kto"], overwrite=True, allow_empty=True,
+                                propagation_report=propagation_report)
         return export_dataset(store, run_id, folder, options), None
     except (InputError, MissingExportExtraError) as exc:
         return None, str(exc)

@@ -21,15 +21,20 @@ def test_export_accepted_writes_the_four_record_formats(run_store: Store, tmp_pa
     assert (tmp_path / "dataset" / "README.md").exists() and (tmp_path / "dataset" / "croissant.json").exists()
 
 
-def test_export_accepted_says_why_when_nothing_is_accepted(run_store: Store, tmp_path: Path) -> None:
+def test_export_accepted_still_writes_a_card_when_everything_was_rejected(run_store: Store, tmp_path: Path) -> None:
+    import datasets
+
     from coalign.core.records import Verdict
     from coalign.store.verdicts import save_verdicts
 
-    save_verdicts(run_store, RUN, [Verdict(record_id=r, rule="manual", passed=False, reason="test")
+    save_verdicts(run_store, RUN, [Verdict(record_id=r, rule="manual", passed=False, reason="off-topic")
                                    for r in ("rec_q1", "rec_q3")])
     result, note = export_accepted(run_store, RUN, tmp_path / "dataset")
-    assert result is None and note is not None and "nothing to export" in note
-    assert not (tmp_path / "dataset").exists()
+    assert note is None and result is not None and result.rows == {"mitigator": 0, "sft": 0, "dpo": 0, "kto": 0}
+    card = (tmp_path / "dataset" / "README.md").read_text()
+    assert "No row survived for mitigator, sft, dpo, kto" in card and "off-topic (2)" in card
+    empty = datasets.load_from_disk(str(tmp_path / "dataset" / "hf" / "dpo"))
+    assert len(empty) == 0 and empty.column_names == ["prompt", "chosen", "rejected"]
 
 
 @pytest.mark.model
@@ -40,9 +45,9 @@ def test_demo_prints_the_dataset_folder(capsys: pytest.CaptureFixture, tmp_path:
     with open_store(str(tmp_path / "demo" / "coalign.db")) as store:
         (run_,) = list_runs(store)
         accepted = sum(1 for _ in accepted_triples(store, run_.id))
-    if accepted:
-        assert f"dataset {tmp_path / 'demo' / 'dataset'}" in out.replace("\n", "")
-        assert f"mitigator {accepted}" in out
-        assert (tmp_path / "demo" / "dataset" / "README.md").is_file()
-    else:  # the tiny model's answer did not parse: the demo says so instead of failing
-        assert "no dataset exported:" in out and "nothing to export" in out
+    assert f"dataset {tmp_path / 'demo' / 'dataset'}" in out.replace("\n", "")
+    assert f"mitigator {accepted}" in out
+    card = (tmp_path / "demo" / "dataset" / "README.md").read_text()
+    assert f"Accepted triples exported: {accepted}." in card
+    if (tmp_path / "demo" / "report" / "report.json").is_file():
+        assert "### Propagation of seed patterns" in card

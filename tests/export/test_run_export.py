@@ -85,8 +85,9 @@ def test_review_agreement_and_a_propagation_report_reach_the_card(run_store: Sto
     from coalign.core.records import Verdict
     from coalign.store.verdicts import save_verdicts
 
-    save_verdicts(run_store, RUN, [Verdict(record_id="rec_r1", rule="human_review:ana", passed=True, judge="human:ana"),
-                                   Verdict(record_id="rec_r3", rule="human_review:ana", passed=True, judge="human:ana")])
+    save_verdicts(run_store, RUN, [
+        Verdict(record_id=r, rule="human_review:ana", passed=True, judge="human:ana") for r in ("rec_r1", "rec_r3")
+    ])
     report = tmp_path / "report.json"
     report.write_text(json.dumps({"run_id": RUN, "questions": {"comparisons": [
         {"name": "topic", "seeds": {}, "synthetic": {}, "jensen_shannon": 0.125},

@@ -45,6 +45,7 @@ def export(
     propagation_report: Path = typer.Option(
         None, "--propagation-report", help="The run's report.json from `coalign report`, for the card."
     ),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Write a format even when no row survives."),
 ) -> None:
     """Export training data with a dataset card and a Croissant file generated from the store."""
     from coalign.export import AggregationChoice, ExportOptions, export_dataset
@@ -56,7 +57,7 @@ def export(
             min_group_raters=min_group_raters, lower_is_better=_split(lower_is_better), threshold=threshold,
         ),
         with_demographics=with_demographics, system_prompt=system_prompt, license=license, name=name,
-        overwrite=overwrite, propagation_report=propagation_report,
+        overwrite=overwrite, propagation_report=propagation_report, allow_empty=allow_empty,
     )
     with state(ctx).store() as store:
         result = export_dataset(store, source, out, options)

@@ -54,6 +54,8 @@ class ExportOptions(BaseModel):
         overwrite: replace a non-empty output folder.
         propagation_report: a run's ``report.json`` (``coalign report``) whose seed → synthetic
             figures go into the card.
+        allow_empty: write a format even when no row survives (its card then says why),
+            instead of refusing.
     """
 
     formats: list[str] = Field(default_factory=lambda: ["mitigator"])
@@ -64,6 +66,7 @@ class ExportOptions(BaseModel):
     name: str | None = None
     overwrite: bool = False
     propagation_report: Path | None = None
+    allow_empty: bool = False
 
 
 class ExportResult(BaseModel):
@@ -226,7 +229,7 @@ def export_dataset(store: Store, source_name: str, out: Path, options: ExportOpt
                 if report:
                     reports.append(report)
         empty = [n for n in options.formats if not rows.get(n)]
-        if empty:
+        if empty and not options.allow_empty:
             why = "; ".join(f"{r.rule}: dropped {r.dropped}" for r in reports) or (
                 "the run has no accepted records with a question, misaligned response, critique and aligned response"
                 if source.kind == "run" else "no rated items")
