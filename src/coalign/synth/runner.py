@@ -13,7 +13,7 @@ propagates to the caller, which marks the run paused.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
@@ -90,7 +90,7 @@ def run_stage(
     return result
 
 
-def _execute(work, tasks: Sequence[Task], concurrency: int) -> Iterator[bool]:  # noqa: ANN001
+def _execute(work: Callable[[Task], bool], tasks: Sequence[Task], concurrency: int) -> Iterator[bool]:
     if concurrency <= 1:
         for task in tasks:
             yield work(task)

@@ -85,6 +85,7 @@ class Outcome:
     raw: str
     error: str | None
     attempts: int
+    seed: int | None = None
 
 
 def call_json(
@@ -104,10 +105,10 @@ def call_json(
         )
         try:
             raw = model.complete(request, purpose=purpose).text
-            return Outcome(json.loads(raw), raw, None, attempt + 1)
+            return Outcome(json.loads(raw), raw, None, attempt + 1, seed)
         except ModelOutputError as exc:
             raw, error = exc.raw_output, str(exc)
-    return Outcome(None, raw, error, reask + 1)
+    return Outcome(None, raw, error, reask + 1, seed)
 
 
 def _record(
@@ -118,7 +119,8 @@ def _record(
     return Record(
         id=task.id, run_id=task.run_id, stage=task.stage, parents=task.parents, example_ids=task.example_ids,
         template_name=template[0], template_hash=template[1], prompt=prompt, model_id=model.model_id,
-        params=params.model_copy(update={"seed": task.seed}), seed=task.seed,
+        params=params.model_copy(update={"seed": outcome.seed if outcome.seed is not None else task.seed}),
+        seed=task.seed,
         attributes={**attributes, "attempts": outcome.attempts},
         data=data if ok else {}, raw_output=outcome.raw,
         parse_status="ok" if ok else "failed", parse_error=outcome.error,
@@ -217,7 +219,7 @@ class ChainedResponseStage:
     def run(self, task: Task, model: Model) -> Record:
         """See :class:`Stage`."""
         variables = dict(task.variables)
-        prompts, raws, values = [], [], {}
+        prompts, raws, values, seeds = [], [], {}, []
         outcome = Outcome(None, "", None, 0)
         attempts = 0
         for template, field in zip(self.templates, RESPONSE_FIELDS):
@@ -227,6 +229,7 @@ class ChainedResponseStage:
                 model, prompt, response_schema((field,), params), params, self.reask, f"synth:{self.name}:{field}"
             )
             attempts += outcome.attempts
+            seeds.append(outcome.seed)
             prompts.append(CHAIN_SEPARATOR.format(step=field).lstrip() + prompt)
             raws.append(CHAIN_SEPARATOR.format(step=field).lstrip() + outcome.raw)
             if outcome.data is None:
@@ -234,7 +237,10 @@ class ChainedResponseStage:
                 break
             values[field] = variables[field] = str(outcome.data[field]).strip()
         joined = Outcome(values, "\n\n".join(raws), outcome.error, attempts)
-        steps = [{"step": f, "template": t.name, "template_hash": t.hash} for t, f in zip(self.templates, RESPONSE_FIELDS)]
+        steps = [
+            {"step": f, "template": t.name, "template_hash": t.hash, "seed": seed}
+            for t, f, seed in zip(self.templates, RESPONSE_FIELDS, seeds)
+        ]
         name = "+".join(t.name for t in self.templates)
         digest = content_hash([t.hash for t in self.templates], 16)
         data = _response_data(task, values) if outcome.error is None else {}
