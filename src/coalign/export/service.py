@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,11 +134,13 @@ def _prepare(out: Path, overwrite: bool) -> Path:
     return staging
 
 
-def _checksums(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
-    return {
-        path.relative_to(folder).as_posix(): {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-        for path in sorted(folder.rglob("*")) if path.is_file() and path.relative_to(folder).as_posix() not in skip
-    }
+def _checksum(path: Path) -> dict[str, Any]:
+    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def _checksums(folder: Path) -> dict[str, dict[str, Any]]:
+    paths = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {path.relative_to(folder).as_posix(): _checksum(path) for path in paths}
 
 
 def _write_triples(store: Store, source: Source, names: list[str], staging: Path, system: str | None,
@@ -236,24 +239,25 @@ def export_dataset(store: Store, source_name: str, out: Path, options: ExportOpt
             raise InputError(f"nothing to export for --format {', '.join(empty)}: {why}")
         facts = _facts(store, source, options, tally, ratings, reports, rows)
         facts.propagation = propagation
-        facts.files = _checksums(staging)
-        (staging / "croissant.json").write_text(json.dumps(croissant(facts, schemas), indent=2, ensure_ascii=False),
-                                                encoding="utf-8")
-        facts.files = _checksums(staging)
+        facts.files = _checksums(staging)  # every data file, hashed once
+        document = json.dumps(croissant(facts, schemas), indent=2, ensure_ascii=False)
+        (staging / "croissant.json").write_text(document, encoding="utf-8")
+        facts.files["croissant.json"] = _checksum(staging / "croissant.json")  # the card lists it too
         (staging / "README.md").write_text(render_card(facts), encoding="utf-8")
+        files = {**facts.files, "README.md": _checksum(staging / "README.md")}
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ExportResult(out=out, rows=rows, reports=reports, files=_checksums(out))
+    return ExportResult(out=out, rows=rows, reports=reports, files=files)
 
 
 def _facts(store: Store, source: Source, options: ExportOptions, tally: RecordTally, ratings: RatingSet | None,
            reports: list[DropReport], rows: dict[str, int]) -> CardFacts:
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
-    short = source.run.id[:12] if source.run else source.name.split(":", 1)[1]
+    short = source.run.id[:12] if source.run else re.sub(r"[^A-Za-z0-9._-]+", "-", source.name.split(":", 1)[1])
     made = producer_facts(tally)
     run = run_facts(store, source, tally)
     made["models"] += run.pop("judges", [])
