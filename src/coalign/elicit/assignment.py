@@ -160,10 +160,7 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
     """
     with store.read() as session:
         row = owned_assignment(session, seat, assignment_id)
-        if row.shown_at is None:  # a short write of its own; reloads only read
-            with store.session() as writer:
-                writer.execute(update(AssignmentRow).where(AssignmentRow.id == row.id, AssignmentRow.shown_at.is_(None))
-                               .values(shown_at=utcnow()))
+        start_clock = row.shown_at is None
         campaign = session.get(CampaignRow, row.campaign_id)
         item = session.get(ItemRow, row.item_id)
         extra = session.scalars(select(CampaignItemRow.translations).where(
@@ -171,13 +168,21 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
         total = session.scalar(select(func.count()).select_from(AssignmentRow).where(
             AssignmentRow.campaign_id == row.campaign_id, AssignmentRow.participant_id == seat.participant_id)) or 0
         text = extra.get(language, {})
-        return RatingPage(
+        page = RatingPage(
             assignment_id=row.id, item_id=row.item_id, position=row.position, total=total,
             prompt=text.get("prompt") or item.prompt, response=text.get("response") or item.response,
             context=item.context, dimensions=campaign_dimensions(session, campaign, language),
             questions=campaign_questions(campaign, language), min_seconds=campaign.min_seconds_per_item,
             submitted=row.status == "submitted", draft=dict(row.draft or {}),
         )
+    # A short write of its own, after the read session is closed: holding a pooled connection
+    # while waiting for the writer could starve the writer of connections. Reloads only read.
+    if start_clock:
+        with store.session() as session:
+            session.execute(update(AssignmentRow)
+                            .where(AssignmentRow.id == assignment_id, AssignmentRow.shown_at.is_(None))
+                            .values(shown_at=utcnow()))
+    return page
 
 
 __all__ = ["DimensionView", "QuestionView", "RatingPage", "assign", "campaign_dimensions",

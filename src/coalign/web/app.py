@@ -88,6 +88,37 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+     b"frame-ancestors 'none'; form-action 'self' https:"),
+]
+
+
+class SecurityHeaders:
+    """Add browser-hardening headers to every response: no sniffing, no framing, a strict CSP."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in _SECURITY_HEADERS if name not in present]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
     response = PlainTextResponse(f"request too large: at most {limit // 1024} KiB", status_code=413)
     await response(scope, receive, send)
@@ -109,25 +140,13 @@ def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: b
     app.add_middleware(SessionMiddleware, secret_key=secret_key or app_secret(store), session_cookie="coalign_session",
                        max_age=SESSION_MAX_AGE, same_site="lax", https_only=secure_cookies)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(participant.router)
     app.include_router(facilitator.router)
     app.include_router(activities_participant.router)
     app.include_router(activities_facilitator.router)
     app.include_router(activities_facilitator.index)
-
-    @app.middleware("http")
-    async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "frame-ancestors 'none'; form-action 'self' https:",
-        )
-        return response
 
     @app.exception_handler(CoalignError)
     async def _coalign_error(request: Request, exc: CoalignError) -> HTMLResponse:
