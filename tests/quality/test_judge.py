@@ -11,11 +11,11 @@ from coalign.core.errors import InputError
 from coalign.llm import load_model
 from coalign.quality.forms_llm import classify_forms, compare_with_rules
 from coalign.quality.judge import judge_records, load_rubric, parse_rubric
-from coalign.quality.service import choose_filters, validate_run
+from coalign.quality.service import choose_filters, validate_run, with_parent_questions
 from coalign.store.studies import get_study
 from coalign.store.verdicts import list_validations, list_verdicts, rejected_record_ids
 
-from .conftest import bank_records, make_run
+from .conftest import QUESTIONS, bank_records, make_run
 
 pytestmark = pytest.mark.model
 
@@ -70,8 +70,12 @@ def test_the_judge_scores_with_a_rationale_and_unparseable_output_is_recorded(
         not c.passed and c.score is None and c.reason.startswith("could not judge") for c in cut
     )
     assert "raw output" in cut[0].reason
-    # Records without the rubric's fields are not judged at all.
+    # Records without the rubric's fields are not judged at all, nor records of another kind: the
+    # default rubric judges a question once, on its question record, not again on each response.
     assert judge_records([records[-1]], model, rubric) == []
+    response = with_parent_questions(records)[len(QUESTIONS)]
+    assert response.data["question"] and response.stage == "responses"
+    assert judge_records([response], model, load_rubric(), dimensions=["question"]) == []
 
 
 def test_validate_with_a_judge_stores_verdicts_and_warns_when_it_is_the_generator(

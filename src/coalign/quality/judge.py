@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from jinja2 import StrictUndefined, TemplateError
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from coalign.core import ChatRequest, Message, Record, SamplingParams, Study, Verdict
 from coalign.core.errors import InputError, ModelOutputError, describe_validation_error
+from coalign.quality.registry import is_response_record
 
 JUDGE_PREFIX = "relevance"
 _RAW_KEPT = 300  # characters of unparseable output kept in a "could not judge" verdict
@@ -51,6 +52,8 @@ class RubricDimension(BaseModel):
         criteria: the question put to the judge (a Jinja2 template).
         scale: a label for each score 1–5.
         min_score: scores below this fail.
+        records: which records it applies to: ``questions`` (records without response fields),
+            ``responses`` or ``all`` (every record holding the fields).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -60,6 +63,7 @@ class RubricDimension(BaseModel):
     criteria: str = Field(min_length=1)
     scale: dict[int, str]
     min_score: int = Field(3, ge=1, le=5)
+    records: Literal["all", "questions", "responses"] = "all"
 
     @field_validator("scale")
     @classmethod
@@ -192,6 +196,10 @@ def judge_request(
 
 
 def _judgeable(record: Record, dimension: RubricDimension) -> bool:
+    if dimension.records != "all" and is_response_record(record) != (
+        dimension.records == "responses"
+    ):
+        return False
     return record.parse_status == "ok" and all(
         isinstance(record.data.get(f), str) and record.data[f].strip() for f in dimension.fields
     )
