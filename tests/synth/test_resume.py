@@ -25,20 +25,20 @@ from .conftest import import_test_study, write_recipe
 pytestmark = pytest.mark.model
 
 
-def stored(db: Path) -> int:
-    with open_store(str(db), migrate=False) as store, store.read() as session:
+def stored(db: str) -> int:
+    with open_store(db, migrate=False) as store, store.read() as session:
         return session.scalar(select(func.count()).select_from(RecordRow))
 
 
-def start(db: Path, *args: str) -> subprocess.Popen:
+def start(db: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "COALIGN_THREADS": os.environ.get("COALIGN_THREADS", "1")}
     return subprocess.Popen(
-        [sys.executable, "-m", "coalign", "--db", str(db), *args],
+        [sys.executable, "-m", "coalign", "--db", db, *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
 
 
-def wait_for(db: Path, process: subprocess.Popen, records: int, timeout: float = 240) -> None:
+def wait_for(db: str, process: subprocess.Popen, records: int, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while stored(db) < records:
         assert process.poll() is None, f"the run ended early: {process.communicate()}"
@@ -63,9 +63,14 @@ def assert_complete(store, run_id: str) -> None:
     assert run.status == "done"
 
 
-def test_ctrl_c_pauses_and_sigkill_mid_stage_resumes_exactly(tmp_path):
-    db = tmp_path / "crash.db"
-    with open_store(str(db)) as store:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return str(tmp_path / "crash.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def test_ctrl_c_pauses_and_sigkill_mid_stage_resumes_exactly(db_url, tmp_path):
+    db = db_url
+    with open_store(db) as store:
         import_test_study(store)
     recipe = write_recipe(
         tmp_path, stages__questions__question_types=None,
@@ -78,7 +83,7 @@ def test_ctrl_c_pauses_and_sigkill_mid_stage_resumes_exactly(tmp_path):
     _, err = first.communicate(timeout=120)
     assert first.returncode != 0
     assert "paused" in err and "coalign runs resume" in err
-    with open_store(str(db)) as store:
+    with open_store(db) as store:
         (run,) = list_runs(store)
         assert run.status == "paused" and run.planned["questions"] == 3
     second = start(db, "runs", "resume", run.id[:12])
@@ -86,7 +91,7 @@ def test_ctrl_c_pauses_and_sigkill_mid_stage_resumes_exactly(tmp_path):
     second.send_signal(signal.SIGKILL)
     second.wait(timeout=30)
     assert stored(db) < 6
-    with open_store(str(db)) as store:
+    with open_store(db) as store:
         assert get_run(store, run.id).status == "running"  # killed: nobody could mark it
         resume(store, run.id)
         assert_complete(store, run.id)
