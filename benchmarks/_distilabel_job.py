@@ -16,7 +16,8 @@ import time
 
 
 def main() -> None:
-    job = json.loads(open(sys.argv[1]).read())
+    with open(sys.argv[1]) as handle:
+        job = json.load(handle)
     tasks = job["tasks"]
     from distilabel.models.llms import LlamaCppLLM
     from distilabel.pipeline import Pipeline
@@ -25,13 +26,20 @@ def main() -> None:
 
     schema = json.loads(json.dumps(tasks[0]["schema"]))
     for key in ("topic", "question_type"):
-        schema["properties"][key]["enum"] = sorted({t["schema"]["properties"][key]["enum"][0] for t in tasks})
+        schema["properties"][key]["enum"] = sorted(
+            {t["schema"]["properties"][key]["enum"][0] for t in tasks}
+        )
     params = tasks[0]["params"]
     with Pipeline(name="coalign-bench-questions") as pipeline:
-        load = LoadDataFromDicts(data=[{"instruction": t["prompt"]} for t in tasks], batch_size=len(tasks))
+        load = LoadDataFromDicts(
+            data=[{"instruction": t["prompt"]} for t in tasks], batch_size=len(tasks)
+        )
         generate = TextGeneration(
             llm=LlamaCppLLM(
-                model_path=job["model_path"], n_ctx=4096, seed=params["seed"], verbose=False,
+                model_path=job["model_path"],
+                n_ctx=4096,
+                seed=params["seed"],
+                verbose=False,
                 extra_kwargs={"n_threads": job["threads"], "n_threads_batch": job["threads"]},
             ),
             input_batch_size=len(tasks),
@@ -40,10 +48,20 @@ def main() -> None:
     started = time.perf_counter()
     distiset = pipeline.run(
         use_cache=False,
-        parameters={generate.name: {"llm": {"generation_kwargs": {
-            "max_new_tokens": params["max_tokens"], "temperature": params["temperature"], "top_p": params["top_p"],
-            "extra_generation_kwargs": {"response_format": {"type": "json_object", "schema": schema}},
-        }}}},
+        parameters={
+            generate.name: {
+                "llm": {
+                    "generation_kwargs": {
+                        "max_new_tokens": params["max_tokens"],
+                        "temperature": params["temperature"],
+                        "top_p": params["top_p"],
+                        "extra_generation_kwargs": {
+                            "response_format": {"type": "json_object", "schema": schema}
+                        },
+                    }
+                }
+            }
+        },
     )
     seconds = time.perf_counter() - started
     rows = list(distiset["default"]["train"])

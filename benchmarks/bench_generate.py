@@ -72,12 +72,18 @@ def job(folder: Path, questions: int) -> list[dict[str, Any]]:
         out = []
         for task in prepared.planner.question_tasks():
             params = stage.params.model_copy(update={"seed": task.seed})
-            schema = question_schema(task.attributes["topic"], task.attributes["question_type"], params)
-            out.append({"prompt": stage.prompt(task), "schema": schema, "params": params.model_dump()})
+            schema = question_schema(
+                task.attributes["topic"], task.attributes["question_type"], params
+            )
+            out.append(
+                {"prompt": stage.prompt(task), "schema": schema, "params": params.model_dump()}
+            )
         return out
 
 
-def coalign_run(folder: Path, name: str, questions: int, model: str | None = None, concurrency: int = 1) -> float:
+def coalign_run(
+    folder: Path, name: str, questions: int, model: str | None = None, concurrency: int = 1
+) -> float:
     """Seconds for coalign to prepare and execute the job into a fresh database."""
     with open_store(str(folder / f"{name}.db")) as store:
         import_study(store, EXAMPLE / "study.yaml")
@@ -85,7 +91,10 @@ def coalign_run(folder: Path, name: str, questions: int, model: str | None = Non
         started = time.perf_counter()
         summary = execute(store, prepare(store, recipe, model=model))
         elapsed = time.perf_counter() - started
-    assert summary.run.status == "done" and summary.stages[0].ok + summary.stages[0].failed == questions
+    assert (
+        summary.run.status == "done"
+        and summary.stages[0].ok + summary.stages[0].failed == questions
+    )
     return elapsed
 
 
@@ -101,8 +110,11 @@ def bare_loop(tasks: list[dict[str, Any]], reset: bool) -> tuple[float, int]:
             llama.reset()
         p = task["params"]
         out = llama.create_chat_completion(
-            messages=[{"role": "user", "content": task["prompt"]}], temperature=p["temperature"],
-            top_p=p["top_p"], max_tokens=p["max_tokens"], seed=p["seed"],
+            messages=[{"role": "user", "content": task["prompt"]}],
+            temperature=p["temperature"],
+            top_p=p["top_p"],
+            max_tokens=p["max_tokens"],
+            seed=p["seed"],
             response_format={"type": "json_object", "schema": task["schema"]},
         )
         tokens += out["usage"]["completion_tokens"]
@@ -114,8 +126,10 @@ def bare_loop(tasks: list[dict[str, Any]], reset: bool) -> tuple[float, int]:
 
 
 def part_a(questions: int, rounds: int) -> None:
-    print(f"\n(a) runner vs bare llama-cpp-python loop: {questions} questions × {rounds} rounds, "
-          f"{free_cores()} threads")
+    print(
+        f"\n(a) runner vs bare llama-cpp-python loop: {questions} questions × {rounds} rounds, "
+        f"{free_cores()} threads"
+    )
     times = {"bare": 0.0, "bare+reset": 0.0, "coalign": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -173,20 +187,37 @@ def measured(command: list[str]) -> tuple[float, int, str]:
 
 
 def part_b(questions: int) -> None:
-    print(f"\n(b) coalign vs distilabel 1.5.3 (LlamaCppLLM), {questions} questions, separate processes")
+    print(
+        f"\n(b) coalign vs distilabel 1.5.3 (LlamaCppLLM), {questions} questions, separate processes"
+    )
     if not BENCH_PYTHON.exists():
-        print(f"  skipped: {BENCH_PYTHON} is missing; create it with\n"
-              "    python3 -m venv .venv-bench && .venv-bench/bin/pip install torch==2.13.0 "
-              "&& .venv-bench/bin/pip install 'distilabel[llama-cpp]==1.5.3'")
+        print(
+            f"  skipped: {BENCH_PYTHON} is missing; create it with\n"
+            "    python3 -m venv .venv-bench && .venv-bench/bin/pip install torch==2.13.0 "
+            "&& .venv-bench/bin/pip install 'distilabel[llama-cpp]==1.5.3'"
+        )
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         job_file = folder / "job.json"
-        job_file.write_text(json.dumps({
-            "model_path": str(gguf_path("smollm2-135m")), "threads": free_cores(), "tasks": job(folder, questions),
-        }))
+        job_file.write_text(
+            json.dumps(
+                {
+                    "model_path": str(gguf_path("smollm2-135m")),
+                    "threads": free_cores(),
+                    "tasks": job(folder, questions),
+                }
+            )
+        )
         sides = {
-            "coalign": [sys.executable, __file__, "--child", str(folder), "--questions", str(questions)],
+            "coalign": [
+                sys.executable,
+                __file__,
+                "--child",
+                str(folder),
+                "--questions",
+                str(questions),
+            ],
             "distilabel": [str(BENCH_PYTHON), str(DISTILABEL_JOB), str(job_file)],
         }
         results = {}
@@ -194,8 +225,10 @@ def part_b(questions: int) -> None:
             wall, peak, text = measured(command)
             inner = json.loads(text.strip().splitlines()[-1])
             results[name] = (wall, peak, inner)
-            print(f"  {name:<10} wall {wall:7.2f} s (generation {inner['seconds']:.2f} s, "
-                  f"{inner['outputs']} outputs, {inner['parsed']} parsed)  peak RSS {peak / 2**20:7.0f} MiB")
+            print(
+                f"  {name:<10} wall {wall:7.2f} s (generation {inner['seconds']:.2f} s, "
+                f"{inner['outputs']} outputs, {inner['parsed']} parsed)  peak RSS {peak / 2**20:7.0f} MiB"
+            )
     (cw, cm, ci), (dw, dm, di) = results["coalign"], results["distilabel"]
     print(f"  wall-time ratio coalign / distilabel   = {cw / dw:.3f}  (goal < 1)")
     print(f"  generation ratio coalign / distilabel  = {ci['seconds'] / di['seconds']:.3f}")
@@ -209,7 +242,11 @@ def child(folder: Path, questions: int) -> None:
         from coalign.store.runs import list_runs, record_counts
 
         counts = record_counts(store, list_runs(store)[0].id)["questions"]
-    print(json.dumps({"seconds": seconds, "outputs": counts["ok"] + counts["failed"], "parsed": counts["ok"]}))
+    print(
+        json.dumps(
+            {"seconds": seconds, "outputs": counts["ok"] + counts["failed"], "parsed": counts["ok"]}
+        )
+    )
 
 
 def _free_port() -> int:
@@ -227,9 +264,13 @@ async def _bare_client(base: str, tasks: list[dict[str, Any]], concurrency: int)
         async def one(task: dict[str, Any]) -> None:
             p = task["params"]
             body = {
-                "model": "smollm2", "messages": [{"role": "user", "content": task["prompt"]}],
-                "temperature": p["temperature"], "top_p": p["top_p"], "max_tokens": p["max_tokens"],
-                "seed": p["seed"], "response_format": {"type": "json_object", "schema": task["schema"]},
+                "model": "smollm2",
+                "messages": [{"role": "user", "content": task["prompt"]}],
+                "temperature": p["temperature"],
+                "top_p": p["top_p"],
+                "max_tokens": p["max_tokens"],
+                "seed": p["seed"],
+                "response_format": {"type": "json_object", "schema": task["schema"]},
             }
             async with slots:
                 response = await client.post(f"{base}/chat/completions", json=body)
@@ -241,15 +282,31 @@ async def _bare_client(base: str, tasks: list[dict[str, Any]], concurrency: int)
 
 
 def part_c(questions: int, rounds: int, concurrency: int = 4) -> None:
-    print(f"\n(c) llama_cpp.server on loopback, concurrency {concurrency}: {questions} questions × {rounds} rounds")
+    print(
+        f"\n(c) llama_cpp.server on loopback, concurrency {concurrency}: {questions} questions × {rounds} rounds"
+    )
     port = _free_port()
     base = f"http://127.0.0.1:{port}/v1"
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "w") as log:
         folder = Path(tmp)
         server = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path("smollm2-135m")),
-             "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(free_cores()), "--n_ctx", "4096"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf_path("smollm2-135m")),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_threads",
+                str(free_cores()),
+                "--n_ctx",
+                "4096",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             import httpx
@@ -265,13 +322,17 @@ def part_c(questions: int, rounds: int, concurrency: int = 4) -> None:
             times = {"bare asyncio": 0.0, "coalign": 0.0}
             for r in range(rounds):
                 times["bare asyncio"] += asyncio.run(_bare_client(base, tasks, concurrency))
-                times["coalign"] += coalign_run(folder, f"c{r}", questions, f"openai:{base}#smollm2", concurrency)
+                times["coalign"] += coalign_run(
+                    folder, f"c{r}", questions, f"openai:{base}#smollm2", concurrency
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
     for name, seconds in times.items():
         print(f"  {name:<13} {seconds:7.2f} s  {questions * rounds / seconds:6.2f} questions/s")
-    print(f"  throughput ratio coalign / bare = {times['bare asyncio'] / times['coalign']:.3f}  (goal ≥ 0.9)")
+    print(
+        f"  throughput ratio coalign / bare = {times['bare asyncio'] / times['coalign']:.3f}  (goal ≥ 0.9)"
+    )
 
 
 def main() -> None:

@@ -41,10 +41,12 @@ def bundle() -> StudyBundle:
     loaded = load_study_file(STUDY)
     slug = loaded.study.slug
     return StudyBundle(
-        loaded.study, [s.with_id(slug) for s in loaded.seed_questions], [s.with_id(slug) for s in loaded.seed_examples]
+        loaded.study,
+        [s.with_id(slug) for s in loaded.seed_questions],
+        [s.with_id(slug) for s in loaded.seed_examples],
     )
 
 
-def import_test_study(store) -> StudyBundle:  # noqa: ANN001
+def import_test_study(store) -> StudyBundle:
     """Import the test study into ``store``."""
     return import_study(store, STUDY)

@@ -25,7 +25,9 @@ def test_bad_input_is_one_line_and_nothing_is_written(capsys, tmp_path):
     assert cli(capsys, "--db", db, "study", "import", str(STUDY))[0] == 0
     bad = write_recipe(tmp_path, "bad.yaml", stages__questions__per_cell=-1)
     code, _, err = cli(capsys, "--db", db, "generate", str(bad))
-    assert code == 1 and "stages.questions.per_cell: Input should be greater than or equal to 1" in err
+    assert (
+        code == 1 and "stages.questions.per_cell: Input should be greater than or equal to 1" in err
+    )
     assert err.count("\n") == 1
     code, _, err = cli(capsys, "--db", db, "runs", "show", "run_nothing")
     assert code == 1 and "no run matches 'run_nothing'" in err
@@ -55,11 +57,19 @@ def test_generate_list_show_records_jsonl(capsys, tmp_path):
     run_id = out.split("run_", 1)[1].split()[0][:8]
     code, out, _ = cli(capsys, "--db", db, "runs", "show", f"run_{run_id}")
     assert code == 0 and '"name": "synth-test"' in out and '"limit": 1' in out
-    code, out, _ = cli(capsys, "--db", db, "runs", "records", f"run_{run_id}", "--stage", "questions")
+    code, out, _ = cli(
+        capsys, "--db", db, "runs", "records", f"run_{run_id}", "--stage", "questions"
+    )
     assert code == 0 and "questions" in out
     target = tmp_path / "records.jsonl"
-    code, out, _ = cli(capsys, "--db", db, "runs", "records", f"run_{run_id}", "--jsonl", str(target))
+    code, out, _ = cli(
+        capsys, "--db", db, "runs", "records", f"run_{run_id}", "--jsonl", str(target)
+    )
     assert code == 0 and "wrote 1 records" in out
     (line,) = target.read_text().splitlines()
     record = json.loads(line)
-    assert record["stage"] == "questions" and record["template_name"] == "questions.j2" and record["prompt"]
+    assert (
+        record["stage"] == "questions"
+        and record["template_name"] == "questions.j2"
+        and record["prompt"]
+    )

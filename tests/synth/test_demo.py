@@ -22,4 +22,8 @@ def test_demo_generates_and_prints_per_stage_counts(capsys, tmp_path):
         counts = record_counts(store, run_.id)
     assert run_.status == "done" and run_.recipe_name == "bank-assistant-two-stage"
     assert sum(counts["questions"].values()) == 2
-    assert sum(counts.get("responses", {}).values()) == run_.planned["responses"] == counts["questions"]["ok"]
+    assert (
+        sum(counts.get("responses", {}).values())
+        == run_.planned["responses"]
+        == counts["questions"]["ok"]
+    )

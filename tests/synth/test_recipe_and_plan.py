@@ -21,11 +21,23 @@ def planner(bundle, run_id="run_x", **changes) -> Planner:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"stages__questions__per_cell": 0}, "stages.questions.per_cell: Input should be greater than or equal to 1"),
-        ({"stages__questions__examples__strategy": "nearest"}, "stages.questions.examples.strategy: Input should be"),
+        (
+            {"stages__questions__per_cell": 0},
+            "stages.questions.per_cell: Input should be greater than or equal to 1",
+        ),
+        (
+            {"stages__questions__examples__strategy": "nearest"},
+            "stages.questions.examples.strategy: Input should be",
+        ),
         ({"stages__responses__mode": "triple"}, "stages.responses.mode:"),
-        ({"stages__questions__colour": "red"}, "stages.questions.colour: Extra inputs are not permitted"),
-        ({"stages__responses__dimensions_per_question": 0}, "stages.responses.dimensions_per_question"),
+        (
+            {"stages__questions__colour": "red"},
+            "stages.questions.colour: Extra inputs are not permitted",
+        ),
+        (
+            {"stages__responses__dimensions_per_question": 0},
+            "stages.responses.dimensions_per_question",
+        ),
         ({"stages__questions__params__temperature": 5}, "stages.questions.params.temperature"),
         ({"concurrency": "many"}, "concurrency: Input should be a valid integer"),
     ],
@@ -51,7 +63,9 @@ def test_missing_study_key_and_bad_yaml(tmp_path):
 
 
 def test_template_with_unknown_variable_is_refused_naming_it(tmp_path):
-    with pytest.raises(InputError, match=r"template mine\.j2 uses unknown variable\(s\) dimension, topics"):
+    with pytest.raises(
+        InputError, match=r"template mine\.j2 uses unknown variable\(s\) dimension, topics"
+    ):
         check_template("mine.j2", "questions", "{{ topics }} {{ dimension.name }} {{ topic.name }}")
     (tmp_path / "own.j2").write_text("{{ question }} for {{ dimension.name }} {{ misaligned }}")
     with pytest.raises(InputError, match="unknown variable.*misaligned"):
@@ -77,7 +91,9 @@ def test_bundled_templates_all_check():
 def test_plan_is_deterministic_and_depends_on_seed_and_run(bundle):
     first = planner(bundle).question_tasks()
     again = planner(bundle).question_tasks()
-    assert [(t.id, t.seed, t.example_ids) for t in first] == [(t.id, t.seed, t.example_ids) for t in again]
+    assert [(t.id, t.seed, t.example_ids) for t in first] == [
+        (t.id, t.seed, t.example_ids) for t in again
+    ]
     other_seed = planner(bundle, seed=4).question_tasks()
     assert [t.seed for t in first] != [t.seed for t in other_seed]
     other_run = planner(bundle, run_id="run_y").question_tasks()
@@ -85,7 +101,9 @@ def test_plan_is_deterministic_and_depends_on_seed_and_run(bundle):
 
 
 def test_grid_covers_every_cell_including_participant_topics(bundle):
-    tasks = planner(bundle, stages__questions={"per_cell": 2, "examples": {"k": 1}}).question_tasks()
+    tasks = planner(
+        bundle, stages__questions={"per_cell": 2, "examples": {"k": 1}}
+    ).question_tasks()
     cells = {(t.attributes["topic"], t.attributes["question_type"]) for t in tasks}
     assert cells == set(itertools.product(["savings", "cards"], ["how-to", "yes-no", "draft"]))
     assert len(tasks) == 12 and len({t.id for t in tasks}) == 12
@@ -96,21 +114,31 @@ def test_grid_covers_every_cell_including_participant_topics(bundle):
 
 
 def test_limit_takes_a_balanced_prefix(bundle):
-    tasks = planner(bundle, stages__questions={"per_cell": 3, "limit": 4, "examples": {"k": 1}}).question_tasks()
+    tasks = planner(
+        bundle, stages__questions={"per_cell": 3, "limit": 4, "examples": {"k": 1}}
+    ).question_tasks()
     assert len(tasks) == 4
     assert len({(t.attributes["topic"], t.attributes["question_type"]) for t in tasks}) == 4
 
 
 def test_example_strategies(bundle):
-    same_type = planner(bundle, stages__questions={"examples": {"k": 3, "strategy": "same-type"}}).question_tasks()
+    same_type = planner(
+        bundle, stages__questions={"examples": {"k": 3, "strategy": "same-type"}}
+    ).question_tasks()
     seeds = {s.id: s for s in bundle.seed_questions}
     for task in same_type:
         assert task.example_ids
-        assert {seeds[i].question_type for i in task.example_ids} == {task.attributes["question_type"]}
-    same_topic = planner(bundle, stages__questions={"examples": {"k": 2, "strategy": "same-topic"}}).question_tasks()
+        assert {seeds[i].question_type for i in task.example_ids} == {
+            task.attributes["question_type"]
+        }
+    same_topic = planner(
+        bundle, stages__questions={"examples": {"k": 2, "strategy": "same-topic"}}
+    ).question_tasks()
     for task in same_topic:
         assert {seeds[i].topic for i in task.example_ids} == {task.attributes["topic"]}
-    stratified = planner(bundle, stages__questions={"examples": {"k": 4, "strategy": "stratified"}}).question_tasks()
+    stratified = planner(
+        bundle, stages__questions={"examples": {"k": 4, "strategy": "stratified"}}
+    ).question_tasks()
     for task in stratified:
         strata = {(seeds[i].topic, seeds[i].question_type) for i in task.example_ids}
         assert len(strata) == 4
@@ -119,7 +147,9 @@ def test_example_strategies(bundle):
 
 
 def test_entity_slots_are_filled_and_recorded(bundle):
-    tasks = planner(bundle, stages__questions={"examples": {"k": 6, "strategy": "random"}}).question_tasks()
+    tasks = planner(
+        bundle, stages__questions={"examples": {"k": 6, "strategy": "random"}}
+    ).question_tasks()
     for task in tasks:
         texts = " ".join(e["text"] for e in task.variables["examples"])
         assert "{country}" not in texts
@@ -131,19 +161,32 @@ def test_personas_and_interventions_multiply_the_stage(bundle):
     personas = [{"name": "student", "text": "a student"}, {"name": "retiree", "text": "a retiree"}]
     interventions = [{"name": "equality", "text": "Answer with a focus on equality."}]
     tasks = planner(
-        bundle, stages__questions={"personas": personas, "interventions": interventions, "examples": {"k": 1},
-                                   "topics": ["savings"], "question_types": ["how-to"]},
+        bundle,
+        stages__questions={
+            "personas": personas,
+            "interventions": interventions,
+            "examples": {"k": 1},
+            "topics": ["savings"],
+            "question_types": ["how-to"],
+        },
     ).question_tasks()
     assert sorted((t.attributes["persona"], t.attributes["intervention"]) for t in tasks) == [
-        ("retiree", "equality"), ("student", "equality")]
+        ("retiree", "equality"),
+        ("student", "equality"),
+    ]
 
 
 def test_empty_cell_and_dimension_without_examples_are_clear_errors(bundle):
     bundle.seed_questions = [s for s in bundle.seed_questions if s.question_type != "draft"]
-    with pytest.raises(InputError, match="no accepted seed questions for cell topic='savings' × question_type='draft'"):
+    with pytest.raises(
+        InputError,
+        match="no accepted seed questions for cell topic='savings' × question_type='draft'",
+    ):
         planner(bundle, stages__questions={"examples": {"strategy": "same-type"}})
     # k: 0 asks for zero-shot prompts, so an empty pool is fine
-    assert planner(bundle, stages__questions={"examples": {"k": 0, "strategy": "same-type"}}).question_tasks()
+    assert planner(
+        bundle, stages__questions={"examples": {"k": 0, "strategy": "same-type"}}
+    ).question_tasks()
     bundle.seed_examples = [e for e in bundle.seed_examples if "fairness" not in e.dimensions]
     with pytest.raises(InputError, match="dimension 'fairness' has no accepted seed examples"):
         planner(bundle, stages__responses__dimensions=["fairness", "safety"])
@@ -154,7 +197,9 @@ def test_unknown_names_and_slots_are_clear_errors(bundle):
         planner(bundle, stages__questions__topics=["savings", "loans"])
     with pytest.raises(InputError, match="dimensions the study does not have: honesty"):
         planner(bundle, stages__responses__dimensions=["honesty"])
-    bundle.seed_questions[0] = bundle.seed_questions[0].model_copy(update={"text": "Any {medicine} tips?"})
+    bundle.seed_questions[0] = bundle.seed_questions[0].model_copy(
+        update={"text": "Any {medicine} tips?"}
+    )
     with pytest.raises(InputError, match=r"entity slot\(s\) \{medicine\}"):
         planner(bundle)
 
@@ -163,33 +208,61 @@ def _questions(tasks):
     from coalign.core.records import Record
 
     return [
-        Record(id=t.id, run_id=t.run_id, stage="questions", template_name="q", template_hash="h", prompt="p",
-               model_id="m", params={}, seed=t.seed, attributes=t.attributes,
-               data={"question": f"Question {n}?"}, parse_status="failed" if n == 0 else "ok")
+        Record(
+            id=t.id,
+            run_id=t.run_id,
+            stage="questions",
+            template_name="q",
+            template_hash="h",
+            prompt="p",
+            model_id="m",
+            params={},
+            seed=t.seed,
+            attributes=t.attributes,
+            data={"question": f"Question {n}?"},
+            parse_status="failed" if n == 0 else "ok",
+        )
         for n, t in enumerate(tasks)
     ]
 
 
 def test_response_tasks_follow_parsed_questions_dimensions_and_conditions(bundle):
-    plan = planner(bundle, stages__responses={
-        "dimensions_per_question": 1, "examples": {"k": 2, "strategy": "random"},
-        "personas": [{"name": "a"}, {"name": "b"}]})
+    plan = planner(
+        bundle,
+        stages__responses={
+            "dimensions_per_question": 1,
+            "examples": {"k": 2, "strategy": "random"},
+            "personas": [{"name": "a"}, {"name": "b"}],
+        },
+    )
     questions = _questions(plan.question_tasks())
     tasks = plan.response_tasks(questions)
     assert len(tasks) == (len(questions) - 1) * 2 == plan.expected_responses(len(questions) - 1)
-    assert {t.parents[0] for t in tasks} == {q.id for q in questions[1:]}, "failed questions get no responses"
+    assert {t.parents[0] for t in tasks} == {q.id for q in questions[1:]}, (
+        "failed questions get no responses"
+    )
     assert tasks == plan.response_tasks(list(reversed(questions))), "independent of order"
     examples = {e.id: e for e in bundle.seed_examples}
     for task in tasks:
         assert all(task.attributes["dimension"] in examples[i].dimensions for i in task.example_ids)
         assert task.variables["question"].startswith("Question")
         assert "{country}" not in " ".join(e["question"] for e in task.variables["examples"])
-    every = planner(bundle, stages__responses={"dimensions_per_question": "all", "examples": {"k": 1}})
+    every = planner(
+        bundle, stages__responses={"dimensions_per_question": "all", "examples": {"k": 1}}
+    )
     dims = {(t.parents[0], t.attributes["dimension"]) for t in every.response_tasks(questions)}
     assert len(dims) == (len(questions) - 1) * 2
 
 
 def test_same_topic_examples_for_a_dimension_must_exist(bundle):
-    with pytest.raises(InputError, match="no accepted seed examples of dimension 'fairness' for topic='cards'"):
-        planner(bundle, stages__questions__topics=["cards", "savings"],
-                stages__responses={"dimensions": ["fairness"], "examples": {"k": 1, "strategy": "same-topic"}})
+    with pytest.raises(
+        InputError, match="no accepted seed examples of dimension 'fairness' for topic='cards'"
+    ):
+        planner(
+            bundle,
+            stages__questions__topics=["cards", "savings"],
+            stages__responses={
+                "dimensions": ["fairness"],
+                "examples": {"k": 1, "strategy": "same-topic"},
+            },
+        )

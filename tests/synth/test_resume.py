@@ -34,7 +34,10 @@ def start(db: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "COALIGN_THREADS": os.environ.get("COALIGN_THREADS", "1")}
     return subprocess.Popen(
         [sys.executable, "-m", "coalign", "--db", db, *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -65,7 +68,11 @@ def assert_complete(store, run_id: str) -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return str(tmp_path / "crash.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    return (
+        str(tmp_path / "crash.db")
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
 
 
 def test_ctrl_c_pauses_and_sigkill_mid_stage_resumes_exactly(db_url, tmp_path):
@@ -73,7 +80,8 @@ def test_ctrl_c_pauses_and_sigkill_mid_stage_resumes_exactly(db_url, tmp_path):
     with open_store(db) as store:
         import_test_study(store)
     recipe = write_recipe(
-        tmp_path, stages__questions__question_types=None,
+        tmp_path,
+        stages__questions__question_types=None,
         stages__questions__params={"temperature": 0.9, "max_tokens": 40},
         stages__responses__params={"temperature": 0.8, "max_tokens": 60},
     )
@@ -118,7 +126,9 @@ class Gate:
 
     def shut(self) -> None:
         if self.listener:
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone does not)
+            self.listener.shutdown(
+                socket.SHUT_RDWR
+            )  # wakes the accepting thread (close alone does not)
             self.listener.close()
             self.listener = None
         for conn in self.connections:
@@ -166,14 +176,22 @@ class ShutAfterFirstRecord:
         self.gate.shut()
 
 
-def test_server_going_away_pauses_the_run_and_resume_finishes_it(model_server, sqlite_store, tmp_path):
+def test_server_going_away_pauses_the_run_and_resume_finishes_it(
+    model_server, sqlite_store, tmp_path
+):
     gate = Gate(int(model_server.rsplit(":", 1)[1].split("/")[0]))
     gate.open()
     import_test_study(sqlite_store)
-    recipe = write_recipe(tmp_path, concurrency=1,
-                          stages__questions__params={"temperature": 0.9, "max_tokens": 40}, stages__responses=None)
+    recipe = write_recipe(
+        tmp_path,
+        concurrency=1,
+        stages__questions__params={"temperature": 0.9, "max_tokens": 40},
+        stages__responses=None,
+    )
     model = f"openai:http://127.0.0.1:{gate.port}/v1#smollm2"
-    with pytest.raises(ModelUnavailableError, match=r"paused, every record so far kept.*coalign runs resume"):
+    with pytest.raises(
+        ModelUnavailableError, match=r"paused, every record so far kept.*coalign runs resume"
+    ):
         generate(sqlite_store, recipe, model=model, progress=ShutAfterFirstRecord(gate))
     (run,) = list_runs(sqlite_store)
     assert run.status == "paused" and run.model_id == model
@@ -184,4 +202,6 @@ def test_server_going_away_pauses_the_run_and_resume_finishes_it(model_server, s
     finally:
         gate.shut()
     assert summary.run.status == "done"
-    assert [(s.stage, s.planned, s.ok + s.failed, s.written) for s in summary.stages] == [("questions", 2, 2, 1)]
+    assert [(s.stage, s.planned, s.ok + s.failed, s.written) for s in summary.stages] == [
+        ("questions", 2, 2, 1)
+    ]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
@@ -32,14 +38,22 @@ class _Bar:
 
 def _progress() -> RichProgress:
     return RichProgress(
-        TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("eta"), TimeRemainingColumn(), console=console, transient=False,
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
     )
 
 
 def _print_summary(summary: RunSummary) -> None:
     run = summary.run
-    table = Table("stage", "in (planned)", "out (parsed)", "failed", "written now", title=f"run {run.id}")
+    table = Table(
+        "stage", "in (planned)", "out (parsed)", "failed", "written now", title=f"run {run.id}"
+    )
     for s in summary.stages:
         table.add_row(s.stage, str(s.planned), str(s.ok), str(s.failed), str(s.written))
     console.print(table)
@@ -50,8 +64,12 @@ def _print_summary(summary: RunSummary) -> None:
 def generate(
     ctx: typer.Context,
     recipe: Path = typer.Argument(..., help="A recipe YAML file."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print calls, tokens and time; call no model."),
-    limit: int = typer.Option(None, min=1, help="Generate at most this many questions (a balanced subset)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print calls, tokens and time; call no model."
+    ),
+    limit: int = typer.Option(
+        None, min=1, help="Generate at most this many questions (a balanced subset)."
+    ),
 ) -> None:
     """Run a recipe: stage 1 questions, stage 2 responses; re-running the same recipe resumes it."""
     cli = state(ctx)
@@ -85,12 +103,17 @@ def list_(ctx: typer.Context) -> None:
         created = run.created_at.strftime("%Y-%m-%d %H:%M") if run.created_at else ""
         console.print(
             f"{run.id}  [bold]{run.status}[/]  {created}  study {run.study_slug}  recipe {run.recipe_name}  "
-            f"model {run.model_id}  planned: {planned}", soft_wrap=True, highlight=False,
+            f"model {run.model_id}  planned: {planned}",
+            soft_wrap=True,
+            highlight=False,
         )
 
 
 @app.command("show")
-def show(ctx: typer.Context, run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough).")) -> None:
+def show(
+    ctx: typer.Context,
+    run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+) -> None:
     """Show a run's recipe, status and per-stage counts."""
     with state(ctx).store() as store:
         summary = summarize(store, run_id)
@@ -100,7 +123,10 @@ def show(ctx: typer.Context, run_id: str = typer.Argument(..., help="Run id (a u
 
 
 @app.command("resume")
-def resume_(ctx: typer.Context, run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough).")) -> None:
+def resume_(
+    ctx: typer.Context,
+    run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+) -> None:
     """Continue a paused, failed or killed run: no duplicates, no gaps."""
     with state(ctx).store() as store, _progress() as bar:
         summary = resume(store, run_id, _Bar(bar))
@@ -112,7 +138,9 @@ def records(
     ctx: typer.Context,
     run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
     stage: str = typer.Option(None, help="Only this stage (questions, responses)."),
-    jsonl: Path = typer.Option(None, help="Write every record with its full lineage to this JSONL file."),
+    jsonl: Path = typer.Option(
+        None, help="Write every record with its full lineage to this JSONL file."
+    ),
     show: int = typer.Option(20, min=0, help="How many records to print (without --jsonl)."),
 ) -> None:
     """Print a run's records, or export them all (failed parses included) to JSONL."""
@@ -127,10 +155,20 @@ def records(
             if number >= show:
                 break
             attributes = ", ".join(
-                f"{k}={v}" for k, v in record.attributes.items() if v not in (None, {}, []) and k != "steps"
+                f"{k}={v}"
+                for k, v in record.attributes.items()
+                if v not in (None, {}, []) and k != "steps"
             )
-            text = record.data.get("question", "") if record.stage == "questions" else record.data.get(
-                "aligned_response", "")
-            table.add_row(record.id, record.stage, record.parse_status, attributes,
-                          text or (record.parse_error or ""))
+            text = (
+                record.data.get("question", "")
+                if record.stage == "questions"
+                else record.data.get("aligned_response", "")
+            )
+            table.add_row(
+                record.id,
+                record.stage,
+                record.parse_status,
+                attributes,
+                text or (record.parse_error or ""),
+            )
         console.print(table)

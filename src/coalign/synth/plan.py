@@ -76,8 +76,11 @@ def _check_slots(bundle: StudyBundle) -> None:
     known = set(bundle.study.entities)
     texts = [(q.id, q.text) for q in _accepted(bundle.seed_questions)]
     for example in _accepted(bundle.seed_examples):
-        texts += [(example.id, example.question), (example.id, example.misaligned_response),
-                  (example.id, example.aligned_response)]
+        texts += [
+            (example.id, example.question),
+            (example.id, example.misaligned_response),
+            (example.id, example.aligned_response),
+        ]
     for seed_id, text in texts:
         missing = slots(text) - known
         if missing:
@@ -103,7 +106,11 @@ def _question_pool(
 
 
 def _example_pool(
-    examples: list[SeedExample], sampling: ExampleSampling, dimension: str, topic: str, question_type: str
+    examples: list[SeedExample],
+    sampling: ExampleSampling,
+    dimension: str,
+    topic: str,
+    question_type: str,
 ) -> list[SeedExample]:
     pool = [e for e in examples if dimension in e.dimensions]
     if sampling.strategy == "same-type":
@@ -113,7 +120,9 @@ def _example_pool(
     return pool
 
 
-def _draw(pool: list, sampling: ExampleSampling, rng: random.Random, key: Callable[[Any], Any]) -> list:
+def _draw(
+    pool: list, sampling: ExampleSampling, rng: random.Random, key: Callable[[Any], Any]
+) -> list:
     if sampling.strategy == "stratified":
         return stratified(pool, sampling.k, key, rng)
     return sample(pool, sampling.k, rng)
@@ -139,22 +148,30 @@ class Planner:
         self.seed_examples = _accepted(self.bundle.seed_examples)
         stage = self.recipe.stages.questions
         self.topics: list[Topic] = _subset(stage.topics, self.study.topics, "topics")
-        self.types: list[QuestionType] = _subset(stage.question_types, self.study.question_types, "question types")
+        self.types: list[QuestionType] = _subset(
+            stage.question_types, self.study.question_types, "question types"
+        )
         if not self.topics or not self.types:
-            raise InputError(f"study {self.study.slug!r} needs at least one topic and one question type")
+            raise InputError(
+                f"study {self.study.slug!r} needs at least one topic and one question type"
+            )
         responses = self.recipe.stages.responses
         self.dimensions: list[ValueDimension] = (
             _subset(responses.dimensions, self.study.dimensions, "dimensions") if responses else []
         )
         if responses and not self.dimensions:
-            raise InputError(f"study {self.study.slug!r} has no value dimensions for the responses stage")
+            raise InputError(
+                f"study {self.study.slug!r} has no value dimensions for the responses stage"
+            )
         _check_slots(self.bundle)
         self._check_pools()
 
     def _check_pools(self) -> None:
         stage = self.recipe.stages.questions
         for topic, qtype in itertools.product(self.topics, self.types):
-            if stage.examples.k and not _question_pool(self.seed_questions, stage.examples, topic.name, qtype.name):
+            if stage.examples.k and not _question_pool(
+                self.seed_questions, stage.examples, topic.name, qtype.name
+            ):
                 raise InputError(
                     f"no accepted seed questions for cell topic={topic.name!r} × question_type={qtype.name!r} "
                     f"with strategy {stage.examples.strategy!r}; add seeds, pick another strategy, or "
@@ -167,7 +184,9 @@ class Planner:
             if not _example_pool(self.seed_examples, ExampleSampling(k=1), dimension.name, "", ""):
                 raise InputError(f"dimension {dimension.name!r} has no accepted seed examples")
             for topic, qtype in itertools.product(self.topics, self.types):
-                if not _example_pool(self.seed_examples, responses.examples, dimension.name, topic.name, qtype.name):
+                if not _example_pool(
+                    self.seed_examples, responses.examples, dimension.name, topic.name, qtype.name
+                ):
                     raise InputError(
                         f"no accepted seed examples of dimension {dimension.name!r} for topic={topic.name!r} "
                         f"× question_type={qtype.name!r} with strategy {responses.examples.strategy!r}"
@@ -175,8 +194,10 @@ class Planner:
 
     def _task(self, key: tuple, **fields: Any) -> Task:
         return Task(
-            id=stable_id("rec", self.run_id, *key), run_id=self.run_id,
-            seed=derive_seed(self.recipe.seed, *key), **fields,
+            id=stable_id("rec", self.run_id, *key),
+            run_id=self.run_id,
+            seed=derive_seed(self.recipe.seed, *key),
+            **fields,
         )
 
     def question_tasks(self) -> list[Task]:
@@ -188,29 +209,58 @@ class Planner:
         stage = self.recipe.stages.questions
         cells = list(itertools.product(self.topics, self.types))
         random.Random(derive_seed(self.recipe.seed, "cells")).shuffle(cells)
-        conditions = list(itertools.product(_conditions(stage.personas), _conditions(stage.interventions)))
+        conditions = list(
+            itertools.product(_conditions(stage.personas), _conditions(stage.interventions))
+        )
         tasks = []
         for index in range(stage.per_cell):
             for (topic, qtype), (persona, intervention) in itertools.product(cells, conditions):
-                key = (QUESTIONS, topic.name, qtype.name, _name(persona), _name(intervention), index)
+                key = (
+                    QUESTIONS,
+                    topic.name,
+                    qtype.name,
+                    _name(persona),
+                    _name(intervention),
+                    index,
+                )
                 seed = derive_seed(self.recipe.seed, *key)
                 rng = random.Random(seed)
                 pool = _question_pool(self.seed_questions, stage.examples, topic.name, qtype.name)
                 chosen = _draw(pool, stage.examples, rng, lambda s: (s.topic, s.question_type))
                 entities: dict[str, str] = {}
                 examples = [
-                    {"id": s.id, "text": expand(s.text, self.study.entities, entities, rng),
-                     "topic": s.topic, "question_type": s.question_type}
+                    {
+                        "id": s.id,
+                        "text": expand(s.text, self.study.entities, entities, rng),
+                        "topic": s.topic,
+                        "question_type": s.question_type,
+                    }
                     for s in chosen
                 ]
-                tasks.append(self._task(
-                    key, stage=QUESTIONS, example_ids=[s.id for s in chosen],
-                    attributes={"topic": topic.name, "question_type": qtype.name, "question_kind": qtype.kind,
-                                "persona": _name(persona), "intervention": _name(intervention),
-                                "index": index, "entities": entities},
-                    variables={"study": self.study, "topic": topic, "question_type": qtype, "examples": examples,
-                               "persona": persona, "intervention": intervention},
-                ))
+                tasks.append(
+                    self._task(
+                        key,
+                        stage=QUESTIONS,
+                        example_ids=[s.id for s in chosen],
+                        attributes={
+                            "topic": topic.name,
+                            "question_type": qtype.name,
+                            "question_kind": qtype.kind,
+                            "persona": _name(persona),
+                            "intervention": _name(intervention),
+                            "index": index,
+                            "entities": entities,
+                        },
+                        variables={
+                            "study": self.study,
+                            "topic": topic,
+                            "question_type": qtype,
+                            "examples": examples,
+                            "persona": persona,
+                            "intervention": intervention,
+                        },
+                    )
+                )
                 if stage.limit is not None and len(tasks) >= stage.limit:
                     return tasks
         return tasks
@@ -222,7 +272,12 @@ class Planner:
             return 0
         per = stage.dimensions_per_question
         dims = len(self.dimensions) if per == "all" else min(per, len(self.dimensions))
-        return questions * dims * len(_conditions(stage.personas)) * len(_conditions(stage.interventions))
+        return (
+            questions
+            * dims
+            * len(_conditions(stage.personas))
+            * len(_conditions(stage.interventions))
+        )
 
     def response_tasks(self, questions: list[Record]) -> list[Task]:
         """Stage 2: per parsed question × chosen dimension × persona × intervention, one task."""
@@ -231,36 +286,71 @@ class Planner:
             return []
         topics = {t.name: t for t in self.study.topics}
         types = {q.name: q for q in self.study.question_types}
-        conditions = list(itertools.product(_conditions(stage.personas), _conditions(stage.interventions)))
+        conditions = list(
+            itertools.product(_conditions(stage.personas), _conditions(stage.interventions))
+        )
         tasks = []
-        for question in sorted((q for q in questions if q.parse_status == "ok"), key=lambda r: r.id):
+        for question in sorted(
+            (q for q in questions if q.parse_status == "ok"), key=lambda r: r.id
+        ):
             topic, qtype = question.attributes["topic"], question.attributes["question_type"]
             dims = list(self.dimensions)
             per = stage.dimensions_per_question
             if per != "all" and per < len(dims):
-                picked = random.Random(derive_seed(self.recipe.seed, "dimensions", question.id)).sample(dims, per)
+                picked = random.Random(
+                    derive_seed(self.recipe.seed, "dimensions", question.id)
+                ).sample(dims, per)
                 dims = [d for d in self.dimensions if d in picked]
             for dimension, (persona, intervention) in itertools.product(dims, conditions):
                 key = (RESPONSES, question.id, dimension.name, _name(persona), _name(intervention))
                 rng = random.Random(derive_seed(self.recipe.seed, *key))
-                pool = _example_pool(self.seed_examples, stage.examples, dimension.name, topic, qtype)
+                pool = _example_pool(
+                    self.seed_examples, stage.examples, dimension.name, topic, qtype
+                )
                 chosen = _draw(pool, stage.examples, rng, lambda e: (e.topic, e.question_type))
                 entities = dict(question.attributes.get("entities") or {})
                 values = self.study.entities
                 examples = [
-                    {"id": e.id, "dimensions": e.dimensions,
-                     **{f: expand(getattr(e, f), values, entities, rng)
-                        for f in ("question", "misaligned_response", "critique", "aligned_response")}}
+                    {
+                        "id": e.id,
+                        "dimensions": e.dimensions,
+                        **{
+                            f: expand(getattr(e, f), values, entities, rng)
+                            for f in (
+                                "question",
+                                "misaligned_response",
+                                "critique",
+                                "aligned_response",
+                            )
+                        },
+                    }
                     for e in chosen
                 ]
-                tasks.append(self._task(
-                    key, stage=RESPONSES, parents=[question.id], example_ids=[e.id for e in chosen],
-                    attributes={"topic": topic, "question_type": qtype,
-                                "question_kind": question.attributes.get("question_kind"),
-                                "dimension": dimension.name, "persona": _name(persona),
-                                "intervention": _name(intervention), "entities": entities},
-                    variables={"study": self.study, "topic": topics.get(topic), "question_type": types.get(qtype),
-                               "question": question.data["question"], "dimension": dimension,
-                               "examples": examples, "persona": persona, "intervention": intervention},
-                ))
+                tasks.append(
+                    self._task(
+                        key,
+                        stage=RESPONSES,
+                        parents=[question.id],
+                        example_ids=[e.id for e in chosen],
+                        attributes={
+                            "topic": topic,
+                            "question_type": qtype,
+                            "question_kind": question.attributes.get("question_kind"),
+                            "dimension": dimension.name,
+                            "persona": _name(persona),
+                            "intervention": _name(intervention),
+                            "entities": entities,
+                        },
+                        variables={
+                            "study": self.study,
+                            "topic": topics.get(topic),
+                            "question_type": types.get(qtype),
+                            "question": question.data["question"],
+                            "dimension": dimension,
+                            "examples": examples,
+                            "persona": persona,
+                            "intervention": intervention,
+                        },
+                    )
+                )
         return tasks

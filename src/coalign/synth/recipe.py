@@ -99,7 +99,9 @@ class QuestionStage(_StageBase):
     question_types: list[str] | None = None
     limit: int | None = Field(None, ge=1)
     examples: ExampleSampling = Field(default_factory=lambda: ExampleSampling(strategy="same-type"))
-    params: SamplingParams = Field(default_factory=lambda: SamplingParams(temperature=0.9, max_tokens=96))
+    params: SamplingParams = Field(
+        default_factory=lambda: SamplingParams(temperature=0.9, max_tokens=96)
+    )
 
 
 class ChainedTemplates(_Strict):
@@ -125,7 +127,9 @@ class ResponseStage(_StageBase):
     dimensions: list[str] | None = None
     dimensions_per_question: int | Literal["all"] = 1
     examples: ExampleSampling = Field(default_factory=lambda: ExampleSampling(k=2))
-    params: SamplingParams = Field(default_factory=lambda: SamplingParams(temperature=0.8, max_tokens=320))
+    params: SamplingParams = Field(
+        default_factory=lambda: SamplingParams(temperature=0.8, max_tokens=320)
+    )
 
     @field_validator("dimensions_per_question")
     @classmethod
@@ -193,5 +197,7 @@ def load_recipe(path: str | Path) -> Recipe:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"{path}: not valid YAML{place} ({getattr(exc, 'problem', None) or exc})") from exc
+        raise InputError(
+            f"{path}: not valid YAML{place} ({getattr(exc, 'problem', None) or exc})"
+        ) from exc
     return parse_recipe(data, str(path))

@@ -40,10 +40,10 @@ class Progress(Protocol):
 class NoProgress:
     """A :class:`Progress` that ignores everything."""
 
-    def stage_started(self, stage: str, total: int, done: int) -> None:  # noqa: D102
+    def stage_started(self, stage: str, total: int, done: int) -> None:
         pass
 
-    def task_done(self, stage: str, ok: bool) -> None:  # noqa: D102
+    def task_done(self, stage: str, ok: bool) -> None:
         pass
 
 
@@ -90,7 +90,9 @@ def run_stage(
     return result
 
 
-def _execute(work: Callable[[Task], bool], tasks: Sequence[Task], concurrency: int) -> Iterator[bool]:
+def _execute(
+    work: Callable[[Task], bool], tasks: Sequence[Task], concurrency: int
+) -> Iterator[bool]:
     if concurrency <= 1:
         for task in tasks:
             yield work(task)

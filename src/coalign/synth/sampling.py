@@ -24,7 +24,9 @@ def derive_seed(run_seed: int, *parts: object) -> int:
     return int(content_hash([run_seed, *parts], 8), 16) & 0x7FFFFFFF
 
 
-def stratified(pool: Sequence[T], k: int, key: Callable[[T], Hashable], rng: random.Random) -> list[T]:
+def stratified(
+    pool: Sequence[T], k: int, key: Callable[[T], Hashable], rng: random.Random
+) -> list[T]:
     """``k`` items spread over as many strata (values of ``key``) as possible.
 
     Strata are visited in a shuffled order, one item each per round, until ``k`` are taken.
@@ -54,7 +56,9 @@ def slots(text: str) -> set[str]:
     return set(SLOT.findall(text))
 
 
-def expand(text: str, values: dict[str, list[str]], chosen: dict[str, str], rng: random.Random) -> str:
+def expand(
+    text: str, values: dict[str, list[str]], chosen: dict[str, str], rng: random.Random
+) -> str:
     """Fill the entity slots of ``text``; a slot already in ``chosen`` keeps its value.
 
     ``chosen`` is updated in place, so the caller can record what was filled in. Slots that

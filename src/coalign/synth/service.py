@@ -52,14 +52,22 @@ class Prepared:
         """The stages to run, in order."""
         recipe, reask = self.recipe, self.recipe.reask_on_parse_failure
         stages: list[Stage] = [
-            QuestionStage(self.templates[QUESTIONS], recipe.stages.questions.params,
-                          self.bundle.study.entities, reask)
+            QuestionStage(
+                self.templates[QUESTIONS],
+                recipe.stages.questions.params,
+                self.bundle.study.entities,
+                reask,
+            )
         ]
         responses = recipe.stages.responses
         if responses is not None and responses.mode == "single":
             stages.append(ResponseStage(self.templates[RESPONSES], responses.params, reask))
         elif responses is not None:
-            chain = (self.templates["misaligned"], self.templates["critique"], self.templates["aligned"])
+            chain = (
+                self.templates["misaligned"],
+                self.templates["critique"],
+                self.templates["aligned"],
+            )
             stages.append(ChainedResponseStage(chain, responses.params, reask))
         return stages
 
@@ -75,13 +83,19 @@ def _template_names(recipe: Recipe) -> dict[str, str]:
 
 
 def _seed_set(bundle: StudyBundle) -> str:
-    accepted = [s.id for s in bundle.seed_questions + bundle.seed_examples if s.status == "accepted"]
+    accepted = [
+        s.id for s in bundle.seed_questions + bundle.seed_examples if s.status == "accepted"
+    ]
     return content_hash(sorted(accepted), 16)
 
 
 def _prepare(
-    store: Store, recipe: Recipe, templates: dict[str, PromptTemplate], model_id: str,
-    seed_set: str | None = None, run_id: str | None = None,
+    store: Store,
+    recipe: Recipe,
+    templates: dict[str, PromptTemplate],
+    model_id: str,
+    seed_set: str | None = None,
+    run_id: str | None = None,
 ) -> Prepared:
     bundle = read_bundle(store, recipe.study)
     current = _seed_set(bundle)
@@ -91,13 +105,20 @@ def _prepare(
             "start a new run with `coalign generate`"
         )
     stored = {
-        **recipe.model_dump(mode="json"), "model": model_id,
-        TEMPLATE_SOURCES: {kind: {"name": t.name, "source": t.source} for kind, t in templates.items()},
+        **recipe.model_dump(mode="json"),
+        "model": model_id,
+        TEMPLATE_SOURCES: {
+            kind: {"name": t.name, "source": t.source} for kind, t in templates.items()
+        },
         SEED_SET: current,
     }
     run_id = run_id or stable_id("run", recipe.study, stored)
     run = GenerationRun(
-        id=run_id, study_slug=recipe.study, recipe_name=recipe.name, recipe=stored, model_id=model_id,
+        id=run_id,
+        study_slug=recipe.study,
+        recipe_name=recipe.name,
+        recipe=stored,
+        model_id=model_id,
         seed=recipe.seed,
     )
     return Prepared(run, recipe, bundle, templates, Planner(run_id, recipe, bundle))
@@ -119,7 +140,10 @@ def prepare(
     recipe = load_recipe(path)
     if limit is not None:
         recipe.stages.questions.limit = limit
-    templates = {kind: load_template(name, kind, path.parent) for kind, name in _template_names(recipe).items()}
+    templates = {
+        kind: load_template(name, kind, path.parent)
+        for kind, name in _template_names(recipe).items()
+    }
     model_id = parse_model(model or recipe.model).model_id
     return _prepare(store, recipe, templates, model_id)
 
@@ -152,14 +176,18 @@ class RunSummary:
     stages: list[StageSummary] = field(default_factory=list)
 
 
-def summarize(store: Store, run_id: str, results: dict[str, StageResult] | None = None) -> RunSummary:
+def summarize(
+    store: Store, run_id: str, results: dict[str, StageResult] | None = None
+) -> RunSummary:
     """The run with per-stage planned / ok / failed counts from the store."""
     run = get_run(store, run_id)
     counts = record_counts(store, run.id)
     names = list(dict.fromkeys([*run.planned, *counts]))
     stages = [
         StageSummary(
-            stage=name, planned=run.planned.get(name, 0), ok=counts.get(name, {}).get("ok", 0),
+            stage=name,
+            planned=run.planned.get(name, 0),
+            ok=counts.get(name, {}).get("ok", 0),
             failed=counts.get(name, {}).get("failed", 0),
             written=results[name].written if results and name in results else 0,
         )
@@ -194,12 +222,19 @@ def execute(store: Store, prepared: Prepared, progress: Progress | None = None) 
             planned[stage.name] = len(tasks)
             update_run(store, run.id, status="running", planned=planned)
             results[stage.name] = run_stage(
-                store, stage, tasks, model, concurrency=prepared.recipe.concurrency, progress=progress
+                store,
+                stage,
+                tasks,
+                model,
+                concurrency=prepared.recipe.concurrency,
+                progress=progress,
             )
         update_run(store, run.id, status="done")
     except ModelUnavailableError as exc:
         update_run(store, run.id, status="paused")
-        raise ModelUnavailableError(f"run {run.id} paused, every record so far kept: {exc}; {hint}") from exc
+        raise ModelUnavailableError(
+            f"run {run.id} paused, every record so far kept: {exc}; {hint}"
+        ) from exc
     except KeyboardInterrupt as exc:
         update_run(store, run.id, status="paused")
         raise RunInterrupted(f"run {run.id} paused, every record so far kept; {hint}") from exc
@@ -210,7 +245,11 @@ def execute(store: Store, prepared: Prepared, progress: Progress | None = None) 
 
 
 def generate(
-    store: Store, recipe_path: str | Path, *, model: str | None = None, limit: int | None = None,
+    store: Store,
+    recipe_path: str | Path,
+    *,
+    model: str | None = None,
+    limit: int | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
     """Start (or continue) the run of a recipe file and run it to the end. See :func:`execute`."""
@@ -239,9 +278,14 @@ def _seconds_per_token(store: Store, model_id: str) -> float | None:
     with store.read() as session:
         rows = session.execute(
             select(ModelCallRow.latency_ms, ModelCallRow.completion_tokens)
-            .where(ModelCallRow.model_id == model_id, ModelCallRow.cache_hit.is_(False),
-                   ModelCallRow.error.is_(None), ModelCallRow.completion_tokens > 0)
-            .order_by(ModelCallRow.id.desc()).limit(200)
+            .where(
+                ModelCallRow.model_id == model_id,
+                ModelCallRow.cache_hit.is_(False),
+                ModelCallRow.error.is_(None),
+                ModelCallRow.completion_tokens > 0,
+            )
+            .order_by(ModelCallRow.id.desc())
+            .limit(200)
         ).all()
     if len(rows) < 3:
         return None
@@ -276,8 +320,12 @@ def estimate(prepared: Prepared, store: Store) -> Estimate:
     per_token = measured or DEFAULT_SECONDS_PER_TOKEN
     parallel = prepared.recipe.concurrency if prepared.run.model_id.startswith("openai:") else 1
     return Estimate(
-        run_id=prepared.run.id, model_id=prepared.run.model_id, calls=calls, prompt_tokens=prompt_tokens,
-        max_completion_tokens=max_tokens, seconds=max_tokens * per_token / parallel,
+        run_id=prepared.run.id,
+        model_id=prepared.run.model_id,
+        calls=calls,
+        prompt_tokens=prompt_tokens,
+        max_completion_tokens=max_tokens,
+        seconds=max_tokens * per_token / parallel,
         seconds_source="measured from this model's logged calls" if measured else "a default rate",
     )
 
@@ -285,8 +333,17 @@ def estimate(prepared: Prepared, store: Store) -> Estimate:
 def _stand_in(task: Task) -> Record:
     example = task.variables["examples"][0]["text"] if task.variables["examples"] else "(question)"
     return Record(
-        id=task.id, run_id=task.run_id, stage=QUESTIONS, template_name="", template_hash="", prompt="",
-        model_id="", params={}, seed=task.seed, attributes=task.attributes, data={"question": example},
+        id=task.id,
+        run_id=task.run_id,
+        stage=QUESTIONS,
+        template_name="",
+        template_hash="",
+        prompt="",
+        model_id="",
+        params={},
+        seed=task.seed,
+        attributes=task.attributes,
+        data={"question": example},
     )
 
 

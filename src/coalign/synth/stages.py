@@ -57,7 +57,9 @@ def question_schema(topic: str, question_type: str, params: SamplingParams) -> d
     return {
         "type": "object",
         "properties": {
-            "question": _string(_max_chars(params, 1, 12 + (len(topic) + len(question_type)) // 2), 8),
+            "question": _string(
+                _max_chars(params, 1, 12 + (len(topic) + len(question_type)) // 2), 8
+            ),
             "topic": {"type": "string", "enum": [topic]},
             "question_type": {"type": "string", "enum": [question_type]},
         },
@@ -89,7 +91,12 @@ class Outcome:
 
 
 def call_json(
-    model: Model, prompt: str, schema: dict[str, Any], params: SamplingParams, reask: int, purpose: str
+    model: Model,
+    prompt: str,
+    schema: dict[str, Any],
+    params: SamplingParams,
+    reask: int,
+    purpose: str,
 ) -> Outcome:
     """One JSON call, re-asked up to ``reask`` times with derived seeds when the output does not parse.
 
@@ -112,18 +119,35 @@ def call_json(
 
 
 def _record(
-    task: Task, model: Model, params: SamplingParams, template: tuple[str, str], prompt: str,
-    outcome: Outcome, data: dict[str, Any], attributes: dict[str, Any],
+    task: Task,
+    model: Model,
+    params: SamplingParams,
+    template: tuple[str, str],
+    prompt: str,
+    outcome: Outcome,
+    data: dict[str, Any],
+    attributes: dict[str, Any],
 ) -> Record:
     ok = outcome.error is None
     return Record(
-        id=task.id, run_id=task.run_id, stage=task.stage, parents=task.parents, example_ids=task.example_ids,
-        template_name=template[0], template_hash=template[1], prompt=prompt, model_id=model.model_id,
-        params=params.model_copy(update={"seed": outcome.seed if outcome.seed is not None else task.seed}),
+        id=task.id,
+        run_id=task.run_id,
+        stage=task.stage,
+        parents=task.parents,
+        example_ids=task.example_ids,
+        template_name=template[0],
+        template_hash=template[1],
+        prompt=prompt,
+        model_id=model.model_id,
+        params=params.model_copy(
+            update={"seed": outcome.seed if outcome.seed is not None else task.seed}
+        ),
         seed=task.seed,
         attributes={**attributes, "attempts": outcome.attempts},
-        data=data if ok else {}, raw_output=outcome.raw,
-        parse_status="ok" if ok else "failed", parse_error=outcome.error,
+        data=data if ok else {},
+        raw_output=outcome.raw,
+        parse_status="ok" if ok else "failed",
+        parse_error=outcome.error,
     )
 
 
@@ -151,7 +175,12 @@ class QuestionStage:
         topic, qtype = task.attributes["topic"], task.attributes["question_type"]
         params = self.params.model_copy(update={"seed": task.seed})
         outcome = call_json(
-            model, prompt, question_schema(topic, qtype, params), params, self.reask, f"synth:{self.name}"
+            model,
+            prompt,
+            question_schema(topic, qtype, params),
+            params,
+            self.reask,
+            f"synth:{self.name}",
         )
         attributes = {**task.attributes, "entities": dict(task.attributes.get("entities") or {})}
         data: dict[str, Any] = {}
@@ -162,7 +191,16 @@ class QuestionStage:
                 rng = random.Random(derive_seed(task.seed, "entities"))
                 data["question"] = expand(text, self.entities, attributes["entities"], rng)
                 data["question_template"] = text
-        return _record(task, model, params, (self.template.name, self.template.hash), prompt, outcome, data, attributes)
+        return _record(
+            task,
+            model,
+            params,
+            (self.template.name, self.template.hash),
+            prompt,
+            outcome,
+            data,
+            attributes,
+        )
 
 
 @dataclass
@@ -183,11 +221,23 @@ class ResponseStage:
         prompt = self.prompt(task)
         params = self.params.model_copy(update={"seed": task.seed})
         outcome = call_json(
-            model, prompt, response_schema(RESPONSE_FIELDS, params), params, self.reask, f"synth:{self.name}"
+            model,
+            prompt,
+            response_schema(RESPONSE_FIELDS, params),
+            params,
+            self.reask,
+            f"synth:{self.name}",
         )
         data = _response_data(task, outcome.data) if outcome.data is not None else {}
         return _record(
-            task, model, params, (self.template.name, self.template.hash), prompt, outcome, data, dict(task.attributes)
+            task,
+            model,
+            params,
+            (self.template.name, self.template.hash),
+            prompt,
+            outcome,
+            data,
+            dict(task.attributes),
         )
 
 
@@ -226,7 +276,12 @@ class ChainedResponseStage:
             prompt = template.render(**variables)
             params = self.params.model_copy(update={"seed": derive_seed(task.seed, field)})
             outcome = call_json(
-                model, prompt, response_schema((field,), params), params, self.reask, f"synth:{self.name}:{field}"
+                model,
+                prompt,
+                response_schema((field,), params),
+                params,
+                self.reask,
+                f"synth:{self.name}:{field}",
             )
             attempts += outcome.attempts
             seeds.append(outcome.seed)
@@ -245,6 +300,12 @@ class ChainedResponseStage:
         digest = content_hash([t.hash for t in self.templates], 16)
         data = _response_data(task, values) if outcome.error is None else {}
         return _record(
-            task, model, self.params, (name, digest), "\n\n".join(prompts), joined, data,
+            task,
+            model,
+            self.params,
+            (name, digest),
+            "\n\n".join(prompts),
+            joined,
+            data,
             {**task.attributes, "steps": steps},
         )

@@ -33,7 +33,10 @@ VARIABLES: dict[str, frozenset[str]] = {
 }
 
 _ENV = jinja2.Environment(
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
     autoescape=False,  # prompts are plain text, not HTML
 )
 
