@@ -266,3 +266,19 @@ def test_same_topic_examples_for_a_dimension_must_exist(bundle):
                 "examples": {"k": 1, "strategy": "same-topic"},
             },
         )
+
+
+def test_question_prompts_follow_the_kind_and_carry_personas(bundle):
+    template = load_template("questions.j2", "questions")
+    plan = planner(
+        bundle,
+        stages__questions={
+            "examples": {"k": 1},
+            "personas": [{"name": "newcomer", "text": "someone who moved here last month"}],
+        },
+    )
+    prompts = {t.attributes["question_kind"]: template.render(**t.variables) for t in plan.question_tasks()}
+    assert "closed question" in prompts["closed"] and "yes/no" in prompts["closed"]
+    assert "instruction or request" in prompts["other"] and "new request" in prompts["other"]
+    assert "open question" in prompts["open"] and "new question" in prompts["open"]
+    assert all("someone who moved here last month" in p for p in prompts.values())
