@@ -37,3 +37,20 @@ def test_translations_and_language_choice() -> None:
     assert pick_language(None, accept_language="de-DE,de;q=0.9,en;q=0.8") == "de"
     assert pick_language("en", accept_language="de") == "en"
     assert pick_language("xx", accept_language="fr") == "en"
+
+
+def test_fixed_error_messages_are_translated() -> None:
+    """Messages that participants meet (and that carry no values) have German versions."""
+    import ast
+
+    raised = set()
+    for path in Path("src/coalign/elicit").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args
+                    and getattr(node.exc.func, "id", "") != "AssertionError"):
+                first = node.exc.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str) and path.stem in (
+                        "access", "flow", "submit", "campaigns", "assignment"):
+                    raised.add(first.value)
+    assert "this item is not one of yours" in raised
+    assert sorted(raised - german_ids() - {"a campaign needs at least one item"}) == []

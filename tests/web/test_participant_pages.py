@@ -104,6 +104,9 @@ async def test_demographics_can_all_be_skipped_and_stay_apart(site: Site, client
 async def test_language_from_link_and_switch(site: Site, client: httpx.AsyncClient) -> None:
     german = await join(client, "PID-6", lang="de")
     assert '<html lang="de">' in german.text and "Sind Sie einverstanden" in german.text
+    token = CSRF.search(german.text).group(1)
+    missing = await client.post("/p/consent", data={"csrf_token": token})
+    assert missing.status_code == 422 and "Bitte wählen Sie, ob Sie an der Studie teilnehmen" in missing.text
     switched = await client.get("/lang/en?back=/p/consent", follow_redirects=True)
     assert "Do you agree" in switched.text
     offsite = await client.get("/lang/de?back=//evil.example/")

@@ -19,4 +19,7 @@ def serve(store: Store, host: str = "127.0.0.1", port: int = 8000, *, secure_coo
     except ModuleNotFoundError as exc:
         raise InputError(f"the web app needs {exc.name}: pip install 'coalign[web]'") from exc
     app = create_app(store, secure_cookies=secure_cookies)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=True)
+    # Participants pause between items for longer than uvicorn's default 5 s keep-alive; a longer one
+    # spares them a reconnect (and a retried POST) on every submit.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=True,
+                timeout_keep_alive=75)
