@@ -22,7 +22,12 @@ from coalign.core import Record, Verdict
 from coalign.core.errors import InputError
 from coalign.store import Store
 from coalign.store.runs import get_run, iter_records
-from coalign.store.verdicts import list_verdicts, record_exists, rejected_record_ids, save_verdicts
+from coalign.store.verdicts import (
+    list_verdicts,
+    resolve_record_id,
+    rejected_record_ids,
+    save_verdicts,
+)
 
 HUMAN_RULE = "human_review"
 HUMAN_JUDGE = "human:"
@@ -128,7 +133,7 @@ def record_review(
     if not accept and not note.strip():
         raise InputError("a reject needs a note saying why")
     run = get_run(store, run_id)
-    full_id = record_exists(store, run.id, record_id)
+    full_id = resolve_record_id(store, run.id, record_id)
     verdict = Verdict(
         record_id=full_id,
         rule=f"{HUMAN_RULE}:{reviewer}",

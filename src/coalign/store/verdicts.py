@@ -236,7 +236,7 @@ def verdict_counts(store: Store, run_id: str) -> dict[str, dict[str, int]]:
     return dict(sorted(counts.items()))
 
 
-def record_exists(store: Store, run_id: str, record_id: str) -> str:
+def resolve_record_id(store: Store, run_id: str, record_id: str) -> str:
     """The full id of the run's record ``record_id`` (a unique prefix is enough).
 
     Raises:
@@ -255,3 +255,26 @@ def record_exists(store: Store, run_id: str, record_id: str) -> str:
         what = "no record" if not ids else "more than one record"
         raise NotFoundError(f"{what} of run {run.id} matches {record_id!r}")
     return ids[0]
+
+
+def current_verdicts_of(store: Store, record_ids: Sequence[str], *, prefix: str) -> list[Verdict]:
+    """Current verdicts of these records whose rule starts with ``prefix``, whatever their run.
+
+    For verdicts about things that are not records of a generation run (e.g. candidate chat
+    answers scored by axis judges), which :func:`list_verdicts` cannot reach by run.
+    """
+    ids = sorted(set(record_ids))
+    out: list[Verdict] = []
+    with store.read() as session:
+        for start in range(0, len(ids), _CHUNK):
+            rows = session.scalars(
+                select(VerdictRow)
+                .where(
+                    VerdictRow.record_id.in_(ids[start : start + _CHUNK]),
+                    VerdictRow.current.is_(True),
+                    VerdictRow.rule.startswith(prefix),
+                )
+                .order_by(VerdictRow.id)
+            )
+            out.extend(_verdict(row) for row in rows)
+    return out
