@@ -43,6 +43,18 @@ JUDGE_SCHEMA: dict[str, Any] = {
 }
 
 
+def judge_schema(params: SamplingParams) -> dict[str, Any]:
+    """:data:`JUDGE_SCHEMA` with the rationale capped so the JSON closes within ``max_tokens``.
+
+    Counts 2 characters per token (short tokens such as "1." are common) and keeps ~16 tokens
+    for the JSON syntax and the score: a rationale cut off mid-string would make the whole
+    judgement unparseable.
+    """
+    limit = min(400, max(24, (params.max_tokens - 16) * 2))
+    rationale = {**JUDGE_SCHEMA["properties"]["rationale"], "maxLength": limit}
+    return {**JUDGE_SCHEMA, "properties": {**JUDGE_SCHEMA["properties"], "rationale": rationale}}
+
+
 class RubricDimension(BaseModel):
     """One thing the judge scores.
 
@@ -191,7 +203,7 @@ def judge_request(
             Message(role="user", content=prompt),
         ],
         params=params,
-        json_schema=JUDGE_SCHEMA,
+        json_schema=judge_schema(params),
     )
 
 

@@ -24,8 +24,8 @@ from coalign.store import Store
 from coalign.store.runs import get_run, iter_records
 from coalign.store.verdicts import (
     list_verdicts,
-    resolve_record_id,
     rejected_record_ids,
+    resolve_record_id,
     save_verdicts,
 )
 
