@@ -198,3 +198,15 @@ def test_unknown_sources_are_named(run_store: Store, tmp_path: Path) -> None:
         export_dataset(run_store, "run_nope", tmp_path / "o", options(["mitigator"]))
     with pytest.raises(InputError, match="unknown source prefix 'camp'"):
         export_dataset(run_store, "camp:x", tmp_path / "o", options(["mitigator"]))
+
+
+def test_ratings_are_read_in_chunks_of_items_without_losing_any(
+    rated: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coalign.export import sources
+
+    monkeypatch.setattr(sources, "_IDS_PER_QUERY", 1)
+    export_dataset(rated, RUN, tmp_path / "chunked", options(["annotators"], with_demographics=True))
+    rows = datasets.load_from_disk(str(tmp_path / "chunked" / "hf" / "annotators"))
+    assert len(rows) == 23 and set(rows["item_id"]) == {"a", "b"}
+    assert set(rows["country"]) == {"X", "Y", "prefer not to say"}

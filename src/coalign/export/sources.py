@@ -27,6 +27,7 @@ from coalign.store.studies import get_study, study_row
 from coalign.store.tables import CampaignItemRow, CampaignRow, ItemRow
 
 SourceKind = Literal["run", "study", "campaign"]
+_IDS_PER_QUERY = 5000
 _RECORD_IN_SOURCE = re.compile(r"(?:^|/)record:([^/\s]+)")
 
 
@@ -110,7 +111,12 @@ def load_ratings(store: Store, source: Source, items: dict[str, Item], *, needed
     """
     frame = None
     if items:
-        frame = ratings_long_format(store, source.study.slug, item_ids=list(items), with_demographics=True)
+        import pandas as pd
+
+        ids = list(items)  # in chunks: one IN (…) list must stay under the databases' parameter limits
+        frame = pd.concat([ratings_long_format(store, source.study.slug, item_ids=ids[i : i + _IDS_PER_QUERY],
+                                               with_demographics=True)
+                           for i in range(0, len(ids), _IDS_PER_QUERY)], ignore_index=True)
     if frame is None or frame.empty:
         what = {"run": f"run {source.run.id if source.run else ''}", "study": f"study {source.study.slug!r}",
                 "campaign": f"campaign {source.campaign!r}"}[source.kind]
