@@ -210,3 +210,17 @@ def test_ratings_are_read_in_chunks_of_items_without_losing_any(
     rows = datasets.load_from_disk(str(tmp_path / "chunked" / "hf" / "annotators"))
     assert len(rows) == 23 and set(rows["item_id"]) == {"a", "b"}
     assert set(rows["country"]) == {"X", "Y", "prefer not to say"}
+
+
+def test_the_card_counts_co_construction_activities_with_small_cells_hidden(rated: Store, tmp_path: Path) -> None:
+    from coalign.store.coconstruction_tables import DiaryEntryRow
+    from coalign.store.studies import study_row
+
+    with rated.session() as session:
+        study_id = study_row(session, "mini").id
+        session.add_all([DiaryEntryRow(study_id=study_id, participant_id=p, goal="pay rent", prompt="q", response="r")
+                         for p in ("x0", "x0", "y1")])
+    export_dataset(rated, RUN, tmp_path / "d", options(["sft"]))
+    card = (tmp_path / "d" / "README.md").read_text()
+    assert "- misalignment diary entries: 3 by <5 participants" in card
+    assert "- rating: participants rated prompt–response items on value dimensions" in card

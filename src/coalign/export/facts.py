@@ -23,6 +23,14 @@ from coalign.export.pairs import DropReport
 from coalign.export.sources import Source
 from coalign.export.triples import RecordSummary, Triple
 from coalign.store import Store
+from coalign.store.coconstruction_tables import (
+    CodeClusterRow,
+    CodeRow,
+    ConversationRow,
+    DiaryEntryRow,
+    DiscussionGroupRow,
+    WorkshopRow,
+)
 from coalign.store.runs import record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.store.studies import study_row
@@ -217,6 +225,33 @@ def suppress(counts: Counter[str] | dict[str, int]) -> dict[str, int | str]:
     return {k: (v if v >= SMALL_CELL else f"<{SMALL_CELL}") for k, v in sorted(counts.items())}
 
 
+_ACTIVITIES = (
+    (DiaryEntryRow, "misalignment diary entries"),
+    (ConversationRow, "chats with the model in its deployment context"),
+    (CodeRow, "open codes of the values participants saw"),
+    (CodeClusterRow, "clusters of those codes"),
+    (DiscussionGroupRow, "deliberation groups deriving axes"),
+    (WorkshopRow, "seed workshops"),
+)
+
+
+def _activities(store: Store, study_id: int) -> list[str]:
+    """One line per co-construction activity the study ran: how many artefacts, by how many people."""
+    lines = []
+    with store.read() as session:
+        for table, label in _ACTIVITIES:
+            where = table.study_id == study_id
+            count = session.scalar(select(func.count()).select_from(table).where(where)) or 0
+            if not count:
+                continue
+            line = f"{label}: {count}"
+            if hasattr(table, "participant_id"):
+                people = session.scalar(select(func.count(table.participant_id.distinct())).where(where)) or 0
+                line += f" by {people if people >= SMALL_CELL else f'<{SMALL_CELL}'} participants"
+            lines.append(line)
+    return lines
+
+
 def participation_facts(store: Store, source: Source, ratings: RatingSet | None) -> dict[str, Any]:
     """Participants by role, the rating activity, and a demographics summary with small cells hidden."""
     with store.read() as session:
@@ -225,7 +260,7 @@ def participation_facts(store: Store, source: Source, ratings: RatingSet | None)
             select(ParticipantRow.role, func.count()).where(ParticipantRow.study_id == study_id)
             .group_by(ParticipantRow.role)
         ).all())
-    out: dict[str, Any] = {"participants_by_role": suppress(roles), "activities": []}
+    out: dict[str, Any] = {"participants_by_role": suppress(roles), "activities": _activities(store, study_id)}
     if ratings is None:
         return out
     frame = ratings.frame
