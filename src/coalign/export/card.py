@@ -106,16 +106,18 @@ def _models(facts: CardFacts) -> str:
     if not facts.models:
         return ("No generated record in the store produced the exported texts: the rated items were imported "
                 "(each item's `source` says from where).")
-    return _table([[f"`{m.model_id}`", m.role, m.count] for m in facts.models], ["model", "why it was used", "count"])
+    return _table([[f"`{m.model_id}`", m.role, m.count] for m in facts.models],
+                  ["model", "why it was used", "exported texts or verdicts"])
 
 
 def _provenance(facts: CardFacts) -> list[str]:
     out = []
     if facts.run:
         r = facts.run
+        finished = f"finished {r['finished_at']}" if r["finished_at"] else "not finished"
         out += ["## Generation", "",
                 f"Run `{r['id']}` of recipe `{r['recipe_name']}` (seed {r['seed']}, status {r['status']}, "
-                f"started {r['created_at']}, finished {r['finished_at']}).", "",
+                f"started {r['created_at']}, {finished}).", "",
                 "Recipe as stored with the run:", "", "```yaml",
                 yaml.safe_dump(r["recipe"], sort_keys=False, allow_unicode=True).rstrip(), "```", ""]
         templates = [[t["stage"], t["name"], f"`{t['sha256']}`", t["records"]] for t in facts.templates]
