@@ -26,7 +26,8 @@ DEFAULT_PARAMS = SamplingParams(temperature=0.7, max_tokens=256)
 MAX_TURNS = 200
 
 
-def _message(text: str) -> str:
+def message_text(text: str) -> str:
+    """A participant's message, stripped and checked (:class:`InputError` if empty or too long)."""
     text = text.strip()
     if not text:
         raise InputError("write a message first")
@@ -35,7 +36,8 @@ def _message(text: str) -> str:
     return text
 
 
-def _turns(session: Session, conversation_id: int) -> list[TurnRow]:
+def turn_rows(session: Session, conversation_id: int) -> list[TurnRow]:
+    """The turns of a conversation in order."""
     return list(
         session.scalars(
             select(TurnRow)
@@ -45,7 +47,8 @@ def _turns(session: Session, conversation_id: int) -> list[TurnRow]:
     )
 
 
-def _conversation(session: Session, row: ConversationRow) -> Conversation:
+def conversation_view(session: Session, row: ConversationRow) -> Conversation:
+    """A stored conversation with its turns."""
     return Conversation(
         id=row.id,
         title=row.title,
@@ -62,7 +65,7 @@ def _conversation(session: Session, row: ConversationRow) -> Conversation:
                 content=t.content,
                 request_hash=t.request_hash,
             )
-            for t in _turns(session, row.id)
+            for t in turn_rows(session, row.id)
         ],
     )
 
@@ -96,7 +99,7 @@ def start_conversation(store: Store, participant_id: str, title: str = "") -> Co
         )
         session.add(row)
         session.flush()
-        return _conversation(session, row)
+        return conversation_view(session, row)
 
 
 def send(
@@ -118,56 +121,66 @@ def send(
         ConflictError: another message was added to the conversation while the model answered.
         ModelError: the model call failed.
     """
-    text = _message(text)
+    text = message_text(text)
     with store.read() as session:
-        member(session, participant_id)
-        row = session.get(ConversationRow, conversation_id)
-        if row is None or row.participant_id != participant_id:
-            raise NotFoundError(f"no conversation {conversation_id} of yours")
-        history = [(t.role, t.content) for t in _turns(session, conversation_id)]
+        row = own_conversation(session, participant_id, conversation_id)
+        history = [(t.role, t.content) for t in turn_rows(session, conversation_id)]
         system_prompt = row.system_prompt
     if len(history) + 2 > MAX_TURNS:
         raise InputError(f"this conversation has reached {MAX_TURNS} turns; start a new one")
     answer, request_hash = _reply(model, system_prompt, history + [("user", text)], params)
+    with store.session() as session:
+        row = session.get(ConversationRow, conversation_id)
+        append_turns(
+            session,
+            row,
+            len(history),
+            [("user", text, None), ("assistant", answer, request_hash)],
+            model.model_id,
+        )
+        return conversation_view(session, row)
+
+
+def append_turns(
+    session: Session,
+    row: ConversationRow,
+    expected: int,
+    turns: list[tuple[str, str, str | None]],
+    model_id: str,
+) -> list[TurnRow]:
+    """Add ``(role, content, request_hash)`` turns after the ``expected`` turns the caller read.
+
+    Callers ask the model before opening the writing session, so a failed call writes nothing;
+    this check makes a message sent meanwhile (another tab) a clear conflict, never a lost or
+    duplicated turn.
+
+    Raises:
+        ConflictError: the conversation no longer has ``expected`` turns.
+    """
+    conflict = "another message was sent in this conversation meanwhile; reload and try again"
+    position = (
+        session.scalar(select(func.max(TurnRow.position)).where(TurnRow.conversation_id == row.id))
+        or 0
+    )
+    if position != expected:
+        raise ConflictError(conflict)
+    added = [
+        TurnRow(
+            conversation_id=row.id,
+            position=position + i,
+            role=role,
+            content=content,
+            request_hash=request_hash,
+        )
+        for i, (role, content, request_hash) in enumerate(turns, start=1)
+    ]
+    session.add_all(added)
+    row.model_id = model_id
     try:
-        with store.session() as session:
-            row = session.get(ConversationRow, conversation_id)
-            position = (
-                session.scalar(
-                    select(func.max(TurnRow.position)).where(
-                        TurnRow.conversation_id == conversation_id
-                    )
-                )
-                or 0
-            )
-            if position != len(history):
-                raise ConflictError(
-                    "another message was sent in this conversation meanwhile; reload and try again"
-                )
-            session.add(
-                TurnRow(
-                    conversation_id=conversation_id,
-                    position=position + 1,
-                    role="user",
-                    content=text,
-                )
-            )
-            session.add(
-                TurnRow(
-                    conversation_id=conversation_id,
-                    position=position + 2,
-                    role="assistant",
-                    content=answer,
-                    request_hash=request_hash,
-                )
-            )
-            row.model_id = model.model_id
-            session.flush()
-            return _conversation(session, row)
+        session.flush()
     except IntegrityError as exc:  # a concurrent send took the same positions
-        raise ConflictError(
-            "another message was sent in this conversation meanwhile; reload and try again"
-        ) from exc
+        raise ConflictError(conflict) from exc
+    return added
 
 
 def add_baseline(
@@ -185,7 +198,7 @@ def add_baseline(
         NotFoundError: no such study.
         ModelError: a model call failed (nothing is stored then).
     """
-    messages = [_message(m) for m in user_messages]
+    messages = [message_text(m) for m in user_messages]
     if not messages:
         raise InputError("a baseline conversation needs at least one user message")
     with store.read() as session:
@@ -222,7 +235,23 @@ def add_baseline(
                 )
             )
         session.flush()
-        return _conversation(session, row)
+        return conversation_view(session, row)
+
+
+def own_conversation(
+    session: Session, participant_id: str, conversation_id: int
+) -> ConversationRow:
+    """A conversation the participant may continue: their own (baselines cannot be continued).
+
+    Raises:
+        AccessDeniedError: not a consenting participant.
+        NotFoundError: anything else.
+    """
+    member(session, participant_id)
+    row = session.get(ConversationRow, conversation_id)
+    if row is None or row.participant_id != participant_id:
+        raise NotFoundError(f"no conversation {conversation_id} of yours")
+    return row
 
 
 def visible_conversation(
@@ -247,7 +276,7 @@ def visible_conversation(
 def conversation(store: Store, participant_id: str, conversation_id: int) -> Conversation:
     """One conversation the participant may see, with its turns."""
     with store.read() as session:
-        return _conversation(
+        return conversation_view(
             session, visible_conversation(session, participant_id, conversation_id)
         )
 
@@ -267,7 +296,7 @@ def conversations_for(store: Store, participant_id: str) -> list[Conversation]:
             )
             .order_by(ConversationRow.baseline.desc(), ConversationRow.id)
         )
-        return [_conversation(session, row) for row in rows]
+        return [conversation_view(session, row) for row in rows]
 
 
 def study_conversations(store: Store, slug: str) -> list[Conversation]:
@@ -278,4 +307,4 @@ def study_conversations(store: Store, slug: str) -> list[Conversation]:
             .where(ConversationRow.study_id == study_row(session, slug).id)
             .order_by(ConversationRow.baseline.desc(), ConversationRow.id)
         )
-        return [_conversation(session, row) for row in rows]
+        return [conversation_view(session, row) for row in rows]
