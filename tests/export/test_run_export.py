@@ -99,6 +99,8 @@ def test_review_agreement_and_a_propagation_report_reach_the_card(run_store: Sto
     # ana accepted r1 (automatic: accepted) and r3 (automatic: rejected by the refusal rule)
     assert "Human spot-check: 2 decisions compared with the automatic verdicts; observed agreement 0.50" in card
     assert "| topic | 0.125 |" in card and "| kind | – |" in card and "| dimension | 0.500 |" in card
+    rai = json.loads((out / "croissant.json").read_text())["rai:dataAnnotationAnalysis"]
+    assert rai == ["human spot-check of 2 automatic decisions: observed agreement 0.50, Cohen's kappa 0.0"]
     report.write_text(json.dumps({"run_id": "run_other"}))
     with pytest.raises(InputError, match="reports on run run_other, not on the exported run"):
         export_dataset(run_store, RUN, tmp_path / "again", ExportOptions(formats=["sft"], propagation_report=report))

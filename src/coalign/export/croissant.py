@@ -110,6 +110,12 @@ def _rai(facts: CardFacts) -> dict[str, Any]:
             f"{rule}: {c['failed']} rejected of {c['passed'] + c['failed']}"
             for rule, c in sorted(facts.filters.items())
         ] or ["no filters were run"]
+    if facts.review:
+        r = facts.review
+        rai["rai:dataAnnotationAnalysis"] = [
+            f"human spot-check of {r['decisions']} automatic decisions: observed agreement "
+            f"{r['observed_agreement']:.2f}, Cohen's kappa {'undefined' if r['kappa'] is None else round(r['kappa'], 2)}"
+        ]
     judges = [m.model_id for m in facts.models if m.role.startswith("LLM judge")]
     if judges:
         rai["rai:machineAnnotationTools"] = judges
