@@ -112,9 +112,10 @@ def _rai(facts: CardFacts) -> dict[str, Any]:
         ] or ["no filters were run"]
     if facts.review:
         r = facts.review
+        kappa = "undefined" if r["kappa"] is None else round(r["kappa"], 2)
         rai["rai:dataAnnotationAnalysis"] = [
             f"human spot-check of {r['decisions']} automatic decisions: observed agreement "
-            f"{r['observed_agreement']:.2f}, Cohen's kappa {'undefined' if r['kappa'] is None else round(r['kappa'], 2)}"
+            f"{r['observed_agreement']:.2f}, Cohen's kappa {kappa}"
         ]
     judges = [m.model_id for m in facts.models if m.role.startswith("LLM judge")]
     if judges:
