@@ -11,7 +11,7 @@ import sys
 import typer
 
 from coalign import __version__
-from coalign.cli import analyze, axes, db, demo, export, models, runs, study, validate, web
+from coalign.cli import analyze, axes, chat, db, demo, export, models, runs, study, validate, web
 from coalign.cli.state import CliState, err_console
 from coalign.core.errors import CoalignError
 
@@ -62,6 +62,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(runs.app, name="runs")
 app.add_typer(axes.app, name="axes")
 app.add_typer(axes.activities, name="activities")
+app.add_typer(chat.app, name="chat")
 app.add_typer(web.accounts, name="account")
 
 
