@@ -19,14 +19,14 @@ from tests.elicit.coconstruction_helpers import people
 SMALL = ["--n", "1", "--max-tokens", "12", "--temperature", "0.8", "--seed", "4"]
 
 
-def chat(capsys, monkeypatch, db: str, lines: list[str], *args: str) -> tuple[int, str, str]:  # noqa: ANN001
+def chat(capsys, monkeypatch, db: str, lines: list[str], *args: str) -> tuple[int, str, str]:
     monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
     code = run(["--db", db, "chat", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 
 
-def test_terminal_chat(capsys, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_terminal_chat(capsys, monkeypatch, tmp_path) -> None:
     db = str(tmp_path / "c.db")
     with open_store(db) as store:
         (pid,) = people(store, "t1")
@@ -59,7 +59,7 @@ def test_terminal_chat(capsys, monkeypatch, tmp_path) -> None:  # noqa: ANN001
         assert [t.content for t in fork.turns] == ["How do I save money?"]
 
 
-def test_limit_command_and_errors(capsys, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_limit_command_and_errors(capsys, monkeypatch, tmp_path) -> None:
     db = str(tmp_path / "c.db")
     with open_store(db) as store:
         (pid,) = people(store, "t2")
