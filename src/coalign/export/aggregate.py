@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from coalign.core.errors import InputError
+from coalign.core.participants import PREFER_NOT_TO_SAY
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 #: Strategies that read a demographic column.
 GROUPED = ("per-group", "minority-preserving")
 #: Answers that never form a group of their own.
-NOT_A_GROUP = frozenset({"prefer not to say", ""})
+NOT_A_GROUP = frozenset({PREFER_NOT_TO_SAY, ""})
 
 
 class AggregationChoice(BaseModel):
