@@ -1,4 +1,5 @@
-// Steered chat: slider read-outs, sliders carried into "regenerate", and the radar of each answer.
+// Steered chat: slider read-outs, sliders carried into "regenerate", and the radar of each
+// answer (a plane for two axes); the bars beside it carry the same scores as text.
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
@@ -23,21 +24,44 @@
     return values.map(function (v, i) { return point(i, k, v || 0).join(","); }).join(" ");
   }
 
+  function label(svg, x, y, text, anchor) {
+    var node = el("text", { x: x, y: y, "text-anchor": anchor || "middle", class: "label" });
+    node.textContent = text;
+    svg.appendChild(node);
+  }
+
+  // Two axes make no radar: show the answer and the target as points on the plane of both.
+  function plane(svg, axes, scores, targets) {
+    function at(v) { return -90 + ((v - 1) * 180) / 4; }
+    [1, 2, 3, 4, 5].forEach(function (v) {
+      svg.appendChild(el("line", { x1: at(v), y1: -90, x2: at(v), y2: 90, class: "grid" }));
+      svg.appendChild(el("line", { x1: -90, y1: at(v), x2: 90, y2: at(v), class: "grid" }));
+    });
+    label(svg, 0, 112, axes[0] + " " + (scores[0] === null ? "–" : scores[0]));
+    label(svg, -100, -98, axes[1] + " " + (scores[1] === null ? "–" : scores[1]), "start");
+    var tx = targets[axes[0]], ty = targets[axes[1]];
+    if (tx || ty) {
+      svg.appendChild(el("circle", { cx: at(tx || 3), cy: -at(ty || 3), r: 7, class: "target" }));
+    }
+    if (scores[0] !== null && scores[1] !== null) {
+      svg.appendChild(el("circle", { cx: at(scores[0]), cy: -at(scores[1]), r: 5, class: "shape" }));
+    }
+  }
+
   function radar(svg) {
     var axes = JSON.parse(svg.dataset.axes || "[]");
     var scores = JSON.parse(svg.dataset.scores || "[]");
     var targets = JSON.parse(svg.dataset.targets || "{}");
     var k = axes.length;
-    if (!k) return;
+    if (k < 2) { svg.remove(); return; }  // one axis: the bar says it all
+    if (k === 2) { plane(svg, axes, scores, targets); return; }
     [1, 2, 3, 4, 5].forEach(function (level) {
       svg.appendChild(el("polygon", { points: polygon(axes.map(function () { return level; }), k), class: "grid" }));
     });
     axes.forEach(function (name, i) {
-      var end = point(i, k, 5), label = point(i, k, 6.1);
+      var end = point(i, k, 5), where = point(i, k, 6.1);
       svg.appendChild(el("line", { x1: 0, y1: 0, x2: end[0], y2: end[1], class: "spoke" }));
-      var text = el("text", { x: label[0], y: label[1], "text-anchor": "middle", class: "label" });
-      text.textContent = name + " " + (scores[i] === null ? "–" : scores[i]);
-      svg.appendChild(text);
+      label(svg, where[0], where[1], name + " " + (scores[i] === null ? "–" : scores[i]));
     });
     var wanted = axes.map(function (name) { return targets[name] || 0; });
     if (wanted.some(function (v) { return v > 0; })) {
