@@ -122,7 +122,7 @@ def references(corpus: Corpus, embedder: MiniLMEmbedder) -> None:
 
     from coalign.quality.set_rules import _word_jaccard
 
-    pairs = corpus.aligned_pairs[:1000]
+    pairs = corpus.aligned_pairs[:300]
     t0 = time.perf_counter()
     left = embedder.encode([a for a, _ in pairs])
     right = embedder.encode([b for _, b in pairs])
@@ -130,7 +130,7 @@ def references(corpus: Corpus, embedder: MiniLMEmbedder) -> None:
     t_full = time.perf_counter() - t0
     embedder._cache.clear()
     t0 = time.perf_counter()
-    keep = [i for i, (a, b) in enumerate(pairs) if _word_jaccard(a, b) >= 0.2]
+    keep = [i for i, (a, b) in enumerate(pairs) if _word_jaccard(a, b) >= 0.3]
     pre = np.zeros(len(pairs), dtype=bool)
     if keep:
         la = embedder.encode([pairs[i][0] for i in keep])
@@ -197,7 +197,7 @@ def main() -> int:
     from coalign.quality.embeddings import semantic_diversity
 
     semantic = step(
-        "semantic diversity (5,000 sample)",
+        "semantic diversity (2,000 sample)",
         lambda: semantic_diversity(corpus.question_texts, embedder),
     )
     dup = step(

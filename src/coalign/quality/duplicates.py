@@ -8,11 +8,12 @@ How a pair of texts becomes a near-duplicate:
    signature (datasketch, CRC-32 as the element hash); a MinHash LSH index with
    ``lsh_threshold`` returns candidate pairs; those whose signature-estimated Jaccard is
    below ``lsh_threshold`` are dropped at once.
-3. A candidate pair is kept when its estimated Jaccard similarity is ≥ ``jaccard_alone``
-   (so close in wording that no embedding is asked: a typo moves a MiniLM embedding
-   surprisingly far), or else when its embedding cosine is ≥ ``cosine`` (with an embedder) or,
-   without one, when its estimated Jaccard is ≥ ``jaccard``. Only texts of pairs that need the
-   cosine are embedded, so the embedding cost follows those pairs, not the size of the set.
+3. A candidate is dropped when its estimated Jaccard is below ``jaccard`` and kept at once when
+   it is ≥ ``jaccard_alone`` (wording this close needs no embedding; a typo also moves a MiniLM
+   embedding surprisingly far). Between the two, an embedder decides (cosine ≥ ``cosine``:
+   lexically close texts that mean different things are told apart); without one, the pair is
+   kept. Only the texts of those in-between pairs are embedded, so the embedding cost follows
+   them, not the size of the set.
 4. Clusters are the connected components of the kept pairs; each lists its members in input
    order, and the first member is the one a keep-one filter keeps.
 """
@@ -159,9 +160,9 @@ def near_duplicate_clusters(
         left = np.fromiter((a for a, _ in ordered), dtype=np.int64, count=len(ordered))
         right = np.fromiter((b for _, b in ordered), dtype=np.int64, count=len(ordered))
         estimate = (signatures[left] == signatures[right]).mean(axis=1)
-        accept = estimate >= settings.jaccard_alone
+        accept = estimate >= settings.jaccard
         if embedder is not None:
-            ask = np.flatnonzero(~accept)
+            ask = np.flatnonzero(accept & (estimate < settings.jaccard_alone))
             involved = sorted(set(left[ask].tolist()) | set(right[ask].tolist()))
             embedded = len(involved)
             if involved:
@@ -174,8 +175,6 @@ def near_duplicate_clusters(
                 lv = vectors[[row[a] for a in left[ask].tolist()]]
                 rv = vectors[[row[b] for b in right[ask].tolist()]]
                 accept[ask] = np.einsum("ij,ij->i", lv, rv) >= settings.cosine
-        else:
-            accept |= estimate >= settings.jaccard
         kept = [pair for pair, ok in zip(ordered, accept.tolist(), strict=True) if ok]
     union = _UnionFind(len(keys))
     for a, b in kept:

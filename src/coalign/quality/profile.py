@@ -99,7 +99,7 @@ def describe_questions(
     parse: bool = True,
     duplicates: bool = True,
     tokenizer: TokenCounter = count_tokens,
-    semantic_sample: int | None = 5000,
+    semantic_sample: int | None = 2000,
     duplicate_settings: DuplicateSettings | None = None,
 ) -> QuestionProfile:
     """Compute every question metric.
@@ -158,7 +158,7 @@ def describe_responses(
     *,
     embedder: Embedder | None = None,
     tokenizer: TokenCounter = count_tokens,
-    semantic_sample: int | None = 2000,
+    semantic_sample: int | None = 1000,
 ) -> ResponseProfile:
     """Compute length and diversity metrics of misaligned and aligned responses (and critiques).
 

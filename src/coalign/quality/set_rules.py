@@ -86,7 +86,7 @@ class TooSimilarOptions(FilterOptions):
     left: str = "aligned_response"
     right: str = "misaligned_response"
     max_cosine: float = Field(0.9, gt=0.0, le=1.0)
-    prefilter_jaccard: float | None = Field(0.2, ge=0.0, le=1.0)
+    prefilter_jaccard: float | None = Field(0.3, ge=0.0, le=1.0)
     exact_up_to: int = Field(5000, ge=0)
 
 
