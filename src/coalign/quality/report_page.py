@@ -264,8 +264,9 @@ def _diversity(page: Page, report: RunReport) -> None:
 def _duplicates(page: Page, report: RunReport) -> None:
     s = page.section(SECTIONS[6])
     s.paragraph(
-        "Near-duplicate questions: MinHash LSH over character 4-grams finds candidates, an embedding cosine "
-        "≥ 0.9 confirms them; clusters are connected groups."
+        "Near-duplicate questions: MinHash LSH over character 4-grams finds candidates; an estimated Jaccard "
+        "≥ 0.8 makes a duplicate, between 0.6 and 0.8 an embedding cosine ≥ 0.9 decides; clusters are "
+        "connected groups."
     )
     rows = []
     for side_name, p in zip(("seeds", "synthetic"), _profiles(report)):
