@@ -117,7 +117,7 @@ def main() -> None:
         pid = participant(store, "bench")
         model.complete(ChatRequest(messages=[{"role": "user", "content": "Hi"}], params=params))
 
-        def run(turn) -> tuple[float, float, int]:  # noqa: ANN001
+        def run(turn) -> tuple[float, float, int]:
             rows = []
             for r in range(args.repeats):
                 chat = start_conversation(store, pid, f"bench {r}")
