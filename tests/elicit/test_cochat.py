@@ -3,12 +3,15 @@ feedback and repair, the shared prompt library — on the real embedded model an
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
 from coalign.core.calls import ChatRequest, Completion, SamplingParams
 from coalign.core.errors import InputError, NotFoundError, RateLimitedError
+from coalign.elicit.activity_export import export_activities
 from coalign.elicit.axis_judges import (
     UNSCORED_GAP,
     axis_rule,
@@ -189,7 +192,7 @@ def test_rewind_restores_the_earlier_state_and_regenerate_answers_anew(sqlite_st
         rewind(sqlite_store, other, first.turn_id)
 
 
-def test_the_daily_limit_blocks_with_a_clear_message(sqlite_store: Store) -> None:
+def test_the_daily_limit_blocks_with_a_clear_message(sqlite_store: Store, tmp_path: Path) -> None:
     (pid,) = people(sqlite_store, "u1")
     llm = model(sqlite_store)
     chat = start_conversation(sqlite_store, pid)
@@ -210,6 +213,12 @@ def test_the_daily_limit_blocks_with_a_clear_message(sqlite_store: Store) -> Non
     assert usage_of(sqlite_store, pid).left == 0
     set_daily_limit(sqlite_store, "mini", None, "fac")
     assert daily_limit(sqlite_store, "mini") is None and usage_of(sqlite_store, pid).left is None
+    # the steered turn is exported with its provenance
+    counts = export_activities(sqlite_store, "mini", tmp_path)
+    assert counts["steered_turns"] == 1 and counts["chat_feedback"] == 0
+    (row,) = [json.loads(line) for line in (tmp_path / "steered_turns.jsonl").open()]
+    assert row["n"] == 1 and row["candidates"][0]["chosen"]
+    assert [s["axis"] for s in row["candidates"][0]["scores"]] == ["fairness", "safety"]
 
 
 def test_a_flag_opens_a_diary_entry_linked_to_the_turn(store: Store) -> None:

@@ -1,4 +1,5 @@
-"""Export of a study's co-construction data as JSONL: diaries, conversations, codes, axes, seeds.
+"""Export of a study's co-construction data as JSONL: diaries, conversations, codes, axes, seeds,
+and the steered chat (steered turns with candidates and scores, feedback, shared prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
 Diary images are written beside the JSONL (``diary_images/<entry id>.<ext>``) and named in the rows.
@@ -13,9 +14,12 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from coalign.elicit.axes import group_attributes, study_groups
+from coalign.elicit.cochat import study_steered_turns
+from coalign.elicit.cochat_repair import study_feedback
 from coalign.elicit.coding import study_codes
 from coalign.elicit.diary import entry_image, study_entries
 from coalign.elicit.interact import study_conversations
+from coalign.elicit.prompt_library import study_library
 from coalign.elicit.seed_review import decisions
 from coalign.store.engine import Store
 from coalign.store.seeds import list_seed_examples, list_seed_questions
@@ -37,8 +41,9 @@ def _dump(model: BaseModel, **extra: object) -> dict:
 
 
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
-    """Write ``diaries``, ``conversations``, ``codes``, ``axes``, ``seeds`` and ``seed_decisions``
-    JSONL files of study ``slug`` to ``folder``; returns the row count per file.
+    """Write ``diaries``, ``conversations``, ``codes``, ``axes``, ``seeds``, ``seed_decisions``,
+    ``steered_turns``, ``chat_feedback`` and ``shared_prompts`` JSONL files of study ``slug`` to
+    ``folder``; returns the row count per file.
 
     Raises:
         NotFoundError: no such study.
@@ -80,5 +85,14 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "seeds": _write(folder / "seeds.jsonl", seeds),
         "seed_decisions": _write(
             folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))
+        ),
+        "steered_turns": _write(
+            folder / "steered_turns.jsonl", (_dump(t) for t in study_steered_turns(store, slug))
+        ),
+        "chat_feedback": _write(
+            folder / "chat_feedback.jsonl", (_dump(f) for f in study_feedback(store, slug))
+        ),
+        "shared_prompts": _write(
+            folder / "shared_prompts.jsonl", (_dump(p) for p in study_library(store, slug))
         ),
     }

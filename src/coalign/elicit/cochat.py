@@ -559,3 +559,19 @@ def chat_state(store: Store, participant_id: str, conversation_id: int) -> ChatS
             parent_id=None if fork is None else fork.parent_id,
             usage=_usage(session, participant_id, row.study_id),
         )
+
+
+def study_steered_turns(store: Store, slug: str) -> list[SteeredTurn]:
+    """Every steered turn of a study with its candidates and scores, oldest first (for export)."""
+    with store.read() as session:
+        study = study_row(session, slug)
+        axes = chat_axes(load_study(session, slug))
+        rows = list(
+            session.scalars(
+                select(SteeredTurnRow)
+                .join(ConversationRow, ConversationRow.id == SteeredTurnRow.conversation_id)
+                .where(ConversationRow.study_id == study.id)
+                .order_by(SteeredTurnRow.id)
+            )
+        )
+        return _steered_views(session, store, axes, rows)

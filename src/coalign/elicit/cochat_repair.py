@@ -25,10 +25,10 @@ from coalign.elicit.diary import add_entry
 from coalign.elicit.interact import own_conversation, turn_rows
 from coalign.llm.model import Model
 from coalign.store.cochat_tables import ChatFeedbackRow
-from coalign.store.coconstruction_tables import TurnRow
+from coalign.store.coconstruction_tables import ConversationRow, TurnRow
 from coalign.store.engine import Store
 from coalign.store.seeds import list_seed_examples
-from coalign.store.studies import load_study
+from coalign.store.studies import load_study, study_row
 from coalign.store.tables import StudyRow
 from coalign.synth.stages import call_json, response_schema
 from coalign.synth.templates import load_template
@@ -263,3 +263,17 @@ def feedback_on(
         for row in rows:
             out[row.turn_id].append(_view(row))
     return out
+
+
+def study_feedback(store: Store, slug: str) -> list[Feedback]:
+    """Every piece of chat feedback in a study, oldest first (the facilitator's view, exports)."""
+    with store.read() as session:
+        study_id = study_row(session, slug).id
+        rows = session.scalars(
+            select(ChatFeedbackRow)
+            .join(TurnRow, TurnRow.id == ChatFeedbackRow.turn_id)
+            .join(ConversationRow, ConversationRow.id == TurnRow.conversation_id)
+            .where(ConversationRow.study_id == study_id)
+            .order_by(ChatFeedbackRow.id)
+        )
+        return [_view(row) for row in rows]

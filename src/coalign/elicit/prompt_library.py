@@ -16,6 +16,7 @@ from coalign.elicit.interact import message_text
 from coalign.elicit.members import member
 from coalign.store.cochat_tables import SharedPromptRow
 from coalign.store.engine import Store
+from coalign.store.studies import study_row
 
 
 class SharedPrompt(BaseModel):
@@ -84,3 +85,14 @@ def library_row(session: Session, study_id: int, prompt_id: int) -> SharedPrompt
     if row is None or row.study_id != study_id:
         raise NotFoundError(f"no shared prompt {prompt_id} in your study")
     return row
+
+
+def study_library(store: Store, slug: str) -> list[SharedPrompt]:
+    """Every shared prompt of a study, oldest first (for export)."""
+    with store.read() as session:
+        rows = session.scalars(
+            select(SharedPromptRow)
+            .where(SharedPromptRow.study_id == study_row(session, slug).id)
+            .order_by(SharedPromptRow.id)
+        )
+        return [_view(row) for row in rows]
