@@ -3,7 +3,7 @@
 Assignment balances ratings per item: every participant gets the items with the fewest
 assignments so far (ties broken at random), never an item they have seen before in any
 campaign, until each item has reached the campaign's target. Attention checks are placed at
-the configured positions. Assigning locks the campaign row (``SELECT … FOR UPDATE`` on
+the configured positions. Assigning locks the campaign row (``SELECT … FOR NO KEY UPDATE`` on
 PostgreSQL; SQLite writes are serialised anyway), so concurrent joins cannot over-fill an item
 or give one person two sets.
 """
@@ -42,8 +42,10 @@ def assign(session: Session, seat: Seat) -> int:
     Raises:
         ConflictError: the campaign is closed and the person has no assignments yet.
     """
+    # FOR NO KEY UPDATE: serialises assigners, yet lets other transactions insert rows that
+    # reference the campaign (their foreign-key checks take KEY SHARE locks).
     campaign = session.execute(
-        select(CampaignRow).where(CampaignRow.id == seat.campaign_id).with_for_update()
+        select(CampaignRow).where(CampaignRow.id == seat.campaign_id).with_for_update(key_share=True)
     ).scalar_one()
     mine = AssignmentRow.participant_id == seat.participant_id
     existing = session.scalar(
