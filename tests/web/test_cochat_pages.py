@@ -10,12 +10,12 @@ import pytest
 
 from coalign.core.calls import SamplingParams
 from coalign.core.ids import stable_id
-from coalign.elicit.cochat import chat_state, set_daily_limit
+from coalign.elicit.cochat import chat_state, daily_limit, set_daily_limit
 from coalign.elicit.cochat_repair import feedback_on
 from coalign.elicit.diary import own_entries
 from coalign.elicit.prompt_library import library
 from coalign.llm import load_model
-from tests.web.conftest import Site, csrf, ready
+from tests.web.conftest import Site, csrf, login, ready
 
 pytestmark = pytest.mark.anyio
 
@@ -105,3 +105,29 @@ async def test_a_steered_turn_and_its_repair_through_the_pages(site: Site) -> No
     assert blocked.status_code == 429
     assert "used all 1 steered turns allowed per day" in blocked.text
     assert len(chat_state(site.store, pid("alice"), cid).conversation.turns) == 2
+
+
+async def test_facilitator_sets_the_daily_limit_and_sees_steered_turns(site: Site) -> None:
+    anonymous = site.client()
+    assert (await anonymous.get("/f/studies/mini/steer")).status_code == 303  # to the login
+    fac = site.client()
+    await login(fac, "fac")
+    token = await csrf(fac, "/f/studies/mini/steer")
+    saved = await fac.post(
+        "/f/studies/mini/steer/limit", data={"csrf_token": token, "daily_turns": "3"}
+    )
+    assert saved.status_code == 303
+    page = await fac.get("/f/studies/mini/steer")
+    assert 'value="3"' in page.text and "No steered turns yet." in page.text
+    assert daily_limit(site.store, "mini") == 3
+    bad = await fac.post(
+        "/f/studies/mini/steer/limit", data={"csrf_token": token, "daily_turns": "0"}
+    )
+    assert bad.status_code == 422 and daily_limit(site.store, "mini") == 3
+    await fac.post("/f/studies/mini/steer/limit", data={"csrf_token": token, "daily_turns": ""})
+    assert daily_limit(site.store, "mini") is None
+    alice, alice_token = await participant(site, "alice")
+    refused = await alice.post(
+        "/f/studies/mini/steer/limit", data={"csrf_token": alice_token, "daily_turns": "1"}
+    )
+    assert refused.status_code == 403 and daily_limit(site.store, "mini") is None

@@ -148,6 +148,7 @@ def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: b
     app.include_router(activities_facilitator.router)
     app.include_router(activities_facilitator.index)
     app.include_router(cochat.router)
+    app.include_router(cochat.facilitation)
 
     @app.exception_handler(CoalignError)
     async def _coalign_error(request: Request, exc: CoalignError) -> HTMLResponse:

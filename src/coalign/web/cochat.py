@@ -1,7 +1,8 @@
 """The steerable chat pages: sliders per axis, best-of-n answers with their scores and
 alternatives, feedback and repair on each answer, and the study's shared prompt library.
 
-Participants only (the seat in the signed session cookie); each route reads the form, calls one
+Participants use the seat in the signed session cookie; facilitators (logged in) see the study's
+steered turns and feedback and set the daily limit. Each route reads the form, calls one
 function of :mod:`coalign.elicit.cochat`, :mod:`~coalign.elicit.cochat_repair` or
 :mod:`~coalign.elicit.prompt_library`, and redirects to the page that shows the result.
 """
@@ -16,8 +17,17 @@ from starlette.datastructures import FormData
 
 from coalign.core.calls import SamplingParams
 from coalign.elicit.axis_judges import JUDGE_PARAMS
-from coalign.elicit.cochat import chat_state, regenerate, rewind, steered_send, usage_of
-from coalign.elicit.cochat_repair import MARKS, feedback_on, flag, mark, mitigate
+from coalign.elicit.cochat import (
+    chat_state,
+    daily_limit,
+    regenerate,
+    rewind,
+    set_daily_limit,
+    steered_send,
+    study_steered_turns,
+    usage_of,
+)
+from coalign.elicit.cochat_repair import MARKS, feedback_on, flag, mark, mitigate, study_feedback
 from coalign.elicit.interact import conversations_for, start_conversation
 from coalign.elicit.members import study_slug_of
 from coalign.elicit.prompt_library import library, share_prompt, shared_prompt
@@ -29,10 +39,12 @@ from coalign.web.activities_common import (
     safe_back,
     store_of,
 )
+from coalign.web.facilitator import _account, _login_redirect
 from coalign.web.pages import CSRF_FIELD, check_csrf, render
 from coalign.web.participant import _seat
 
 router = APIRouter(prefix="/p/steer")
+facilitation = APIRouter(prefix="/f/studies/{slug}/steer")
 AXIS_FIELD = "axis:"
 CANDIDATE_CHOICES = (1, 2, 4)
 
@@ -188,3 +200,29 @@ async def steer_share(request: Request) -> Response:
         store_of(request), _pid(request), str(form.get("text") or ""), str(form.get("title") or "")
     )
     return RedirectResponse(safe_back(form, "/p/steer"), status_code=303)
+
+
+@facilitation.get("", response_class=HTMLResponse)
+def steer_overview(request: Request, slug: str) -> Response:
+    """The study's steered turns and feedback, and its daily limit."""
+    if (redirect := _login_redirect(request)) is not None:
+        return redirect
+    store = store_of(request)
+    return render(
+        request,
+        "cf_steer.html",
+        account=_account(request),
+        study=get_study(store, slug),
+        limit=daily_limit(store, slug),
+        turns=study_steered_turns(store, slug),
+        feedback=study_feedback(store, slug),
+    )
+
+
+@facilitation.post("/limit")
+async def steer_limit(request: Request, slug: str) -> Response:
+    """Set the daily limit of steered turns per participant (empty: no limit)."""
+    form = await _form(request)
+    account = _account(request)
+    set_daily_limit(store_of(request), slug, optional_int(form, "daily_turns"), account.username)
+    return RedirectResponse(f"/f/studies/{slug}/steer", status_code=303)
