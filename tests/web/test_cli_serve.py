@@ -105,3 +105,28 @@ def test_demo_serve_prints_a_login_and_working_links(tmp_path: Path) -> None:
             assert "consent" in str(participant.get(crowd, follow_redirects=True).url)
     finally:
         stop(process)
+
+
+def test_survey_set_and_show(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    assert run(["--db", db, "study", "import", "tests/fixtures/mini_study.yaml"]) == 0
+    assert run(["--db", db, "survey", "show", "mini"]) == 0
+    assert "name: gender" in capsys.readouterr().out
+    good = tmp_path / "survey.yaml"
+    good.write_text("- name: region\n  label: Where do you live?\n  options: [north, south]\n"
+                    "- name: occupation\n  label: What is your job?\n  kind: text\n")
+    assert run(["--db", db, "survey", "set", "mini", str(good)]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "survey", "show", "mini"]) == 0
+    shown = capsys.readouterr().out
+    assert "name: region" in shown and "name: gender" not in shown
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {name: region, label: Where}\n")
+    assert run(["--db", db, "survey", "set", "mini", str(bad)]) == 1
+    assert "a choice question needs options" in capsys.readouterr().err
+    bad.write_text("region: north\n")
+    assert run(["--db", db, "survey", "set", "mini", str(bad)]) == 1
+    assert "expected a YAML list" in capsys.readouterr().err
+    bad.write_text("- {name: x, label: Where?}\n")
+    assert run(["--db", db, "survey", "set", "mini", str(bad)]) == 1
+    assert "not valid YAML at line 1" in capsys.readouterr().err

@@ -64,6 +64,7 @@ app.add_typer(axes.app, name="axes")
 app.add_typer(axes.activities, name="activities")
 app.add_typer(chat.app, name="chat")
 app.add_typer(web.accounts, name="account")
+app.add_typer(web.survey, name="survey")
 
 
 def run(argv: list[str] | None = None) -> int:

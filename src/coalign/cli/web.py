@@ -1,13 +1,20 @@
-"""``coalign serve`` and ``coalign account``: the participation web app and its facilitator accounts."""
+"""``coalign serve``, ``coalign account`` and ``coalign survey``: the participation web app, its
+facilitator accounts, and each study's demographics survey."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+import yaml
 
 from coalign.cli.state import console, state
+from coalign.core.errors import InputError
 from coalign.elicit.accounts import create_account
+from coalign.elicit.demographics import get_survey, set_survey
 
 accounts = typer.Typer(help="Facilitator and admin accounts of the web app.", no_args_is_help=True)
+survey = typer.Typer(help="A study's demographics survey (every question skippable).", no_args_is_help=True)
 
 
 def serve(
@@ -37,3 +44,33 @@ def add(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     account = create_account(state(ctx).store(), username, password, role)  # type: ignore[arg-type]
     console.print(f"created {account.role} account {account.username!r}")
+
+
+@survey.command("show")
+def survey_show(ctx: typer.Context, study: str = typer.Argument(..., help="The study's slug.")) -> None:
+    """Print a study's demographics questions as YAML (the default survey unless the study set its own)."""
+    questions = get_survey(state(ctx).store(), study)
+    console.print(yaml.safe_dump([q.model_dump(exclude_defaults=True) for q in questions], sort_keys=False,
+                                 allow_unicode=True), highlight=False, soft_wrap=True)
+
+
+@survey.command("set")
+def survey_set(
+    ctx: typer.Context,
+    study: str = typer.Argument(..., help="The study's slug."),
+    file: Path = typer.Argument(..., help="YAML list of questions: name, label, kind (choice|text), options, "
+                                          "self_describe, translations."),
+) -> None:
+    """Replace a study's demographics questions ("prefer not to say" is always offered)."""
+    try:
+        questions = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InputError(f"{file}: not valid YAML{where} ({getattr(exc, 'problem', None) or exc})") from exc
+    if not isinstance(questions, list):
+        raise InputError(f"{file}: expected a YAML list of questions")
+    set_survey(state(ctx).store(), study, questions)
+    console.print(f"study {study!r}: {len(questions)} demographics questions")
