@@ -111,3 +111,5 @@ async def test_pages_need_no_network(site: Site, client: httpx.AsyncClient) -> N
     assert not re.search(r'(src|href)="(https?:)?//', page.text)  # nothing from a CDN
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert (await client.get("/healthz")).text == "ok"
+    home = await client.get("/")
+    assert home.status_code == 200 and 'href="/login"' in home.text

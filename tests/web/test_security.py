@@ -186,3 +186,35 @@ async def test_tampered_session_cookie_is_ignored(site: Site, client: httpx.Asyn
     cookie = client.cookies.get("coalign_session")
     client.cookies.set("coalign_session", cookie[:-4] + "AAAA")
     assert (await client.get("/p/next")).status_code == 403
+
+
+async def test_expired_session_cookie_is_refused(site: Site, client: httpx.AsyncClient) -> None:
+    """A correctly signed session older than the session lifetime no longer opens the study."""
+    import base64
+    import json
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    from coalign.elicit.accounts import app_secret
+    from coalign.web.app import SESSION_MAX_AGE
+
+    await ready(client, "P1")
+    seat = json.loads(base64.b64decode(client.cookies.get("coalign_session").split(".")[0]))["seat"]
+
+    class Signed(TimestampSigner):
+        age = 0
+
+        def get_timestamp(self) -> int:
+            return int(time.time()) - self.age
+
+    def cookie(age: int) -> str:
+        signer = Signed(app_secret(site.store))
+        signer.age = age
+        return signer.sign(base64.b64encode(json.dumps({"seat": seat}).encode())).decode()
+
+    client.cookies.set("coalign_session", cookie(60))
+    assert (await client.get("/p/next")).status_code == 303  # a fresh cookie made the same way works
+    client.cookies.set("coalign_session", cookie(SESSION_MAX_AGE + 60))
+    expired = await client.get("/p/next")
+    assert expired.status_code == 403 and "study link" in expired.text
