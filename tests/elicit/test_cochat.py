@@ -123,6 +123,16 @@ def test_the_shown_answer_is_the_candidate_nearest_the_targets(store: Store) -> 
     purposes = [c.purpose for c in recent_calls(store, 20)]
     assert purposes.count("cochat:candidate") == 2
     assert sum(1 for p in purposes if p and p.startswith("judge:axis-")) == 4
+    # judging the same answer again is answered from the model cache, with the same scores
+    study = get_study(store, "mini")
+    again = judge_response(
+        store, llm, study, study.dimensions, "Can I share my PIN?", turn.shown.content, JUDGE
+    )
+    assert again == turn.shown.scores
+    hits = {c.purpose: c.cache_hit for c in recent_calls(store, 2)}
+    assert set(hits) == {"judge:axis-fairness:fairness", "judge:axis-safety:safety"}
+    for score in again:  # (a judgement that did not parse is asked again, never cached)
+        assert hits[f"judge:axis-{score.axis}:{score.axis}"] is (score.score is not None)
     state = chat_state(store, pid, chat.id)
     assert state.steered[stored.turns[1].id].candidates == turn.candidates
     assert [a.name for a in state.axes] == ["fairness", "safety"]
