@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from coalign.core.calls import SamplingParams
 from coalign.core.coconstruction import DiaryEntry
 from coalign.core.errors import InputError, NotFoundError
-from coalign.elicit.diary import add_entry
+from coalign.elicit.diary import new_entry
 from coalign.elicit.interact import own_conversation, turn_rows
 from coalign.llm.model import Model
 from coalign.store.cochat_tables import ChatFeedbackRow
@@ -125,16 +125,14 @@ def flag(store: Store, participant_id: str, turn_id: int, note: str = "") -> Dia
         InputError: a turn that is not an answer, or a note that is too long.
         NotFoundError: no such turn of this participant.
     """
-    with store.read() as session:
+    with store.session() as session:  # the entry and its link to the turn, or neither
         turn, question, _ = _answer(session, participant_id, turn_id)
-        response = turn.content
-    fields = {
-        "goal": note.strip() or FLAG_GOAL,
-        "prompt": question or "(no message)",
-        "response": response or "(empty answer)",
-    }
-    entry = add_entry(store, participant_id, fields)
-    with store.session() as session:
+        fields = {
+            "goal": note.strip() or FLAG_GOAL,
+            "prompt": question or "(no message)",
+            "response": turn.content or "(empty answer)",
+        }
+        entry = new_entry(session, participant_id, fields)
         session.add(
             ChatFeedbackRow(
                 turn_id=turn_id,
@@ -144,7 +142,7 @@ def flag(store: Store, participant_id: str, turn_id: int, note: str = "") -> Dia
                 diary_entry_id=entry.id,
             )
         )
-    return entry
+        return entry
 
 
 def mitigate(

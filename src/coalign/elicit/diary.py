@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from coalign.core.coconstruction import DiaryEntry, DiaryEntryInput
 from coalign.core.errors import InputError, NotFoundError
@@ -88,20 +89,27 @@ def add_entry(
         InputError: a required field is empty, a field is too long, or the image is refused.
         AccessDeniedError: not a consenting participant.
     """
+    with store.session() as session:
+        return new_entry(session, participant_id, fields, image)
+
+
+def new_entry(
+    session: Session, participant_id: str, fields: Mapping[str, str], image: bytes | None = None
+) -> DiaryEntry:
+    """:func:`add_entry` inside the caller's transaction (e.g. with a record that links to it)."""
     data = validated(DiaryEntryInput, dict(fields), "diary entry")
     kind = image_type(image) if image else None
-    with store.session() as session:
-        person = member(session, participant_id)
-        row = DiaryEntryRow(
-            study_id=person.study_id,
-            participant_id=participant_id,
-            **data.model_dump(),
-            image_type=kind,
-            image_data=image or None,
-        )
-        session.add(row)
-        session.flush()
-        return _entry(row)
+    person = member(session, participant_id)
+    row = DiaryEntryRow(
+        study_id=person.study_id,
+        participant_id=participant_id,
+        **data.model_dump(),
+        image_type=kind,
+        image_data=image or None,
+    )
+    session.add(row)
+    session.flush()
+    return _entry(row)
 
 
 def update_entry(
