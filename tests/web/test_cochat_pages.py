@@ -98,6 +98,10 @@ async def test_a_steered_turn_and_its_repair_through_the_pages(site: Site) -> No
         f"/p/steer/{fork}/send", data={"csrf_token": token, "message": "x", "axis:safety": "9"}
     )
     assert bad.status_code == 422 and "the target must be from 1 to 5, not 9" in bad.text
+    none = await alice.post(
+        f"/p/steer/{fork}/send", data={"csrf_token": token, "message": "x", "n": "0"}
+    )
+    assert none.status_code == 422 and "ask for 1 to 8 candidates, not 0" in none.text
     set_daily_limit(site.store, "mini", 1, "fac")
     blocked = await alice.post(
         f"{page_url}/send", data={"csrf_token": token, "message": "Again?", "n": "1"}

@@ -130,7 +130,9 @@ class _Session:
             self.targets.update(_targets(rest.split()))
             console.print(f"sliders: {self.targets}", markup=False)
         elif name == "n":
-            self.n = int(rest) if rest.isdigit() else self.n
+            if not rest.isdigit():
+                raise InputError("write /n K with K from 1 to 8")
+            self.n = int(rest)
             console.print(f"candidates per answer: {self.n}")
         elif name == "alts":
             if self.last is None:

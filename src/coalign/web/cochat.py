@@ -68,7 +68,8 @@ def _targets(form: FormData) -> dict[str, str]:
 
 
 def _n(form: FormData) -> int:
-    return optional_int(form, "n") or 2
+    n = optional_int(form, "n")
+    return 2 if n is None else n
 
 
 def _judge_params(request: Request) -> SamplingParams:
