@@ -8,7 +8,10 @@ import io
 import pytest
 
 from coalign.cli.main import run
-from coalign.elicit.cochat import chat_state, daily_limit
+from coalign.elicit.chat_limits import daily_limit
+from coalign.elicit.cochat import (
+    chat_state,
+)
 from coalign.elicit.cochat_repair import feedback_on
 from coalign.elicit.diary import own_entries
 from coalign.elicit.interact import conversations_for

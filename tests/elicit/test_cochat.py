@@ -21,14 +21,12 @@ from coalign.elicit.axis_judges import (
     nearest,
     steering_prompt,
 )
+from coalign.elicit.chat_limits import daily_limit, set_daily_limit, usage_of
 from coalign.elicit.cochat import (
     chat_state,
-    daily_limit,
     regenerate,
     rewind,
-    set_daily_limit,
     steered_send,
-    usage_of,
 )
 from coalign.elicit.cochat_repair import FLAG_GOAL, feedback_on, flag, mark, mitigate
 from coalign.elicit.diary import own_entries

@@ -10,7 +10,10 @@ import pytest
 
 from coalign.core.calls import SamplingParams
 from coalign.core.ids import stable_id
-from coalign.elicit.cochat import chat_state, daily_limit, set_daily_limit
+from coalign.elicit.chat_limits import daily_limit, set_daily_limit
+from coalign.elicit.cochat import (
+    chat_state,
+)
 from coalign.elicit.cochat_repair import feedback_on
 from coalign.elicit.diary import own_entries
 from coalign.elicit.prompt_library import library

@@ -15,12 +15,12 @@ from coalign.cli.state import console, state
 from coalign.core.calls import SamplingParams
 from coalign.core.errors import CoalignError, InputError
 from coalign.elicit.axis_judges import AxisScore
+from coalign.elicit.chat_limits import set_daily_limit
 from coalign.elicit.cochat import (
     SteeredTurn,
     chat_state,
     regenerate,
     rewind,
-    set_daily_limit,
     steered_send,
 )
 from coalign.elicit.cochat_repair import MARKS, flag, mark, mitigate

@@ -21,8 +21,8 @@ Co-construction (context-aligned axes and seed workshops):
   before/after report; axes as value dimensions and judge rubrics
 - ``workshop``, ``workshop_seeds``, ``seed_review``: breakout groups, sessions and timer; seeds
   written there; the accept/reject log
-- ``axis_judges``, ``cochat``, ``cochat_repair``, ``prompt_library``: the steered chat at run
-  time: axis judges and steering, best-of-n turns, rewind and daily limits; marks, flags to the
-  diary and the mitigator pass; the study's shared prompts
+- ``axis_judges``, ``cochat``, ``cochat_repair``, ``prompt_library``, ``chat_limits``: the steered
+  chat at run time: axis judges and steering, best-of-n turns and rewind; marks, flags to the
+  diary and the mitigator pass; the study's shared prompts; daily limits
 - ``activity_export``: JSONL export of all of it
 """

@@ -14,13 +14,13 @@ seed and distance, the judges' verdicts, and which candidate was shown. Model ca
 before anything is written, so a failed call leaves the conversation as it was.
 
 Rewinding never deletes: it opens a new conversation holding the turns up to the chosen one
-(linked to its parent), from which the participant continues or regenerates an answer.
+(linked to its parent), from which the participant continues or regenerates an answer. Every
+steered turn counts against the study's daily limit (:mod:`coalign.elicit.chat_limits`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, time
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from coalign.core.calls import ChatRequest, Message, SamplingParams
 from coalign.core.coconstruction import Conversation
-from coalign.core.errors import InputError, NotFoundError, RateLimitedError
+from coalign.core.errors import InputError, NotFoundError
 from coalign.core.study import ValueDimension
 from coalign.elicit.axis_judges import (
     JUDGE_PARAMS,
@@ -42,6 +42,7 @@ from coalign.elicit.axis_judges import (
     steering_prompt,
     stored_scores,
 )
+from coalign.elicit.chat_limits import Usage, check_usage, usage_in
 from coalign.elicit.interact import (
     DEFAULT_PARAMS,
     MAX_TURNS,
@@ -56,14 +57,13 @@ from coalign.elicit.prompt_library import library_row
 from coalign.llm.model import Model
 from coalign.store.cochat_tables import (
     CandidateRow,
-    ChatLimitRow,
     ConversationForkRow,
     SteeredTurnRow,
 )
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
 from coalign.store.engine import Store
 from coalign.store.studies import load_study, study_row
-from coalign.store.tables import StudyRow, utcnow
+from coalign.store.tables import StudyRow
 from coalign.synth.sampling import derive_seed
 
 MAX_CANDIDATES = 8
@@ -100,18 +100,6 @@ class SteeredTurn(BaseModel):
         return self.candidates[self.chosen]
 
 
-class Usage(BaseModel):
-    """Steered turns a participant used today (UTC) and the study's daily limit (``None``: none)."""
-
-    used: int
-    limit: int | None
-
-    @property
-    def left(self) -> int | None:
-        """Turns left today, or ``None`` without a limit."""
-        return None if self.limit is None else max(0, self.limit - self.used)
-
-
 class ChatState(BaseModel):
     """A steered conversation as a page shows it."""
 
@@ -120,67 +108,6 @@ class ChatState(BaseModel):
     steered: dict[int, SteeredTurn]
     parent_id: int | None
     usage: Usage
-
-
-# --- limits ---------------------------------------------------------------------------------------
-
-
-def set_daily_limit(store: Store, slug: str, daily_turns: int | None, set_by: str) -> None:
-    """Set (or with ``None`` remove) the study's daily limit of steered turns per participant.
-
-    Raises:
-        NotFoundError: no such study.
-        InputError: a limit below 1.
-    """
-    if daily_turns is not None and daily_turns < 1:
-        raise InputError(f"the daily limit must be at least 1 turn, not {daily_turns}")
-    with store.session() as session:
-        study_id = study_row(session, slug).id
-        row = session.get(ChatLimitRow, study_id)
-        if daily_turns is None:
-            if row is not None:
-                session.delete(row)
-            return
-        if row is None:
-            row = ChatLimitRow(study_id=study_id, daily_turns=daily_turns)
-            session.add(row)
-        row.daily_turns, row.set_by, row.updated_at = daily_turns, set_by, utcnow()
-
-
-def daily_limit(store: Store, slug: str) -> int | None:
-    """The study's daily limit of steered turns per participant, or ``None``."""
-    with store.read() as session:
-        row = session.get(ChatLimitRow, study_row(session, slug).id)
-        return None if row is None else row.daily_turns
-
-
-def _usage(session: Session, participant_id: str, study_id: int) -> Usage:
-    midnight = datetime.combine(utcnow().date(), time(0), tzinfo=UTC)
-    used = session.scalar(
-        select(func.count())
-        .select_from(SteeredTurnRow)
-        .where(
-            SteeredTurnRow.participant_id == participant_id,
-            SteeredTurnRow.created_at >= midnight,
-        )
-    )
-    row = session.get(ChatLimitRow, study_id)
-    return Usage(used=used or 0, limit=None if row is None else row.daily_turns)
-
-
-def _check_usage(usage: Usage) -> None:
-    if usage.limit is not None and usage.used >= usage.limit:
-        raise RateLimitedError(
-            f"you have used all {usage.limit} steered turns allowed per day in this study; "
-            "you can chat again tomorrow (the count restarts at midnight UTC)"
-        )
-
-
-def usage_of(store: Store, participant_id: str) -> Usage:
-    """Today's steered turns of a participant and the study's limit."""
-    with store.read() as session:
-        person = member(session, participant_id)
-        return _usage(session, participant_id, person.study_id)
 
 
 # --- steered turns ------------------------------------------------------------------------------
@@ -319,7 +246,7 @@ def steered_send(
     with store.read() as session:
         row = own_conversation(session, participant_id, conversation_id)
         study = session.get(StudyRow, row.study_id)
-        _check_usage(_usage(session, participant_id, row.study_id))
+        check_usage(usage_in(session, participant_id, row.study_id))
         if shared_prompt_id is not None:
             library_row(session, row.study_id, shared_prompt_id)
         history = [(t.role, t.content) for t in turn_rows(session, conversation_id)]
@@ -429,7 +356,7 @@ def regenerate(
         if turn.role != "assistant":
             raise InputError("only an answer of the assistant can be regenerated")
         study = session.get(StudyRow, row.study_id)
-        _check_usage(_usage(session, participant_id, row.study_id))
+        check_usage(usage_in(session, participant_id, row.study_id))
         history = [
             (t.role, t.content) for t in turn_rows(session, row.id) if t.position < turn.position
         ]
@@ -557,7 +484,7 @@ def chat_state(store: Store, participant_id: str, conversation_id: int) -> ChatS
             axes=axes,
             steered=steered,
             parent_id=None if fork is None else fork.parent_id,
-            usage=_usage(session, participant_id, row.study_id),
+            usage=usage_in(session, participant_id, row.study_id),
         )
 
 

@@ -17,15 +17,13 @@ from starlette.datastructures import FormData
 
 from coalign.core.calls import SamplingParams
 from coalign.elicit.axis_judges import JUDGE_PARAMS
+from coalign.elicit.chat_limits import daily_limit, set_daily_limit, usage_of
 from coalign.elicit.cochat import (
     chat_state,
-    daily_limit,
     regenerate,
     rewind,
-    set_daily_limit,
     steered_send,
     study_steered_turns,
-    usage_of,
 )
 from coalign.elicit.cochat_repair import MARKS, feedback_on, flag, mark, mitigate, study_feedback
 from coalign.elicit.interact import conversations_for, start_conversation
