@@ -36,13 +36,52 @@ def _load(path: Path, threads: int, n_ctx: int):  # noqa: ANN202 (llama_cpp.Llam
             n_ctx=n_ctx,
             n_threads=threads,
             n_threads_batch=threads,
+            n_batch=PREFIX_BLOCK,
+            n_ubatch=PREFIX_BLOCK,
             seed=0,
             verbose=False,
         )
     except (ValueError, RuntimeError) as exc:
         raise ModelUnavailableError(f"llama.cpp could not load {path}: {exc}") from exc
+    _reuse_whole_blocks(llama)
     _loaded.append(llama)
     return llama
+
+
+#: Prompts are evaluated in batches of this many tokens, starting at multiples of it.
+PREFIX_BLOCK = 64
+
+
+def _reuse_whole_blocks(llama) -> None:  # noqa: ANN001 (llama_cpp.Llama)
+    """Let a call reuse the previous prompt's KV cache, but only in whole, aligned blocks.
+
+    llama.cpp reuses the longest common token prefix of consecutive prompts, which saves most of
+    the prompt evaluation when prompts share a template. Reused at an arbitrary length, the cached
+    numbers come from batches split differently than a fresh evaluation would split them, so the
+    same seed can give different text depending on what ran before. Evaluation here always runs
+    in blocks of ``PREFIX_BLOCK`` tokens aligned to absolute positions, and only whole blocks that
+    the previous call evaluated as prompt blocks are kept: exactly the numbers a fresh evaluation
+    computes, so every call still depends on its own request only (DESIGN principle 5).
+    """
+    generate = llama.generate
+    previous_prompt = 0
+
+    def aligned_generate(tokens, **kwargs):  # noqa: ANN001, ANN202
+        nonlocal previous_prompt
+        common = 0
+        for cached, new in zip(llama._input_ids, tokens[:-1]):
+            if cached != new:
+                break
+            common += 1
+        keep = min(common, previous_prompt) // PREFIX_BLOCK * PREFIX_BLOCK
+        if keep:
+            llama.n_tokens = keep
+        else:
+            llama.reset()
+        previous_prompt = len(tokens)
+        yield from generate(tokens, **kwargs)
+
+    llama.generate = aligned_generate
 
 
 _loaded: list = []
@@ -81,10 +120,8 @@ class LlamaCppBackend:
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
         with self._lock:
-            # Reusing the previous prompt's KV cache changes the numerics slightly, so the same
-            # seed could give different text depending on what ran before. A reset makes every
-            # call depend on its own request only (DESIGN principle 5: reproducible).
-            self.llama.reset()
+            # Only whole aligned blocks of the previous prompt are reused (see _reuse_whole_blocks),
+            # so the same request gives the same text whatever ran before.
             out = self.llama.create_chat_completion(**kwargs)
         choice = out["choices"][0]
         usage = out.get("usage") or {}
