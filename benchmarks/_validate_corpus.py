@@ -1,9 +1,9 @@
 """Procedural questions and response triples for ``bench_validate.py`` (templates, no LLM).
 
-Base questions are built from word lists so that two bases never share both verb and
-object, nor object and context: they are lexically and semantically apart. Near-duplicate
-groups are planted by copying a base with one or two small edits (a synonym opener, a filler
-word, a typo, case and punctuation). Defects are planted in a few response triples, each
+Base questions are built from word lists so that two bases never share both verb and object, nor
+object and context, nor verb, noun and place: they are lexically and semantically apart.
+Near-duplicate groups are planted by copying a base with one or two small edits (a synonym opener,
+a filler word, a typo, case and punctuation). Defects are planted in a few response triples, each
 defect in its own triples, with the rule expected to catch it.
 """
 
@@ -410,18 +410,22 @@ def make_corpus(n_questions: int, n_triples: int, seed: int = 7, dup_share: floa
     c = Corpus()
     used_vo: set[tuple] = set()
     used_oc: set[tuple] = set()
+    # Two bases that share verb, noun and place differ only in an adjective and a time phrase:
+    # that is a near-duplicate in all but name, so such siblings are not made.
+    used_vnp: set[tuple] = set()
     bases: list[tuple[str, str, str, dict]] = []
     n_bases = int(n_questions * (1 - dup_share))
     while len(bases) < n_bases:
         topic = rng.choice(list(TOPICS))
         roles, nouns = TOPICS[topic]
         qtype = rng.choice(list(TYPES))
-        v, o = rng.choice(VERBS), f"{rng.choice(ADJECTIVES)} {rng.choice(nouns)}"
-        ctx = f"{rng.choice(PLACES)} {rng.choice(TIMES)}"
-        if (v, o) in used_vo or (o, ctx) in used_oc:
+        v, noun, place = rng.choice(VERBS), rng.choice(nouns), rng.choice(PLACES)
+        o, ctx = f"{rng.choice(ADJECTIVES)} {noun}", f"{place} {rng.choice(TIMES)}"
+        if (v, o) in used_vo or (o, ctx) in used_oc or (v, noun, place) in used_vnp:
             continue
         used_vo.add((v, o))
         used_oc.add((o, ctx))
+        used_vnp.add((v, noun, place))
         text = rng.choice(TYPES[qtype]).format(v=v, o=o, c=ctx)
         if rng.random() < 0.3:
             text = f"As a {rng.choice(roles)}, " + text[0].lower() + text[1:]
