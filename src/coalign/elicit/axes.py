@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from coalign.core.coconstruction import AlignmentGoal, AttributeInput, Axis, AxisInput
 from coalign.core.errors import ConflictError, InputError, NotFoundError
-from coalign.elicit.members import member, validated
+from coalign.elicit.members import check_participants, member, validated
 from coalign.store.coconstruction_tables import (
     AttributeRow,
     AxisRankingRow,
@@ -31,7 +31,6 @@ from coalign.store.coconstruction_tables import (
 )
 from coalign.store.engine import Store
 from coalign.store.studies import study_row
-from coalign.store.tables import ParticipantRow
 
 TOP_ATTRIBUTES = 3
 
@@ -118,10 +117,7 @@ def create_group(store: Store, slug: str, name: str, members: Sequence[str]) -> 
     try:
         with store.session() as session:
             study_id = study_row(session, slug).id
-            for pid in members:
-                person = session.get(ParticipantRow, pid)
-                if person is None or person.study_id != study_id:
-                    raise InputError(f"{pid!r} is not a participant of study {slug!r}")
+            check_participants(session, study_id, slug, members)
             row = DiscussionGroupRow(
                 study_id=study_id, name=name, members=list(dict.fromkeys(members))
             )

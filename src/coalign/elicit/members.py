@@ -7,6 +7,7 @@ in a URL or a form tells nothing about what exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -37,6 +38,18 @@ def member(session: Session, participant_id: str) -> ParticipantRow:
     if row.consented_at is None and row.role == "participant":
         raise AccessDeniedError("please give your consent before taking part")
     return row
+
+
+def check_participants(session: Session, study_id: int, slug: str, people: Sequence[str]) -> None:
+    """Refuse anyone in ``people`` who is not a participant of the study.
+
+    Raises:
+        InputError: naming the first person who does not belong to study ``slug``.
+    """
+    for pid in people:
+        person = session.get(ParticipantRow, pid)
+        if person is None or person.study_id != study_id:
+            raise InputError(f"{pid!r} is not a participant of study {slug!r}")
 
 
 def study_of(session: Session, participant_id: str) -> StudyRow:

@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, NotFoundError
-from coalign.elicit.members import member
+from coalign.elicit.members import check_participants, member
 from coalign.store.coconstruction_tables import WorkshopRow
 from coalign.store.engine import Store
 from coalign.store.studies import study_row
-from coalign.store.tables import ParticipantRow, StudyRow, utcnow
+from coalign.store.tables import StudyRow, utcnow
 
 
 class Workshop(BaseModel):
@@ -91,10 +91,7 @@ def create_workshop(
     try:
         with store.session() as session:
             study_id = study_row(session, slug).id
-            for pid in people:
-                person = session.get(ParticipantRow, pid)
-                if person is None or person.study_id != study_id:
-                    raise InputError(f"{pid!r} is not a participant of study {slug!r}")
+            check_participants(session, study_id, slug, people)
             row = WorkshopRow(
                 study_id=study_id,
                 slug=workshop_slug,
