@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coalign.core.calls import ChatRequest, Completion, Message, SamplingParams
 from coalign.core.errors import InputError, ModelOutputError, ModelUnavailableError
