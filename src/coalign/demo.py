@@ -106,7 +106,9 @@ def run_demo(
             model_id=llm.model_id,
         )
         params = SamplingParams(temperature=0.7, max_tokens=96, seed=7)
-        for seed in bundle.seed_questions[:questions]:
+        # Questions with entity slots ({country}) are filled in by generation, not asked raw.
+        plain = [seed for seed in bundle.seed_questions if "{" not in seed.text]
+        for seed in plain[:questions]:
             progress(f"asking: {seed.text}")
             answer = llm.ask(seed.text, system=study.system_prompt or None, params=params, purpose="demo")
             summary.answers.append((seed.text, answer.strip()))
