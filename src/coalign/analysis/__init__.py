@@ -9,7 +9,12 @@ pyarrow, matplotlib).
 from coalign.analysis.agreement import agreement_table, krippendorff_alpha
 from coalign.analysis.clmm import ClmmResult, fit_clmm
 from coalign.analysis.conflicts import co_occurrence, co_occurrence_matrix
-from coalign.analysis.data import load_long_format, load_study_ratings, validate_long_format
+from coalign.analysis.data import (
+    load_campaign_ratings,
+    load_long_format,
+    load_study_ratings,
+    validate_long_format,
+)
 from coalign.analysis.disagreement import item_disagreement, most_disagreed
 from coalign.analysis.fixed import fit_ordered_fixed
 from coalign.analysis.service import AnalysisOptions, AnalysisResult, analyze, run_analysis
@@ -28,6 +33,7 @@ __all__ = [
     "fit_ordered_fixed",
     "item_disagreement",
     "krippendorff_alpha",
+    "load_campaign_ratings",
     "load_long_format",
     "load_study_ratings",
     "most_disagreed",

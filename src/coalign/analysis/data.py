@@ -142,3 +142,23 @@ def load_study_ratings(
 
     frame = ratings_long_format(store, study_slug, item_ids=item_ids, with_demographics=True)
     return validate_long_format(frame, source=f"study {study_slug!r}")
+
+
+def load_campaign_ratings(store: "Store", name: str) -> pd.DataFrame:
+    """The stored ratings of one rating campaign (``SLUG`` or ``STUDY/SLUG``), checked.
+
+    Attention checks are left out; demographics are columns as in :func:`load_study_ratings`.
+
+    Raises:
+        NotFoundError: no such campaign.
+        InputError: the campaign holds no ratings, or they fail :func:`validate_long_format`.
+    """
+    from coalign.elicit.campaigns import campaign_item_ids, resolve_campaign
+    from coalign.store.ratings import ratings_long_format
+
+    stored = resolve_campaign(store, name)
+    frame = ratings_long_format(
+        store, stored.campaign.study_slug, item_ids=campaign_item_ids(store, stored.id),
+        with_demographics=True,
+    )
+    return validate_long_format(frame, source=f"campaign {name!r}")

@@ -1,8 +1,8 @@
 """``coalign analyze SOURCE --out DIR``: the pluralistic analysis of a rating set.
 
-SOURCE is either a long-format ratings file (CSV/TSV/Parquet: item, rater,
-dimension, value and demographic columns) or the slug of a study whose ratings
-are in the store.
+SOURCE is a long-format ratings file (CSV/TSV/Parquet: item, rater, dimension,
+value and demographic columns), the slug of a study whose ratings are in the
+store, or ``campaign:SLUG`` for one rating campaign's ratings.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 def analyze(
     ctx: typer.Context,
     source: str = typer.Argument(
-        ..., help="Long-format ratings file (.csv, .tsv, .parquet) or a study slug in the store."
+        ...,
+        help="Long-format ratings file (.csv, .tsv, .parquet), a study slug (or study:SLUG) "
+        "or campaign:SLUG (campaign:STUDY/SLUG) in the store.",
     ),
     out: Path = typer.Option(
         Path("analysis"), "--out", "-o", help="Folder for report.html and the tables."
@@ -59,7 +61,12 @@ def analyze(
     n_boot: int = typer.Option(500, help="Bootstrap resamples for agreement intervals."),
 ) -> None:
     """Agreement, demographic effects (ordinal mixed models), conflicting values and disagreement."""
-    from coalign.analysis import AnalysisOptions, load_long_format, load_study_ratings
+    from coalign.analysis import (
+        AnalysisOptions,
+        load_campaign_ratings,
+        load_long_format,
+        load_study_ratings,
+    )
     from coalign.analysis import analyze as run
 
     if method not in ("laplace", "agq"):
@@ -73,8 +80,13 @@ def analyze(
         high_threshold=threshold,
         n_boot=n_boot,
     )
+    prefix, sep, name = source.partition(":")
     path = Path(source)
-    if path.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq") or path.exists():
+    if sep and prefix == "campaign":
+        frame = load_campaign_ratings(state(ctx).store(), name)
+    elif sep and prefix == "study":
+        frame = load_study_ratings(state(ctx).store(), name)
+    elif path.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq") or path.exists():
         frame = load_long_format(path)
     else:
         frame = load_study_ratings(state(ctx).store(), source)

@@ -271,6 +271,31 @@ def find_campaign(store: Store, study_slug: str, slug: str) -> StoredCampaign:
         return _stored(session, row)
 
 
+def resolve_campaign(store: Store, name: str) -> StoredCampaign:
+    """The campaign a user names as ``SLUG`` or ``STUDY/SLUG``.
+
+    Raises:
+        NotFoundError: no such campaign (or study).
+        InputError: ``SLUG`` alone is used by more than one study.
+    """
+    study_slug, slash, slug = name.strip().rpartition("/")
+    if slash:
+        return find_campaign(store, study_slug, slug)
+    matches = [c for c in list_campaigns(store) if c.campaign.slug == slug]
+    if not matches:
+        raise NotFoundError(f"no rating campaign {slug!r}")
+    if len(matches) > 1:
+        raise InputError(f"campaign {slug!r} exists in more than one study; name it STUDY/{slug}")
+    return matches[0]
+
+
+def campaign_item_ids(store: Store, campaign_id: int) -> list[str]:
+    """The ids of a campaign's rateable items (attention checks left out)."""
+    with store.read() as session:
+        return list(session.scalars(select(CampaignItemRow.item_id).where(
+            CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")).all())
+
+
 def list_campaigns(store: Store) -> list[StoredCampaign]:
     """Every campaign, newest first."""
     with store.read() as session:

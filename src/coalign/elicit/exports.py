@@ -11,13 +11,10 @@ import io
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
-
 from coalign.core.errors import AccessDeniedError, InputError
-from coalign.elicit.campaigns import get_campaign
+from coalign.elicit.campaigns import campaign_item_ids, get_campaign
 from coalign.store.engine import Store
 from coalign.store.ratings import ratings_long_format
-from coalign.store.tables import CampaignItemRow
 
 ExportFormat = Literal["csv", "jsonl", "parquet"]
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
@@ -48,10 +45,7 @@ def export_ratings(
     if with_demographics and not is_admin:
         raise AccessDeniedError("only admins may export demographics")
     stored = get_campaign(store, campaign_id)
-    with store.read() as session:
-        item_ids = session.scalars(select(CampaignItemRow.item_id).where(
-            CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")).all()
-    frame = ratings_long_format(store, stored.campaign.study_slug, item_ids=item_ids,
+    frame = ratings_long_format(store, stored.campaign.study_slug, item_ids=campaign_item_ids(store, campaign_id),
                                 with_demographics=with_demographics)
     buffer = io.BytesIO()
     if fmt == "csv":

@@ -14,11 +14,11 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from coalign.core.errors import InputError, NotFoundError
+from coalign.core.errors import InputError
 from coalign.core.items import Item
 from coalign.core.records import GenerationRun
 from coalign.core.study import Study
-from coalign.elicit.campaigns import find_campaign, list_campaigns
+from coalign.elicit.campaigns import resolve_campaign
 from coalign.export.aggregate import RatingSet
 from coalign.store import Store
 from coalign.store.ratings import ratings_long_format
@@ -61,17 +61,9 @@ def resolve_source(store: Store, name: str) -> Source:
     if sep and prefix == "study":
         return Source("study", f"study:{rest}", get_study(store, rest))
     if sep and prefix == "campaign":
-        study_slug, slash, slug = rest.rpartition("/")
-        if slash:
-            stored = find_campaign(store, study_slug, slug)
-        else:
-            matches = [c for c in list_campaigns(store) if c.campaign.slug == slug]
-            if not matches:
-                raise NotFoundError(f"no rating campaign {slug!r}")
-            if len(matches) > 1:
-                raise InputError(f"campaign {slug!r} exists in more than one study; name it campaign:STUDY/{slug}")
-            stored = matches[0]
-        return Source("campaign", f"campaign:{rest}", get_study(store, stored.campaign.study_slug), campaign=slug)
+        stored = resolve_campaign(store, rest)
+        return Source("campaign", f"campaign:{rest}", get_study(store, stored.campaign.study_slug),
+                      campaign=stored.campaign.slug)
     if sep and prefix not in ("run",):
         raise InputError(f"unknown source prefix {prefix!r}: use a run id, study:SLUG or campaign:SLUG")
     run = get_run(store, rest if sep else name)

@@ -156,6 +156,8 @@ class Recipe(_Strict):
         seed: the run's random seed; every task's seed is derived from it.
         concurrency: requests in flight (the embedded model serialises calls anyway).
         reask_on_parse_failure: extra tries, each with a new seed, when the output does not parse.
+        filters: the validation filters ``coalign validate`` runs on this recipe's runs (same
+            entries as a ``--filters`` file; checked when validation starts); ``None``: defaults.
     """
 
     name: str = Field(min_length=1, max_length=200)
@@ -165,6 +167,7 @@ class Recipe(_Strict):
     concurrency: int = Field(1, ge=1, le=256)
     reask_on_parse_failure: int = Field(0, ge=0, le=5)
     stages: Stages = Field(default_factory=Stages)
+    filters: list[dict[str, Any]] | None = None
 
 
 def parse_recipe(data: Any, source: str = "recipe") -> Recipe:
