@@ -144,8 +144,11 @@ def load_study_ratings(
     return validate_long_format(frame, source=f"study {study_slug!r}")
 
 
-def load_campaign_ratings(store: "Store", name: str) -> pd.DataFrame:
-    """The stored ratings of one rating campaign (``SLUG`` or ``STUDY/SLUG``), checked.
+def load_campaign_ratings(store: "Store", campaign: str | int) -> pd.DataFrame:
+    """The stored ratings of one rating campaign, checked.
+
+    Args:
+        campaign: its name (``SLUG`` or ``STUDY/SLUG``) or its id.
 
     Attention checks are left out; demographics are columns as in :func:`load_study_ratings`.
 
@@ -153,12 +156,12 @@ def load_campaign_ratings(store: "Store", name: str) -> pd.DataFrame:
         NotFoundError: no such campaign.
         InputError: the campaign holds no ratings, or they fail :func:`validate_long_format`.
     """
-    from coalign.elicit.campaigns import campaign_item_ids, resolve_campaign
+    from coalign.elicit.campaigns import campaign_item_ids, get_campaign, resolve_campaign
     from coalign.store.ratings import ratings_long_format
 
-    stored = resolve_campaign(store, name)
+    stored = get_campaign(store, campaign) if isinstance(campaign, int) else resolve_campaign(store, campaign)
     frame = ratings_long_format(
         store, stored.campaign.study_slug, item_ids=campaign_item_ids(store, stored.id),
         with_demographics=True,
     )
-    return validate_long_format(frame, source=f"campaign {name!r}")
+    return validate_long_format(frame, source=f"campaign {stored.campaign.slug!r}")

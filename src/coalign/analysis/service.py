@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,11 +18,14 @@ import pandas as pd
 from coalign.analysis.agreement import agreement_table
 from coalign.analysis.clmm import ClmmResult, fit_clmm
 from coalign.analysis.conflicts import co_occurrence, co_occurrence_matrix
-from coalign.analysis.data import demographic_columns, validate_long_format
+from coalign.analysis.data import demographic_columns, load_campaign_ratings, validate_long_format
 from coalign.analysis.design import PreferNotToSay
 from coalign.analysis.disagreement import item_disagreement, most_disagreed
 from coalign.analysis.fixed import fit_ordered_fixed
 from coalign.core.errors import InputError
+
+if TYPE_CHECKING:
+    from coalign.store import Store
 
 
 @dataclass
@@ -246,3 +249,18 @@ def analyze(
         raise InputError(f"cannot write analysis to {out}: {exc}") from exc
     result.files["report"] = build_report(result, frame).write(out / "report.html")
     return result
+
+
+def campaign_report(store: "Store", campaign_id: int, options: AnalysisOptions | None = None) -> str:
+    """The analysis report of one rating campaign as a self-contained HTML page.
+
+    Raises:
+        NotFoundError: no such campaign.
+        InputError: the campaign holds no usable ratings yet.
+    """
+    import tempfile
+
+    frame = load_campaign_ratings(store, campaign_id)
+    with tempfile.TemporaryDirectory(prefix="coalign-analysis-") as folder:
+        result = analyze(frame, options or AnalysisOptions(n_boot=200), folder)
+        return result.files["report"].read_text(encoding="utf-8")

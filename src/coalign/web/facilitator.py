@@ -180,6 +180,16 @@ async def campaign_status(request: Request, campaign_id: int) -> Response:
     return RedirectResponse(f"/f/campaigns/{campaign_id}", status_code=303)
 
 
+@router.get("/f/campaigns/{campaign_id}/analysis", response_class=HTMLResponse)
+def analysis_report(request: Request, campaign_id: int) -> Response:
+    """The campaign's pluralistic analysis (admins only: it shows results per demographic group)."""
+    from coalign.analysis.service import campaign_report
+
+    if not _account(request).is_admin:
+        raise AccessDeniedError("only admins may see the analysis report: it shows results per demographic group")
+    return HTMLResponse(campaign_report(_store(request), campaign_id))
+
+
 @router.get("/f/campaigns/{campaign_id}/export")
 def export(request: Request, campaign_id: int, format: str = "csv", demographics: bool = False) -> Response:  # noqa: A002
     account = _account(request)
