@@ -73,7 +73,7 @@ def test_same_recipe_seed_and_model_give_identical_records(tmp_path):
     recipe = write_recipe(
         tmp_path,
         stages__responses__mode="chained",
-        stages__responses__params={"temperature": 0.8, "max_tokens": 48},
+        stages__responses__params={"temperature": 0.8, "max_tokens": 96},
     )
     results = []
     for name in ("a.db", "b.db"):
@@ -88,11 +88,14 @@ def test_same_recipe_seed_and_model_give_identical_records(tmp_path):
     chained = [r for r in results[0] if r["stage"] == "responses"]
     for record in chained:
         assert record["template_name"] == "misaligned.j2+critique.j2+aligned.j2"
-        assert [s["step"] for s in record["attributes"]["steps"]] == [
-            "misaligned_response",
-            "critique",
-            "aligned_response",
-        ]
+        steps = [s["step"] for s in record["attributes"]["steps"]]
+        fields = ["misaligned_response", "critique", "aligned_response"]
+        assert steps and steps == fields[: len(steps)], "steps run in order"
+        if record["parse_status"] == "ok":
+            assert steps == fields and set(fields) <= set(record["data"])
+        else:
+            assert record["parse_error"].startswith(steps[-1]), "the failed step is named"
+            assert record["data"] == {}
         assert "----- misaligned_response -----" in record["prompt"]
 
 
