@@ -3,7 +3,9 @@
 The data is made procedurally (templates and word lists, no LLM) with planted near-duplicate
 groups and planted defects, then every non-LLM metric and filter runs once. Printed:
 
-* wall time and peak RSS per step (goal: all of it ≤ 5 min on 2 cores, ≤ 3 GB);
+* wall time and peak RSS per step (goal: all of it ≤ 5 min on 2 cores, ≤ 3 GB); the
+  ``near_duplicate`` filter reuses the clusters of the near-duplicate step (same texts, same
+  settings), as ``coalign demo`` does when it validates and then reports;
 * pairwise recall and precision of the planted near-duplicates (goal ≥ 0.95 each);
 * how many planted defects each sensibility rule catches;
 * ratios against references measured in the same run: exact all-pairs Jaccard vs MinHash LSH

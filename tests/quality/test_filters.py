@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,9 @@ def run_rule(rule: str, records, context=None, **options):
         (not_truncated, "This sentence ends properly.", True),
         (not_truncated, "This sentence stops in the middle of", False),
         (not_truncated, "Here is code:\n```python\nprint(1)", False),
+        (partial(not_truncated, unpunctuated_ok=True), "how can i help my son save money", True),
+        (partial(not_truncated, unpunctuated_ok=True), "how can i help my son save the", False),
+        (partial(not_truncated, unpunctuated_ok=True), "can you help me", True),
         (not_refusal, "I'm sorry, but I can't help with that request.", False),
         (not_refusal, "As an AI language model, I have no opinion.", False),
         (not_refusal, "Sorry to hear that your card was lost; block it in the app.", True),
@@ -100,6 +104,16 @@ def test_each_sensibility_rule_flags_its_defect():
     missing = record("run_f", "responses", {"misaligned_response": MISALIGNED}, key="missing")
     reason = run_rule("fields_non_empty", [missing])[missing.id].reason
     assert "critique: missing" in reason and "aligned_response: missing" in reason
+
+
+def test_an_unpunctuated_question_is_not_truncated_but_an_unpunctuated_answer_is():
+    typed = triple("typed", question="how do I block my lost card")
+    cut = triple("cut", question="how do I block my")
+    verdicts = run_rule("not_truncated", [typed, cut])
+    assert verdicts[typed.id].passed
+    assert not verdicts[cut.id].passed and "stops on 'my'" in verdicts[cut.id].reason
+    strict = run_rule("not_truncated", [typed], unpunctuated_ok=[])
+    assert not strict[typed.id].passed and "question: ends mid-sentence" in strict[typed.id].reason
 
 
 def test_length_and_verbose_limits():

@@ -81,6 +81,17 @@ def test_verb_noun_pairs_follow_the_documented_rule():
     assert {n["noun"] for n in rings[0]["nouns"]} == {"letter", "complaint"}
 
 
+def test_worker_processes_give_the_pairs_of_one_process():
+    texts = [
+        f"{verb} a {noun} for my {who}."
+        for verb in ("Write", "Open", "Plan")
+        for noun in ("letter", "account", "budget")
+        for who in ("son", "bank")
+    ] * 2
+    texts.append("What is the best savings account?")
+    assert extract_pairs(texts, n_process=2) == extract_pairs(texts, n_process=1)
+
+
 def test_verb_noun_stats_of_nothing_is_an_input_error():
     with pytest.raises(InputError):
         verb_noun_stats([])

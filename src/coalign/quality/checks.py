@@ -171,8 +171,20 @@ def looks_english(text: str, min_share: float = 0.15, min_words: int = 5) -> Che
     return True, share, ""
 
 
-def not_truncated(text: str) -> CheckResult:
-    """The text ends like a finished sentence: terminal punctuation, a closing quote or bracket."""
+# Words a finished question or instruction hardly ever ends on (articles, prepositions,
+# conjunctions, possessives): an unpunctuated text stopping on one was cut off.
+_DANGLING = frozenset(
+    "a an the and or but if of to in on at for with by from into than because while "
+    "my your his her its our their".split()
+)
+
+
+def not_truncated(text: str, *, unpunctuated_ok: bool = False) -> CheckResult:
+    """The text ends like a finished sentence: terminal punctuation, a closing quote or bracket.
+
+    With ``unpunctuated_ok`` (for questions people type without a ``?``), a text ending on a
+    letter or digit passes too, unless its last word is a function word (``…how to write a``).
+    """
     stripped = text.rstrip()
     if not stripped:
         return False, None, "empty"
@@ -180,6 +192,11 @@ def not_truncated(text: str) -> CheckResult:
         if stripped.count("```") % 2:
             return False, None, "an unclosed code block"
         return True, None, ""
+    if unpunctuated_ok:
+        words = word_tokens(stripped)
+        if not words or words[-1] not in _DANGLING:
+            return True, None, ""
+        return False, None, f"stops on {words[-1]!r}: …{stripped[-30:]!r}"
     return False, None, f"ends mid-sentence: …{stripped[-30:]!r}"
 
 

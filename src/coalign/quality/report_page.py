@@ -6,6 +6,7 @@ no review yet …), so a reader never wonders whether something was left out.
 
 from __future__ import annotations
 
+from coalign.quality.duplicates import DuplicateSettings
 from coalign.quality.profile import QuestionProfile
 from coalign.quality.propagation import DistributionComparison
 from coalign.quality.report import RunReport
@@ -263,10 +264,11 @@ def _diversity(page: Page, report: RunReport) -> None:
 
 def _duplicates(page: Page, report: RunReport) -> None:
     s = page.section(SECTIONS[6])
+    defaults = DuplicateSettings()
     s.paragraph(
-        "Near-duplicate questions: MinHash LSH over character 4-grams finds candidates; an estimated Jaccard "
-        "≥ 0.8 makes a duplicate, between 0.6 and 0.8 an embedding cosine ≥ 0.9 decides; clusters are "
-        "connected groups."
+        f"Near-duplicate questions: MinHash LSH over character {defaults.shingle}-grams finds candidates; an "
+        f"estimated Jaccard ≥ {defaults.jaccard_alone} makes a duplicate, between {defaults.jaccard} and "
+        f"{defaults.jaccard_alone} an embedding cosine ≥ {defaults.cosine} decides; clusters are connected groups."
     )
     rows = []
     for side_name, p in zip(("seeds", "synthetic"), _profiles(report)):

@@ -39,8 +39,9 @@ def _text_rule(
     records: Sequence[Record],
     fields: list[str] | None,
     name: str,
-    check: Callable[[str], CheckResult],
+    check: Callable[[str, str], CheckResult],
 ) -> list[Verdict]:
+    """One verdict per record from ``check(field, text)`` over its text ``fields``."""
     out = []
     for record in records:
         present = [f for f in (fields or ALL_FIELDS) if isinstance(record.data.get(f), str)]
@@ -48,7 +49,7 @@ def _text_rule(
             continue
         failures, scores = [], []
         for f in present:
-            passed, score, reason = check(record.data[f])
+            passed, score, reason = check(f, record.data[f])
             if score is not None:
                 scores.append(score)
             if not passed:
@@ -123,16 +124,31 @@ def language(
 ) -> list[Verdict]:
     """The texts look like English (Latin letters, English function words)."""
     return _text_rule(
-        records, options.fields, name, lambda t: checks.looks_english(t, options.min_share)
+        records, options.fields, name, lambda _, t: checks.looks_english(t, options.min_share)
     )
 
 
-@register("not_truncated", FieldsOptions)
+class TruncationOptions(FieldsOptions):
+    """Fields where a missing final punctuation mark is fine unless the last word is a function word.
+
+    People type questions and instructions without a closing ``?`` or ``.``; there a text is
+    taken as cut off only when it stops on a word such as *the*, *to* or *and*.
+    """
+
+    unpunctuated_ok: list[str] = Field(default_factory=lambda: ["question"])
+
+
+@register("not_truncated", TruncationOptions)
 def not_truncated(
-    records: Sequence[Record], options: FieldsOptions, context: FilterContext, name: str
+    records: Sequence[Record], options: TruncationOptions, context: FilterContext, name: str
 ) -> list[Verdict]:
     """The texts end like finished sentences."""
-    return _text_rule(records, options.fields, name, checks.not_truncated)
+    return _text_rule(
+        records,
+        options.fields,
+        name,
+        lambda f, t: checks.not_truncated(t, unpunctuated_ok=f in options.unpunctuated_ok),
+    )
 
 
 class RefusalOptions(FilterOptions):
@@ -148,7 +164,7 @@ def not_refusal(
     records: Sequence[Record], options: RefusalOptions, context: FilterContext, name: str
 ) -> list[Verdict]:
     """No refusal or 'as an AI' disclaimer where the text should be content."""
-    return _text_rule(records, options.fields, name, checks.not_refusal)
+    return _text_rule(records, options.fields, name, lambda _, t: checks.not_refusal(t))
 
 
 @register("no_template_leak", FieldsOptions)
@@ -156,7 +172,7 @@ def no_template_leak(
     records: Sequence[Record], options: FieldsOptions, context: FilterContext, name: str
 ) -> list[Verdict]:
     """No prompt-template residue: unrendered slots, chat tokens, echoed headings or JSON keys."""
-    return _text_rule(records, options.fields, name, checks.no_template_leak)
+    return _text_rule(records, options.fields, name, lambda _, t: checks.no_template_leak(t))
 
 
 class PairOptions(FilterOptions):

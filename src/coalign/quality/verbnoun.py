@@ -10,13 +10,14 @@ The rule, per text (first sentence only):
 4. If the root is not a verb (``What is the best way …``), the text has no pair.
 
 Parsing runs through ``nlp.pipe`` with the named-entity recogniser left out and, for large
-sets, two worker processes.
+sets, in two worker processes that return only the pairs.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -88,7 +89,7 @@ def pair_from_doc(doc: Any) -> VerbNoun:
 def extract_pairs(
     texts: Sequence[str],
     nlp: Any | None = None,
-    batch_size: int = 512,
+    batch_size: int = 256,
     n_process: int | None = None,
 ) -> list[VerbNoun]:
     """The verb–noun pair of every text, in order.
@@ -98,18 +99,43 @@ def extract_pairs(
         nlp: a spaCy pipeline with a parser; by default the bundled small English model.
         batch_size: texts per ``nlp.pipe`` batch.
         n_process: worker processes; by default 2 for more than 20,000 texts, else 1
-            (starting workers costs more than it saves on small sets).
+            (starting workers costs more than it saves on small sets). Workers load the
+            default pipeline and send back only the pairs (sending parsed ``Doc`` objects
+            back, as ``nlp.pipe(n_process=…)`` does, costs the parent more than parsing).
     """
-    nlp = nlp if nlp is not None else load_spacy()
     if n_process is None:
         n_process = 2 if len(texts) > 20_000 else 1
     # Parsing is the slow part; texts repeat often in generated data, so parse each once.
     unique = list(dict.fromkeys(texts))
-    found: dict[str, VerbNoun] = {}
-    docs: Iterable[Any] = nlp.pipe(unique, batch_size=batch_size, n_process=n_process)
-    for text, doc in zip(unique, docs, strict=True):
-        found[text] = pair_from_doc(doc)
+    if n_process > 1 and nlp is None:
+        chunks = [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
+        context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        )
+        with context.Pool(n_process, initializer=_start_worker, initargs=(batch_size,)) as pool:
+            parsed = [pair for chunk in pool.imap(_worker_pairs, chunks) for pair in chunk]
+    else:
+        pipeline = nlp if nlp is not None else load_spacy()
+        parsed = _pairs_of(pipeline, unique, batch_size)
+    found = dict(zip(unique, parsed, strict=True))
     return [found[t] for t in texts]
+
+
+_CHUNK = 2000
+_worker: dict[str, Any] = {}
+
+
+def _pairs_of(nlp: Any, texts: Sequence[str], batch_size: int) -> list[VerbNoun]:
+    return [pair_from_doc(doc) for doc in nlp.pipe(texts, batch_size=batch_size)]
+
+
+def _start_worker(batch_size: int) -> None:
+    _worker["nlp"] = load_spacy()
+    _worker["batch_size"] = batch_size
+
+
+def _worker_pairs(texts: list[str]) -> list[VerbNoun]:
+    return _pairs_of(_worker["nlp"], texts, _worker["batch_size"])
 
 
 def verb_noun_stats(pairs: Sequence[VerbNoun], top: int = 20) -> VerbNounStats:
