@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import select, update
 
 from coalign.core.errors import ConflictError
-from coalign.elicit.assignment import rating_page
+from coalign.elicit.assignment import HOLD, rating_page
 from coalign.elicit.campaigns import set_campaign_status
 from coalign.elicit.flow import next_step
 from coalign.store import Store
-from coalign.store.tables import AssignmentRow
+from coalign.store.tables import AssignmentRow, EnrollmentRow, utcnow
 from tests.elicit.helpers import crowd_seat, make_campaign, ready_seat
 
 
@@ -49,6 +51,27 @@ def test_more_people_than_slots_get_least_assigned_items(store: Store) -> None:
         next_step(store, ready_seat(store, f"P{n}"))
     counts = Counter(r.item_id for r in assignments(store))
     assert sorted(counts.values()) == [2, 2]  # balanced even beyond the target
+
+
+def test_items_of_people_who_walked_away_go_to_the_next_people(store: Store) -> None:
+    make_campaign(store, n_items=2, items_per_participant=1, target_ratings=1, attention_positions=[], attention_checks=[])
+    seats = {f"P{n}": ready_seat(store, f"P{n}") for n in range(3)}
+    for seat in seats.values():
+        next_step(store, seat)
+    holders: dict[str, list[str]] = {}
+    for row in assignments(store):
+        holders.setdefault(row.item_id, []).append(row.participant_id)
+    busy = next(item for item, people in holders.items() if len(people) == 2)
+    with store.session() as session:  # both holders of the busy item joined four hours ago, never submitted
+        session.execute(
+            update(EnrollmentRow)
+            .where(EnrollmentRow.participant_id.in_(holders[busy]))
+            .values(created_at=utcnow() - HOLD - timedelta(hours=1))
+        )
+    newcomer = ready_seat(store, "P3")
+    next_step(store, newcomer)
+    latest = [r for r in assignments(store) if r.participant_id == newcomer.participant_id]
+    assert [r.item_id for r in latest] == [busy], "the abandoned item counts 0, the other 1"
 
 
 def test_closed_campaign_assigns_nothing(store: Store) -> None:

@@ -1,8 +1,11 @@
 """Which items each participant rates, and what the rating page of one assignment shows.
 
 Assignment balances ratings per item: every participant gets the items with the fewest
-assignments so far (ties broken at random), never an item they have seen before in any
-campaign, until each item has reached the campaign's target. Attention checks are placed at
+held assignments so far (ties broken at random), never an item they have seen before in any
+campaign, until each item has reached the campaign's target. An assignment is held while it
+is submitted or its participant joined less than :data:`HOLD` ago; the unsubmitted items of
+people who walked away stop counting after that and go to the next people who join (if the
+first person comes back, their answers are still taken). Attention checks are placed at
 the configured positions. Assigning locks the campaign row (``SELECT … FOR NO KEY UPDATE`` on
 PostgreSQL; SQLite writes are serialised anyway), so concurrent joins cannot over-fill an item
 or give one person two sets.
@@ -12,9 +15,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, union, update
+from sqlalchemy import and_, case, func, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import NotFoundError
@@ -26,6 +30,7 @@ from coalign.store.tables import (
     CampaignItemRow,
     CampaignRow,
     DimensionRow,
+    EnrollmentRow,
     ItemRow,
     RatingRow,
     utcnow,
@@ -33,11 +38,15 @@ from coalign.store.tables import (
 
 _random = random.SystemRandom()
 
+#: How long the unsubmitted items of a participant count towards their items' targets.
+HOLD = timedelta(hours=3)
 
-def assign(session: Session, seat: Seat) -> int:
+
+def assign(session: Session, seat: Seat, now: datetime | None = None) -> int:
     """Give the participant their sequence of items, once; returns how many assignments they have.
 
     Runs inside the caller's transaction. Calling it again returns the existing count.
+    ``now`` (default: the clock) decides which unsubmitted assignments are still held.
 
     Raises:
         ConflictError: the campaign is closed and the person has no assignments yet.
@@ -58,10 +67,13 @@ def assign(session: Session, seat: Seat) -> int:
         select(AssignmentRow.item_id).where(mine),
         select(RatingRow.item_id).where(RatingRow.participant_id == seat.participant_id),
     )))
+    held = or_(AssignmentRow.submitted_at.is_not(None), EnrollmentRow.created_at >= (now or utcnow()) - HOLD)
     load = session.execute(
-        select(CampaignItemRow.item_id, func.count(AssignmentRow.id))
+        select(CampaignItemRow.item_id, func.count(case((held, AssignmentRow.id))))
         .outerjoin(AssignmentRow, and_(AssignmentRow.campaign_id == campaign.id,
                                        AssignmentRow.item_id == CampaignItemRow.item_id))
+        .outerjoin(EnrollmentRow, and_(EnrollmentRow.campaign_id == campaign.id,
+                                       EnrollmentRow.participant_id == AssignmentRow.participant_id))
         .where(CampaignItemRow.campaign_id == campaign.id, CampaignItemRow.kind == "item")
         .group_by(CampaignItemRow.item_id)
     ).all()
