@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from coalign.core.errors import ModelUnavailableError
+from coalign.core.errors import ConflictError, ModelUnavailableError
 from coalign.store import open_store
 from coalign.store.runs import get_run, iter_records, list_runs, record_counts
 from coalign.store.tables import RecordRow
@@ -94,6 +94,7 @@ def test_ctrl_c_pauses_and_sigkill_mid_stage_resumes_exactly(db_url, tmp_path):
     with open_store(db) as store:
         (run,) = list_runs(store)
         assert run.status == "paused" and run.planned["questions"] == 3
+        assert run.status_reason == "interrupted (Ctrl-C)"
     second = start(db, "runs", "resume", run.id[:12])
     wait_for(db, second, stored(db) + 2)
     second.send_signal(signal.SIGKILL)
@@ -101,8 +102,11 @@ def test_ctrl_c_pauses_and_sigkill_mid_stage_resumes_exactly(db_url, tmp_path):
     assert stored(db) < 6
     with open_store(db) as store:
         assert get_run(store, run.id).status == "running"  # killed: nobody could mark it
-        resume(store, run.id)
+        with pytest.raises(ConflictError, match="another process.*--force"):
+            resume(store, run.id)  # its heartbeat is fresh: it could still be alive
+        resume(store, run.id, force=True)
         assert_complete(store, run.id)
+        assert get_run(store, run.id).status_reason is None
 
 
 class Gate:
@@ -195,6 +199,7 @@ def test_server_going_away_pauses_the_run_and_resume_finishes_it(
         generate(sqlite_store, recipe, model=model, progress=ShutAfterFirstRecord(gate))
     (run,) = list_runs(sqlite_store)
     assert run.status == "paused" and run.model_id == model
+    assert run.status_reason.startswith("model unreachable:")
     assert sum(record_counts(sqlite_store, run.id)["questions"].values()) == 1
     gate.open()
     try:

@@ -58,6 +58,8 @@ def _print_summary(summary: RunSummary) -> None:
         table.add_row(s.stage, str(s.planned), str(s.ok), str(s.failed), str(s.written))
     console.print(table)
     console.print(f"status [bold]{run.status}[/] · model {run.model_id} · study {run.study_slug}")
+    if run.status_reason:
+        console.print(f"why: {run.status_reason}", highlight=False)
     console.print(f"records: coalign runs records {run.id[:12]} [--stage STAGE] [--jsonl FILE]")
 
 
@@ -103,7 +105,8 @@ def list_(ctx: typer.Context) -> None:
         created = run.created_at.strftime("%Y-%m-%d %H:%M") if run.created_at else ""
         console.print(
             f"{run.id}  [bold]{run.status}[/]  {created}  study {run.study_slug}  recipe {run.recipe_name}  "
-            f"model {run.model_id}  planned: {planned}",
+            f"model {run.model_id}  planned: {planned}"
+            + (f"  ({run.status_reason[:80]})" if run.status_reason else ""),
             soft_wrap=True,
             highlight=False,
         )
@@ -126,10 +129,16 @@ def show(
 def resume_(
     ctx: typer.Context,
     run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Take the run over even if another process seems to be running it "
+        "(e.g. one killed less than a minute ago).",
+    ),
 ) -> None:
     """Continue a paused, failed or killed run: no duplicates, no gaps."""
     with state(ctx).store() as store, _progress() as bar:
-        summary = resume(store, run_id, _Bar(bar))
+        summary = resume(store, run_id, _Bar(bar), force=force)
     _print_summary(summary)
 
 

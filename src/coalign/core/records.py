@@ -23,6 +23,7 @@ class GenerationRun(BaseModel):
     model_id: str
     seed: int
     status: RunStatus = "planned"
+    status_reason: str | None = None
     planned: dict[str, int] = Field(default_factory=dict)
     created_at: datetime | None = None
     finished_at: datetime | None = None

@@ -193,9 +193,13 @@ class RunRow(Base):
     model_id: Mapped[str] = mapped_column(Text)
     seed: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="planned")
+    #: Why the run was paused or failed (the error message), for ``coalign runs show``.
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     planned: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: Refreshed while a process runs the run (see :func:`coalign.store.runs.claim_run`).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class RecordRow(Base):

@@ -9,7 +9,11 @@ and renders exactly the prompts the run started with.
 from __future__ import annotations
 
 import json
+import logging
 import statistics
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +23,18 @@ from sqlalchemy import select
 from coalign.core.errors import CoalignError, InputError, ModelUnavailableError
 from coalign.core.ids import content_hash, stable_id
 from coalign.core.records import GenerationRun, Record
-from coalign.llm import load_model, parse_model
+from coalign.llm import Model, load_model, parse_model
 from coalign.store import Store
-from coalign.store.runs import create_run, get_run, iter_records, record_counts, update_run
+from coalign.store.runs import (
+    LEASE,
+    beat,
+    claim_run,
+    create_run,
+    get_run,
+    iter_records,
+    record_counts,
+    update_run,
+)
 from coalign.store.tables import ModelCallRow
 from coalign.study import StudyBundle, read_bundle
 from coalign.synth.plan import QUESTIONS, RESPONSES, Planner, Task
@@ -29,6 +42,8 @@ from coalign.synth.recipe import Recipe, load_recipe, parse_recipe
 from coalign.synth.runner import Progress, StageResult, run_stage
 from coalign.synth.stages import ChainedResponseStage, QuestionStage, ResponseStage, Stage
 from coalign.synth.templates import PromptTemplate, check_template, load_template
+
+log = logging.getLogger(__name__)
 
 TEMPLATE_SOURCES = "template_sources"
 SEED_SET = "seed_set"
@@ -196,52 +211,91 @@ def summarize(
     return RunSummary(run, stages)
 
 
-def execute(store: Store, prepared: Prepared, progress: Progress | None = None) -> RunSummary:
+def execute(
+    store: Store, prepared: Prepared, progress: Progress | None = None, *, force: bool = False
+) -> RunSummary:
     """Run (or continue) a prepared run to the end.
 
-    The run is marked ``running``, then ``done``; on an unreachable model or Ctrl-C it is marked
-    ``paused`` (on any other error ``failed``) with every record written so far kept.
+    The run is marked ``running`` (with a heartbeat, so no other process runs it at the same
+    time; ``force`` takes it over anyway), then ``done``; on an unreachable model or Ctrl-C it is
+    marked ``paused`` (on any other error ``failed``), the reason kept with the run and every
+    record written so far kept.
 
     Raises:
+        ConflictError: another process is running the run.
         ModelUnavailableError: the model could not be reached; the message says how to resume.
         RunInterrupted: Ctrl-C.
     """
     model = load_model(prepared.run.model_id, log=store, concurrency=prepared.recipe.concurrency)
     run = create_run(store, prepared.run)
+    claim_run(store, run.id, force=force)
     planned = dict(run.planned)
     results: dict[str, StageResult] = {}
     hint = f"resume with `coalign runs resume {run.id[:12]}`"
     try:
-        update_run(store, run.id, status="running")
-        for stage in prepared.stages():
-            if stage.name == QUESTIONS:
-                tasks = prepared.planner.question_tasks()
-            else:
-                questions = list(iter_records(store, run.id, stage=QUESTIONS))
-                tasks = prepared.planner.response_tasks(questions)
-            planned[stage.name] = len(tasks)
-            update_run(store, run.id, status="running", planned=planned)
-            results[stage.name] = run_stage(
-                store,
-                stage,
-                tasks,
-                model,
-                concurrency=prepared.recipe.concurrency,
-                progress=progress,
-            )
+        with _heartbeat(store, run.id):
+            _run_stages(store, prepared, run.id, planned, model, results, progress)
         update_run(store, run.id, status="done")
     except ModelUnavailableError as exc:
-        update_run(store, run.id, status="paused")
+        update_run(store, run.id, status="paused", reason=f"model unreachable: {exc}")
         raise ModelUnavailableError(
             f"run {run.id} paused, every record so far kept: {exc}; {hint}"
         ) from exc
     except KeyboardInterrupt as exc:
-        update_run(store, run.id, status="paused")
+        update_run(store, run.id, status="paused", reason="interrupted (Ctrl-C)")
         raise RunInterrupted(f"run {run.id} paused, every record so far kept; {hint}") from exc
-    except BaseException:
-        update_run(store, run.id, status="failed")
+    except BaseException as exc:
+        update_run(store, run.id, status="failed", reason=f"{type(exc).__name__}: {exc}")
         raise
     return summarize(store, run.id, results)
+
+
+@contextmanager
+def _heartbeat(store: Store, run_id: str) -> Iterator[None]:
+    """Refresh the run's heartbeat from a background thread while the body runs."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(LEASE.total_seconds() / 4):
+            try:
+                beat(store, run_id)
+            except Exception:  # noqa: BLE001 - a missed beat must not stop the run
+                log.warning("could not refresh the heartbeat of run %s", run_id, exc_info=True)
+
+    thread = threading.Thread(target=loop, name="coalign-run-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _run_stages(
+    store: Store,
+    prepared: Prepared,
+    run_id: str,
+    planned: dict[str, int],
+    model: Model,
+    results: dict[str, StageResult],
+    progress: Progress | None,
+) -> None:
+    for stage in prepared.stages():
+        if stage.name == QUESTIONS:
+            tasks = prepared.planner.question_tasks()
+        else:
+            questions = list(iter_records(store, run_id, stage=QUESTIONS))
+            tasks = prepared.planner.response_tasks(questions)
+        planned[stage.name] = len(tasks)
+        update_run(store, run_id, status="running", planned=planned)
+        results[stage.name] = run_stage(
+            store,
+            stage,
+            tasks,
+            model,
+            concurrency=prepared.recipe.concurrency,
+            progress=progress,
+        )
 
 
 def generate(
@@ -256,9 +310,14 @@ def generate(
     return execute(store, prepare(store, recipe_path, model=model, limit=limit), progress)
 
 
-def resume(store: Store, run_id: str, progress: Progress | None = None) -> RunSummary:
-    """Continue a stored run (any unique id prefix) with its stored recipe, templates and model."""
-    return execute(store, _restore(store, get_run(store, run_id)), progress)
+def resume(
+    store: Store, run_id: str, progress: Progress | None = None, *, force: bool = False
+) -> RunSummary:
+    """Continue a stored run (any unique id prefix) with its stored recipe, templates and model.
+
+    ``force`` takes over a run that another process seems to be running (see :func:`execute`).
+    """
+    return execute(store, _restore(store, get_run(store, run_id)), progress, force=force)
 
 
 @dataclass
