@@ -204,11 +204,15 @@ class RunRow(Base):
 
 class RecordRow(Base):
     __tablename__ = "records"
+    # Records are read in id order a page at a time (keyset pagination), per run and per stage:
+    # these indexes let every page start where the last ended instead of sorting the whole run.
+    __table_args__ = (
+        Index("ix_records_run_id_id", "run_id", "id"),
+        Index("ix_records_run_stage_id", "run_id", "stage", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("generation_runs.id", ondelete="CASCADE"), index=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("generation_runs.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(64), index=True)
     parents: Mapped[list[Any]] = mapped_column(JSON, default=list)
     example_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
