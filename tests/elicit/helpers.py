@@ -36,13 +36,15 @@ def make_campaign(store: Store, n_items: int = 6, **overrides) -> StoredCampaign
     return create_campaign(store, campaign_settings(**overrides), items(n_items))
 
 
-def crowd_seat(store: Store, pid: str, campaign: str = "pilot") -> Seat:
-    return join_from_crowd(store, "mini", campaign, {"PROLIFIC_PID": pid, "STUDY_ID": "s1", "SESSION_ID": f"x{pid}"})
+def crowd_seat(store: Store, pid: str, campaign: str = "pilot", study: str = "mini") -> Seat:
+    return join_from_crowd(store, study, campaign, {"PROLIFIC_PID": pid, "STUDY_ID": "s1", "SESSION_ID": f"x{pid}"})
 
 
-def ready_seat(store: Store, pid: str, answers: dict[str, str] | None = None, campaign: str = "pilot") -> Seat:
+def ready_seat(
+    store: Store, pid: str, answers: dict[str, str] | None = None, campaign: str = "pilot", study: str = "mini"
+) -> Seat:
     """A participant who joined, consented and answered (or skipped) the demographics."""
-    seat = crowd_seat(store, pid, campaign)
+    seat = crowd_seat(store, pid, campaign, study)
     give_consent(store, seat, agree=True)
     save_demographics(store, seat, answers or {})
     return seat

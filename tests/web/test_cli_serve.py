@@ -129,4 +129,4 @@ def test_survey_set_and_show(capsys: pytest.CaptureFixture, tmp_path: Path) -> N
     assert "expected a YAML list" in capsys.readouterr().err
     bad.write_text("- {name: x, label: Where?}\n")
     assert run(["--db", db, "survey", "set", "mini", str(bad)]) == 1
-    assert "not valid YAML at line 1" in capsys.readouterr().err
+    assert "line 1, column" in (err := capsys.readouterr().err) and "not valid YAML" in err

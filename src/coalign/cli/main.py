@@ -11,7 +11,20 @@ import sys
 import typer
 
 from coalign import __version__
-from coalign.cli import analyze, axes, chat, db, demo, export, models, runs, study, validate, web
+from coalign.cli import (
+    analyze,
+    axes,
+    campaigns,
+    chat,
+    db,
+    demo,
+    export,
+    models,
+    runs,
+    study,
+    validate,
+    web,
+)
 from coalign.cli.state import CliState, err_console
 from coalign.core.errors import CoalignError
 
@@ -65,6 +78,7 @@ app.add_typer(axes.activities, name="activities")
 app.add_typer(chat.app, name="chat")
 app.add_typer(web.accounts, name="account")
 app.add_typer(web.survey, name="survey")
+app.add_typer(campaigns.app, name="campaign")
 
 
 def run(argv: list[str] | None = None) -> int:

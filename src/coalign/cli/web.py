@@ -12,6 +12,7 @@ from coalign.cli.state import console, state
 from coalign.core.errors import InputError
 from coalign.elicit.accounts import create_account
 from coalign.elicit.demographics import get_survey, set_survey
+from coalign.study.files import read_structured
 
 accounts = typer.Typer(help="Facilitator and admin accounts of the web app.", no_args_is_help=True)
 survey = typer.Typer(help="A study's demographics survey (every question skippable).", no_args_is_help=True)
@@ -62,14 +63,7 @@ def survey_set(
                                           "self_describe, translations."),
 ) -> None:
     """Replace a study's demographics questions ("prefer not to say" is always offered)."""
-    try:
-        questions = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {file}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"{file}: not valid YAML{where} ({getattr(exc, 'problem', None) or exc})") from exc
+    questions = read_structured(file, "survey file")
     if not isinstance(questions, list):
         raise InputError(f"{file}: expected a YAML list of questions")
     set_survey(state(ctx).store(), study, questions)

@@ -33,7 +33,7 @@ class InputError(CoalignError):
 
 
 class StudyFileError(InputError):
-    """A study or seed file failed validation.
+    """A file people edit (study, seeds, campaign, survey) failed to read or validate.
 
     Args:
         path: the file that failed.

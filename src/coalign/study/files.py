@@ -34,7 +34,12 @@ class StudyBundle:
     seed_examples: list[SeedExample] = field(default_factory=list)
 
 
-def _read_structured(path: Path, where: str) -> Any:
+def read_structured(path: Path, where: str = "file") -> Any:
+    """A YAML file's data, or a JSONL file's rows; ``where`` names the file in messages.
+
+    Raises:
+        StudyFileError: the file cannot be read or does not parse (line and column named).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -62,7 +67,7 @@ def _parse_list(value: Any, model: type[BaseModel], key: str, base: Path, proble
     if value is None:
         return []
     if isinstance(value, str):
-        value = _read_structured(base / value, key)
+        value = read_structured(base / value, key)
     if not isinstance(value, list):
         problems.append(f"{key}: expected a list or a file path, got {type(value).__name__}")
         return []
@@ -99,7 +104,7 @@ def load_study_file(path: str | Path) -> StudyBundle:
         StudyFileError: with one line per problem, each naming the bad key.
     """
     path = Path(path)
-    data = _read_structured(path, "study file")
+    data = read_structured(path, "study file")
     if not isinstance(data, dict) or "study" not in data:
         raise StudyFileError(str(path), ["top level: expected a mapping with a 'study' key"])
     unknown = set(data) - {"study", "seed_questions", "seed_examples"}
