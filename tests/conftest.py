@@ -33,6 +33,24 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Debian's chromium, headless, driven by Playwright (skips locally without it, fails in CI)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ModuleNotFoundError:
+        unavailable("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        unavailable(f"chromium is not installed at {CHROMIUM}")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

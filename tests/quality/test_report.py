@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -74,27 +73,19 @@ def test_report_html_is_self_contained_with_every_section(reported):
 
 
 @pytest.mark.browser
-def test_report_opens_in_a_real_browser(reported, tmp_path):
+def test_report_opens_in_a_real_browser(reported, browser, tmp_path):
     _, html_path, _, _ = reported
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("chromium is not installed")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
-        )
-        page = browser.new_page()
-        requests = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(html_path.resolve().as_uri())
-        headings = page.locator("h2").all_inner_texts()
-        assert headings == list(SECTIONS)
-        assert page.locator("svg").count() >= 8
-        for title in SECTIONS:
-            assert page.get_by_role("heading", name=title, exact=True).is_visible()
-        shot = tmp_path / "report.png"
-        page.screenshot(path=str(shot), full_page=True)
-        browser.close()
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(html_path.resolve().as_uri())
+    headings = page.locator("h2").all_inner_texts()
+    assert headings == list(SECTIONS)
+    assert page.locator("svg").count() >= 8
+    for title in SECTIONS:
+        assert page.get_by_role("heading", name=title, exact=True).is_visible()
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 20_000
     assert all(url.startswith(("file://", "data:")) for url in requests), requests
 

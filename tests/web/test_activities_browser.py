@@ -23,11 +23,10 @@ from coalign.llm import load_model
 from coalign.store import Store, open_store
 from coalign.synth.service import prepare
 from coalign.web.app import create_app
-from tests.conftest import free_port, unavailable
+from tests.conftest import free_port
 from tests.elicit.helpers import make_campaign
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 
 
 def png(width: int = 8, height: int = 6) -> bytes:
@@ -79,20 +78,6 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Store]]:
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ModuleNotFoundError:
-        unavailable("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        unavailable("chromium is not installed at /usr/bin/chromium")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def join(browser, base: str, name: str):  # noqa: ANN001, ANN201
@@ -161,6 +146,7 @@ def test_chat_coding_clustering_and_label_map(site, browser) -> None:  # noqa: A
     expect(page.locator(".code-chip").first).to_contain_text("overconfident")
     page.locator(".code-form").first.get_by_label("Code", exact=True).fill("helpful tone")
     page.locator(".code-form").first.get_by_role("button", name="Add code").click()
+    expect(page.locator(".code-chip", has_text="helpful tone")).to_be_visible()  # stored before read
     codes = own_codes(store, pid)
     assert [c.text for c in codes] == ["overconfident", "helpful tone"]
     assert codes[0].quote == quote and text[codes[0].span_start : codes[0].span_end] == quote

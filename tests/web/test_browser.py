@@ -15,12 +15,11 @@ import pytest
 from coalign.core.campaigns import ItemQuestion
 from coalign.elicit.accounts import create_account
 from coalign.store import open_store
-from tests.conftest import free_port, unavailable
+from tests.conftest import free_port
 from tests.elicit.helpers import make_campaign
 from tests.web.test_cli_serve import stop, wait_until_up
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -39,20 +38,6 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield base
     finally:
         stop(process)
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ModuleNotFoundError:
-        unavailable("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        unavailable("chromium is not installed at /usr/bin/chromium")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def test_participant_and_facilitator_in_chromium(server: str, browser, tmp_path: Path) -> None:  # noqa: ANN001

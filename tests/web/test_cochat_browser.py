@@ -9,12 +9,12 @@ from coalign.core.ids import stable_id
 from coalign.elicit.cochat import chat_state
 from coalign.elicit.diary import own_entries
 from coalign.elicit.interact import conversations_for
-from tests.web.test_activities_browser import browser, join, site  # noqa: F401  (fixtures)
+from tests.web.test_activities_browser import join, site  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 
-def test_steer_see_where_the_answer_stands_flag_and_rewind(site, browser) -> None:  # noqa: F811
+def test_steer_see_where_the_answer_stands_flag_and_rewind(site, browser) -> None:  # noqa: F811 (site)
     from playwright.sync_api import expect
 
     base, store = site
