@@ -101,7 +101,8 @@ def extract_pairs(
         n_process: worker processes; by default 2 for more than 20,000 texts, else 1
             (starting workers costs more than it saves on small sets). Workers load the
             default pipeline and send back only the pairs (sending parsed ``Doc`` objects
-            back, as ``nlp.pipe(n_process=…)`` does, costs the parent more than parsing).
+            back, as ``nlp.pipe(n_process=…)`` does, costs the parent more than parsing);
+            with a given ``nlp`` parsing stays in this process.
     """
     if n_process is None:
         n_process = 2 if len(texts) > 20_000 else 1
