@@ -3,14 +3,17 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LLAMA_CPP_VERSION ?= 0.3.36
 
 .PHONY: install demo test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/install-llama-cpp.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip wheel
 	# The CPU build of torch first, so nothing later pulls CUDA packages.
 	$(BIN)/python -m pip install torch==2.13.0
+	# llama.cpp without its AMX kernels (they crash on CPUs that report AMX), built once per flag set.
+	scripts/install-llama-cpp.sh $(BIN)/python $(LLAMA_CPP_VERSION)
 	$(BIN)/python -m pip install -e ".[all,test]"
 	touch $(STAMP)
 
