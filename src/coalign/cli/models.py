@@ -7,10 +7,19 @@ import typer
 from coalign.cli.state import console, state
 from coalign.core.calls import SamplingParams
 from coalign.llm import DEFAULT_MODEL, embedded_models, load_model, parse_model
+from coalign.llm.probe import check_model
 from coalign.store.calls import call_stats
 
 
-def models(ctx: typer.Context) -> None:
+def models(
+    ctx: typer.Context,
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Also ask the selected model for a few tokens in a child process; a crash or an "
+        "unreachable server becomes one error that says what to do.",
+    ),
+) -> None:
     """List embedded models and how to point coalign at a model server."""
     chosen = parse_model(state(ctx).model).model_id
     console.print(f"selected: [bold]{chosen}[/] (default {DEFAULT_MODEL}; set --model or COALIGN_MODEL)")
@@ -20,6 +29,10 @@ def models(ctx: typer.Context) -> None:
     console.print("  llama-cpp:/path/to/model.gguf             any local GGUF file")
     console.print("  openai:http://HOST:PORT/v1#MODEL_NAME       an OpenAI-compatible server (vLLM, llama.cpp, Ollama)")
     console.print("  openai:http://A/v1,http://B/v1#MODEL_NAME   several servers, least-busy first")
+    if check:
+        with console.status(f"asking {chosen} for a few tokens"):
+            probe = check_model(state(ctx).model)
+        console.print(f"[green]ok[/] {probe.model_id} answered {probe.text.strip()!r} in {probe.seconds:.1f} s")
 
 
 def ask(
@@ -35,6 +48,9 @@ def ask(
     with cli.store() as store:
         model = load_model(cli.model, log=store)
         params = SamplingParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
-        console.print(model.ask(prompt, system=system, params=params))
+        answer = model.ask(prompt, system=system, params=params)
+        console.print(answer.text)
+        if answer.truncated:
+            console.print(f"[yellow](cut off at --max-tokens {max_tokens}; raise it for the whole answer)[/]")
         stats = call_stats(store)
     console.print(f"[dim]{model.model_id} · {stats.total} calls logged in {store.display_url}[/]")
