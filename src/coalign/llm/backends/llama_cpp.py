@@ -10,13 +10,17 @@ from pathlib import Path
 
 from coalign.core.calls import ChatRequest, Completion
 from coalign.core.errors import ModelUnavailableError
+from coalign.llm.backends.lazy_grammar import sample_grammar_lazily
+from coalign.llm.sharing import model_slot
 from coalign.llm.spec import ModelSpec, gguf_path
 
 
 def free_cores() -> int:
     """Threads to give llama.cpp: ``COALIGN_THREADS`` or every core this process may use.
 
-    More threads than cores makes llama.cpp many times slower, so never more.
+    More threads than cores makes llama.cpp many times slower, so never more. Other coalign
+    processes on the machine do not count against this: calls take turns on the machine's model
+    slot (:mod:`coalign.llm.sharing`), so each call has every core while it runs.
     """
     configured = os.environ.get("COALIGN_THREADS")
     if configured:
@@ -44,6 +48,7 @@ def _load(path: Path, threads: int, n_ctx: int):  # noqa: ANN202 (llama_cpp.Llam
     except (ValueError, RuntimeError) as exc:
         raise ModelUnavailableError(f"llama.cpp could not load {path}: {exc}") from exc
     _reuse_whole_blocks(llama)
+    sample_grammar_lazily(llama)
     _loaded.append(llama)
     return llama
 
@@ -119,7 +124,7 @@ class LlamaCppBackend:
             kwargs["seed"] = request.params.seed
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
-        with self._lock:
+        with self._lock, model_slot():
             # Only whole aligned blocks of the previous prompt are reused (see _reuse_whole_blocks),
             # so the same request gives the same text whatever ran before.
             out = self.llama.create_chat_completion(**kwargs)
