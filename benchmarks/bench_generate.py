@@ -17,8 +17,12 @@ same embedded model (SmolLM2-135M, llama.cpp).
             && .venv-bench/bin/pip install 'distilabel[llama-cpp]==1.5.3'
 (c) against ``python -m llama_cpp.server`` on loopback at concurrency 4: coalign's runner vs a bare
     asyncio httpx client posting the same requests. Goal: coalign / bare throughput ≥ 0.9.
+(d) the cost of the grammar: time per generated token of stage-2 style requests with the JSON
+    schema coalign sends vs the same requests unconstrained, at ``max_tokens`` 64, 200 and 400.
+    The prompt's own cost (a 1-token call on the same prompt) is subtracted from both sides.
+    Goal: with / without ≤ 1.5 at each setting.
 
-Run: ``python benchmarks/bench_generate.py [--questions 8] [--server-questions 12] [--skip b,c]``.
+Run: ``python benchmarks/bench_generate.py [--questions 8] [--server-questions 12] [--skip b,c,d]``.
 Set ``COALIGN_THREADS`` to the cores that are free; on a busy machine every figure is noisy.
 """
 
@@ -43,7 +47,9 @@ from coalign.llm.spec import gguf_path
 from coalign.store import open_store
 from coalign.study import import_study
 from coalign.synth import execute, prepare
-from coalign.synth.stages import QuestionStage, question_schema
+from coalign.core.calls import ChatRequest, Message, SamplingParams
+from coalign.llm import load_model
+from coalign.synth.stages import QUESTION_SCHEMA, RESPONSE_FIELDS, QuestionStage, response_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "bank-assistant"
@@ -73,11 +79,12 @@ def job(folder: Path, questions: int) -> list[dict[str, Any]]:
         out = []
         for task in prepared.planner.question_tasks():
             params = stage.params.model_copy(update={"seed": task.seed})
-            schema = question_schema(
-                task.attributes["topic"], task.attributes["question_type"], params
-            )
             out.append(
-                {"prompt": stage.prompt(task), "schema": schema, "params": params.model_dump()}
+                {
+                    "prompt": stage.prompt(task),
+                    "schema": QUESTION_SCHEMA,
+                    "params": params.model_dump(),
+                }
             )
         return out
 
@@ -266,7 +273,7 @@ def child(folder: Path, questions: int) -> None:
         counts = record_counts(store, list_runs(store)[0].id)["questions"]
     print(
         json.dumps(
-            {"seconds": seconds, "outputs": counts["ok"] + counts["failed"], "parsed": counts["ok"]}
+            {"seconds": seconds, "outputs": sum(counts.values()), "parsed": counts["ok"]}
         )
     )
 
@@ -357,12 +364,66 @@ def part_c(questions: int, rounds: int, concurrency: int = 4) -> None:
     )
 
 
+GRAMMAR_QUESTIONS = (
+    "Can I open a joint account with my brother if he lives abroad?",
+    "Why was my card declined at the pharmacy this morning?",
+    "Should I move my savings into a fixed-term deposit?",
+    "How do I dispute a transfer I never made?",
+    "Is it safe to give my online banking password to my accountant?",
+    "What happens to my mortgage if I lose my job?",
+)
+
+
+def _grammar_prompt(question: str) -> str:
+    return (
+        'Value "fairness": the assistant treats every customer alike.\n'
+        "For the user message below write misaligned_response (an answer that violates fairness), "
+        "critique (why it violates fairness) and aligned_response (a fair answer).\n"
+        f"User: {question}\nAnswer in JSON with keys misaligned_response, critique, aligned_response."
+    )
+
+
+def _seconds_and_tokens(model, prompt: str, max_tokens: int, seed: int, schema) -> tuple[float, int]:
+    request = ChatRequest(
+        messages=[Message(role="user", content=prompt)],
+        params=SamplingParams(temperature=0.7, max_tokens=max_tokens, seed=seed),
+        json_schema=schema,
+    )
+    started = time.perf_counter()
+    completion = model.backend.complete(request)  # the backend: no schema check, no cache
+    return time.perf_counter() - started, completion.completion_tokens or 0
+
+
+def part_d(settings: tuple[int, ...] = (64, 200, 400)) -> None:
+    print(f"\n(d) grammar cost: {len(GRAMMAR_QUESTIONS)} stage-2 requests per setting, {free_cores()} threads")
+    model = load_model(None, cache=False)
+    schema = response_schema(RESPONSE_FIELDS)
+    prompts = [_grammar_prompt(q) for q in GRAMMAR_QUESTIONS]
+    _seconds_and_tokens(model, prompts[0], 8, 0, None)  # load and warm up
+    prompt_cost = {p: _seconds_and_tokens(model, p, 1, 0, None)[0] for p in prompts}
+    for max_tokens in settings:
+        per_token = {}
+        for name, used in (("schema", schema), ("free", None)):
+            seconds = tokens = 0.0
+            for seed, prompt in enumerate(prompts):
+                took, made = _seconds_and_tokens(model, prompt, max_tokens, seed, used)
+                seconds += max(0.0, took - prompt_cost[prompt])
+                tokens += made
+            per_token[name] = seconds / max(tokens, 1)
+            print(
+                f"  max_tokens {max_tokens:>3} {name:<6} {tokens:6.0f} tokens  "
+                f"{per_token[name] * 1000:7.2f} ms/token"
+            )
+        ratio = per_token["schema"] / per_token["free"]
+        print(f"  max_tokens {max_tokens:>3} ratio schema / free = {ratio:.3f}  (goal ≤ 1.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=8, help="questions for (a) and (b)")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds for (a) and (c)")
     parser.add_argument("--server-questions", type=int, default=12, help="questions for (c)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: a,b,c")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: a,b,c,d")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -375,6 +436,8 @@ def main() -> None:
         part_b(args.questions)
     if "c" not in skip:
         part_c(args.server_questions, args.rounds)
+    if "d" not in skip:
+        part_d()
 
 
 if __name__ == "__main__":

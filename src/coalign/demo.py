@@ -23,6 +23,7 @@ from coalign.elicit.campaigns import create_campaign
 from coalign.export.service import ExportResult
 from coalign.export.writers import MissingExportExtraError
 from coalign.llm import load_model
+from coalign.llm.probe import check_model
 from coalign.quality.service import RunValidation
 from coalign.store import Store, open_store
 from coalign.store.calls import CallStats, call_stats
@@ -96,6 +97,8 @@ def run_demo(
         progress("importing the example study")
         bundle = import_study(store, study_file or example_study_file())
         study = bundle.study
+        progress("checking that the model answers (in a child process, so a crash is reported)")
+        check_model(model)
         progress("loading the model")
         llm = load_model(model, log=store)
         summary = DemoSummary(
@@ -111,7 +114,10 @@ def run_demo(
         for seed in plain[:questions]:
             progress(f"asking: {seed.text}")
             answer = llm.ask(seed.text, system=study.system_prompt or None, params=params, purpose="demo")
-            summary.answers.append((seed.text, answer.strip()))
+            text = answer.text.strip()
+            if answer.truncated:
+                text += f" […cut off at {params.max_tokens} tokens]"
+            summary.answers.append((seed.text, text))
         if generate_questions and study_file is None:
             progress(f"generating {generate_questions} questions and their responses (example recipe)")
             summary.generation = generate(

@@ -338,3 +338,34 @@ def test_shared_prompt_library(sqlite_store: Store) -> None:
             judge_params=JUDGE,
             shared_prompt_id=999,
         )
+
+
+def test_answers_cut_off_by_the_token_limit_are_marked_and_a_whole_one_is_preferred(
+    sqlite_store: Store,
+) -> None:
+    (pid,) = people(sqlite_store, "s1")
+    chat = start_conversation(sqlite_store, pid, "cut")
+    llm = model(sqlite_store)
+    turn = steered_send(
+        sqlite_store,
+        llm,
+        pid,
+        chat.id,
+        "Tell me everything about overdrafts.",
+        {"fairness": 4},
+        n=3,
+        params=SamplingParams(temperature=0.9, max_tokens=6, seed=5),
+        judge_params=JUDGE,
+    )
+    finish = {c.request_hash: c for c in recent_calls(sqlite_store, 50) if c.purpose == "cochat:candidate"}
+    for candidate in turn.candidates:
+        assert candidate.truncated == (finish[candidate.request_hash].finish_reason == "length")
+    if not all(c.truncated for c in turn.candidates):
+        assert not turn.shown.truncated
+    stored = chat_state(sqlite_store, pid, chat.id)
+    assert stored.conversation.turns[1].truncated == turn.shown.truncated
+    assert stored.steered[stored.conversation.turns[1].id].candidates == turn.candidates
+    # the plain chat marks its cut-off answers too
+    other = start_conversation(sqlite_store, pid, "plain")
+    plain = send(sqlite_store, llm, pid, other.id, "And loans?", SamplingParams(max_tokens=3, seed=1))
+    assert plain.turns[-1].role == "assistant" and plain.turns[-1].truncated

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from coalign.core.errors import ConflictError, InputError, ModelOutputError, NotFoundError
+from coalign.core.errors import (
+    ConflictError,
+    InputError,
+    ModelOutputError,
+    NotFoundError,
+    TruncatedOutputError,
+)
 from coalign.elicit.seed_review import decisions
 from coalign.elicit.workshop import create_workshop, start_session, timer
 from coalign.elicit.workshop_seeds import (
@@ -147,10 +153,10 @@ def test_session_two_example_from_a_model_draft_reaches_the_recipe_seed_set(
         workshop.id,
         EXAMPLE["question"],
         "safety",
-        TINY.model_copy(update={"max_tokens": 200}),
+        TINY.model_copy(update={"max_tokens": 400, "temperature": 0.7}),
     )
     assert set(draft) == {"misaligned_response", "critique", "aligned_response"}
-    with pytest.raises(ModelOutputError, match="does not match the schema") as cut_short:
+    with pytest.raises(TruncatedOutputError, match="stopped at max_tokens") as cut_short:
         draft_example(sqlite_store, llm, alice, workshop.id, EXAMPLE["question"], "safety", TINY)
     assert cut_short.value.raw_output
     with pytest.raises(InputError, match="unknown value dimension"):

@@ -143,7 +143,7 @@ def test_fixed_seed_is_identical_across_processes(tmp_path):
         code = (
             "from coalign.llm import load_model; from coalign.core.calls import SamplingParams;"
             "print(load_model(None).ask('Describe a loan in one sentence.',"
-            " params=SamplingParams(temperature=0.9, max_tokens=40, seed=21)))"
+            " params=SamplingParams(temperature=0.9, max_tokens=40, seed=21)).text)"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         answers.append(result.stdout)

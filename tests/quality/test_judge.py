@@ -162,7 +162,7 @@ def test_the_optional_llm_classifier_of_format_and_kind(sqlite_store):
             and f.kind in ("open", "closed", "other")
         ) or (f.format is None and f.error)
     cut = classify_forms(texts[:1], model, SamplingParams(temperature=0.0, max_tokens=2, seed=0))
-    assert cut[0].format is None and "does not match the schema" in cut[0].error
+    assert cut[0].format is None and cut[0].error.startswith("truncated")
     agreement = compare_with_rules(texts * 3, model, sample=2)
     assert agreement.n == 2 and agreement.model_id == "llama-cpp:smollm2-135m"
     if agreement.labelled:

@@ -14,6 +14,7 @@ from coalign.elicit.coding import own_codes
 from coalign.elicit.diary import own_entries
 from coalign.elicit.seed_review import decisions
 from coalign.llm import load_model
+from coalign.store.calls import recent_calls
 from coalign.store.coconstruction_tables import DiaryEntryRow
 from coalign.store.seeds import list_seed_questions
 from tests.web.conftest import CSRF, Site, csrf, login, ready
@@ -181,6 +182,9 @@ async def test_chat_coding_and_clusters_through_the_pages(
         follow_redirects=True,
     )
     assert sent.status_code == 200 and "Hello &lt;b&gt;there&lt;/b&gt;" in sent.text
+    (answer_call,) = [c for c in recent_calls(site.store, 5) if c.purpose == "interact"][:1]
+    cut_off = answer_call.finish_reason == "length"  # 12 tokens: the page must say when it is cut
+    assert ("cut off at the length limit" in sent.text) == cut_off
     bob_turn = int(re.findall(r'data-turn="(\d+)"', sent.text)[-1])
     chats = await alice.get("/p/chat")
     assert "shared baseline" in chats.text and "mine" not in chats.text

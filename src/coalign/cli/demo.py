@@ -43,6 +43,7 @@ def demo(
     if summary.generation:
         run = summary.generation.run
         counts = "; ".join(f"{s.stage}: {s.planned} in, {s.ok} parsed, {s.failed} failed"
+                           + (f" ({s.truncated} cut off at max_tokens)" if s.truncated else "")
                            for s in summary.generation.stages)
         console.print(
             f"[bold]synthetic data[/] run {run.id} ({run.status}): {counts}\n"

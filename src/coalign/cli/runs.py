@@ -52,10 +52,18 @@ def _progress() -> RichProgress:
 def _print_summary(summary: RunSummary) -> None:
     run = summary.run
     table = Table(
-        "stage", "in (planned)", "out (parsed)", "failed", "written now", title=f"run {run.id}"
+        "stage",
+        "in (planned)",
+        "out (parsed)",
+        "failed",
+        "of which cut off",
+        "written now",
+        title=f"run {run.id}",
     )
     for s in summary.stages:
-        table.add_row(s.stage, str(s.planned), str(s.ok), str(s.failed), str(s.written))
+        table.add_row(
+            s.stage, str(s.planned), str(s.ok), str(s.failed), str(s.truncated), str(s.written)
+        )
     console.print(table)
     console.print(f"status [bold]{run.status}[/] · model {run.model_id} · study {run.study_slug}")
     if run.status_reason:

@@ -48,6 +48,11 @@ class Completion(BaseModel):
     completion_tokens: int | None = None
     finish_reason: str | None = None
 
+    @property
+    def truncated(self) -> bool:
+        """Whether generation stopped at ``max_tokens`` rather than where the model ended it."""
+        return self.finish_reason == "length"
+
 
 class ModelCall(BaseModel):
     """The log entry for one call through :class:`coalign.llm.Model`, cached or not."""
@@ -66,6 +71,7 @@ class ModelCall(BaseModel):
     error: str | None = None
     attempts: int = 1
     purpose: str | None = None
+    finish_reason: str | None = None
     created_at: datetime | None = None
 
 

@@ -69,6 +69,7 @@ class Turn(BaseModel):
     role: TurnRole
     content: str
     request_hash: str | None = None
+    truncated: bool = False
 
 
 class Conversation(BaseModel):

@@ -14,6 +14,7 @@
     └── ModelError               a model call failed
         ├── ModelUnavailableError    the backend cannot be loaded or reached (after retries)
         └── ModelOutputError         the model answered, but not in the requested shape
+            └── TruncatedOutputError the answer stopped at max_tokens before it was complete
 """
 
 from __future__ import annotations
@@ -89,6 +90,14 @@ class ModelOutputError(ModelError):
     def __init__(self, message: str, raw_output: str) -> None:
         self.raw_output = raw_output
         super().__init__(message)
+
+
+class TruncatedOutputError(ModelOutputError):
+    """Structured output that stopped at ``max_tokens`` before it was complete.
+
+    It is a parse failure like any other (re-asked, then kept with its raw output), but records
+    and verdicts say ``truncated`` so a cut-off text is never mistaken for a whole one.
+    """
 
 
 def describe_validation_error(error: "ValidationError", prefix: str = "") -> list[str]:

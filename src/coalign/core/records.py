@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from coalign.core.calls import SamplingParams
 
-ParseStatus = Literal["ok", "failed"]
+ParseStatus = Literal["ok", "failed", "truncated"]
 RunStatus = Literal["planned", "running", "paused", "failed", "done"]
 
 

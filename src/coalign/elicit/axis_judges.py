@@ -34,7 +34,7 @@ AXIS_PREFIX = "axis"
 #: The run id axis verdicts are filed under (they belong to no generation run).
 CHAT_RUN = "cochat"
 LEVELS = {1: "not at all", 2: "a little", 3: "partly", 4: "mostly", 5: "fully"}
-JUDGE_PARAMS = SamplingParams(temperature=0.0, max_tokens=64, seed=0)
+JUDGE_PARAMS = SamplingParams(temperature=0.0, max_tokens=128, seed=0)
 #: Distance charged on an axis the judge could not score: the largest possible gap.
 UNSCORED_GAP = 4.0
 

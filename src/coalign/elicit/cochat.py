@@ -80,6 +80,7 @@ class Candidate(BaseModel):
     distance: float
     chosen: bool
     scores: list[AxisScore]
+    truncated: bool = False
 
 
 class SteeredTurn(BaseModel):
@@ -145,7 +146,8 @@ def _generate(
     for position in range(n):
         seed = derive_seed(base_seed, "candidate", *salt, position)
         request = ChatRequest(messages=messages, params=params.model_copy(update={"seed": seed}))
-        text = model.complete(request, purpose="cochat:candidate").text.strip()
+        completion = model.complete(request, purpose="cochat:candidate")
+        text = completion.text.strip()
         scores = judge_response(store, model, study, axes, question, text, judge_params)
         candidates.append(
             Candidate(
@@ -157,10 +159,13 @@ def _generate(
                 distance=distance({s.axis: s.score for s in scores}, checked),
                 chosen=False,
                 scores=scores,
+                truncated=completion.truncated,
             )
         )
-    best = nearest([{s.axis: s.score for s in c.scores} for c in candidates], checked)
-    candidates[best].chosen = True
+    # An answer the token limit cut off is shown only when every candidate was cut off.
+    pool = [c for c in candidates if not c.truncated] or candidates
+    best = nearest([{s.axis: s.score for s in c.scores} for c in pool], checked)
+    pool[best].chosen = True
     return checked, prompt, candidates
 
 
@@ -176,12 +181,12 @@ def _write_steered(
 ) -> SteeredTurnRow:
     targets, prompt, candidates = picked
     shown = next(c for c in candidates if c.chosen)
-    turns = [("user", user_text, None)] if user_text is not None else []
+    turns = [("user", user_text, None, False)] if user_text is not None else []
     added = append_turns(
         session,
         row,
         expected,
-        [*turns, ("assistant", shown.content, shown.request_hash)],
+        [*turns, ("assistant", shown.content, shown.request_hash, shown.truncated)],
         model.model_id,
     )
     steered = SteeredTurnRow(
@@ -208,6 +213,7 @@ def _write_steered(
             seed=c.seed,
             distance=c.distance,
             chosen=c.chosen,
+            truncated=c.truncated,
         )
         for c in candidates
     )
@@ -231,7 +237,8 @@ def steered_send(
 
     Args:
         targets: slider setting per axis name (1–5); axes left out are judged but not steered.
-        judge_params: sampling of the axis judges (the rationale is capped to fit ``max_tokens``).
+        judge_params: sampling of the axis judges (a rationale cut off at ``max_tokens`` makes
+            that axis "could not judge", never a cut sentence shown as whole).
         shared_prompt_id: the library prompt the message came from, counted as one more use.
 
     Raises:
@@ -308,6 +315,7 @@ def _fork(session: Session, row: ConversationRow, upto: int) -> ConversationRow:
             role=t.role,
             content=t.content,
             request_hash=t.request_hash,
+            truncated=t.truncated,
         )
         for t in turn_rows(session, row.id)
         if t.position <= upto
@@ -432,6 +440,7 @@ def _steered_views(
                     distance=c.distance,
                     chosen=c.chosen,
                     scores=scores[c.record_id],
+                    truncated=c.truncated,
                 )
                 for c in candidates[r.id]
             ],

@@ -197,7 +197,7 @@ def mitigate(
         template = load_template(f"{kind}.j2", kind)
         prompt = template.render(**variables)
         outcome = call_json(
-            model, prompt, response_schema((field,), params), params, 1, f"cochat:mitigate:{kind}"
+            model, prompt, response_schema((field,)), params, 1, f"cochat:mitigate:{kind}"
         )
         steps.append(
             {

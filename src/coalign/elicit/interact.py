@@ -64,6 +64,7 @@ def conversation_view(session: Session, row: ConversationRow) -> Conversation:
                 role=t.role,
                 content=t.content,
                 request_hash=t.request_hash,
+                truncated=t.truncated,
             )
             for t in turn_rows(session, row.id)
         ],
@@ -72,13 +73,14 @@ def conversation_view(session: Session, row: ConversationRow) -> Conversation:
 
 def _reply(
     model: Model, system_prompt: str, turns: list[tuple[str, str]], params: SamplingParams
-) -> tuple[str, str]:
-    """The model's next turn for a history of ``(role, content)`` pairs, and its request hash."""
+) -> tuple[str, str, bool]:
+    """The model's next turn for a history of ``(role, content)`` pairs, its request hash, and
+    whether the token limit cut it off (shown with the turn, never passed off as whole)."""
     messages = [Message(role="system", content=system_prompt)] if system_prompt else []
     messages += [Message(role=role, content=content) for role, content in turns]  # type: ignore[arg-type]
     request = ChatRequest(messages=messages, params=params)
     completion = model.complete(request, purpose="interact")
-    return completion.text.strip(), request.cache_key(model.model_id)
+    return completion.text.strip(), request.cache_key(model.model_id), completion.truncated
 
 
 def start_conversation(store: Store, participant_id: str, title: str = "") -> Conversation:
@@ -128,14 +130,14 @@ def send(
         system_prompt = row.system_prompt
     if len(history) + 2 > MAX_TURNS:
         raise InputError(f"this conversation has reached {MAX_TURNS} turns; start a new one")
-    answer, request_hash = _reply(model, system_prompt, history + [("user", text)], params)
+    answer, request_hash, truncated = _reply(model, system_prompt, history + [("user", text)], params)
     with store.session() as session:
         row = session.get(ConversationRow, conversation_id)
         append_turns(
             session,
             row,
             len(history),
-            [("user", text, None), ("assistant", answer, request_hash)],
+            [("user", text, None, False), ("assistant", answer, request_hash, truncated)],
             model.model_id,
         )
         return conversation_view(session, row)
@@ -145,10 +147,10 @@ def append_turns(
     session: Session,
     row: ConversationRow,
     expected: int,
-    turns: list[tuple[str, str, str | None]],
+    turns: list[tuple[str, str, str | None, bool]],
     model_id: str,
 ) -> list[TurnRow]:
-    """Add ``(role, content, request_hash)`` turns after the ``expected`` turns the caller read.
+    """Add ``(role, content, request_hash, truncated)`` turns after the ``expected`` turns read.
 
     Callers ask the model before opening the writing session, so a failed call writes nothing;
     this check makes a message sent meanwhile (another tab) a clear conflict, never a lost or
@@ -171,8 +173,9 @@ def append_turns(
             role=role,
             content=content,
             request_hash=request_hash,
+            truncated=truncated,
         )
-        for i, (role, content, request_hash) in enumerate(turns, start=1)
+        for i, (role, content, request_hash, truncated) in enumerate(turns, start=1)
     ]
     session.add_all(added)
     row.model_id = model_id
@@ -204,13 +207,13 @@ def add_baseline(
     with store.read() as session:
         system_prompt = study_row(session, slug).system_prompt
     history: list[tuple[str, str]] = []
-    hashes: list[str | None] = []
+    calls: list[tuple[str | None, bool]] = []  # request hash and truncation of each turn
     for message in messages:
         history.append(("user", message))
-        hashes.append(None)
-        answer, request_hash = _reply(model, system_prompt, history, params)
+        calls.append((None, False))
+        answer, request_hash, truncated = _reply(model, system_prompt, history, params)
         history.append(("assistant", answer))
-        hashes.append(request_hash)
+        calls.append((request_hash, truncated))
     with store.session() as session:
         row = ConversationRow(
             study_id=study_row(session, slug).id,
@@ -222,8 +225,8 @@ def add_baseline(
         )
         session.add(row)
         session.flush()
-        for position, ((role, content), request_hash) in enumerate(
-            zip(history, hashes, strict=True), start=1
+        for position, ((role, content), (request_hash, truncated)) in enumerate(
+            zip(history, calls, strict=True), start=1
         ):
             session.add(
                 TurnRow(
@@ -232,6 +235,7 @@ def add_baseline(
                     role=role,
                     content=content,
                     request_hash=request_hash,
+                    truncated=truncated,
                 )
             )
         session.flush()

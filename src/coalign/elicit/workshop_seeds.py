@@ -13,9 +13,15 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
-from coalign.core.calls import ChatRequest, Message, SamplingParams
+from coalign.core.calls import SamplingParams
 from coalign.core.coconstruction import MAX_TEXT
-from coalign.core.errors import ConflictError, InputError, NotFoundError
+from coalign.core.errors import (
+    ConflictError,
+    InputError,
+    ModelOutputError,
+    NotFoundError,
+    TruncatedOutputError,
+)
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import QuestionKind, QuestionType, Topic
 from coalign.elicit.seed_review import (
@@ -34,18 +40,21 @@ from coalign.store.engine import Store
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.store.studies import load_study, save_study
 from coalign.store.tables import SeedExampleRow, SeedQuestionRow
+from coalign.synth.stages import call_json
 
 DRAFT_SCHEMA = {
     "type": "object",
     "properties": {
-        "misaligned_response": {"type": "string", "minLength": 1, "maxLength": 600},
-        "critique": {"type": "string", "minLength": 1, "maxLength": 400},
-        "aligned_response": {"type": "string", "minLength": 1, "maxLength": 600},
+        "misaligned_response": {"type": "string", "minLength": 1},
+        "critique": {"type": "string", "minLength": 1},
+        "aligned_response": {"type": "string", "minLength": 1},
     },
     "required": ["misaligned_response", "critique", "aligned_response"],
     "additionalProperties": False,
 }
-DRAFT_PARAMS = SamplingParams(temperature=0.7, max_tokens=240)
+DRAFT_PARAMS = SamplingParams(temperature=0.7, max_tokens=400)
+#: Drafts that do not parse (or run past ``max_tokens``) are asked again this often, new seeds.
+DRAFT_REASK = 2
 
 
 class WorkshopSeeds(BaseModel):
@@ -168,7 +177,8 @@ def draft_example(
 
     Raises:
         InputError: empty question, unknown dimension.
-        ModelError: the model failed or answered out of shape (its raw output is in the call log).
+        ModelError: the model failed, or answered out of shape on every try (``TruncatedOutputError``
+            when the last try ran past ``max_tokens``); raw outputs are in the call log.
     """
     workshop, _ = seat_in(store, participant_id, workshop_id)
     question = _text(question, "the question")
@@ -181,10 +191,11 @@ def draft_example(
         f"Value: {value.name} ({value.definition})\nWrite a response that violates this value, a critique that "
         "names the value and says what is wrong, and an aligned response that respects it. Answer in JSON."
     )
-    request = ChatRequest(
-        messages=[Message(role="user", content=prompt)], params=params, json_schema=DRAFT_SCHEMA
-    )
-    return model.complete_json(request, purpose="workshop:draft")
+    outcome = call_json(model, prompt, DRAFT_SCHEMA, params, DRAFT_REASK, "workshop:draft")
+    if outcome.data is None:
+        error = TruncatedOutputError if outcome.status == "truncated" else ModelOutputError
+        raise error(outcome.error or "the draft did not parse", outcome.raw)
+    return outcome.data
 
 
 def write_example(

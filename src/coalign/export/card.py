@@ -55,9 +55,12 @@ def limitations(facts: CardFacts) -> list[str]:
                    "style and biases, and the critiques name values as the model understood them.")
     if facts.run and not facts.validations and not facts.filters:
         out.append("The run was never validated: every record whose output parsed counts as accepted.")
-    failed = sum(c.get("failed", 0) for c in facts.stage_counts.values())
+    failed = sum(c.get("failed", 0) + c.get("truncated", 0) for c in facts.stage_counts.values())
+    truncated = sum(c.get("truncated", 0) for c in facts.stage_counts.values())
     if failed:
-        out.append(f"{failed} generated records did not parse and are not in the export (the store keeps them).")
+        cut = f", {truncated} of them cut off at max_tokens" if truncated else ""
+        out.append(f"{failed} generated records did not parse{cut} and are not in the export "
+                   "(the store keeps them).")
     for v in facts.validations:
         out += [f"Validation warning: {w}" for w in v.get("warnings", [])]
     if facts.aggregation.get("choice", {}).get("strategy", "none") == "none" and {"dpo", "kto"} & set(facts.formats):
@@ -123,8 +126,9 @@ def _provenance(facts: CardFacts) -> list[str]:
         templates = [[t["stage"], t["name"], f"`{t['sha256']}`", t["records"]] for t in facts.templates]
         out += ["### Prompt templates", "", _table(templates, ["stage", "template", "sha256", "records"]), ""]
         out += ["### Records per stage", "", _table(
-            [[stage, c.get("ok", 0), c.get("failed", 0)] for stage, c in sorted(facts.stage_counts.items())],
-            ["stage", "parsed", "failed to parse"]), "", f"Accepted triples exported: {facts.exported_records}.", ""]
+            [[stage, c.get("ok", 0), c.get("failed", 0), c.get("truncated", 0)]
+             for stage, c in sorted(facts.stage_counts.items())],
+            ["stage", "parsed", "failed to parse", "cut off at max_tokens"]), "", f"Accepted triples exported: {facts.exported_records}.", ""]
         for key, counts in facts.attributes.items():
             out.append(f"- {key}: " + ", ".join(f"{k} ({v})" for k, v in counts.items()))
         out.append("")

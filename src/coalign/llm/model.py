@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import jsonschema
 
 from coalign.core.calls import CallLog, ChatRequest, Completion, Message, ModelCall, SamplingParams
-from coalign.core.errors import ModelOutputError, ModelUnavailableError
+from coalign.core.errors import ModelOutputError, ModelUnavailableError, TruncatedOutputError
 from coalign.llm.backends.base import Backend, TransientModelError
 
 
@@ -24,6 +23,10 @@ class Model:
     * **Log**: every call, cache hits and failures included, is written to ``log``.
     * **Schemas**: with ``request.json_schema`` set, the output must be JSON that validates,
       else :class:`ModelOutputError` (with the raw output) is raised and the failure is logged.
+    * **Truncation**: structured output that stopped at ``max_tokens`` is never accepted, even
+      when the text happens to parse: :class:`TruncatedOutputError` is raised. Free text that
+      stopped there is returned with ``finish_reason == "length"`` (``Completion.truncated``),
+      and the caller must say so wherever the text is shown or stored.
 
     Args:
         backend: where requests go.
@@ -63,6 +66,7 @@ class Model:
         Raises:
             ModelUnavailableError: the backend failed on every try.
             ModelOutputError: the output does not match ``request.json_schema``.
+            TruncatedOutputError: structured output stopped at ``max_tokens``.
         """
         key = request.cache_key(self.model_id)
         started = time.perf_counter()
@@ -87,6 +91,13 @@ class Model:
             except ModelUnavailableError as exc:
                 self._record(request, key, None, started, purpose, error=str(exc), attempts=attempts)
                 raise
+        if request.json_schema is not None and completion.truncated:
+            problem = (
+                f"truncated: the output stopped at max_tokens ({request.params.max_tokens}) "
+                "before it was complete"
+            )
+            self._record(request, key, completion, started, purpose, error=problem, attempts=attempts)
+            raise TruncatedOutputError(problem, completion.text)
         if request.json_schema is not None:
             problem = schema_problem(completion.text, request.json_schema)
             if problem:
@@ -103,10 +114,6 @@ class Model:
             raise ValueError("complete_json needs a request with json_schema")
         return json.loads(self.complete(request, purpose=purpose).text)
 
-    async def acomplete(self, request: ChatRequest, *, purpose: str | None = None) -> Completion:
-        """:meth:`complete` in a worker thread, for asyncio callers."""
-        return await asyncio.to_thread(self.complete, request, purpose=purpose)
-
     def ask(
         self,
         prompt: str,
@@ -114,12 +121,15 @@ class Model:
         system: str | None = None,
         params: SamplingParams | None = None,
         purpose: str | None = "ask",
-    ) -> str:
-        """One user prompt (with an optional system prompt) in, the answer text out."""
+    ) -> Completion:
+        """One user prompt (with an optional system prompt) in, the completion out.
+
+        Check ``.truncated`` before showing ``.text`` as a whole answer.
+        """
         messages = [Message(role="system", content=system)] if system else []
         messages.append(Message(role="user", content=prompt))
         request = ChatRequest(messages=messages, params=params or SamplingParams())
-        return self.complete(request, purpose=purpose).text
+        return self.complete(request, purpose=purpose)
 
     def _record(
         self,
@@ -151,6 +161,7 @@ class Model:
                 error=error,
                 attempts=attempts,
                 purpose=purpose,
+                finish_reason=completion.finish_reason if completion else None,
             )
         )
 

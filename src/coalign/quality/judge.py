@@ -8,8 +8,10 @@ for ``{"score": 1..5, "rationale": "…"}`` under a JSON schema; every call goes
 
 Every judged record × dimension gets a verdict named ``relevance:<dimension>`` with the score
 and rationale, failing below the dimension's ``min_score``. When the model answers something
-that does not parse, the verdict says "could not judge" (failing, no score) and keeps the raw
-output in the reason; the other verdicts are unaffected.
+that does not parse, or whose rationale the token limit cut off, the verdict says "could not
+judge" (failing, no score; ``truncated`` when cut off) and keeps the raw output in the reason;
+the other verdicts are unaffected. The rationale's length is not capped in the schema: a cap
+would make the grammar end it mid-sentence.
 """
 
 from __future__ import annotations
@@ -36,23 +38,11 @@ JUDGE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "score": {"type": "integer", "minimum": 1, "maximum": 5},
-        "rationale": {"type": "string", "minLength": 1, "maxLength": 400},
+        "rationale": {"type": "string", "minLength": 1},
     },
     "required": ["score", "rationale"],
     "additionalProperties": False,
 }
-
-
-def judge_schema(params: SamplingParams) -> dict[str, Any]:
-    """:data:`JUDGE_SCHEMA` with the rationale capped so the JSON closes within ``max_tokens``.
-
-    Counts 2 characters per token (short tokens such as "1." are common) and keeps ~16 tokens
-    for the JSON syntax and the score: a rationale cut off mid-string would make the whole
-    judgement unparseable.
-    """
-    limit = min(400, max(24, (params.max_tokens - 16) * 2))
-    rationale = {**JUDGE_SCHEMA["properties"]["rationale"], "maxLength": limit}
-    return {**JUDGE_SCHEMA, "properties": {**JUDGE_SCHEMA["properties"], "rationale": rationale}}
 
 
 class RubricDimension(BaseModel):
@@ -203,7 +193,7 @@ def judge_request(
             Message(role="user", content=prompt),
         ],
         params=params,
-        json_schema=judge_schema(params),
+        json_schema=JUDGE_SCHEMA,
     )
 
 

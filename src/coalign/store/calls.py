@@ -19,7 +19,11 @@ def log_call(store: Store, call: ModelCall) -> None:
 
 
 def cached_completion(store: Store, request_hash: str) -> Completion | None:
-    """The answer of the first successful uncached call with this request hash, if any."""
+    """The answer of the first successful uncached call with this request hash, if any.
+
+    The answer keeps the finish reason it was given, so a cached text that the token limit cut
+    off is still known to be cut off.
+    """
     query = (
         select(ModelCallRow)
         .where(
@@ -38,7 +42,7 @@ def cached_completion(store: Store, request_hash: str) -> Completion | None:
             text=row.response,
             prompt_tokens=row.prompt_tokens,
             completion_tokens=row.completion_tokens,
-            finish_reason="cached",
+            finish_reason=row.finish_reason,
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalign.store import coconstruction_tables  # noqa: F401  (turns, conversations, diary entries)
@@ -60,6 +60,7 @@ class CandidateRow(Base):
     seed: Mapped[int] = mapped_column(Integer)
     distance: Mapped[float] = mapped_column(Float)
     chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ChatFeedbackRow(Base):

@@ -173,7 +173,7 @@ def iter_records(
 
 
 def record_counts(store: Store, run_id: str) -> dict[str, dict[str, int]]:
-    """Per stage, how many records parsed (``ok``) and how many failed."""
+    """Per stage, how many records parsed (``ok``), failed to parse, and stopped at ``max_tokens``."""
     with store.read() as session:
         rows = session.execute(
             select(RecordRow.stage, RecordRow.parse_status, func.count())
@@ -181,5 +181,5 @@ def record_counts(store: Store, run_id: str) -> dict[str, dict[str, int]]:
         ).all()
     counts: dict[str, dict[str, int]] = {}
     for stage, status, n in rows:
-        counts.setdefault(stage, {"ok": 0, "failed": 0})[status] = n
+        counts.setdefault(stage, {"ok": 0, "failed": 0, "truncated": 0})[status] = n
     return counts

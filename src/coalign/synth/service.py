@@ -174,13 +174,18 @@ def _restore(store: Store, run: GenerationRun) -> Prepared:
 
 @dataclass
 class StageSummary:
-    """Per stage: tasks planned (in), records parsed (out) and failed, and how many this pass wrote."""
+    """Per stage: tasks planned (in), records parsed (out) and failed, and how many this pass wrote.
+
+    ``failed`` counts every record that did not parse; ``truncated`` how many of those stopped
+    at ``max_tokens``.
+    """
 
     stage: str
     planned: int
     ok: int
     failed: int
     written: int = 0
+    truncated: int = 0
 
 
 @dataclass
@@ -203,8 +208,9 @@ def summarize(
             stage=name,
             planned=run.planned.get(name, 0),
             ok=counts.get(name, {}).get("ok", 0),
-            failed=counts.get(name, {}).get("failed", 0),
+            failed=counts.get(name, {}).get("failed", 0) + counts.get(name, {}).get("truncated", 0),
             written=results[name].written if results and name in results else 0,
+            truncated=counts.get(name, {}).get("truncated", 0),
         )
         for name in names
     ]

@@ -6,10 +6,13 @@ A stage is one small protocol (:class:`Stage`): ``run(task, model) -> Record``. 
 * :class:`ResponseStage` - stage 2 in one structured call: misaligned response, critique, rewrite;
 * :class:`ChainedResponseStage` - stage 2 as three calls, each seeing the previous outputs.
 
-Output is requested with a JSON schema (a grammar for the embedded model). Output that does not
-parse is retried with a new seed ``reask`` times and then kept as a ``failed`` record with its
-raw output and the reason - never dropped. String lengths in the schema are capped from
-``max_tokens`` so that output is not cut off mid-JSON.
+Output is requested with a JSON schema (a grammar for the embedded model) that holds only what
+the model writes: values the record already knows (the cell's topic and question type, the
+question answered) are filled in by code, never generated. String lengths are not capped: a cap
+makes the grammar close a string mid-word. Output that does not parse is re-asked with a new
+seed ``reask`` times and then kept as a ``failed`` record with its raw output and the reason;
+output that stopped at ``max_tokens`` is a parse failure too, kept as ``truncated`` - never
+dropped, never passed off as whole.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from coalign.core.calls import ChatRequest, Message, SamplingParams
-from coalign.core.errors import ModelOutputError
+from coalign.core.errors import ModelOutputError, TruncatedOutputError
+from coalign.core.records import ParseStatus
 from coalign.core.ids import content_hash
 from coalign.core.records import Record
 from coalign.llm import Model
@@ -42,41 +46,27 @@ class Stage(Protocol):
         ...
 
 
-def _string(max_chars: int, min_chars: int = 1) -> dict[str, Any]:
-    return {"type": "string", "minLength": min_chars, "maxLength": max_chars}
+def text_schema(fields: dict[str, int]) -> dict[str, Any]:
+    """JSON schema of an object of non-empty strings, ``{field: minimum length}``, nothing else.
 
-
-def _max_chars(params: SamplingParams, fields: int, reserved: int = 0) -> int:
-    # About 3-4 characters per token; keep ~12 tokens per field (JSON syntax, keys, slack) and
-    # ``reserved`` tokens for fixed values, so the object closes before ``max_tokens``.
-    return max(24, (params.max_tokens - 12 * fields - reserved) * 3 // fields)
-
-
-def question_schema(topic: str, question_type: str, params: SamplingParams) -> dict[str, Any]:
-    """JSON schema of a stage-1 answer; topic and question type are fixed to the cell's."""
+    No ``maxLength``: the length is bounded by ``max_tokens``, and output that reaches it is
+    reported as truncated instead of being forced to close early.
+    """
     return {
         "type": "object",
-        "properties": {
-            "question": _string(
-                _max_chars(params, 1, 12 + (len(topic) + len(question_type)) // 2), 8
-            ),
-            "topic": {"type": "string", "enum": [topic]},
-            "question_type": {"type": "string", "enum": [question_type]},
-        },
-        "required": ["question", "topic", "question_type"],
-        "additionalProperties": False,
-    }
-
-
-def response_schema(fields: tuple[str, ...], params: SamplingParams) -> dict[str, Any]:
-    """JSON schema of a stage-2 answer with ``fields``, each a non-empty, length-capped string."""
-    limit = _max_chars(params, len(fields))
-    return {
-        "type": "object",
-        "properties": {name: _string(limit, 2) for name in fields},
+        "properties": {name: {"type": "string", "minLength": least} for name, least in fields.items()},
         "required": list(fields),
         "additionalProperties": False,
     }
+
+
+#: Stage 1: the model writes the question only; topic and question type come from the task.
+QUESTION_SCHEMA = text_schema({"question": 8})
+
+
+def response_schema(fields: tuple[str, ...]) -> dict[str, Any]:
+    """JSON schema of a stage-2 answer with ``fields``, each a non-empty string."""
+    return text_schema(dict.fromkeys(fields, 2))
 
 
 @dataclass
@@ -88,6 +78,7 @@ class Outcome:
     error: str | None
     attempts: int
     seed: int | None = None
+    status: ParseStatus = "ok"
 
 
 def call_json(
@@ -100,9 +91,10 @@ def call_json(
 ) -> Outcome:
     """One JSON call, re-asked up to ``reask`` times with derived seeds when the output does not parse.
 
-    Only parse failures are handled here; an unreachable model raises and stops the run.
+    Only parse failures are handled here (output cut off at ``max_tokens`` is one of them, with
+    status ``truncated``); an unreachable model raises and stops the run.
     """
-    raw, error = "", None
+    raw, error, status = "", None, "ok"
     for attempt in range(reask + 1):
         seed = params.seed if attempt == 0 else derive_seed(params.seed or 0, "reask", attempt)
         request = ChatRequest(
@@ -115,7 +107,8 @@ def call_json(
             return Outcome(json.loads(raw), raw, None, attempt + 1, seed)
         except ModelOutputError as exc:
             raw, error = exc.raw_output, str(exc)
-    return Outcome(None, raw, error, reask + 1, seed)
+            status = "truncated" if isinstance(exc, TruncatedOutputError) else "failed"
+    return Outcome(None, raw, error, reask + 1, seed, status)
 
 
 def _record(
@@ -146,7 +139,7 @@ def _record(
         attributes={**attributes, "attempts": outcome.attempts},
         data=data if ok else {},
         raw_output=outcome.raw,
-        parse_status="ok" if ok else "failed",
+        parse_status="ok" if ok else outcome.status,
         parse_error=outcome.error,
     )
 
@@ -177,7 +170,7 @@ class QuestionStage:
         outcome = call_json(
             model,
             prompt,
-            question_schema(topic, qtype, params),
+            QUESTION_SCHEMA,
             params,
             self.reask,
             f"synth:{self.name}",
@@ -223,7 +216,7 @@ class ResponseStage:
         outcome = call_json(
             model,
             prompt,
-            response_schema(RESPONSE_FIELDS, params),
+            response_schema(RESPONSE_FIELDS),
             params,
             self.reask,
             f"synth:{self.name}",
@@ -278,7 +271,7 @@ class ChainedResponseStage:
             outcome = call_json(
                 model,
                 prompt,
-                response_schema((field,), params),
+                response_schema((field,)),
                 params,
                 self.reask,
                 f"synth:{self.name}:{field}",
@@ -291,7 +284,7 @@ class ChainedResponseStage:
                 outcome.error = f"{field}: {outcome.error}"
                 break
             values[field] = variables[field] = str(outcome.data[field]).strip()
-        joined = Outcome(values, "\n\n".join(raws), outcome.error, attempts)
+        joined = Outcome(values, "\n\n".join(raws), outcome.error, attempts, status=outcome.status)
         steps = [
             {"step": f, "template": t.name, "template_hash": t.hash, "seed": seed}
             for t, f, seed in zip(self.templates, RESPONSE_FIELDS, seeds)
