@@ -42,13 +42,13 @@ from typing import Any
 
 import yaml
 
+from coalign.core.calls import ChatRequest, Message, SamplingParams
+from coalign.llm import load_model
 from coalign.llm.backends.llama_cpp import free_cores
 from coalign.llm.spec import gguf_path
 from coalign.store import open_store
 from coalign.study import import_study
 from coalign.synth import execute, prepare
-from coalign.core.calls import ChatRequest, Message, SamplingParams
-from coalign.llm import load_model
 from coalign.synth.stages import QUESTION_SCHEMA, RESPONSE_FIELDS, QuestionStage, response_schema
 
 ROOT = Path(__file__).resolve().parents[1]

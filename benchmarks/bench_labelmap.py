@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from coalign.elicit.labelmap import MAX_CLUSTERED, project, suggest_clusters
-from coalign.quality.embeddings import MiniLMEmbedder
+from coalign.coconstruct.labelmap import MAX_CLUSTERED, project, suggest_clusters
+from coalign.quality.metrics.embeddings import MiniLMEmbedder
 
 QUALITIES = [
     "rude",

@@ -43,8 +43,8 @@ from coalign.quality import (
     near_duplicate_clusters,
     validate_records,
 )
-from coalign.quality.duplicates import DuplicateSettings, normalise, shingles
-from coalign.quality.registry import FilterContext
+from coalign.quality.metrics.duplicates import DuplicateSettings, normalise, shingles
+from coalign.quality.rules.registry import FilterContext
 
 STEPS: list[tuple[str, float, float]] = []
 
@@ -124,7 +124,7 @@ def references(corpus: Corpus, embedder: MiniLMEmbedder) -> None:
 
     import numpy as np
 
-    from coalign.quality.set_rules import _word_jaccard
+    from coalign.quality.rules.set_rules import _word_jaccard
 
     pairs = corpus.aligned_pairs[:300]
     t0 = time.perf_counter()
@@ -147,7 +147,7 @@ def references(corpus: Corpus, embedder: MiniLMEmbedder) -> None:
         f"flagged {int(full.sum())} vs {int(pre.sum())}"
     )
 
-    from coalign.quality._deps import load_spacy
+    from coalign.quality.metrics.loaders import load_spacy
 
     sample = corpus.question_texts[:3000]
     full_nlp = load_spacy(exclude=())
@@ -192,13 +192,13 @@ def main() -> int:
         "question metrics (format/kind/labels/len/lex)",
         lambda: describe_questions(qset, parse=False, duplicates=False),
     )
-    from coalign.quality.verbnoun import extract_pairs, verb_noun_stats
+    from coalign.quality.metrics.verbnoun import extract_pairs, verb_noun_stats
 
     pairs = step(
         "verb–noun parse (spaCy, 2 processes)", lambda: extract_pairs(corpus.question_texts)
     )
     stats = verb_noun_stats(pairs)
-    from coalign.quality.embeddings import semantic_diversity
+    from coalign.quality.metrics.embeddings import semantic_diversity
 
     semantic = step(
         "semantic diversity (2,000 sample)",

@@ -41,9 +41,10 @@ import httpx
 from sqlalchemy import func, select
 
 from coalign.core.campaigns import Campaign, ImportedItem
-from coalign.elicit.campaigns import create_campaign
+from coalign.rating.campaigns import create_campaign
 from coalign.store import open_store
-from coalign.store.tables import ParticipantRow, RatingRow
+from coalign.store.participation_tables import ParticipantRow
+from coalign.store.rating_tables import RatingRow
 from coalign.study import import_study
 
 DIMENSIONS = ["toxicity", "emotional_awareness", "sensitivity_openness", "helpfulness", "stereotypical_bias"]

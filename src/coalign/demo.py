@@ -17,14 +17,14 @@ import coalign
 from coalign.core.calls import SamplingParams
 from coalign.core.campaigns import AttentionCheck, Campaign, ImportedItem, ItemQuestion
 from coalign.core.errors import InputError
-from coalign.elicit.access import create_invites
-from coalign.elicit.accounts import create_account
-from coalign.elicit.campaigns import create_campaign
 from coalign.export.service import ExportResult
 from coalign.export.writers import MissingExportExtraError
 from coalign.llm import load_model
 from coalign.llm.probe import check_model
+from coalign.participation.access import create_invites
+from coalign.participation.accounts import create_account
 from coalign.quality.service import RunValidation
+from coalign.rating.campaigns import create_campaign
 from coalign.store import Store, open_store
 from coalign.store.calls import CallStats, call_stats
 from coalign.store.seeds import list_seed_examples

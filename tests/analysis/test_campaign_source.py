@@ -9,12 +9,13 @@ from coalign.analysis import load_campaign_ratings
 from coalign.cli.main import run
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.items import Item, Rating
-from coalign.elicit.campaigns import campaign_item_ids, resolve_campaign
+from coalign.rating.campaigns import campaign_item_ids, resolve_campaign
 from coalign.store import Store
+from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
+from coalign.store.rating_tables import CampaignItemRow
 from coalign.store.ratings import save_items, save_ratings
 from coalign.store.studies import study_row
-from coalign.store.tables import CampaignItemRow, DemographicAnswerRow, ParticipantRow
-from tests.elicit.helpers import make_campaign
+from tests.rating.helpers import make_campaign
 
 
 def test_campaign_ratings_exclude_checks_and_other_items(store: Store) -> None:

@@ -8,9 +8,9 @@ from coalign.analysis import load_study_ratings
 from coalign.cli.main import run
 from coalign.core.items import Item, Rating
 from coalign.store import open_store
+from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
 from coalign.store.ratings import save_items, save_ratings
 from coalign.store.studies import study_row
-from coalign.store.tables import DemographicAnswerRow, ParticipantRow
 from coalign.study import import_study
 
 

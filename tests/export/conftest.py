@@ -10,10 +10,10 @@ from coalign.core.calls import SamplingParams
 from coalign.core.items import Item, Rating
 from coalign.core.records import GenerationRun, Record, Verdict
 from coalign.store import Store
+from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
 from coalign.store.ratings import save_items, save_ratings
 from coalign.store.runs import create_run, save_record
 from coalign.store.studies import study_row
-from coalign.store.tables import DemographicAnswerRow, ParticipantRow
 from coalign.store.verdicts import save_verdicts
 from coalign.study import import_study
 

@@ -7,7 +7,13 @@ import pytest
 
 from coalign.core.errors import InputError
 from coalign.core.items import Item
-from coalign.export import AggregationChoice, RatingSet, aggregate, good_bad_labels, preference_pairs
+from coalign.export import (
+    AggregationChoice,
+    RatingSet,
+    aggregate,
+    good_bad_labels,
+    preference_pairs,
+)
 
 X = [f"x{n}" for n in range(6)]  # six raters from country X
 Y = [f"y{n}" for n in range(5)]  # five raters from country Y

@@ -167,8 +167,8 @@ def test_cli_exports_and_reports_errors_in_one_line(
 
 
 def test_a_campaign_exports_its_own_items_without_attention_checks(rated: Store, tmp_path: Path) -> None:
+    from coalign.store.rating_tables import CampaignItemRow, CampaignRow
     from coalign.store.studies import study_row
-    from coalign.store.tables import CampaignItemRow, CampaignRow
 
     add_items(rated, {"check": ("Pick 'agree' here.", "ok"), "other": ("Not in the campaign", "x")})
     add_ratings(rated, {"check": {p: {"safety": 4} for p in X}, "other": {p: {"safety": 2} for p in X}})

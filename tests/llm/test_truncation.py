@@ -11,9 +11,10 @@ from coalign.core.calls import ChatRequest, Message, SamplingParams
 from coalign.core.errors import TruncatedOutputError
 from coalign.core.study import QuestionType, Study, Topic
 from coalign.llm import load_model
+from coalign.llm.structured import call_json
 from coalign.store.tables import ModelCallRow
 from coalign.synth.plan import Task
-from coalign.synth.stages import QUESTION_SCHEMA, QuestionStage, ResponseStage, call_json
+from coalign.synth.stages import QUESTION_SCHEMA, QuestionStage, ResponseStage
 from coalign.synth.templates import load_template
 
 pytestmark = pytest.mark.model

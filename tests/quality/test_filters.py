@@ -17,7 +17,7 @@ from coalign.quality import (
     make_filter,
     validate_records,
 )
-from coalign.quality.checks import looks_english, no_template_leak, not_refusal, not_truncated
+from coalign.quality.rules.checks import looks_english, no_template_leak, not_refusal, not_truncated
 
 from .conftest import record
 

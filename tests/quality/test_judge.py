@@ -9,8 +9,8 @@ import pytest
 from coalign.core import GenerationRun, SamplingParams
 from coalign.core.errors import InputError
 from coalign.llm import load_model
-from coalign.quality.forms_llm import classify_forms, compare_with_rules
-from coalign.quality.judge import judge_records, load_rubric, parse_rubric
+from coalign.quality.metrics.forms_llm import classify_forms, compare_with_rules
+from coalign.quality.rules.judge import judge_records, load_rubric, parse_rubric
 from coalign.quality.service import choose_filters, validate_run, with_parent_questions
 from coalign.store.studies import get_study
 from coalign.store.verdicts import list_validations, list_verdicts, rejected_record_ids

@@ -28,9 +28,9 @@ from coalign.quality import (
     sunburst,
     verb_noun_stats,
 )
-from coalign.quality.distributions import binned
-from coalign.quality.duplicates import DuplicateSettings
-from coalign.quality.verbnoun import VerbNoun
+from coalign.quality.metrics.distributions import binned
+from coalign.quality.metrics.duplicates import DuplicateSettings
+from coalign.quality.metrics.verbnoun import VerbNoun
 
 
 @pytest.mark.parametrize(

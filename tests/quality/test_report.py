@@ -8,9 +8,9 @@ import re
 import pytest
 
 from coalign.core.errors import InputError
-from coalign.quality.distributions import jensen_shannon
+from coalign.quality.metrics.distributions import jensen_shannon
 from coalign.quality.report import build_report, write_report
-from coalign.quality.report_page import SECTIONS
+from coalign.quality.report.page import SECTIONS
 from coalign.quality.review import record_review
 from coalign.quality.service import validate_run
 

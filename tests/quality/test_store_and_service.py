@@ -8,8 +8,8 @@ import pytest
 
 from coalign.core import Verdict
 from coalign.core.errors import InputError, NotFoundError
-from coalign.quality.config import FilterConfigError
-from coalign.quality.distributions import count_tokens
+from coalign.quality.metrics.distributions import count_tokens
+from coalign.quality.rules.config import FilterConfigError
 from coalign.quality.service import validate_run, with_parent_questions
 from coalign.store.runs import iter_records
 from coalign.store.verdicts import (

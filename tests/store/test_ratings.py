@@ -7,9 +7,9 @@ import pytest
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.items import Item, Rating
 from coalign.store import Store
+from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
 from coalign.store.ratings import ratings_long_format, save_items, save_ratings
 from coalign.store.studies import study_row
-from coalign.store.tables import DemographicAnswerRow, ParticipantRow
 from coalign.study import import_study
 
 MINI = "tests/fixtures/mini_study.yaml"

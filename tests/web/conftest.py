@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from coalign.elicit.accounts import create_account
+from coalign.participation.accounts import create_account
 from coalign.store import Store
 from coalign.web.app import create_app
-from tests.elicit.helpers import make_campaign
+from tests.rating.helpers import make_campaign
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

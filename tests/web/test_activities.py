@@ -8,15 +8,15 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from coalign.coconstruct.coding import own_codes
+from coalign.coconstruct.diary import own_entries
 from coalign.core.calls import SamplingParams
 from coalign.core.ids import stable_id
-from coalign.elicit.coding import own_codes
-from coalign.elicit.diary import own_entries
-from coalign.elicit.seed_review import decisions
 from coalign.llm import load_model
 from coalign.store.calls import recent_calls
 from coalign.store.coconstruction_tables import DiaryEntryRow
 from coalign.store.seeds import list_seed_questions
+from coalign.study.seed_review import decisions
 from tests.web.conftest import CSRF, Site, csrf, login, ready
 
 pytestmark = pytest.mark.anyio

@@ -14,17 +14,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from coalign.coconstruct.coding import own_codes
+from coalign.coconstruct.diary import own_entries
 from coalign.core.calls import SamplingParams
 from coalign.core.ids import stable_id
-from coalign.elicit.accounts import create_account
-from coalign.elicit.coding import own_codes
-from coalign.elicit.diary import own_entries
 from coalign.llm import load_model
+from coalign.participation.accounts import create_account
 from coalign.store import Store, open_store
 from coalign.synth.service import prepare
 from coalign.web.app import create_app
 from tests.conftest import free_port
-from tests.elicit.helpers import make_campaign
+from tests.rating.helpers import make_campaign
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from coalign.core.items import Rating
-from coalign.elicit.campaigns import campaign_item_ids
+from coalign.rating.campaigns import campaign_item_ids
+from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
 from coalign.store.ratings import save_ratings
 from coalign.store.studies import study_row
-from coalign.store.tables import DemographicAnswerRow, ParticipantRow
 from tests.web.conftest import Site, login
 
 pytestmark = pytest.mark.anyio

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from coalign.core.campaigns import ItemQuestion
-from coalign.elicit.accounts import create_account
+from coalign.participation.accounts import create_account
 from coalign.store import open_store
 from tests.conftest import free_port
-from tests.elicit.helpers import make_campaign
+from tests.rating.helpers import make_campaign
 from tests.web.test_cli_serve import stop, wait_until_up
 
 pytestmark = pytest.mark.browser

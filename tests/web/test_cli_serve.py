@@ -15,7 +15,7 @@ import pytest
 
 from coalign.cli.main import run
 from coalign.demo import example_study_file, prepare_web_demo
-from coalign.elicit.accounts import authenticate
+from coalign.participation.accounts import authenticate
 from coalign.store import Store, open_store
 from coalign.study import import_study
 from tests.conftest import free_port

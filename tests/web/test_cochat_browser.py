@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from coalign.coconstruct.diary import own_entries
+from coalign.coconstruct.interact import conversations_for
 from coalign.core.ids import stable_id
-from coalign.elicit.cochat import chat_state
-from coalign.elicit.diary import own_entries
-from coalign.elicit.interact import conversations_for
+from coalign.steer.chat import chat_state
 from tests.web.test_activities_browser import join, site  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser

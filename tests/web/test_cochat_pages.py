@@ -8,16 +8,16 @@ import re
 import httpx
 import pytest
 
+from coalign.coconstruct.diary import own_entries
 from coalign.core.calls import SamplingParams
 from coalign.core.ids import stable_id
-from coalign.elicit.chat_limits import daily_limit, set_daily_limit
-from coalign.elicit.cochat import (
+from coalign.llm import load_model
+from coalign.steer.chat import (
     chat_state,
 )
-from coalign.elicit.cochat_repair import feedback_on
-from coalign.elicit.diary import own_entries
-from coalign.elicit.prompt_library import library
-from coalign.llm import load_model
+from coalign.steer.limits import daily_limit, set_daily_limit
+from coalign.steer.prompt_library import library
+from coalign.steer.repair import feedback_on
 from tests.web.conftest import Site, csrf, login, ready
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from coalign.elicit.demographics import DEFAULT_SURVEY
+from coalign.participation.demographics import DEFAULT_SURVEY
 from coalign.web.i18n import LOCALE_DIR, pick_language, translations
 
 TEMPLATES = Path("src/coalign/web/templates")

@@ -8,8 +8,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from coalign.elicit.access import create_invites
-from coalign.store.tables import DemographicAnswerRow, RatingRow
+from coalign.participation.access import create_invites
+from coalign.store.participation_tables import DemographicAnswerRow
+from coalign.store.rating_tables import RatingRow
 from tests.web.conftest import CSRF, Site, join, ready
 
 pytestmark = pytest.mark.anyio

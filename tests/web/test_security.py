@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from coalign.core.campaigns import ImportedItem
-from coalign.elicit.campaigns import set_campaign_status
+from coalign.rating.campaigns import set_campaign_status
 from coalign.store import Store
-from coalign.store.tables import DemographicAnswerRow, RatingRow
+from coalign.store.participation_tables import DemographicAnswerRow
+from coalign.store.rating_tables import RatingRow
 from tests.web.conftest import CSRF, Site, build_site, join, login, ready
 
 pytestmark = pytest.mark.anyio
@@ -128,8 +129,8 @@ async def test_oversized_payloads(site: Site, client: httpx.AsyncClient) -> None
 
 
 async def test_html_and_script_are_escaped_everywhere(sqlite_store: Store) -> None:
-    from coalign.elicit.campaigns import create_campaign
-    from tests.elicit.helpers import campaign_settings
+    from coalign.rating.campaigns import create_campaign
+    from tests.rating.helpers import campaign_settings
 
     site = build_site(sqlite_store, title="<script>alert('t')</script>")
     create_campaign(sqlite_store, campaign_settings(slug="evil", title="Evil <img src=x onerror=alert(1)>",
@@ -196,7 +197,7 @@ async def test_expired_session_cookie_is_refused(site: Site, client: httpx.Async
 
     from itsdangerous import TimestampSigner
 
-    from coalign.elicit.accounts import app_secret
+    from coalign.participation.accounts import app_secret
     from coalign.web.app import SESSION_MAX_AGE
 
     await ready(client, "P1")

@@ -156,7 +156,7 @@ def load_campaign_ratings(store: "Store", campaign: str | int) -> pd.DataFrame:
         NotFoundError: no such campaign.
         InputError: the campaign holds no ratings, or they fail :func:`validate_long_format`.
     """
-    from coalign.elicit.campaigns import campaign_item_ids, get_campaign, resolve_campaign
+    from coalign.rating.campaigns import campaign_item_ids, get_campaign, resolve_campaign
     from coalign.store.ratings import ratings_long_format
 
     stored = get_campaign(store, campaign) if isinstance(campaign, int) else resolve_campaign(store, campaign)

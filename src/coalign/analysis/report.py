@@ -16,7 +16,7 @@ from coalign.report.page import Page, Section, use_headless_backend
 
 if TYPE_CHECKING:
     from coalign.analysis.clmm import ClmmResult
-    from coalign.analysis.service import AnalysisResult
+    from coalign.analysis.result import AnalysisResult
 
 LAPLACE_CAVEAT = (
     "The mixed models use the Laplace approximation (as R's ordinal::clmm does for crossed random "

@@ -10,11 +10,11 @@ import yaml
 from rich.table import Table
 
 from coalign.cli.state import console, state
+from coalign.coconstruct.axes import find_group
+from coalign.coconstruct.axes_report import axes_report
+from coalign.coconstruct.axis_dimensions import adopt_axis, axis_rubric
 from coalign.core.errors import NotFoundError
-from coalign.elicit.activity_export import export_activities
-from coalign.elicit.axes import find_group
-from coalign.elicit.axes_report import axes_report
-from coalign.elicit.axis_dimensions import adopt_axis, axis_rubric
+from coalign.export.activities import export_activities
 from coalign.store.studies import get_study
 
 app = typer.Typer(

@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 
 from coalign.cli.state import console, state
-from coalign.elicit.access import create_invites
-from coalign.elicit.campaign_files import create_campaign_from_files
-from coalign.elicit.campaigns import list_campaigns, resolve_campaign, set_campaign_status
+from coalign.participation.access import create_invites
+from coalign.rating.campaign_files import create_campaign_from_files
+from coalign.rating.campaigns import list_campaigns, resolve_campaign, set_campaign_status
 
 app = typer.Typer(
     help="Rating campaigns: create from files, list, invite, open and close.", no_args_is_help=True

@@ -15,12 +15,12 @@ from coalign.cli import (
     analyze,
     axes,
     campaigns,
-    chat,
     db,
     demo,
     export,
     models,
     runs,
+    steer,
     study,
     validate,
     web,
@@ -75,7 +75,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(runs.app, name="runs")
 app.add_typer(axes.app, name="axes")
 app.add_typer(axes.activities, name="activities")
-app.add_typer(chat.app, name="chat")
+app.add_typer(steer.app, name="steer")
 app.add_typer(web.accounts, name="account")
 app.add_typer(web.survey, name="survey")
 app.add_typer(campaigns.app, name="campaign")

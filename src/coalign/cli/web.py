@@ -10,8 +10,8 @@ import yaml
 
 from coalign.cli.state import console, state
 from coalign.core.errors import InputError
-from coalign.elicit.accounts import create_account
-from coalign.elicit.demographics import get_survey, set_survey
+from coalign.participation.accounts import create_account
+from coalign.participation.demographics import get_survey, set_survey
 from coalign.study.files import read_structured
 
 accounts = typer.Typer(help="Facilitator and admin accounts of the web app.", no_args_is_help=True)

@@ -6,11 +6,11 @@ from coalign.core.errors import (
     InputError,
     ModelError,
     ModelOutputError,
-    TruncatedOutputError,
     ModelUnavailableError,
     NotFoundError,
     StoreError,
     StudyFileError,
+    TruncatedOutputError,
 )
 from coalign.core.items import Item, Rating
 from coalign.core.participants import PREFER_NOT_TO_SAY, DemographicAnswer, Participant

@@ -25,3 +25,8 @@ def stable_id(prefix: str, *parts: Any) -> str:
         parts: the inputs that define the object; equal parts give equal ids.
     """
     return f"{prefix}_{content_hash(list(parts), 20)}"
+
+
+def derive_seed(run_seed: int, *parts: object) -> int:
+    """A 31-bit seed that depends only on the run seed and ``parts``."""
+    return int(content_hash([run_seed, *parts], 8), 16) & 0x7FFFFFFF

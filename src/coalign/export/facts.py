@@ -31,10 +31,10 @@ from coalign.store.coconstruction_tables import (
     DiscussionGroupRow,
     WorkshopRow,
 )
+from coalign.store.participation_tables import ParticipantRow
 from coalign.store.runs import record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.store.studies import study_row
-from coalign.store.tables import ParticipantRow
 from coalign.store.verdicts import list_validations, list_verdicts
 
 SMALL_CELL = 5

@@ -19,7 +19,14 @@ from pydantic import BaseModel, Field
 import coalign
 from coalign.core.errors import InputError
 from coalign.export import formats as fmt
-from coalign.export.aggregate import GROUPED, STRATEGIES, AggregationChoice, RatingSet, aggregate, check_choice
+from coalign.export.aggregate import (
+    GROUPED,
+    STRATEGIES,
+    AggregationChoice,
+    RatingSet,
+    aggregate,
+    check_choice,
+)
 from coalign.export.card import limitations, render_card, uses
 from coalign.export.croissant import croissant
 from coalign.export.facts import (
@@ -33,7 +40,13 @@ from coalign.export.facts import (
     study_facts,
 )
 from coalign.export.pairs import DropReport, good_bad_labels, preference_pairs
-from coalign.export.sources import Source, item_record_ids, load_ratings, resolve_source, source_items
+from coalign.export.sources import (
+    Source,
+    item_record_ids,
+    load_ratings,
+    resolve_source,
+    source_items,
+)
 from coalign.export.triples import accepted_triples, record_summaries
 from coalign.export.writers import FormatWriter, require_export_extra, sha256_file
 from coalign.store import Store

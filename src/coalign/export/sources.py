@@ -18,13 +18,13 @@ from coalign.core.errors import InputError
 from coalign.core.items import Item
 from coalign.core.records import GenerationRun
 from coalign.core.study import Study
-from coalign.elicit.campaigns import resolve_campaign
 from coalign.export.aggregate import RatingSet
+from coalign.rating.campaigns import resolve_campaign
 from coalign.store import Store
+from coalign.store.rating_tables import CampaignItemRow, CampaignRow, ItemRow
 from coalign.store.ratings import ratings_long_format
 from coalign.store.runs import get_run
 from coalign.store.studies import get_study, study_row
-from coalign.store.tables import CampaignItemRow, CampaignRow, ItemRow
 
 SourceKind = Literal["run", "study", "campaign"]
 _IDS_PER_QUERY = 5000

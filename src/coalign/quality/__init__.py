@@ -4,24 +4,21 @@ Heavy parts (spaCy, sentence-transformers, datasketch) load on first use; instal
 ``coalign[quality]``.
 """
 
-from coalign.quality.config import (
-    DEFAULT_FILTERS,
-    FilterConfigError,
-    build_filters,
-    default_filters,
-    load_filters,
+from coalign.quality.metrics.distributions import jensen_shannon, label_counts, length_stats
+from coalign.quality.metrics.duplicates import (
+    DuplicateResult,
+    DuplicateSettings,
+    near_duplicate_clusters,
 )
-from coalign.quality.distributions import jensen_shannon, label_counts, length_stats
-from coalign.quality.duplicates import DuplicateResult, DuplicateSettings, near_duplicate_clusters
-from coalign.quality.embeddings import (
+from coalign.quality.metrics.embeddings import (
     Embedder,
     MiniLMEmbedder,
     mean_pairwise_cosine,
     semantic_diversity,
 )
-from coalign.quality.forms import form_counts, question_format, question_kind
-from coalign.quality.lexical import compression_ratio, distinct_n, lexical_diversity
-from coalign.quality.profile import (
+from coalign.quality.metrics.forms import form_counts, question_format, question_kind
+from coalign.quality.metrics.lexical import compression_ratio, distinct_n, lexical_diversity
+from coalign.quality.metrics.profile import (
     QuestionProfile,
     QuestionSet,
     ResponseProfile,
@@ -29,16 +26,24 @@ from coalign.quality.profile import (
     describe_questions,
     describe_responses,
 )
-from coalign.quality.propagation import PropagationFigures, compare_question_profiles
-from coalign.quality.registry import RULES, ConfiguredFilter, Filter, FilterContext, make_filter
-from coalign.quality.validate import ValidationResult, accepted, rejected_ids, validate_records
-from coalign.quality.verbnoun import (
+from coalign.quality.metrics.verbnoun import (
     VerbNoun,
     VerbNounStats,
     extract_pairs,
     sunburst,
     verb_noun_stats,
 )
+from coalign.quality.report.propagation import PropagationFigures, compare_question_profiles
+from coalign.quality.rules.apply import ValidationResult, accepted, rejected_ids, validate_records
+from coalign.quality.rules.config import (
+    DEFAULT_FILTERS,
+    FilterConfigError,
+    build_filters,
+    default_filters,
+    load_filters,
+    make_filter,
+)
+from coalign.quality.rules.registry import RULES, ConfiguredFilter, Filter, FilterContext
 
 __all__ = [
     "DEFAULT_FILTERS",

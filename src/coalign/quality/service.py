@@ -1,7 +1,7 @@
 """Validate a stored generation run: choose its filters, run them, store verdicts and the pass.
 
 Which filters run: ``--filters FILE`` if given, else the ``filters:`` section of the run's
-recipe, else :data:`~coalign.quality.config.DEFAULT_FILTERS`. A judge model adds the LLM
+recipe, else :data:`~coalign.quality.rules.config.DEFAULT_FILTERS`. A judge model adds the LLM
 ``relevance`` filter (with the default rubric or ``--rubric FILE``) when none is configured.
 Everything is checked before any record is judged, and all verdicts of a pass are written in
 one transaction.
@@ -17,11 +17,11 @@ from pydantic import BaseModel, Field
 
 from coalign.core import GenerationRun, Record, Study, ValidationPass
 from coalign.core.errors import InputError
-from coalign.quality.config import build_filters, default_filters, load_filters
-from coalign.quality.embeddings import Embedder
-from coalign.quality.judge import load_rubric
-from coalign.quality.registry import RESPONSE_FIELDS, ConfiguredFilter, FilterContext, make_filter
-from coalign.quality.validate import FilterRun, validate_records
+from coalign.quality.metrics.embeddings import Embedder
+from coalign.quality.rules.apply import FilterRun, validate_records
+from coalign.quality.rules.config import build_filters, default_filters, load_filters, make_filter
+from coalign.quality.rules.judge import load_rubric
+from coalign.quality.rules.registry import RESPONSE_FIELDS, ConfiguredFilter, FilterContext
 from coalign.store import Store
 from coalign.store.runs import get_run, iter_records
 from coalign.store.studies import get_study
@@ -131,7 +131,7 @@ def validate_run(
     Args:
         store: the open store.
         run_id: the run (a unique prefix of its id is enough).
-        filters_file: a YAML filter file (see :mod:`coalign.quality.config`).
+        filters_file: a YAML filter file (see :mod:`coalign.quality.rules.config`).
         judge_model: a model string for the LLM judge (``relevance``).
         rubric: a rubric YAML file for the judge (default: the bundled one).
         judge: an already loaded :class:`coalign.llm.Model` to judge with (overrides ``judge_model``).

@@ -85,7 +85,7 @@ def sunburst(rings: Sequence[Mapping[str, Any]], title: str) -> Any:
 
     Args:
         rings: entries ``{"verb", "count", "nouns": [{"noun", "count"}], "other"}`` as made by
-            :func:`coalign.quality.verbnoun.sunburst`.
+            :func:`coalign.quality.metrics.verbnoun.sunburst`.
         title: the figure title.
     """
     plt = _plt()

@@ -13,6 +13,14 @@ from coalign.store.engine import Store as _BaseStore
 from coalign.store.engine import create_store_engine, resolve_url
 from coalign.store.migrate import upgrade
 
+# Every table registers on Base.metadata when its module loads; load them all here, in one place.
+from coalign.store import (  # noqa: F401, E402
+    coconstruction_tables,
+    participation_tables,
+    rating_tables,
+    steer_tables,
+)
+
 
 class Store(_BaseStore):
     """A migrated database that also serves as the model layer's call log and cache."""

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.items import Item, Rating
 from coalign.store.engine import Store
+from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
+from coalign.store.rating_tables import ItemRow, RatingRow
 from coalign.store.studies import study_row
-from coalign.store.tables import DemographicAnswerRow, ItemRow, ParticipantRow, RatingRow
 
 if TYPE_CHECKING:
     import pandas as pd

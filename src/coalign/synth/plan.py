@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coalign.core.errors import InputError
-from coalign.core.ids import stable_id
+from coalign.core.ids import derive_seed, stable_id
 from coalign.core.records import Record
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import QuestionType, Study, Topic, ValueDimension
 from coalign.study import StudyBundle
 from coalign.synth.recipe import Condition, ExampleSampling, Recipe
-from coalign.synth.sampling import derive_seed, expand, sample, slots, stratified
+from coalign.synth.sampling import expand, sample, slots, stratified
 
 QUESTIONS = "questions"
 RESPONSES = "responses"

@@ -12,16 +12,9 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
-from coalign.core.ids import content_hash
-
 T = TypeVar("T")
 
 SLOT = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-
-
-def derive_seed(run_seed: int, *parts: object) -> int:
-    """A 31-bit seed that depends only on the run seed and ``parts``."""
-    return int(content_hash([run_seed, *parts], 8), 16) & 0x7FFFFFFF
 
 
 def stratified(

@@ -17,19 +17,17 @@ dropped, never passed off as whole.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from coalign.core.calls import ChatRequest, Message, SamplingParams
-from coalign.core.errors import ModelOutputError, TruncatedOutputError
-from coalign.core.records import ParseStatus
-from coalign.core.ids import content_hash
+from coalign.core.calls import SamplingParams
+from coalign.core.ids import content_hash, derive_seed
 from coalign.core.records import Record
 from coalign.llm import Model
+from coalign.llm.structured import Outcome, call_json
 from coalign.synth.plan import Task
-from coalign.synth.sampling import derive_seed, expand, slots
+from coalign.synth.sampling import expand, slots
 from coalign.synth.templates import PromptTemplate
 
 RESPONSE_FIELDS = ("misaligned_response", "critique", "aligned_response")
@@ -67,48 +65,6 @@ QUESTION_SCHEMA = text_schema({"question": 8})
 def response_schema(fields: tuple[str, ...]) -> dict[str, Any]:
     """JSON schema of a stage-2 answer with ``fields``, each a non-empty string."""
     return text_schema(dict.fromkeys(fields, 2))
-
-
-@dataclass
-class Outcome:
-    """What one (possibly re-asked) call gave: the parsed object, or the raw text and why it failed."""
-
-    data: dict[str, Any] | None
-    raw: str
-    error: str | None
-    attempts: int
-    seed: int | None = None
-    status: ParseStatus = "ok"
-
-
-def call_json(
-    model: Model,
-    prompt: str,
-    schema: dict[str, Any],
-    params: SamplingParams,
-    reask: int,
-    purpose: str,
-) -> Outcome:
-    """One JSON call, re-asked up to ``reask`` times with derived seeds when the output does not parse.
-
-    Only parse failures are handled here (output cut off at ``max_tokens`` is one of them, with
-    status ``truncated``); an unreachable model raises and stops the run.
-    """
-    raw, error, status = "", None, "ok"
-    for attempt in range(reask + 1):
-        seed = params.seed if attempt == 0 else derive_seed(params.seed or 0, "reask", attempt)
-        request = ChatRequest(
-            messages=[Message(role="user", content=prompt)],
-            params=params.model_copy(update={"seed": seed}),
-            json_schema=schema,
-        )
-        try:
-            raw = model.complete(request, purpose=purpose).text
-            return Outcome(json.loads(raw), raw, None, attempt + 1, seed)
-        except ModelOutputError as exc:
-            raw, error = exc.raw_output, str(exc)
-            status = "truncated" if isinstance(exc, TruncatedOutputError) else "failed"
-    return Outcome(None, raw, error, reask + 1, seed, status)
 
 
 def _record(

@@ -7,9 +7,9 @@ import threading
 from fastapi import Request
 from starlette.datastructures import FormData
 
+from coalign.coconstruct.interact import DEFAULT_PARAMS
 from coalign.core.calls import SamplingParams
 from coalign.core.errors import InputError
-from coalign.elicit.interact import DEFAULT_PARAMS
 from coalign.llm import Model, load_model
 from coalign.store.engine import Store
 

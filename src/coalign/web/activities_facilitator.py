@@ -12,8 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from coalign.core.errors import InputError
-from coalign.elicit.axes import (
+from coalign.coconstruct.axes import (
     create_group,
     get_group,
     group_attributes,
@@ -21,21 +20,27 @@ from coalign.elicit.axes import (
     set_goal,
     study_groups,
 )
-from coalign.elicit.axes_report import axes_report
-from coalign.elicit.axis_dimensions import adopt_axis
-from coalign.elicit.coding import study_codes
-from coalign.elicit.diary import entry_image, promote_to_example, promote_to_question, study_entries
-from coalign.elicit.interact import add_baseline, study_conversations
-from coalign.elicit.labelmap import label_map
-from coalign.elicit.members import study_participants
-from coalign.elicit.workshop import (
+from coalign.coconstruct.axes_report import axes_report
+from coalign.coconstruct.axis_dimensions import adopt_axis
+from coalign.coconstruct.coding import study_codes
+from coalign.coconstruct.diary import (
+    entry_image,
+    promote_to_example,
+    promote_to_question,
+    study_entries,
+)
+from coalign.coconstruct.interact import add_baseline, study_conversations
+from coalign.coconstruct.labelmap import label_map
+from coalign.coconstruct.workshop import (
     create_workshop,
     get_workshop,
     start_session,
     study_workshops,
     timer,
 )
-from coalign.elicit.workshop_seeds import moderate, workshop_seeds
+from coalign.coconstruct.workshop_seeds import moderate, workshop_seeds
+from coalign.core.errors import InputError
+from coalign.participation.members import study_participants
 from coalign.store.studies import get_study, list_studies
 from coalign.web.activities_common import chat_params, form_int, model_of, optional_int, store_of
 from coalign.web.facilitator import _account, _login_redirect

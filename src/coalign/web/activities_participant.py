@@ -13,15 +13,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from coalign.core.errors import InputError
-from coalign.elicit.axes import (
+from coalign.coconstruct.axes import (
     group_attributes,
     groups_of,
     member_group,
     rank_axes,
     submit_attributes,
 )
-from coalign.elicit.coding import (
+from coalign.coconstruct.coding import (
     add_code,
     create_cluster,
     delete_code,
@@ -29,12 +28,11 @@ from coalign.elicit.coding import (
     own_clusters,
     own_codes,
 )
-from coalign.elicit.diary import add_entry, entry_image, own_entries, own_entry, update_entry
-from coalign.elicit.interact import conversation, conversations_for, send, start_conversation
-from coalign.elicit.labelmap import label_map
-from coalign.elicit.members import study_slug_of
-from coalign.elicit.workshop import seat_in, timer, workshops_of
-from coalign.elicit.workshop_seeds import (
+from coalign.coconstruct.diary import add_entry, entry_image, own_entries, own_entry, update_entry
+from coalign.coconstruct.interact import conversation, conversations_for, send, start_conversation
+from coalign.coconstruct.labelmap import label_map
+from coalign.coconstruct.workshop import seat_in, timer, workshops_of
+from coalign.coconstruct.workshop_seeds import (
     add_question_type,
     add_topic,
     draft_example,
@@ -42,6 +40,8 @@ from coalign.elicit.workshop_seeds import (
     write_example,
     write_question,
 )
+from coalign.core.errors import InputError
+from coalign.participation.members import study_slug_of
 from coalign.store.studies import get_study
 from coalign.web.activities_common import (
     chat_params,

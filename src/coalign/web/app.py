@@ -27,9 +27,15 @@ from coalign.core.errors import (
     NotFoundError,
     RateLimitedError,
 )
-from coalign.elicit.accounts import app_secret
+from coalign.participation.accounts import app_secret
 from coalign.store.engine import Store
-from coalign.web import activities_facilitator, activities_participant, cochat, facilitator, participant
+from coalign.web import (
+    activities_facilitator,
+    activities_participant,
+    facilitator,
+    participant,
+    steer,
+)
 from coalign.web.pages import render
 
 STATIC = Path(__file__).parent / "static"
@@ -147,8 +153,8 @@ def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: b
     app.include_router(activities_participant.router)
     app.include_router(activities_facilitator.router)
     app.include_router(activities_facilitator.index)
-    app.include_router(cochat.router)
-    app.include_router(cochat.facilitation)
+    app.include_router(steer.router)
+    app.include_router(steer.facilitation)
 
     @app.exception_handler(CoalignError)
     async def _coalign_error(request: Request, exc: CoalignError) -> HTMLResponse:

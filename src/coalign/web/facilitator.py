@@ -12,9 +12,10 @@ from pydantic import ValidationError
 
 from coalign.core.campaigns import AttentionCheck, Campaign, ItemQuestion
 from coalign.core.errors import AccessDeniedError, InputError, describe_validation_error
-from coalign.elicit.access import create_invites
-from coalign.elicit.accounts import Account, authenticate, get_account
-from coalign.elicit.campaigns import (
+from coalign.participation.access import create_invites
+from coalign.participation.accounts import Account, authenticate, get_account
+from coalign.participation.demographics import demographic_aggregates
+from coalign.rating.campaigns import (
     create_campaign,
     get_campaign,
     items_from_run,
@@ -22,9 +23,8 @@ from coalign.elicit.campaigns import (
     read_items,
     set_campaign_status,
 )
-from coalign.elicit.dashboard import campaign_progress
-from coalign.elicit.demographics import demographic_aggregates
-from coalign.elicit.exports import export_ratings
+from coalign.rating.dashboard import campaign_progress
+from coalign.rating.exports import export_ratings
 from coalign.store.engine import Store
 from coalign.store.studies import get_study, list_studies
 from coalign.web.pages import CSRF_FIELD, check_csrf, render

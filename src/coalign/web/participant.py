@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from coalign.core.errors import AccessDeniedError, InputError
-from coalign.elicit.access import Seat, join_by_invite, join_from_crowd
-from coalign.elicit.assignment import rating_page
-from coalign.elicit.demographics import save_demographics, survey_for_seat
-from coalign.elicit.flow import give_consent, next_step, set_language, welcome
-from coalign.elicit.submit import save_draft, submit
+from coalign.participation.access import Seat, join_by_invite, join_from_crowd
+from coalign.participation.demographics import save_demographics, survey_for_seat
+from coalign.rating.assignment import rating_page
+from coalign.rating.flow import give_consent, next_step, set_language, welcome
+from coalign.rating.submit import save_draft, submit
 from coalign.store.engine import Store
 from coalign.web.i18n import LANGUAGES, pick_language
 from coalign.web.pages import CSRF_FIELD, check_csrf, language, render

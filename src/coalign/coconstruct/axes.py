@@ -1,0 +1,354 @@
+"""Discuss: from personal attributes to a group's axes, and how the discussion moved people.
+
+1. Before the discussion each member names and defines their top-3 attributes (rank 1 first).
+2. The facilitator records the group's axes (name, definition, example turns), saying which
+   members' attributes each axis took up; from then on attributes are locked.
+3. After the discussion each member ranks every axis and rates agreement (1–5) with each definition.
+4. Each group writes one alignment-goal sentence.
+
+:mod:`coalign.coconstruct.axes_report` compares the rankings before and after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coalign.core.coconstruction import AlignmentGoal, AttributeInput, Axis, AxisInput
+from coalign.core.errors import ConflictError, InputError, NotFoundError
+from coalign.participation.members import check_participants, member, validated
+from coalign.store.coconstruction_tables import (
+    AttributeRow,
+    AxisRankingRow,
+    AxisRow,
+    ConversationRow,
+    DiscussionGroupRow,
+    TurnRow,
+)
+from coalign.store.engine import Store
+from coalign.store.studies import study_row
+
+TOP_ATTRIBUTES = 3
+
+
+class Group(BaseModel):
+    """A discussion group with its members, axes and (once written) alignment goal."""
+
+    id: int
+    name: str
+    members: list[str]
+    axes: list[Axis] = Field(default_factory=list)
+    goal: AlignmentGoal | None = None
+
+
+class Attribute(BaseModel):
+    """A stored pre-discussion attribute."""
+
+    id: int
+    participant_id: str
+    rank: int
+    name: str
+    definition: str
+    axis_id: int | None = None
+
+
+# --- groups -------------------------------------------------------------------------------------
+
+
+def _group(session: Session, slug: str, group_id: int) -> DiscussionGroupRow:
+    row = session.get(DiscussionGroupRow, group_id)
+    if row is None or row.study_id != study_row(session, slug).id:
+        raise NotFoundError(f"no discussion group {group_id} in study {slug!r}")
+    return row
+
+
+def _member_group(session: Session, participant_id: str, group_id: int) -> DiscussionGroupRow:
+    member(session, participant_id)
+    row = session.get(DiscussionGroupRow, group_id)
+    if row is None or participant_id not in row.members:
+        raise NotFoundError(f"no discussion group {group_id} of yours")
+    return row
+
+
+def _axes(session: Session, group_id: int) -> list[Axis]:
+    rows = session.scalars(
+        select(AxisRow).where(AxisRow.group_id == group_id).order_by(AxisRow.position, AxisRow.id)
+    )
+    axes = []
+    for row in rows:
+        turns = {
+            t.id: t.content
+            for t in session.scalars(select(TurnRow).where(TurnRow.id.in_(row.example_turn_ids)))
+        }
+        axes.append(
+            Axis(
+                id=row.id,
+                group_id=row.group_id,
+                name=row.name,
+                definition=row.definition,
+                example_turn_ids=row.example_turn_ids,
+                position=row.position,
+                examples=[turns[i] for i in row.example_turn_ids if i in turns],
+            )
+        )
+    return axes
+
+
+def _view(session: Session, row: DiscussionGroupRow) -> Group:
+    goal = AlignmentGoal.model_validate(row.goal) if row.goal else None
+    return Group(
+        id=row.id, name=row.name, members=list(row.members), axes=_axes(session, row.id), goal=goal
+    )
+
+
+def create_group(store: Store, slug: str, name: str, members: Sequence[str]) -> Group:
+    """Create a discussion group of participants of study ``slug``.
+
+    Raises:
+        InputError: an empty name, a name in use, or a member who is not a participant of the study.
+    """
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InputError("a group needs a name of 1 to 120 characters")
+    try:
+        with store.session() as session:
+            study_id = study_row(session, slug).id
+            check_participants(session, study_id, slug, members)
+            row = DiscussionGroupRow(
+                study_id=study_id, name=name, members=list(dict.fromkeys(members))
+            )
+            session.add(row)
+            session.flush()
+            return _view(session, row)
+    except IntegrityError as exc:
+        raise InputError(f"study {slug!r} has a group called {name!r} already") from exc
+
+
+def get_group(store: Store, slug: str, group_id: int) -> Group:
+    """A group of study ``slug`` (facilitator's view)."""
+    with store.read() as session:
+        return _view(session, _group(session, slug, group_id))
+
+
+def find_group(store: Store, slug: str, name: str) -> Group:
+    """The discussion group called ``name`` in study ``slug``.
+
+    Raises:
+        NotFoundError: no such group (the message lists the study's groups).
+    """
+    groups = study_groups(store, slug)
+    found = next((g for g in groups if g.name == name), None)
+    if found is None:
+        known = ", ".join(g.name for g in groups) or "none yet"
+        raise NotFoundError(f"study {slug!r} has no discussion group {name!r} (groups: {known})")
+    return found
+
+
+def study_groups(store: Store, slug: str) -> list[Group]:
+    """Every discussion group of a study."""
+    with store.read() as session:
+        rows = session.scalars(
+            select(DiscussionGroupRow)
+            .where(DiscussionGroupRow.study_id == study_row(session, slug).id)
+            .order_by(DiscussionGroupRow.id)
+        )
+        return [_view(session, row) for row in rows]
+
+
+def groups_of(store: Store, participant_id: str) -> list[Group]:
+    """The groups a participant is a member of."""
+    with store.read() as session:
+        person = member(session, participant_id)
+        rows = session.scalars(
+            select(DiscussionGroupRow)
+            .where(DiscussionGroupRow.study_id == person.study_id)
+            .order_by(DiscussionGroupRow.id)
+        )
+        return [_view(session, row) for row in rows if participant_id in row.members]
+
+
+def member_group(store: Store, participant_id: str, group_id: int) -> Group:
+    """One group of the participant (:class:`NotFoundError` if they are not a member)."""
+    with store.read() as session:
+        return _view(session, _member_group(session, participant_id, group_id))
+
+
+# --- before the discussion ----------------------------------------------------------------------
+
+
+def submit_attributes(
+    store: Store, participant_id: str, group_id: int, attributes: Sequence[Mapping[str, str]]
+) -> list[Attribute]:
+    """Replace the member's top attributes (1 to 3, most important first).
+
+    Raises:
+        InputError: none, more than three, an empty name, or the same name twice.
+        NotFoundError: not a member of the group.
+        ConflictError: the group's axes are recorded already (the discussion has happened).
+    """
+    given = [
+        a
+        for a in attributes
+        if str(a.get("name", "")).strip() or str(a.get("definition", "")).strip()
+    ]
+    if not 1 <= len(given) <= TOP_ATTRIBUTES:
+        raise InputError(f"name between 1 and {TOP_ATTRIBUTES} attributes, most important first")
+    parsed = [
+        validated(AttributeInput, dict(a), f"attribute {i}") for i, a in enumerate(given, start=1)
+    ]
+    names = [a.name.casefold() for a in parsed]
+    if len(set(names)) != len(names):
+        raise InputError("each attribute needs its own name")
+    with store.session() as session:
+        group = _member_group(session, participant_id, group_id)
+        if (
+            session.scalar(select(AxisRow.id).where(AxisRow.group_id == group.id).limit(1))
+            is not None
+        ):
+            raise ConflictError("the group's axes are recorded; attributes can no longer change")
+        for row in session.scalars(
+            select(AttributeRow).where(
+                AttributeRow.group_id == group_id, AttributeRow.participant_id == participant_id
+            )
+        ):
+            session.delete(row)
+        session.flush()
+        for rank, attribute in enumerate(parsed, start=1):
+            session.add(
+                AttributeRow(
+                    group_id=group_id,
+                    participant_id=participant_id,
+                    rank=rank,
+                    name=attribute.name,
+                    definition=attribute.definition,
+                )
+            )
+    return [a for a in group_attributes(store, group_id) if a.participant_id == participant_id]
+
+
+def group_attributes(store: Store, group_id: int) -> list[Attribute]:
+    """Every member's attributes in a group, by member then rank."""
+    with store.read() as session:
+        rows = session.scalars(
+            select(AttributeRow)
+            .where(AttributeRow.group_id == group_id)
+            .order_by(AttributeRow.participant_id, AttributeRow.rank)
+        )
+        return [
+            Attribute(
+                id=r.id,
+                participant_id=r.participant_id,
+                rank=r.rank,
+                name=r.name,
+                definition=r.definition,
+                axis_id=r.axis_id,
+            )
+            for r in rows
+        ]
+
+
+# --- the facilitator records axes ---------------------------------------------------------------
+
+
+def record_axis(
+    store: Store, slug: str, group_id: int, fields: Mapping[str, object], recorded_by: str
+) -> Axis:
+    """Record one of the group's axes, its example turns, and the attributes it took up.
+
+    Raises:
+        InputError: missing name or definition, a name in use in the group, or an attribute of another group.
+        NotFoundError: no such group, or an example turn outside the study.
+    """
+    data = validated(AxisInput, dict(fields), "axis")
+    try:
+        with store.session() as session:
+            group = _group(session, slug, group_id)
+            for turn_id in data.example_turn_ids:
+                turn = session.get(TurnRow, turn_id)
+                conv = session.get(ConversationRow, turn.conversation_id) if turn else None
+                if conv is None or conv.study_id != group.study_id:
+                    raise NotFoundError(f"no turn {turn_id} in study {slug!r}")
+            position = len(
+                session.scalars(select(AxisRow.id).where(AxisRow.group_id == group_id)).all()
+            )
+            row = AxisRow(
+                group_id=group_id,
+                name=data.name,
+                definition=data.definition,
+                example_turn_ids=list(dict.fromkeys(data.example_turn_ids)),
+                recorded_by=recorded_by,
+                position=position,
+            )
+            session.add(row)
+            session.flush()
+            for attribute_id in data.attribute_ids:
+                attribute = session.get(AttributeRow, attribute_id)
+                if attribute is None or attribute.group_id != group_id:
+                    raise InputError(f"attribute {attribute_id} is not one of this group's")
+                attribute.axis_id = row.id
+            axis_id = row.id
+    except IntegrityError as exc:
+        raise InputError(f"the group has an axis called {data.name!r} already") from exc
+    return next(a for a in get_group(store, slug, group_id).axes if a.id == axis_id)
+
+
+def set_goal(store: Store, slug: str, group_id: int, fields: Mapping[str, str]) -> str:
+    """Store the group's alignment goal and return it as a sentence.
+
+    Raises:
+        InputError: a part of the sentence is empty or too long.
+    """
+    goal = validated(AlignmentGoal, dict(fields), "alignment goal")
+    with store.session() as session:
+        _group(session, slug, group_id).goal = goal.model_dump()
+    return goal.sentence()
+
+
+# --- after the discussion -----------------------------------------------------------------------
+
+
+def rank_axes(
+    store: Store, participant_id: str, group_id: int, answers: Mapping[int, tuple[int, int]]
+) -> None:
+    """Store a member's post-discussion ranking: ``{axis_id: (rank, agreement)}`` for every axis.
+
+    Ranks must be 1..n, each used once; agreement is 1 (strongly disagree) to 5 (strongly agree).
+    A new submission replaces the old one.
+
+    Raises:
+        InputError: a missing or extra axis, repeated or out-of-range ranks, agreement outside 1–5.
+        NotFoundError: not a member of the group.
+        ConflictError: the group has no axes yet.
+    """
+    with store.session() as session:
+        _member_group(session, participant_id, group_id)
+        axis_ids = list(session.scalars(select(AxisRow.id).where(AxisRow.group_id == group_id)))
+        if not axis_ids:
+            raise ConflictError("the group has no axes to rank yet")
+        if set(answers) != set(axis_ids):
+            raise InputError("rank every axis of the group, and only those")
+        ranks = sorted(rank for rank, _ in answers.values())
+        if ranks != list(range(1, len(axis_ids) + 1)):
+            raise InputError(f"give each axis a different rank from 1 to {len(axis_ids)}")
+        if any(not 1 <= agreement <= 5 for _, agreement in answers.values()):
+            raise InputError(
+                "agreement must be between 1 (strongly disagree) and 5 (strongly agree)"
+            )
+        for row in session.scalars(
+            select(AxisRankingRow).where(
+                AxisRankingRow.axis_id.in_(axis_ids),
+                AxisRankingRow.participant_id == participant_id,
+            )
+        ):
+            session.delete(row)
+        session.flush()
+        for axis_id, (rank, agreement) in answers.items():
+            session.add(
+                AxisRankingRow(
+                    axis_id=axis_id, participant_id=participant_id, rank=rank, agreement=agreement
+                )
+            )

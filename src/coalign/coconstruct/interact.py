@@ -1,0 +1,314 @@
+"""Interact: participants chat with the study's model under the study's system prompt.
+
+The system prompt stands for the deployment context, so people meet the model as its users
+would. Every model turn goes through :class:`coalign.llm.Model` (retries, cache, call log) and
+keeps the hash of its logged request. A facilitator adds baseline conversations, answered once
+by the model, that every participant of the study sees beside their own.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coalign.core.calls import ChatRequest, Message, SamplingParams
+from coalign.core.coconstruction import MAX_TEXT, Conversation, Turn
+from coalign.core.errors import ConflictError, InputError, NotFoundError
+from coalign.llm.model import Model
+from coalign.participation.members import member
+from coalign.store.coconstruction_tables import ConversationRow, TurnRow
+from coalign.store.engine import Store
+from coalign.store.studies import study_row
+from coalign.store.tables import StudyRow
+
+DEFAULT_PARAMS = SamplingParams(temperature=0.7, max_tokens=256)
+MAX_TURNS = 200
+
+
+def message_text(text: str) -> str:
+    """A participant's message, stripped and checked (:class:`InputError` if empty or too long)."""
+    text = text.strip()
+    if not text:
+        raise InputError("write a message first")
+    if len(text) > MAX_TEXT:
+        raise InputError(f"a message may have at most {MAX_TEXT} characters, not {len(text)}")
+    return text
+
+
+def turn_rows(session: Session, conversation_id: int) -> list[TurnRow]:
+    """The turns of a conversation in order."""
+    return list(
+        session.scalars(
+            select(TurnRow)
+            .where(TurnRow.conversation_id == conversation_id)
+            .order_by(TurnRow.position)
+        )
+    )
+
+
+def conversation_view(session: Session, row: ConversationRow) -> Conversation:
+    """A stored conversation with its turns."""
+    return Conversation(
+        id=row.id,
+        title=row.title,
+        baseline=row.baseline,
+        participant_id=row.participant_id,
+        system_prompt=row.system_prompt,
+        model_id=row.model_id,
+        turns=[
+            Turn(
+                id=t.id,
+                conversation_id=t.conversation_id,
+                position=t.position,
+                role=t.role,
+                content=t.content,
+                request_hash=t.request_hash,
+                truncated=t.truncated,
+            )
+            for t in turn_rows(session, row.id)
+        ],
+    )
+
+
+def _reply(
+    model: Model, system_prompt: str, turns: list[tuple[str, str]], params: SamplingParams
+) -> tuple[str, str, bool]:
+    """The model's next turn for a history of ``(role, content)`` pairs, its request hash, and
+    whether the token limit cut it off (shown with the turn, never passed off as whole)."""
+    messages = [Message(role="system", content=system_prompt)] if system_prompt else []
+    messages += [Message(role=role, content=content) for role, content in turns]  # type: ignore[arg-type]
+    request = ChatRequest(messages=messages, params=params)
+    completion = model.complete(request, purpose="interact")
+    return completion.text.strip(), request.cache_key(model.model_id), completion.truncated
+
+
+def start_conversation(store: Store, participant_id: str, title: str = "") -> Conversation:
+    """Open a new, empty conversation of a participant under the study's system prompt.
+
+    Raises:
+        AccessDeniedError: not a consenting participant.
+    """
+    with store.session() as session:
+        person = member(session, participant_id)
+        study = session.get(StudyRow, person.study_id)
+        row = ConversationRow(
+            study_id=person.study_id,
+            participant_id=participant_id,
+            baseline=False,
+            title=title.strip()[:200],
+            system_prompt=study.system_prompt,
+        )
+        session.add(row)
+        session.flush()
+        return conversation_view(session, row)
+
+
+def send(
+    store: Store,
+    model: Model,
+    participant_id: str,
+    conversation_id: int,
+    text: str,
+    params: SamplingParams = DEFAULT_PARAMS,
+) -> Conversation:
+    """Add the participant's message and the model's answer to their conversation.
+
+    The model is asked first and both turns are written together, so a failed call leaves the
+    conversation as it was (the message is not half-sent).
+
+    Raises:
+        InputError: an empty or too long message, or a conversation at its turn limit.
+        NotFoundError: no such conversation of this participant (baselines cannot be continued).
+        ConflictError: another message was added to the conversation while the model answered.
+        ModelError: the model call failed.
+    """
+    text = message_text(text)
+    with store.read() as session:
+        row = own_conversation(session, participant_id, conversation_id)
+        history = [(t.role, t.content) for t in turn_rows(session, conversation_id)]
+        system_prompt = row.system_prompt
+    if len(history) + 2 > MAX_TURNS:
+        raise InputError(f"this conversation has reached {MAX_TURNS} turns; start a new one")
+    answer, request_hash, truncated = _reply(model, system_prompt, history + [("user", text)], params)
+    with store.session() as session:
+        row = session.get(ConversationRow, conversation_id)
+        append_turns(
+            session,
+            row,
+            len(history),
+            [("user", text, None, False), ("assistant", answer, request_hash, truncated)],
+            model.model_id,
+        )
+        return conversation_view(session, row)
+
+
+def append_turns(
+    session: Session,
+    row: ConversationRow,
+    expected: int,
+    turns: list[tuple[str, str, str | None, bool]],
+    model_id: str,
+) -> list[TurnRow]:
+    """Add ``(role, content, request_hash, truncated)`` turns after the ``expected`` turns read.
+
+    Callers ask the model before opening the writing session, so a failed call writes nothing;
+    this check makes a message sent meanwhile (another tab) a clear conflict, never a lost or
+    duplicated turn.
+
+    Raises:
+        ConflictError: the conversation no longer has ``expected`` turns.
+    """
+    conflict = "another message was sent in this conversation meanwhile; reload and try again"
+    position = (
+        session.scalar(select(func.max(TurnRow.position)).where(TurnRow.conversation_id == row.id))
+        or 0
+    )
+    if position != expected:
+        raise ConflictError(conflict)
+    added = [
+        TurnRow(
+            conversation_id=row.id,
+            position=position + i,
+            role=role,
+            content=content,
+            request_hash=request_hash,
+            truncated=truncated,
+        )
+        for i, (role, content, request_hash, truncated) in enumerate(turns, start=1)
+    ]
+    session.add_all(added)
+    row.model_id = model_id
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent send took the same positions
+        raise ConflictError(conflict) from exc
+    return added
+
+
+def add_baseline(
+    store: Store,
+    model: Model,
+    slug: str,
+    title: str,
+    user_messages: list[str],
+    params: SamplingParams = DEFAULT_PARAMS,
+) -> Conversation:
+    """Create a shared baseline conversation: the model answers each user message in turn.
+
+    Raises:
+        InputError: no messages, or an empty or too long one.
+        NotFoundError: no such study.
+        ModelError: a model call failed (nothing is stored then).
+    """
+    messages = [message_text(m) for m in user_messages]
+    if not messages:
+        raise InputError("a baseline conversation needs at least one user message")
+    with store.read() as session:
+        system_prompt = study_row(session, slug).system_prompt
+    history: list[tuple[str, str]] = []
+    calls: list[tuple[str | None, bool]] = []  # request hash and truncation of each turn
+    for message in messages:
+        history.append(("user", message))
+        calls.append((None, False))
+        answer, request_hash, truncated = _reply(model, system_prompt, history, params)
+        history.append(("assistant", answer))
+        calls.append((request_hash, truncated))
+    with store.session() as session:
+        row = ConversationRow(
+            study_id=study_row(session, slug).id,
+            participant_id=None,
+            baseline=True,
+            title=title.strip()[:200] or "Baseline",
+            system_prompt=system_prompt,
+            model_id=model.model_id,
+        )
+        session.add(row)
+        session.flush()
+        for position, ((role, content), (request_hash, truncated)) in enumerate(
+            zip(history, calls, strict=True), start=1
+        ):
+            session.add(
+                TurnRow(
+                    conversation_id=row.id,
+                    position=position,
+                    role=role,
+                    content=content,
+                    request_hash=request_hash,
+                    truncated=truncated,
+                )
+            )
+        session.flush()
+        return conversation_view(session, row)
+
+
+def own_conversation(
+    session: Session, participant_id: str, conversation_id: int
+) -> ConversationRow:
+    """A conversation the participant may continue: their own (baselines cannot be continued).
+
+    Raises:
+        AccessDeniedError: not a consenting participant.
+        NotFoundError: anything else.
+    """
+    member(session, participant_id)
+    row = session.get(ConversationRow, conversation_id)
+    if row is None or row.participant_id != participant_id:
+        raise NotFoundError(f"no conversation {conversation_id} of yours")
+    return row
+
+
+def visible_conversation(
+    session: Session, participant_id: str, conversation_id: int
+) -> ConversationRow:
+    """A conversation the participant may see: their own, or a baseline of their study.
+
+    Raises:
+        NotFoundError: anything else.
+    """
+    person = member(session, participant_id)
+    row = session.get(ConversationRow, conversation_id)
+    if (
+        row is None
+        or row.study_id != person.study_id
+        or not (row.baseline or row.participant_id == participant_id)
+    ):
+        raise NotFoundError(f"no conversation {conversation_id} for you")
+    return row
+
+
+def conversation(store: Store, participant_id: str, conversation_id: int) -> Conversation:
+    """One conversation the participant may see, with its turns."""
+    with store.read() as session:
+        return conversation_view(
+            session, visible_conversation(session, participant_id, conversation_id)
+        )
+
+
+def conversations_for(store: Store, participant_id: str) -> list[Conversation]:
+    """The study's baseline conversations first, then the participant's own, oldest first."""
+    with store.read() as session:
+        person = member(session, participant_id)
+        rows = session.scalars(
+            select(ConversationRow)
+            .where(
+                ConversationRow.study_id == person.study_id,
+                or_(
+                    ConversationRow.baseline.is_(True),
+                    ConversationRow.participant_id == participant_id,
+                ),
+            )
+            .order_by(ConversationRow.baseline.desc(), ConversationRow.id)
+        )
+        return [conversation_view(session, row) for row in rows]
+
+
+def study_conversations(store: Store, slug: str) -> list[Conversation]:
+    """Every conversation of a study (the facilitator's view), baselines first."""
+    with store.read() as session:
+        rows = session.scalars(
+            select(ConversationRow)
+            .where(ConversationRow.study_id == study_row(session, slug).id)
+            .order_by(ConversationRow.baseline.desc(), ConversationRow.id)
+        )
+        return [conversation_view(session, row) for row in rows]

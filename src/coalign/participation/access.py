@@ -1,0 +1,167 @@
+"""How participants get in: personal invite links and crowd-platform study links.
+
+An invite link carries a random token; only its SHA-256 hash is stored (a 32-byte random token
+needs no slow hash). A crowd-platform link (Prolific's ``PROLIFIC_PID``, ``STUDY_ID``,
+``SESSION_ID``) creates the participant on first use and resumes them afterwards. Either way the
+person ends up with a :class:`Seat`: who they are and which campaign they are in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from coalign.core.errors import (
+    AccessDeniedError,
+    ConflictError,
+    InputError,
+    LinkExpiredError,
+    NotFoundError,
+)
+from coalign.core.ids import stable_id
+from coalign.store.engine import Store
+from coalign.store.participation_tables import ParticipantRow
+from coalign.store.rating_tables import CampaignRow, EnrollmentRow
+from coalign.store.studies import study_row
+
+CROWD_KEYS = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
+_CROWD_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_INVITES = 10_000
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A participant in one campaign: what a participant's session cookie stands for."""
+
+    participant_id: str
+    campaign_id: int
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an invite token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def create_invites(
+    store: Store, campaign_id: int, count: int, *, valid_for: timedelta | None = None, language: str = "en"
+) -> list[str]:
+    """Create ``count`` participants with personal invite tokens; the tokens are returned once, never stored.
+
+    Raises:
+        NotFoundError: no such campaign.
+        InputError: ``count`` outside 1..10 000.
+    """
+    if not 1 <= count <= MAX_INVITES:
+        raise InputError(f"invite between 1 and {MAX_INVITES} people at a time, not {count}")
+    expires = datetime.now(timezone.utc) + valid_for if valid_for else None
+    tokens = [secrets.token_urlsafe(32) for _ in range(count)]
+    with store.session() as session:
+        campaign = session.get(CampaignRow, campaign_id)
+        if campaign is None:
+            raise NotFoundError(f"no campaign {campaign_id}")
+        for token in tokens:
+            pid = f"p_{secrets.token_hex(10)}"
+            session.add(ParticipantRow(id=pid, study_id=campaign.study_id, token_hash=hash_token(token),
+                                       language=language))
+            session.flush()
+            session.add(EnrollmentRow(campaign_id=campaign_id, participant_id=pid, invite_expires_at=expires))
+    return tokens
+
+
+def join_by_invite(store: Store, token: str) -> Seat:
+    """The seat behind an invite token.
+
+    Raises:
+        AccessDeniedError: the token is unknown (wrong or mistyped link).
+        LinkExpiredError: the link has expired.
+    """
+    if not token or len(token) > 200:
+        raise AccessDeniedError("this invite link is not valid")
+    with store.read() as session:
+        row = session.execute(
+            select(EnrollmentRow).join(ParticipantRow, ParticipantRow.id == EnrollmentRow.participant_id)
+            .where(ParticipantRow.token_hash == hash_token(token))
+        ).scalars().first()
+        if row is None:
+            raise AccessDeniedError("this invite link is not valid")
+        if row.invite_expires_at is not None and _as_utc(row.invite_expires_at) < datetime.now(timezone.utc):
+            raise LinkExpiredError("this invite link has expired; ask the study team for a new one")
+        return Seat(row.participant_id, row.campaign_id)
+
+
+def join_from_crowd(
+    store: Store, study_slug: str, campaign_slug: str, params: Mapping[str, str], language: str = "en"
+) -> Seat:
+    """Create or resume the participant named by a crowd-platform link.
+
+    The participant id is derived from the study and ``PROLIFIC_PID``, so the same person always
+    comes back to the same seat; a new ``SESSION_ID`` is recorded, never a second participant.
+
+    Raises:
+        InputError: a missing or malformed ``PROLIFIC_PID`` / ``STUDY_ID`` / ``SESSION_ID``.
+        NotFoundError: no such study or campaign.
+        ConflictError: the campaign is closed to new participants.
+    """
+    values = {}
+    for key in CROWD_KEYS:
+        value = params.get(key, "")
+        if not _CROWD_VALUE.match(value):
+            raise InputError(f"the study link needs {key} (letters, digits, - and _ only)")
+        values[key] = value
+    for attempt in range(2):  # a concurrent first join of the same person makes one retry necessary
+        try:
+            return _crowd_seat(store, study_slug, campaign_slug, values, language)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _crowd_seat(store: Store, study_slug: str, campaign_slug: str, values: dict[str, str], language: str) -> Seat:
+    with store.session() as session:
+        study_id = study_row(session, study_slug).id
+        campaign = session.scalars(
+            select(CampaignRow).where(CampaignRow.study_id == study_id, CampaignRow.slug == campaign_slug)
+        ).first()
+        if campaign is None:
+            raise NotFoundError(f"study {study_slug!r} has no campaign {campaign_slug!r}")
+        pid = stable_id("p", study_slug, "prolific", values["PROLIFIC_PID"])
+        participant = session.get(ParticipantRow, pid)
+        enrollment = None
+        if participant is None:
+            require_open(campaign)
+            participant = ParticipantRow(id=pid, study_id=study_id, language=language, external_ids={
+                "PROLIFIC_PID": values["PROLIFIC_PID"], "STUDY_ID": values["STUDY_ID"],
+                "SESSION_IDS": [values["SESSION_ID"]],
+            })
+            session.add(participant)
+            session.flush()
+        else:
+            ids = dict(participant.external_ids)
+            sessions = list(ids.get("SESSION_IDS", []))
+            if values["SESSION_ID"] not in sessions:
+                participant.external_ids = {**ids, "SESSION_IDS": sessions + [values["SESSION_ID"]]}
+            enrollment = session.scalars(select(EnrollmentRow).where(
+                EnrollmentRow.campaign_id == campaign.id, EnrollmentRow.participant_id == pid)).first()
+        if enrollment is None:
+            require_open(campaign)
+            session.add(EnrollmentRow(campaign_id=campaign.id, participant_id=pid))
+            session.flush()
+        return Seat(pid, campaign.id)
+
+
+def require_open(row: CampaignRow) -> None:
+    """Raise :class:`ConflictError` when the campaign is closed."""
+    if row.status != "open":
+        raise ConflictError("this campaign is closed; nothing more can be submitted")

@@ -1,0 +1,182 @@
+"""Demographics: a per-study survey, answers stored apart from the work, and safe aggregates.
+
+Every question can be skipped and offers "prefer not to say". Answers go to their own table;
+facilitators see only counts, with cells smaller than :data:`MIN_CELL` suppressed, and only
+admins export them next to ratings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import delete, func, select
+
+from coalign.core.campaigns import DemographicQuestion
+from coalign.core.errors import ConflictError, InputError, describe_validation_error
+from coalign.core.participants import PREFER_NOT_TO_SAY
+from coalign.participation.access import Seat
+from coalign.store.engine import Store
+from coalign.store.participation_tables import (
+    DemographicAnswerRow,
+    DemographicSurveyRow,
+    ParticipantRow,
+)
+from coalign.store.rating_tables import EnrollmentRow
+from coalign.store.studies import study_row
+from coalign.store.tables import StudyRow, utcnow
+
+MIN_CELL = 5
+MAX_TEXT = 200
+SUPPRESSED = None
+OTHER_ANSWERS = "other answers"
+
+DEFAULT_SURVEY: list[DemographicQuestion] = [
+    DemographicQuestion(name="country", label="In which country do you live?", kind="text"),
+    DemographicQuestion(
+        name="gender", label="What is your gender identity?",
+        options=["woman", "man", "non-binary", "prefer to self-describe"], self_describe="prefer to self-describe",
+    ),
+    DemographicQuestion(
+        name="age_band", label="How old are you?",
+        options=["18-24", "25-34", "35-44", "45-54", "55-64", "65 or older"],
+    ),
+    DemographicQuestion(name="ethnicity", label="How would you describe your ethnicity?", kind="text"),
+    DemographicQuestion(
+        name="political_spectrum", label="Where would you place yourself politically?",
+        options=["left", "centre-left", "centre", "centre-right", "right"],
+    ),
+    DemographicQuestion(name="party", label="Which political party do you feel closest to?", kind="text"),
+]
+_SURVEY = TypeAdapter(list[DemographicQuestion])
+
+
+def set_survey(store: Store, study_slug: str, questions: list[DemographicQuestion] | list[dict]) -> None:
+    """Replace a study's demographics questions.
+
+    Raises:
+        InputError: a malformed question, or two questions with one name.
+    """
+    try:
+        parsed = _SURVEY.validate_python(questions)
+    except ValidationError as exc:
+        raise InputError("demographics survey: " + "; ".join(describe_validation_error(exc))) from exc
+    if len({q.name for q in parsed}) != len(parsed):
+        raise InputError("demographics survey: a question name is used twice")
+    with store.session() as session:
+        sid = study_row(session, study_slug).id
+        session.execute(delete(DemographicSurveyRow).where(DemographicSurveyRow.study_id == sid))
+        session.add(DemographicSurveyRow(study_id=sid, questions=[q.model_dump() for q in parsed]))
+
+
+def get_survey(store: Store, study_slug: str) -> list[DemographicQuestion]:
+    """A study's demographics questions (:data:`DEFAULT_SURVEY` unless the study set its own)."""
+    with store.read() as session:
+        row = session.get(DemographicSurveyRow, study_row(session, study_slug).id)
+        return DEFAULT_SURVEY if row is None else _SURVEY.validate_python(row.questions)
+
+
+def survey_for_seat(store: Store, seat: Seat) -> list[DemographicQuestion]:
+    """The survey of the study a seat belongs to."""
+    with store.read() as session:
+        slug = session.scalar(
+            select(StudyRow.slug).join(ParticipantRow, ParticipantRow.study_id == StudyRow.id)
+            .where(ParticipantRow.id == seat.participant_id)
+        )
+    return get_survey(store, slug)
+
+
+def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:
+    """Store a participant's answers; blank questions are skipped (no row), nothing else is guessed.
+
+    Args:
+        form: ``{question_name: answer, question_name + "_self": self-description}``.
+
+    Returns:
+        How many questions were answered.
+
+    Raises:
+        InputError: an answer that is not one of a question's options, or text over 200 characters.
+        ConflictError: the participant has not consented.
+    """
+    questions = survey_for_seat(store, seat)
+    answers: list[DemographicAnswerRow] = []
+    for q in questions:
+        value = (form.get(q.name) or "").strip()
+        if not value:
+            continue
+        if len(value) > MAX_TEXT:
+            raise InputError(f"{q.name}: at most {MAX_TEXT} characters")
+        if q.kind == "choice" and value not in q.choices():
+            raise InputError(f"{q.name}: {value!r} is not one of the options")
+        self_description = None
+        if q.self_describe is not None and value == q.self_describe:
+            self_description = (form.get(f"{q.name}_self") or "").strip()[:MAX_TEXT] or None
+        answers.append(DemographicAnswerRow(participant_id=seat.participant_id, question=q.name, answer=value,
+                                            self_description=self_description))
+    with store.session() as session:
+        participant = session.get(ParticipantRow, seat.participant_id)
+        if participant is None or participant.consented_at is None:
+            raise ConflictError("please answer the consent question first")
+        session.execute(delete(DemographicAnswerRow).where(DemographicAnswerRow.participant_id == seat.participant_id))
+        session.add_all(answers)
+        enrollment = session.scalars(select(EnrollmentRow).where(
+            EnrollmentRow.campaign_id == seat.campaign_id, EnrollmentRow.participant_id == seat.participant_id)).one()
+        enrollment.demographics_done_at = utcnow()
+    return len(answers)
+
+
+@dataclass(frozen=True)
+class AnswerCount:
+    """How many people gave one answer; ``count`` is ``None`` when the cell is too small to show."""
+
+    answer: str
+    count: int | None
+
+
+def demographic_aggregates(
+    store: Store, study_slug: str, *, campaign_id: int | None = None, min_cell: int = MIN_CELL
+) -> dict[str, list[AnswerCount]]:
+    """Counts per question and answer, with cells under ``min_cell`` suppressed.
+
+    Self-descriptions are never shown, only counted under their option. A cell is suppressed
+    when 0 < count < ``min_cell``: a suppressed option of a choice question is listed last with
+    ``count=None``; suppressed free-text answers (which could name a person) are merged into one
+    ``OTHER_ANSWERS`` entry, never shown.
+
+    Args:
+        campaign_id: count only participants enrolled in this campaign.
+    """
+    with store.read() as session:
+        sid = study_row(session, study_slug).id
+        query = (
+            select(DemographicAnswerRow.question, DemographicAnswerRow.answer, func.count())
+            .join(ParticipantRow, ParticipantRow.id == DemographicAnswerRow.participant_id)
+            .where(ParticipantRow.study_id == sid)
+            .group_by(DemographicAnswerRow.question, DemographicAnswerRow.answer)
+        )
+        if campaign_id is not None:
+            query = query.join(EnrollmentRow, EnrollmentRow.participant_id == ParticipantRow.id).where(
+                EnrollmentRow.campaign_id == campaign_id)
+        rows = session.execute(query).all()
+    options = {q.name: set(q.choices()) if q.kind == "choice" else {PREFER_NOT_TO_SAY}
+               for q in get_survey(store, study_slug)}
+    result: dict[str, list[AnswerCount]] = {}
+    hidden: dict[str, list[AnswerCount]] = {}
+    for question, answer, count in sorted(rows, key=lambda r: (r[0], -r[2], r[1])):
+        if count >= min_cell:
+            result.setdefault(question, []).append(AnswerCount(answer, count))
+            continue
+        result.setdefault(question, [])
+        known = answer in options.get(question, set())
+        cell = AnswerCount(answer if known else OTHER_ANSWERS, SUPPRESSED)
+        if cell not in hidden.setdefault(question, []):
+            hidden[question].append(cell)
+    for question, cells in hidden.items():
+        result[question].extend(sorted(cells, key=lambda c: c.answer == OTHER_ANSWERS))
+    return result
+
+
+__all__ = ["DEFAULT_SURVEY", "MIN_CELL", "PREFER_NOT_TO_SAY", "AnswerCount", "demographic_aggregates",
+           "get_survey", "save_demographics", "set_survey", "survey_for_seat"]

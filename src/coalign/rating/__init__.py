@@ -1,0 +1,8 @@
+"""Rating campaigns: items, assignment, autosaved drafts and idempotent submits, progress, exports.
+
+- ``campaigns``, ``campaign_files``: creating, reading, opening and closing campaigns (from files too)
+- ``flow``: consent and where a participant goes next
+- ``assignment``: balanced assignment and what a rating page shows
+- ``submit``: autosaved drafts and the idempotent submit
+- ``dashboard``, ``exports``: progress for facilitators; long-format exports
+"""

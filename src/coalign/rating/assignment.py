@@ -1,0 +1,201 @@
+"""Which items each participant rates, and what the rating page of one assignment shows.
+
+Assignment balances ratings per item: every participant gets the items with the fewest
+held assignments so far (ties broken at random), never an item they have seen before in any
+campaign, until each item has reached the campaign's target. An assignment is held while it
+is submitted or its participant joined less than :data:`HOLD` ago; the unsubmitted items of
+people who walked away stop counting after that and go to the next people who join (if the
+first person comes back, their answers are still taken). Attention checks are placed at
+the configured positions. Assigning locks the campaign row (``SELECT … FOR NO KEY UPDATE`` on
+PostgreSQL; SQLite writes are serialised anyway), so concurrent joins cannot over-fill an item
+or give one person two sets.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, union, update
+from sqlalchemy.orm import Session
+
+from coalign.core.errors import NotFoundError
+from coalign.participation.access import Seat, require_open
+from coalign.store.engine import Store
+from coalign.store.rating_tables import (
+    AssignmentRow,
+    CampaignItemRow,
+    CampaignRow,
+    EnrollmentRow,
+    ItemRow,
+    RatingRow,
+)
+from coalign.store.tables import DimensionRow, utcnow
+
+_random = random.SystemRandom()
+
+#: How long the unsubmitted items of a participant count towards their items' targets.
+HOLD = timedelta(hours=3)
+
+
+def assign(session: Session, seat: Seat, now: datetime | None = None) -> int:
+    """Give the participant their sequence of items, once; returns how many assignments they have.
+
+    Runs inside the caller's transaction. Calling it again returns the existing count.
+    ``now`` (default: the clock) decides which unsubmitted assignments are still held.
+
+    Raises:
+        ConflictError: the campaign is closed and the person has no assignments yet.
+    """
+    # FOR NO KEY UPDATE: serialises assigners, yet lets other transactions insert rows that
+    # reference the campaign (their foreign-key checks take KEY SHARE locks).
+    campaign = session.execute(
+        select(CampaignRow).where(CampaignRow.id == seat.campaign_id).with_for_update(key_share=True)
+    ).scalar_one()
+    mine = AssignmentRow.participant_id == seat.participant_id
+    existing = session.scalar(
+        select(func.count()).select_from(AssignmentRow).where(mine, AssignmentRow.campaign_id == campaign.id)
+    ) or 0
+    if existing:
+        return existing
+    require_open(campaign)
+    seen = set(session.scalars(union(
+        select(AssignmentRow.item_id).where(mine),
+        select(RatingRow.item_id).where(RatingRow.participant_id == seat.participant_id),
+    )))
+    held = or_(AssignmentRow.submitted_at.is_not(None), EnrollmentRow.created_at >= (now or utcnow()) - HOLD)
+    load = session.execute(
+        select(CampaignItemRow.item_id, func.count(case((held, AssignmentRow.id))))
+        .outerjoin(AssignmentRow, and_(AssignmentRow.campaign_id == campaign.id,
+                                       AssignmentRow.item_id == CampaignItemRow.item_id))
+        .outerjoin(EnrollmentRow, and_(EnrollmentRow.campaign_id == campaign.id,
+                                       EnrollmentRow.participant_id == AssignmentRow.participant_id))
+        .where(CampaignItemRow.campaign_id == campaign.id, CampaignItemRow.kind == "item")
+        .group_by(CampaignItemRow.item_id)
+    ).all()
+    ranked = sorted((count, _random.random(), item_id) for item_id, count in load if item_id not in seen)
+    sequence: list[tuple[str, str]] = [("item", item_id) for _, _, item_id in ranked[: campaign.items_per_participant]]
+    if not sequence:
+        return 0
+    checks = session.scalars(
+        select(CampaignItemRow.item_id)
+        .where(CampaignItemRow.campaign_id == campaign.id, CampaignItemRow.kind == "attention")
+        .order_by(CampaignItemRow.position)
+    ).all()
+    for check, position in zip(checks, sorted(campaign.attention_positions)):
+        sequence.insert(min(position - 1, len(sequence)), ("attention", check))
+    for position, (kind, item_id) in enumerate(sequence, start=1):
+        session.add(AssignmentRow(campaign_id=campaign.id, participant_id=seat.participant_id,
+                                  item_id=item_id, position=position, kind=kind))
+    session.flush()
+    return len(sequence)
+
+
+@dataclass(frozen=True)
+class DimensionView:
+    """A value dimension as shown next to its scale (in the page's language where translated)."""
+
+    name: str
+    definition: str
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A per-item question with its options as ``(value, label)`` pairs."""
+
+    name: str
+    text: str
+    options: list[tuple[str, str]]
+
+
+@dataclass
+class RatingPage:
+    """Everything the page for one assignment shows; attention checks look like any other item."""
+
+    assignment_id: int
+    item_id: str
+    position: int
+    total: int
+    prompt: str
+    response: str
+    context: str | None
+    dimensions: list[DimensionView]
+    questions: list[QuestionView]
+    min_seconds: float
+    submitted: bool
+    draft: dict[str, Any] = field(default_factory=dict)
+
+
+def owned_assignment(session: Session, seat: Seat, assignment_id: int, *, lock: bool = False) -> AssignmentRow:
+    """The assignment, if it belongs to this seat.
+
+    Raises:
+        NotFoundError: no such assignment for this participant (another person's looks the same).
+    """
+    query = select(AssignmentRow).where(AssignmentRow.id == assignment_id)
+    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if row is None or row.participant_id != seat.participant_id or row.campaign_id != seat.campaign_id:
+        raise NotFoundError("this item is not one of yours")
+    return row
+
+
+def campaign_dimensions(session: Session, campaign: CampaignRow, language: str) -> list[DimensionView]:
+    """The campaign's dimensions with definitions and scale labels, translated where the campaign says."""
+    rows = {d.name: d for d in session.scalars(select(DimensionRow).where(DimensionRow.study_id == campaign.study_id))}
+    texts = campaign.translations.get(language, {})
+    views = []
+    for name in campaign.dimensions:
+        row, text = rows[name], texts.get(name, {})
+        labels = text.get("scale_labels") or row.scale_labels
+        views.append(DimensionView(name, text.get("definition") or row.definition, list(labels)))
+    return views
+
+
+def campaign_questions(campaign: CampaignRow, language: str) -> list[QuestionView]:
+    """The campaign's per-item questions, translated where they carry a translation."""
+    views = []
+    for q in campaign.questions:
+        text = q.get("translations", {}).get(language, {})
+        labels = text.get("options") or q["options"]
+        views.append(QuestionView(q["name"], text.get("text") or q["text"], list(zip(q["options"], labels))))
+    return views
+
+
+def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "en") -> RatingPage:
+    """The page of one assignment; the first view starts its clock (for time per item).
+
+    Raises:
+        NotFoundError: the assignment is not this participant's.
+    """
+    with store.read() as session:
+        row = owned_assignment(session, seat, assignment_id)
+        start_clock = row.shown_at is None
+        campaign = session.get(CampaignRow, row.campaign_id)
+        item = session.get(ItemRow, row.item_id)
+        extra = session.scalars(select(CampaignItemRow.translations).where(
+            CampaignItemRow.campaign_id == row.campaign_id, CampaignItemRow.item_id == row.item_id)).one()
+        total = session.scalar(select(func.count()).select_from(AssignmentRow).where(
+            AssignmentRow.campaign_id == row.campaign_id, AssignmentRow.participant_id == seat.participant_id)) or 0
+        text = extra.get(language, {})
+        page = RatingPage(
+            assignment_id=row.id, item_id=row.item_id, position=row.position, total=total,
+            prompt=text.get("prompt") or item.prompt, response=text.get("response") or item.response,
+            context=item.context, dimensions=campaign_dimensions(session, campaign, language),
+            questions=campaign_questions(campaign, language), min_seconds=campaign.min_seconds_per_item,
+            submitted=row.status == "submitted", draft=dict(row.draft or {}),
+        )
+    # A short write of its own, after the read session is closed: holding a pooled connection
+    # while waiting for the writer could starve the writer of connections. Reloads only read.
+    if start_clock:
+        with store.session() as session:
+            session.execute(update(AssignmentRow)
+                            .where(AssignmentRow.id == assignment_id, AssignmentRow.shown_at.is_(None))
+                            .values(shown_at=utcnow()))
+    return page
+
+
+__all__ = ["DimensionView", "QuestionView", "RatingPage", "assign", "campaign_dimensions",
+           "campaign_questions", "owned_assignment", "rating_page"]

@@ -1,0 +1,317 @@
+"""Rating campaigns: reading item files, creating campaigns, reading them back, opening and closing.
+
+A campaign is created in one transaction with its items and attention checks, so a bad file
+or a bad setting leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coalign.core.campaigns import AttentionCheck, Campaign, CampaignStatus, ImportedItem
+from coalign.core.errors import InputError, NotFoundError, describe_validation_error
+from coalign.core.ids import stable_id
+from coalign.core.items import Item
+from coalign.store.engine import Store
+from coalign.store.rating_tables import CampaignItemRow, CampaignRow, ItemRow
+from coalign.store.ratings import add_items
+from coalign.store.runs import get_run, iter_records
+from coalign.store.studies import load_study, study_row
+from coalign.store.tables import StudyRow
+from coalign.store.verdicts import accepted_records
+
+MAX_ITEMS = 100_000
+RESPONSE_FIELDS = ("misaligned_response", "aligned_response")
+_CSV_FIELDS = {"id", "prompt", "response", "context", "source", "language"}
+
+
+@dataclass(frozen=True)
+class StoredCampaign:
+    """A campaign as stored: its id, settings and how many real items it holds."""
+
+    id: int
+    campaign: Campaign
+    item_count: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.campaign.status == "open"
+
+
+def read_items(name: str, data: bytes) -> list[ImportedItem]:
+    """Parse items from CSV (``prompt,response[,id,context,source,language,prompt_de,response_de…]``)
+    or JSONL (one object per line, ``translations`` as ``{"de": {"prompt": …, "response": …}}``).
+
+    Args:
+        name: the file name; its suffix picks the format.
+        data: the file's bytes (UTF-8).
+
+    Raises:
+        InputError: unknown format, not UTF-8, a bad line (named by its number), or no items.
+    """
+    suffix = Path(name).suffix.lower()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text") from exc
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        unknown = [c for c in reader.fieldnames or [] if c not in _CSV_FIELDS
+                   and not c.startswith(("prompt_", "response_"))]
+        if unknown:
+            raise InputError(f"{name}: unknown column(s) {unknown}; expected {sorted(_CSV_FIELDS)}")
+        raw = [(line, _csv_item(row)) for line, row in enumerate(reader, start=2)]
+    elif suffix in (".jsonl", ".ndjson"):
+        raw = []
+        for line, chunk in enumerate(text.splitlines(), start=1):
+            if not chunk.strip():
+                continue
+            try:
+                raw.append((line, json.loads(chunk)))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{name} line {line}: not JSON ({exc.msg})") from exc
+    else:
+        raise InputError(f"{name}: items must be a .csv or .jsonl file")
+    items = []
+    for line, value in raw:
+        if not isinstance(value, dict):
+            raise InputError(f"{name} line {line}: expected an object with prompt and response")
+        try:
+            items.append(ImportedItem.model_validate(value))
+        except ValidationError as exc:
+            raise InputError(f"{name} line {line}: " + "; ".join(describe_validation_error(exc))) from exc
+    if not items:
+        raise InputError(f"{name}: no items found")
+    if len(items) > MAX_ITEMS:
+        raise InputError(f"{name}: {len(items)} items; at most {MAX_ITEMS} per campaign")
+    return items
+
+
+def items_from_run(store: Store, run_id: str, fields: tuple[str, ...] = RESPONSE_FIELDS) -> list[ImportedItem]:
+    """Items from a generation run's accepted records: the question with each chosen response.
+
+    A response record without its own ``question`` takes its parent question record's text.
+    Each item's ``source`` names the run, record and field, so ratings trace back to generation.
+
+    Raises:
+        NotFoundError: no such run.
+        InputError: the run has no accepted record with a question and one of ``fields``.
+    """
+    run = get_run(store, run_id)
+    questions = {r.id: r.data["question"] for r in iter_records(store, run.id, only_ok=True)
+                 if isinstance(r.data.get("question"), str)}
+    items = []
+    for record in accepted_records(store, run.id):
+        question = record.data.get("question")
+        if not isinstance(question, str):
+            question = next((questions[p] for p in record.parents if p in questions), None)
+        for name in fields:
+            text = record.data.get(name)
+            if question and isinstance(text, str) and text.strip():
+                items.append(ImportedItem(
+                    id=stable_id("item", run.id, record.id, name), prompt=question, response=text,
+                    source=f"run:{run.id}/record:{record.id}/{name}",
+                ))
+    if not items:
+        raise InputError(f"run {run.id} has no accepted records with a question and {' or '.join(fields)}")
+    return items
+
+
+def _csv_item(row: dict[str, str | None]) -> dict:
+    item: dict = {k: v for k, v in row.items() if k in _CSV_FIELDS and v not in (None, "")}
+    translations: dict[str, dict[str, str]] = {}
+    for key, value in row.items():
+        if key and "_" in key and key.split("_", 1)[0] in ("prompt", "response") and value:
+            field, language = key.split("_", 1)
+            translations.setdefault(language, {})[field] = value
+    if translations:
+        item["translations"] = translations
+    return item
+
+
+def create_campaign(store: Store, campaign: Campaign, items: list[ImportedItem]) -> StoredCampaign:
+    """Store a campaign with its items and attention checks, all or nothing.
+
+    Items already in the store (same id) are reused; an id that exists with other text is refused.
+
+    Raises:
+        NotFoundError: the study does not exist.
+        InputError: a dimension the study lacks, no items, a clashing item id, or a slug in use.
+    """
+    if not items:
+        raise InputError("a campaign needs at least one item")
+    with store.session() as session:
+        study = load_study(session, campaign.study_slug)
+        known = [d.name for d in study.dimensions]
+        missing = [d for d in campaign.dimensions if d not in known]
+        if missing:
+            raise InputError(f"dimension(s) {missing} are not in study {study.slug!r} (it has {known})")
+        sid = study_row(session, study.slug).id
+        taken = session.scalar(select(CampaignRow.id).where(CampaignRow.study_id == sid, CampaignRow.slug == campaign.slug))
+        if taken is not None:
+            raise InputError(f"study {study.slug!r} already has a campaign {campaign.slug!r}")
+        row = CampaignRow(
+            study_id=sid, slug=campaign.slug, title=campaign.title, status=campaign.status,
+            dimensions=campaign.dimensions, questions=[q.model_dump() for q in campaign.questions],
+            items_per_participant=campaign.items_per_participant, target_ratings=campaign.target_ratings,
+            min_seconds_per_item=campaign.min_seconds_per_item, attention_positions=campaign.attention_positions,
+            completion_code=campaign.completion_code, screened_out_code=campaign.screened_out_code,
+            completion_url=campaign.completion_url, translations=campaign.translations,
+        )
+        session.add(row)
+        session.flush()
+        stored = _store_items(session, study.slug, items)
+        seen: set[str] = set()
+        for position, (item, imported) in enumerate(zip(stored, items)):
+            if item.id in seen:
+                continue
+            seen.add(item.id)
+            session.add(CampaignItemRow(
+                campaign_id=row.id, item_id=item.id, kind="item", position=position,
+                translations=imported.translations,
+            ))
+        checks = [
+            ImportedItem(id=stable_id("att", study.slug, campaign.slug, c.prompt, c.response, c.expected_value),
+                         prompt=c.prompt, response=c.response, source=f"attention-check:{campaign.slug}")
+            for c in campaign.attention_checks
+        ]
+        for position, (item, check) in enumerate(zip(_store_items(session, study.slug, checks),
+                                                      campaign.attention_checks)):
+            session.add(CampaignItemRow(
+                campaign_id=row.id, item_id=item.id, kind="attention", position=position,
+                expected_value=check.expected_value, translations=check.translations,
+            ))
+        session.flush()
+        return _stored(session, row)
+
+
+def _store_items(session: Session, slug: str, items: list[ImportedItem]) -> list[Item]:
+    """Items with their ids; new ones are added, an existing id must hold the same text."""
+    result = [
+        Item(id=i.id or stable_id("item", slug, i.prompt, i.response), study_slug=slug, prompt=i.prompt,
+             response=i.response, context=i.context, source=i.source, language=i.language)
+        for i in items
+    ]
+    for item in result:
+        existing = session.get(ItemRow, item.id)
+        if existing is not None and (existing.prompt, existing.response) != (item.prompt, item.response):
+            raise InputError(f"item id {item.id!r} exists already with a different prompt or response")
+    add_items(session, result)
+    session.flush()  # items before the campaign rows that point at them
+    return result
+
+
+def _stored(session: Session, row: CampaignRow) -> StoredCampaign:
+    study_slug = session.scalar(select(StudyRow.slug).where(StudyRow.id == row.study_id))
+    checks = session.execute(
+        select(CampaignItemRow, ItemRow).join(ItemRow, ItemRow.id == CampaignItemRow.item_id)
+        .where(CampaignItemRow.campaign_id == row.id, CampaignItemRow.kind == "attention")
+        .order_by(CampaignItemRow.position)
+    ).all()
+    count = session.scalar(
+        select(func.count()).select_from(CampaignItemRow)
+        .where(CampaignItemRow.campaign_id == row.id, CampaignItemRow.kind == "item")
+    ) or 0
+    campaign = Campaign(
+        slug=row.slug, study_slug=study_slug, title=row.title, status=row.status,  # type: ignore[arg-type]
+        dimensions=row.dimensions, questions=row.questions, items_per_participant=row.items_per_participant,
+        target_ratings=row.target_ratings, min_seconds_per_item=row.min_seconds_per_item,
+        attention_positions=row.attention_positions,
+        attention_checks=[
+            AttentionCheck(prompt=i.prompt, response=i.response, expected_value=c.expected_value,
+                           translations=c.translations)
+            for c, i in checks
+        ],
+        completion_code=row.completion_code, screened_out_code=row.screened_out_code,
+        completion_url=row.completion_url, translations=row.translations,
+    )
+    return StoredCampaign(id=row.id, campaign=campaign, item_count=count)
+
+
+def campaign_row(session: Session, campaign_id: int) -> CampaignRow:
+    """The row of campaign ``campaign_id``.
+
+    Raises:
+        NotFoundError: no such campaign.
+    """
+    row = session.get(CampaignRow, campaign_id)
+    if row is None:
+        raise NotFoundError(f"no campaign {campaign_id}")
+    return row
+
+
+def get_campaign(store: Store, campaign_id: int) -> StoredCampaign:
+    """Campaign ``campaign_id`` with its settings.
+
+    Raises:
+        NotFoundError: no such campaign.
+    """
+    with store.read() as session:
+        return _stored(session, campaign_row(session, campaign_id))
+
+
+def find_campaign(store: Store, study_slug: str, slug: str) -> StoredCampaign:
+    """The campaign ``slug`` of study ``study_slug``.
+
+    Raises:
+        NotFoundError: no such study or campaign.
+    """
+    with store.read() as session:
+        sid = study_row(session, study_slug).id
+        row = session.scalars(select(CampaignRow).where(CampaignRow.study_id == sid, CampaignRow.slug == slug)).first()
+        if row is None:
+            raise NotFoundError(f"study {study_slug!r} has no campaign {slug!r}")
+        return _stored(session, row)
+
+
+def resolve_campaign(store: Store, name: str) -> StoredCampaign:
+    """The campaign a user names as ``SLUG`` or ``STUDY/SLUG``.
+
+    Raises:
+        NotFoundError: no such campaign (or study).
+        InputError: ``SLUG`` alone is used by more than one study.
+    """
+    study_slug, slash, slug = name.strip().rpartition("/")
+    if slash:
+        return find_campaign(store, study_slug, slug)
+    matches = [c for c in list_campaigns(store) if c.campaign.slug == slug]
+    if not matches:
+        raise NotFoundError(f"no rating campaign {slug!r}")
+    if len(matches) > 1:
+        raise InputError(f"campaign {slug!r} exists in more than one study; name it STUDY/{slug}")
+    return matches[0]
+
+
+def campaign_item_ids(store: Store, campaign_id: int) -> list[str]:
+    """The ids of a campaign's rateable items (attention checks left out)."""
+    with store.read() as session:
+        return list(session.scalars(select(CampaignItemRow.item_id).where(
+            CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")).all())
+
+
+def list_campaigns(store: Store) -> list[StoredCampaign]:
+    """Every campaign, newest first."""
+    with store.read() as session:
+        rows = session.scalars(select(CampaignRow).order_by(CampaignRow.id.desc())).all()
+        return [_stored(session, row) for row in rows]
+
+
+def set_campaign_status(store: Store, campaign_id: int, status: CampaignStatus) -> None:
+    """Open or close a campaign; a closed campaign accepts no joins, drafts or submits.
+
+    Raises:
+        NotFoundError: no such campaign.
+        InputError: an unknown status.
+    """
+    if status not in ("open", "closed"):
+        raise InputError(f"status must be open or closed, not {status!r}")
+    with store.session() as session:
+        campaign_row(session, campaign_id).status = status

@@ -1,0 +1,109 @@
+"""What facilitators see of a campaign: progress per item and per participant, attention-check
+failures and time per item. Nothing here reads demographics."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from coalign.rating.campaigns import StoredCampaign, campaign_row, get_campaign
+from coalign.store.engine import Store
+from coalign.store.rating_tables import AssignmentRow, CampaignItemRow, EnrollmentRow, ItemRow
+
+
+@dataclass(frozen=True)
+class ItemProgress:
+    """One item: how many people were given it, how many submitted, against the target."""
+
+    item_id: str
+    prompt: str
+    assigned: int
+    rated: int
+    target: int
+    median_seconds: float | None
+
+
+@dataclass(frozen=True)
+class ParticipantProgress:
+    """One participant's progress (pseudonymous id only)."""
+
+    participant_id: str
+    status: str
+    assigned: int
+    submitted: int
+    attention_failed: int
+    median_seconds: float | None
+
+
+@dataclass
+class CampaignProgress:
+    """The dashboard of one campaign."""
+
+    campaign: StoredCampaign
+    items: list[ItemProgress] = field(default_factory=list)
+    participants: list[ParticipantProgress] = field(default_factory=list)
+
+    @property
+    def items_at_target(self) -> int:
+        return sum(i.rated >= i.target for i in self.items)
+
+    @property
+    def attention_failures(self) -> int:
+        return sum(p.attention_failed for p in self.participants)
+
+    @property
+    def completed(self) -> int:
+        return sum(p.status == "completed" for p in self.participants)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def campaign_progress(store: Store, campaign_id: int) -> CampaignProgress:
+    """Progress per item and per participant.
+
+    Raises:
+        NotFoundError: no such campaign.
+    """
+    stored = get_campaign(store, campaign_id)
+    progress = CampaignProgress(stored)
+    with store.read() as session:
+        campaign_row(session, campaign_id)
+        assignments = session.execute(
+            select(AssignmentRow.participant_id, AssignmentRow.item_id, AssignmentRow.kind, AssignmentRow.status,
+                   AssignmentRow.seconds_taken, AssignmentRow.attention_passed)
+            .where(AssignmentRow.campaign_id == campaign_id)
+        ).all()
+        items = session.execute(
+            select(ItemRow.id, ItemRow.prompt).join(CampaignItemRow, CampaignItemRow.item_id == ItemRow.id)
+            .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")
+            .order_by(CampaignItemRow.position)
+        ).all()
+        enrollments = session.execute(
+            select(EnrollmentRow.participant_id, EnrollmentRow.status)
+            .where(EnrollmentRow.campaign_id == campaign_id).order_by(EnrollmentRow.id)
+        ).all()
+    by_item: dict[str, list] = {}
+    by_person: dict[str, list] = {}
+    for row in assignments:
+        by_person.setdefault(row.participant_id, []).append(row)
+        if row.kind == "item":
+            by_item.setdefault(row.item_id, []).append(row)
+    for item_id, prompt in items:
+        rows = by_item.get(item_id, [])
+        done = [r for r in rows if r.status == "submitted"]
+        progress.items.append(ItemProgress(
+            item_id, prompt[:120], len(rows), len(done), stored.campaign.target_ratings,
+            _median([r.seconds_taken for r in done if r.seconds_taken is not None]),
+        ))
+    for participant_id, status in enrollments:
+        rows = by_person.get(participant_id, [])
+        done = [r for r in rows if r.status == "submitted"]
+        progress.participants.append(ParticipantProgress(
+            participant_id, status, len(rows), len(done), sum(r.attention_passed is False for r in rows),
+            _median([r.seconds_taken for r in done if r.kind == "item" and r.seconds_taken is not None]),
+        ))
+    return progress

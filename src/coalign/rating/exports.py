@@ -1,0 +1,58 @@
+"""Exports of a campaign's ratings in long format (one row per item × participant × dimension).
+
+Columns are ``item, rater, dimension, value`` — the shape ``coalign analyze`` reads — where
+``rater`` is the participant's pseudonymous id. Demographic columns are added only for admins.
+Attention checks are never exported as ratings.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Literal
+
+from coalign.core.errors import AccessDeniedError, InputError
+from coalign.rating.campaigns import campaign_item_ids, get_campaign
+from coalign.store.engine import Store
+from coalign.store.ratings import ratings_long_format
+
+ExportFormat = Literal["csv", "jsonl", "parquet"]
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
+
+
+@dataclass(frozen=True)
+class Export:
+    """A finished export: its bytes, media type and a file name to offer."""
+
+    data: bytes
+    media_type: str
+    filename: str
+    rows: int
+
+
+def export_ratings(
+    store: Store, campaign_id: int, fmt: str, *, with_demographics: bool = False, is_admin: bool = False
+) -> Export:
+    """A campaign's ratings as CSV, JSONL or Parquet.
+
+    Raises:
+        InputError: an unknown format.
+        AccessDeniedError: demographics asked for without the admin role.
+        NotFoundError: no such campaign.
+    """
+    if fmt not in MEDIA_TYPES:
+        raise InputError(f"export format must be one of {sorted(MEDIA_TYPES)}, not {fmt!r}")
+    if with_demographics and not is_admin:
+        raise AccessDeniedError("only admins may export demographics")
+    stored = get_campaign(store, campaign_id)
+    frame = ratings_long_format(store, stored.campaign.study_slug, item_ids=campaign_item_ids(store, campaign_id),
+                                with_demographics=with_demographics)
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        buffer.write(frame.to_csv(index=False).encode("utf-8"))
+    elif fmt == "jsonl":
+        buffer.write(frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8"))
+    else:
+        frame.to_parquet(buffer, index=False)
+    name = f"{stored.campaign.study_slug}-{stored.campaign.slug}-ratings{'-demographics' if with_demographics else ''}.{fmt}"
+    return Export(buffer.getvalue(), MEDIA_TYPES[fmt], name, len(frame))

@@ -1,0 +1,88 @@
+"""``coalign steer`` in the terminal: a steered answer with its bars, feedback, rewind, sharing,
+bad lines answered without ending the chat; ``coalign steer limit`` blocks with a clear line."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from coalign.cli.main import run
+from coalign.coconstruct.diary import own_entries
+from coalign.coconstruct.interact import conversations_for
+from coalign.steer.chat import (
+    chat_state,
+)
+from coalign.steer.limits import daily_limit
+from coalign.steer.prompt_library import library
+from coalign.steer.repair import feedback_on
+from coalign.store import open_store
+from tests.coconstruct.helpers import people
+
+SMALL = ["--n", "1", "--max-tokens", "12", "--temperature", "0.8", "--seed", "4"]
+
+
+def chat(capsys, monkeypatch, db: str, lines: list[str], *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+    code = run(["--db", db, "steer", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_terminal_chat(capsys, monkeypatch, tmp_path) -> None:
+    db = str(tmp_path / "c.db")
+    with open_store(db) as store:
+        (pid,) = people(store, "t1")
+    lines = [
+        "/set safety=4",
+        "/set safety=9 x",
+        "How do I save money?",
+        "/valid",
+        "/flag wanted tips",
+        "/share Saving",
+        "/rewind 1",
+        "/bogus",
+        "/quit",
+    ]
+    code, out, _ = chat(capsys, monkeypatch, db, lines, "--participant", pid, *SMALL)
+    assert code == 0
+    assert "axes: fairness, safety" in out
+    assert "assistant> " in out and "(target 4)" in out and "/5" in out
+    assert "error: write AXIS=VALUE, not 'x'" in out  # a bad line is answered, the chat goes on
+    assert "error: unknown command /bogus" in out
+    with open_store(db) as store:
+        first, fork = conversations_for(store, pid)
+        answer = chat_state(store, pid, first.id).conversation.turns[1]
+        assert [f.kind for f in feedback_on(store, pid, [answer.id])[answer.id]] == [
+            "validity",
+            "flag",
+        ]
+        assert own_entries(store, pid)[0].goal == "wanted tips"
+        assert library(store, pid)[0].text == "How do I save money?"
+        assert [t.content for t in fork.turns] == ["How do I save money?"]
+
+
+def test_limit_command_and_errors(capsys, monkeypatch, tmp_path) -> None:
+    db = str(tmp_path / "c.db")
+    with open_store(db) as store:
+        (pid,) = people(store, "t2")
+    assert run(["--db", db, "steer", "limit", "mini", "1"]) == 0
+    with open_store(db) as store:
+        assert daily_limit(store, "mini") == 1
+    code, out, _ = chat(
+        capsys, monkeypatch, db, ["Hi", "Again", "/quit"], "--participant", pid, *SMALL
+    )
+    assert code == 0
+    assert "error: you have used all 1 steered turns allowed per day" in out
+    assert run(["--db", db, "steer", "limit", "mini", "lots"]) == 1
+    assert "error: give a whole number of turns or 'off'" in capsys.readouterr().err
+    assert run(["--db", db, "steer", "limit", "mini", "off"]) == 0
+    with open_store(db) as store:
+        assert daily_limit(store, "mini") is None
+    code, _, err = chat(capsys, monkeypatch, db, [], *SMALL)
+    assert code == 1 and "error: give --participant ID" in err
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COALIGN_THREADS", "1")

@@ -1,0 +1,50 @@
+"""Building blocks for participation tests: a study, a campaign, participants walked through it."""
+
+from __future__ import annotations
+
+from coalign.core.campaigns import AttentionCheck, Campaign, ImportedItem
+from coalign.participation.access import Seat, join_from_crowd
+from coalign.participation.demographics import save_demographics
+from coalign.rating.campaigns import StoredCampaign, create_campaign
+from coalign.rating.flow import give_consent
+from coalign.store import Store
+from coalign.study import import_study
+
+MINI = "tests/fixtures/mini_study.yaml"
+
+
+def campaign_settings(**overrides) -> Campaign:
+    """A small campaign on the mini study: 2 dimensions, 3 items per person, r = 2, one attention check."""
+    values = dict(
+        slug="pilot", study_slug="mini", title="Pilot ratings", dimensions=["fairness", "safety"],
+        items_per_participant=3, target_ratings=2, attention_positions=[2],
+        attention_checks=[AttentionCheck(prompt="Attention check", response="Please choose 4 on every scale.",
+                                         expected_value=4)],
+        completion_code="DONE-123", screened_out_code="NOPE-9",
+    )
+    values.update(overrides)
+    return Campaign(**values)
+
+
+def items(n: int = 6) -> list[ImportedItem]:
+    return [ImportedItem(prompt=f"Question {i}?", response=f"Answer {i}.") for i in range(n)]
+
+
+def make_campaign(store: Store, n_items: int = 6, **overrides) -> StoredCampaign:
+    """Import the mini study (once) and create a campaign in it."""
+    import_study(store, MINI)
+    return create_campaign(store, campaign_settings(**overrides), items(n_items))
+
+
+def crowd_seat(store: Store, pid: str, campaign: str = "pilot", study: str = "mini") -> Seat:
+    return join_from_crowd(store, study, campaign, {"PROLIFIC_PID": pid, "STUDY_ID": "s1", "SESSION_ID": f"x{pid}"})
+
+
+def ready_seat(
+    store: Store, pid: str, answers: dict[str, str] | None = None, campaign: str = "pilot", study: str = "mini"
+) -> Seat:
+    """A participant who joined, consented and answered (or skipped) the demographics."""
+    seat = crowd_seat(store, pid, campaign, study)
+    give_consent(store, seat, agree=True)
+    save_demographics(store, seat, answers or {})
+    return seat
