@@ -44,7 +44,8 @@ def test_fixed_error_messages_are_translated() -> None:
     import ast
 
     raised = set()
-    for path in Path("src/coalign/elicit").glob("*.py"):
+    modules = [*Path("src/coalign/participation").glob("*.py"), *Path("src/coalign/rating").glob("*.py")]
+    for path in modules:
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args
                     and getattr(node.exc.func, "id", "") != "AssertionError"):

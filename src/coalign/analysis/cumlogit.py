@@ -82,12 +82,6 @@ def bracket(
     return ext[category + 1] - eta, ext[category] - eta
 
 
-def log_probability(thresholds: np.ndarray, category: np.ndarray, eta: np.ndarray) -> np.ndarray:
-    """``log P(y_i)`` only (the cheap path for quadrature and line searches)."""
-    a, b = bracket(thresholds, category, eta)
-    return np.log(category_probability(a, b))
-
-
 def derivatives(
     thresholds: np.ndarray, category: np.ndarray, eta: np.ndarray, order: int = 3
 ) -> RatingDerivatives:

@@ -84,10 +84,6 @@ class CrossedLaplace:
         sigma_caller = np.exp(params[t + p :])
         return params[:t], params[t : t + p], sigma_caller[self.order]
 
-    def _eta(self, beta: np.ndarray, sigma: np.ndarray, u: np.ndarray) -> np.ndarray:
-        eta = self.design @ beta if self.n_beta else np.zeros(self.category.size)
-        return eta + self._z(sigma, u)
-
     def _zt(self, sigma: np.ndarray, values: np.ndarray) -> np.ndarray:
         """``Z' values``: per-level sums scaled by each factor's SD."""
         parts = [

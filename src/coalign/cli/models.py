@@ -6,7 +6,7 @@ import typer
 
 from coalign.cli.state import console, state
 from coalign.core.calls import SamplingParams
-from coalign.llm import DEFAULT_MODEL, embedded_models, load_model, parse_model
+from coalign.llm import DEFAULT_MODEL, backend_types, embedded_models, load_model, parse_model
 from coalign.llm.probe import check_model
 from coalign.store.calls import call_stats
 
@@ -22,17 +22,22 @@ def models(
 ) -> None:
     """List embedded models and how to point coalign at a model server."""
     chosen = parse_model(state(ctx).model).model_id
-    console.print(f"selected: [bold]{chosen}[/] (default {DEFAULT_MODEL}; set --model or COALIGN_MODEL)")
+    console.print(
+        f"selected: [bold]{chosen}[/] (default {DEFAULT_MODEL}; set --model or COALIGN_MODEL)"
+    )
     for info in embedded_models():
         mark = "[green]available[/]" if info.available else "[red]missing[/]"
         console.print(f"  {info.model_id}  {mark}  {info.detail}")
-    console.print("  llama-cpp:/path/to/model.gguf             any local GGUF file")
-    console.print("  openai:http://HOST:PORT/v1#MODEL_NAME       an OpenAI-compatible server (vLLM, llama.cpp, Ollama)")
-    console.print("  openai:http://A/v1,http://B/v1#MODEL_NAME   several servers, least-busy first")
+    for backend in backend_types():
+        for line in backend.usage:
+            console.print(f"  {line}", markup=False)
     if check:
         with console.status(f"asking {chosen} for a few tokens"):
             probe = check_model(state(ctx).model)
-        console.print(f"[green]ok[/] {probe.model_id} answered {probe.text.strip()!r} in {probe.seconds:.1f} s")
+        console.print(
+            f"[green]ok[/] {probe.model_id} answered {probe.text.strip()!r} "
+            f"in {probe.seconds:.1f} s"
+        )
 
 
 def ask(
@@ -51,6 +56,8 @@ def ask(
         answer = model.ask(prompt, system=system, params=params)
         console.print(answer.text)
         if answer.truncated:
-            console.print(f"[yellow](cut off at --max-tokens {max_tokens}; raise it for the whole answer)[/]")
+            console.print(
+                f"[yellow](cut off at --max-tokens {max_tokens}; raise it for the whole answer)[/]"
+            )
         stats = call_stats(store)
     console.print(f"[dim]{model.model_id} · {stats.total} calls logged in {store.display_url}[/]")

@@ -14,21 +14,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coalign.core.coconstruction import AlignmentGoal, AttributeInput, Axis, AxisInput
 from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.participation.members import check_participants, member, validated
-from coalign.store.coconstruction_tables import (
-    AttributeRow,
-    AxisRankingRow,
-    AxisRow,
-    ConversationRow,
-    DiscussionGroupRow,
-    TurnRow,
+from coalign.store.coconstruction import (
+    add_axis,
+    add_group,
+    attribute_by_id,
+    axes_of,
+    axis_ids_of,
+    conversation_by_id,
+    group_attribute_rows,
+    group_by_id,
+    group_has_axes,
+    replace_attributes,
+    replace_axis_rankings,
+    study_group_rows,
+    turn_by_id,
+    turn_texts,
 )
+from coalign.store.coconstruction_tables import DiscussionGroupRow
 from coalign.store.engine import Store
 from coalign.store.studies import study_row
 
@@ -60,7 +68,7 @@ class Attribute(BaseModel):
 
 
 def _group(session: Session, slug: str, group_id: int) -> DiscussionGroupRow:
-    row = session.get(DiscussionGroupRow, group_id)
+    row = group_by_id(session, group_id)
     if row is None or row.study_id != study_row(session, slug).id:
         raise NotFoundError(f"no discussion group {group_id} in study {slug!r}")
     return row
@@ -68,33 +76,19 @@ def _group(session: Session, slug: str, group_id: int) -> DiscussionGroupRow:
 
 def _member_group(session: Session, participant_id: str, group_id: int) -> DiscussionGroupRow:
     member(session, participant_id)
-    row = session.get(DiscussionGroupRow, group_id)
+    row = group_by_id(session, group_id)
     if row is None or participant_id not in row.members:
         raise NotFoundError(f"no discussion group {group_id} of yours")
     return row
 
 
 def _axes(session: Session, group_id: int) -> list[Axis]:
-    rows = session.scalars(
-        select(AxisRow).where(AxisRow.group_id == group_id).order_by(AxisRow.position, AxisRow.id)
-    )
     axes = []
-    for row in rows:
-        turns = {
-            t.id: t.content
-            for t in session.scalars(select(TurnRow).where(TurnRow.id.in_(row.example_turn_ids)))
-        }
-        axes.append(
-            Axis(
-                id=row.id,
-                group_id=row.group_id,
-                name=row.name,
-                definition=row.definition,
-                example_turn_ids=row.example_turn_ids,
-                position=row.position,
-                examples=[turns[i] for i in row.example_turn_ids if i in turns],
-            )
-        )
+    for row in axes_of(session, group_id):
+        turns = turn_texts(session, row.example_turn_ids)
+        axis = Axis.model_validate(row, from_attributes=True)
+        axis.examples = [turns[i] for i in row.example_turn_ids if i in turns]
+        axes.append(axis)
     return axes
 
 
@@ -118,11 +112,7 @@ def create_group(store: Store, slug: str, name: str, members: Sequence[str]) -> 
         with store.session() as session:
             study_id = study_row(session, slug).id
             check_participants(session, study_id, slug, members)
-            row = DiscussionGroupRow(
-                study_id=study_id, name=name, members=list(dict.fromkeys(members))
-            )
-            session.add(row)
-            session.flush()
+            row = add_group(session, study_id, name, list(dict.fromkeys(members)))
             return _view(session, row)
     except IntegrityError as exc:
         raise InputError(f"study {slug!r} has a group called {name!r} already") from exc
@@ -151,11 +141,7 @@ def find_group(store: Store, slug: str, name: str) -> Group:
 def study_groups(store: Store, slug: str) -> list[Group]:
     """Every discussion group of a study."""
     with store.read() as session:
-        rows = session.scalars(
-            select(DiscussionGroupRow)
-            .where(DiscussionGroupRow.study_id == study_row(session, slug).id)
-            .order_by(DiscussionGroupRow.id)
-        )
+        rows = study_group_rows(session, study_row(session, slug).id)
         return [_view(session, row) for row in rows]
 
 
@@ -163,11 +149,7 @@ def groups_of(store: Store, participant_id: str) -> list[Group]:
     """The groups a participant is a member of."""
     with store.read() as session:
         person = member(session, participant_id)
-        rows = session.scalars(
-            select(DiscussionGroupRow)
-            .where(DiscussionGroupRow.study_id == person.study_id)
-            .order_by(DiscussionGroupRow.id)
-        )
+        rows = study_group_rows(session, person.study_id)
         return [_view(session, row) for row in rows if participant_id in row.members]
 
 
@@ -205,49 +187,18 @@ def submit_attributes(
         raise InputError("each attribute needs its own name")
     with store.session() as session:
         group = _member_group(session, participant_id, group_id)
-        if (
-            session.scalar(select(AxisRow.id).where(AxisRow.group_id == group.id).limit(1))
-            is not None
-        ):
+        if group_has_axes(session, group.id):
             raise ConflictError("the group's axes are recorded; attributes can no longer change")
-        for row in session.scalars(
-            select(AttributeRow).where(
-                AttributeRow.group_id == group_id, AttributeRow.participant_id == participant_id
-            )
-        ):
-            session.delete(row)
-        session.flush()
-        for rank, attribute in enumerate(parsed, start=1):
-            session.add(
-                AttributeRow(
-                    group_id=group_id,
-                    participant_id=participant_id,
-                    rank=rank,
-                    name=attribute.name,
-                    definition=attribute.definition,
-                )
-            )
+        replace_attributes(session, group_id, participant_id, parsed)
     return [a for a in group_attributes(store, group_id) if a.participant_id == participant_id]
 
 
 def group_attributes(store: Store, group_id: int) -> list[Attribute]:
     """Every member's attributes in a group, by member then rank."""
     with store.read() as session:
-        rows = session.scalars(
-            select(AttributeRow)
-            .where(AttributeRow.group_id == group_id)
-            .order_by(AttributeRow.participant_id, AttributeRow.rank)
-        )
         return [
-            Attribute(
-                id=r.id,
-                participant_id=r.participant_id,
-                rank=r.rank,
-                name=r.name,
-                definition=r.definition,
-                axis_id=r.axis_id,
-            )
-            for r in rows
+            Attribute.model_validate(r, from_attributes=True)
+            for r in group_attribute_rows(session, group_id)
         ]
 
 
@@ -268,25 +219,21 @@ def record_axis(
         with store.session() as session:
             group = _group(session, slug, group_id)
             for turn_id in data.example_turn_ids:
-                turn = session.get(TurnRow, turn_id)
-                conv = session.get(ConversationRow, turn.conversation_id) if turn else None
+                turn = turn_by_id(session, turn_id)
+                conv = conversation_by_id(session, turn.conversation_id) if turn else None
                 if conv is None or conv.study_id != group.study_id:
                     raise NotFoundError(f"no turn {turn_id} in study {slug!r}")
-            position = len(
-                session.scalars(select(AxisRow.id).where(AxisRow.group_id == group_id)).all()
-            )
-            row = AxisRow(
-                group_id=group_id,
-                name=data.name,
-                definition=data.definition,
+            row = add_axis(
+                session,
+                group_id,
+                data.name,
+                data.definition,
                 example_turn_ids=list(dict.fromkeys(data.example_turn_ids)),
                 recorded_by=recorded_by,
-                position=position,
+                position=len(axis_ids_of(session, group_id)),
             )
-            session.add(row)
-            session.flush()
             for attribute_id in data.attribute_ids:
-                attribute = session.get(AttributeRow, attribute_id)
+                attribute = attribute_by_id(session, attribute_id)
                 if attribute is None or attribute.group_id != group_id:
                     raise InputError(f"attribute {attribute_id} is not one of this group's")
                 attribute.axis_id = row.id
@@ -326,7 +273,7 @@ def rank_axes(
     """
     with store.session() as session:
         _member_group(session, participant_id, group_id)
-        axis_ids = list(session.scalars(select(AxisRow.id).where(AxisRow.group_id == group_id)))
+        axis_ids = axis_ids_of(session, group_id)
         if not axis_ids:
             raise ConflictError("the group has no axes to rank yet")
         if set(answers) != set(axis_ids):
@@ -338,17 +285,4 @@ def rank_axes(
             raise InputError(
                 "agreement must be between 1 (strongly disagree) and 5 (strongly agree)"
             )
-        for row in session.scalars(
-            select(AxisRankingRow).where(
-                AxisRankingRow.axis_id.in_(axis_ids),
-                AxisRankingRow.participant_id == participant_id,
-            )
-        ):
-            session.delete(row)
-        session.flush()
-        for axis_id, (rank, agreement) in answers.items():
-            session.add(
-                AxisRankingRow(
-                    axis_id=axis_id, participant_id=participant_id, rank=rank, agreement=agreement
-                )
-            )
+        replace_axis_rankings(session, participant_id, axis_ids, answers)

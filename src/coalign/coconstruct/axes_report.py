@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from statistics import mean
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from coalign.coconstruct.axes import get_group, group_attributes
-from coalign.store.coconstruction_tables import AxisRankingRow
+from coalign.store.coconstruction import rankings_of_axes
 from coalign.store.engine import Store
 
 
@@ -86,9 +85,7 @@ def axes_report(store: Store, slug: str, group_id: int) -> AxesReport:
     group = get_group(store, slug, group_id)
     attributes = group_attributes(store, group_id)
     with store.read() as session:
-        rankings = session.scalars(
-            select(AxisRankingRow).where(AxisRankingRow.axis_id.in_([a.id for a in group.axes]))
-        ).all()
+        rankings = rankings_of_axes(session, [a.id for a in group.axes])
     names = {a.id: a.name for a in group.axes}
     after: dict[str, dict[str, int]] = {}
     agreement: dict[str, list[int]] = {a.name: [] for a in group.axes}

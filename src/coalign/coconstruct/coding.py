@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,18 @@ from coalign.coconstruct.interact import visible_conversation
 from coalign.core.coconstruction import MAX_NAME, Code, CodeInput
 from coalign.core.errors import InputError, NotFoundError
 from coalign.participation.members import member, owned, validated
+from coalign.store.coconstruction import (
+    CodeWithTurn,
+    add_cluster,
+    add_turn_code,
+    cluster_by_id,
+    clusters_of,
+    code_by_id,
+    codes_of,
+    remove_code,
+    study_code_rows,
+    turn_by_id,
+)
 from coalign.store.coconstruction_tables import CodeClusterRow, CodeRow, TurnRow
 from coalign.store.engine import Store
 from coalign.store.studies import study_row
@@ -76,24 +87,23 @@ def add_code(store: Store, participant_id: str, fields: Mapping[str, object]) ->
     data = validated(CodeInput, fields, "code")
     with store.session() as session:
         person = member(session, participant_id)
-        turn = session.get(TurnRow, data.turn_id)
+        turn = turn_by_id(session, data.turn_id)
         if turn is None:
             raise NotFoundError(f"no turn {data.turn_id} for you")
         visible_conversation(session, participant_id, turn.conversation_id)
         if turn.role != "assistant":
             raise InputError("codes go on the model's turns")
         start, end = _span(turn.content, data, str(quote) if quote is not None else None)
-        row = CodeRow(
-            study_id=person.study_id,
-            participant_id=participant_id,
-            turn_id=turn.id,
-            text=data.text,
+        row = add_turn_code(
+            session,
+            person.study_id,
+            participant_id,
+            turn.id,
+            data.text,
             span_start=start,
             span_end=end,
             quote=turn.content[start:end] if start is not None else None,
         )
-        session.add(row)
-        session.flush()
         return _code(row, turn, None)
 
 
@@ -101,16 +111,11 @@ def delete_code(store: Store, participant_id: str, code_id: int) -> None:
     """Remove one of one's own codes (:class:`NotFoundError` for anyone else's)."""
     with store.session() as session:
         member(session, participant_id)
-        session.delete(owned(session.get(CodeRow, code_id), participant_id, "code", code_id))
+        row = owned(code_by_id(session, code_id), participant_id, "code", code_id)
+        remove_code(session, row)  # type: ignore[arg-type]  # owned() returns the CodeRow given
 
 
-def _codes(session: Session, query) -> list[Code]:  # noqa: ANN001 (a select of CodeRow)
-    rows = session.execute(
-        query.add_columns(TurnRow, CodeClusterRow)
-        .join(TurnRow, TurnRow.id == CodeRow.turn_id)
-        .outerjoin(CodeClusterRow, CodeClusterRow.id == CodeRow.cluster_id)
-        .order_by(CodeRow.id)
-    ).all()
+def _codes(rows: list[CodeWithTurn]) -> list[Code]:
     return [_code(code, turn, cluster) for code, turn, cluster in rows]
 
 
@@ -118,21 +123,19 @@ def own_codes(store: Store, participant_id: str) -> list[Code]:
     """A participant's codes, oldest first."""
     with store.read() as session:
         member(session, participant_id)
-        return _codes(session, select(CodeRow).where(CodeRow.participant_id == participant_id))
+        return _codes(codes_of(session, participant_id))
 
 
 def study_codes(store: Store, slug: str) -> list[Code]:
     """Every code of a study with its turn and its author's cluster (the facilitator's view)."""
     with store.read() as session:
-        return _codes(
-            session, select(CodeRow).where(CodeRow.study_id == study_row(session, slug).id)
-        )
+        return _codes(study_code_rows(session, study_row(session, slug).id))
 
 
 def _own_code_rows(session: Session, participant_id: str, code_ids: Sequence[int]) -> list[CodeRow]:
     rows = []
     for code_id in dict.fromkeys(code_ids):
-        rows.append(owned(session.get(CodeRow, code_id), participant_id, "code", code_id))
+        rows.append(owned(code_by_id(session, code_id), participant_id, "code", code_id))
     return rows
 
 
@@ -152,11 +155,7 @@ def create_cluster(
         with store.session() as session:
             person = member(session, participant_id)
             rows = _own_code_rows(session, participant_id, code_ids)
-            cluster = CodeClusterRow(
-                study_id=person.study_id, participant_id=participant_id, name=name
-            )
-            session.add(cluster)
-            session.flush()
+            cluster = add_cluster(session, person.study_id, participant_id, name)
             for row in rows:
                 row.cluster_id = cluster.id
             cluster_id = cluster.id
@@ -176,7 +175,7 @@ def move_codes(
     with store.session() as session:
         member(session, participant_id)
         if cluster_id is not None:
-            owned(session.get(CodeClusterRow, cluster_id), participant_id, "cluster", cluster_id)
+            owned(cluster_by_id(session, cluster_id), participant_id, "cluster", cluster_id)
         for row in _own_code_rows(session, participant_id, code_ids):
             row.cluster_id = cluster_id
 
@@ -185,14 +184,8 @@ def own_clusters(store: Store, participant_id: str) -> list[Cluster]:
     """A participant's clusters with their codes, in the order they were made."""
     with store.read() as session:
         member(session, participant_id)
-        clusters = list(
-            session.scalars(
-                select(CodeClusterRow)
-                .where(CodeClusterRow.participant_id == participant_id)
-                .order_by(CodeClusterRow.id)
-            )
-        )
-        codes = _codes(session, select(CodeRow).where(CodeRow.participant_id == participant_id))
+        clusters = clusters_of(session, participant_id)
+        codes = _codes(codes_of(session, participant_id))
     return [
         Cluster(id=c.id, name=c.name, codes=[code for code in codes if code.cluster_id == c.id])
         for c in clusters

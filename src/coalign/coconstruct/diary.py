@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalign.core.coconstruction import DiaryEntry, DiaryEntryInput
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.participation.members import member, owned, validated
+from coalign.store.coconstruction import (
+    add_diary_entry,
+    diary_entries_of,
+    diary_entry_by_id,
+    study_diary_entries,
+)
 from coalign.store.coconstruction_tables import DiaryEntryRow
 from coalign.store.engine import Store
 from coalign.store.studies import load_study, study_row
@@ -59,21 +64,7 @@ def image_type(data: bytes) -> str:
 
 
 def _entry(row: DiaryEntryRow) -> DiaryEntry:
-    return DiaryEntry(
-        id=row.id,
-        participant_id=row.participant_id,
-        goal=row.goal,
-        prompt=row.prompt,
-        response=row.response,
-        action=row.action,
-        outcome=row.outcome,
-        values_at_stake=row.values_at_stake,
-        image_type=row.image_type,
-        seed_question_id=row.seed_question_id,
-        seed_example_id=row.seed_example_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return DiaryEntry.model_validate(row, from_attributes=True)
 
 
 def add_entry(
@@ -100,15 +91,9 @@ def new_entry(
     data = validated(DiaryEntryInput, dict(fields), "diary entry")
     kind = image_type(image) if image else None
     person = member(session, participant_id)
-    row = DiaryEntryRow(
-        study_id=person.study_id,
-        participant_id=participant_id,
-        **data.model_dump(),
-        image_type=kind,
-        image_data=image or None,
+    row = add_diary_entry(
+        session, person.study_id, participant_id, data, image_type=kind, image_data=image or None
     )
-    session.add(row)
-    session.flush()
     return _entry(row)
 
 
@@ -131,7 +116,7 @@ def update_entry(
     kind = image_type(image) if image else None
     with store.session() as session:
         member(session, participant_id)
-        row = owned(session.get(DiaryEntryRow, entry_id), participant_id, "diary entry", entry_id)
+        row = owned(diary_entry_by_id(session, entry_id), participant_id, "diary entry", entry_id)
         for name, value in data.model_dump().items():
             setattr(row, name, value)
         if image:
@@ -146,12 +131,7 @@ def own_entries(store: Store, participant_id: str) -> list[DiaryEntry]:
     """A participant's entries, newest first."""
     with store.read() as session:
         member(session, participant_id)
-        rows = session.scalars(
-            select(DiaryEntryRow)
-            .where(DiaryEntryRow.participant_id == participant_id)
-            .order_by(DiaryEntryRow.id.desc())
-        )
-        return [_entry(row) for row in rows]
+        return [_entry(row) for row in diary_entries_of(session, participant_id)]
 
 
 def own_entry(store: Store, participant_id: str, entry_id: int) -> DiaryEntry:
@@ -159,19 +139,14 @@ def own_entry(store: Store, participant_id: str, entry_id: int) -> DiaryEntry:
     with store.read() as session:
         member(session, participant_id)
         return _entry(
-            owned(session.get(DiaryEntryRow, entry_id), participant_id, "diary entry", entry_id)
+            owned(diary_entry_by_id(session, entry_id), participant_id, "diary entry", entry_id)
         )
 
 
 def study_entries(store: Store, slug: str) -> list[DiaryEntry]:
     """Every entry of a study, oldest first (the facilitator's view)."""
     with store.read() as session:
-        rows = session.scalars(
-            select(DiaryEntryRow)
-            .where(DiaryEntryRow.study_id == study_row(session, slug).id)
-            .order_by(DiaryEntryRow.id)
-        )
-        return [_entry(row) for row in rows]
+        return [_entry(row) for row in study_diary_entries(session, study_row(session, slug).id)]
 
 
 def entry_image(
@@ -183,7 +158,7 @@ def entry_image(
         NotFoundError: no such entry or image (or not the participant's).
     """
     with store.read() as session:
-        row = session.get(DiaryEntryRow, entry_id)
+        row = diary_entry_by_id(session, entry_id)
         if participant_id is not None:
             row = owned(row, participant_id, "diary entry", entry_id)
         if row is None or not row.image_type:
@@ -191,8 +166,8 @@ def entry_image(
         return row.image_data, row.image_type  # type: ignore[return-value]
 
 
-def _study_entry(session, slug: str, entry_id: int) -> DiaryEntryRow:  # noqa: ANN001
-    row = session.get(DiaryEntryRow, entry_id)
+def _study_entry(session: Session, slug: str, entry_id: int) -> DiaryEntryRow:
+    row = diary_entry_by_id(session, entry_id)
     if row is None or row.study_id != study_row(session, slug).id:
         raise NotFoundError(f"no diary entry {entry_id} in study {slug!r}")
     return row

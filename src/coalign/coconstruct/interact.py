@@ -8,7 +8,6 @@ by the model, that every participant of the study sees beside their own.
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,10 +16,19 @@ from coalign.core.coconstruction import MAX_TEXT, Conversation, Turn
 from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.llm.model import Model
 from coalign.participation.members import member
+from coalign.store.coconstruction import (
+    add_conversation,
+    add_turns,
+    conversation_by_id,
+    conversations_visible_to,
+    last_turn_position,
+    study_conversation_rows,
+    turns_of,
+)
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
 from coalign.store.engine import Store
+from coalign.store.participation import study_by_id
 from coalign.store.studies import study_row
-from coalign.store.tables import StudyRow
 
 DEFAULT_PARAMS = SamplingParams(temperature=0.7, max_tokens=256)
 MAX_TURNS = 200
@@ -38,37 +46,14 @@ def message_text(text: str) -> str:
 
 def turn_rows(session: Session, conversation_id: int) -> list[TurnRow]:
     """The turns of a conversation in order."""
-    return list(
-        session.scalars(
-            select(TurnRow)
-            .where(TurnRow.conversation_id == conversation_id)
-            .order_by(TurnRow.position)
-        )
-    )
+    return turns_of(session, conversation_id)
 
 
 def conversation_view(session: Session, row: ConversationRow) -> Conversation:
     """A stored conversation with its turns."""
-    return Conversation(
-        id=row.id,
-        title=row.title,
-        baseline=row.baseline,
-        participant_id=row.participant_id,
-        system_prompt=row.system_prompt,
-        model_id=row.model_id,
-        turns=[
-            Turn(
-                id=t.id,
-                conversation_id=t.conversation_id,
-                position=t.position,
-                role=t.role,
-                content=t.content,
-                request_hash=t.request_hash,
-                truncated=t.truncated,
-            )
-            for t in turn_rows(session, row.id)
-        ],
-    )
+    view = Conversation.model_validate(row, from_attributes=True)
+    view.turns = [Turn.model_validate(t, from_attributes=True) for t in turns_of(session, row.id)]
+    return view
 
 
 def _reply(
@@ -91,16 +76,15 @@ def start_conversation(store: Store, participant_id: str, title: str = "") -> Co
     """
     with store.session() as session:
         person = member(session, participant_id)
-        study = session.get(StudyRow, person.study_id)
-        row = ConversationRow(
-            study_id=person.study_id,
-            participant_id=participant_id,
+        study = study_by_id(session, person.study_id)
+        row = add_conversation(
+            session,
+            person.study_id,
+            participant_id,
             baseline=False,
             title=title.strip()[:200],
             system_prompt=study.system_prompt,
         )
-        session.add(row)
-        session.flush()
         return conversation_view(session, row)
 
 
@@ -126,13 +110,13 @@ def send(
     text = message_text(text)
     with store.read() as session:
         row = own_conversation(session, participant_id, conversation_id)
-        history = [(t.role, t.content) for t in turn_rows(session, conversation_id)]
+        history = [(t.role, t.content) for t in turns_of(session, conversation_id)]
         system_prompt = row.system_prompt
     if len(history) + 2 > MAX_TURNS:
         raise InputError(f"this conversation has reached {MAX_TURNS} turns; start a new one")
     answer, request_hash, truncated = _reply(model, system_prompt, history + [("user", text)], params)
     with store.session() as session:
-        row = session.get(ConversationRow, conversation_id)
+        row = conversation_by_id(session, conversation_id)
         append_turns(
             session,
             row,
@@ -160,30 +144,14 @@ def append_turns(
         ConflictError: the conversation no longer has ``expected`` turns.
     """
     conflict = "another message was sent in this conversation meanwhile; reload and try again"
-    position = (
-        session.scalar(select(func.max(TurnRow.position)).where(TurnRow.conversation_id == row.id))
-        or 0
-    )
+    position = last_turn_position(session, row.id)
     if position != expected:
         raise ConflictError(conflict)
-    added = [
-        TurnRow(
-            conversation_id=row.id,
-            position=position + i,
-            role=role,
-            content=content,
-            request_hash=request_hash,
-            truncated=truncated,
-        )
-        for i, (role, content, request_hash, truncated) in enumerate(turns, start=1)
-    ]
-    session.add_all(added)
     row.model_id = model_id
     try:
-        session.flush()
+        return add_turns(session, row.id, turns, first_position=position + 1)
     except IntegrityError as exc:  # a concurrent send took the same positions
         raise ConflictError(conflict) from exc
-    return added
 
 
 def add_baseline(
@@ -215,30 +183,24 @@ def add_baseline(
         history.append(("assistant", answer))
         calls.append((request_hash, truncated))
     with store.session() as session:
-        row = ConversationRow(
-            study_id=study_row(session, slug).id,
-            participant_id=None,
+        row = add_conversation(
+            session,
+            study_row(session, slug).id,
+            None,
             baseline=True,
             title=title.strip()[:200] or "Baseline",
             system_prompt=system_prompt,
             model_id=model.model_id,
         )
-        session.add(row)
-        session.flush()
-        for position, ((role, content), (request_hash, truncated)) in enumerate(
-            zip(history, calls, strict=True), start=1
-        ):
-            session.add(
-                TurnRow(
-                    conversation_id=row.id,
-                    position=position,
-                    role=role,
-                    content=content,
-                    request_hash=request_hash,
-                    truncated=truncated,
-                )
-            )
-        session.flush()
+        add_turns(
+            session,
+            row.id,
+            [
+                (role, content, request_hash, truncated)
+                for (role, content), (request_hash, truncated) in zip(history, calls, strict=True)
+            ],
+            first_position=1,
+        )
         return conversation_view(session, row)
 
 
@@ -252,7 +214,7 @@ def own_conversation(
         NotFoundError: anything else.
     """
     member(session, participant_id)
-    row = session.get(ConversationRow, conversation_id)
+    row = conversation_by_id(session, conversation_id)
     if row is None or row.participant_id != participant_id:
         raise NotFoundError(f"no conversation {conversation_id} of yours")
     return row
@@ -267,7 +229,7 @@ def visible_conversation(
         NotFoundError: anything else.
     """
     person = member(session, participant_id)
-    row = session.get(ConversationRow, conversation_id)
+    row = conversation_by_id(session, conversation_id)
     if (
         row is None
         or row.study_id != person.study_id
@@ -289,26 +251,12 @@ def conversations_for(store: Store, participant_id: str) -> list[Conversation]:
     """The study's baseline conversations first, then the participant's own, oldest first."""
     with store.read() as session:
         person = member(session, participant_id)
-        rows = session.scalars(
-            select(ConversationRow)
-            .where(
-                ConversationRow.study_id == person.study_id,
-                or_(
-                    ConversationRow.baseline.is_(True),
-                    ConversationRow.participant_id == participant_id,
-                ),
-            )
-            .order_by(ConversationRow.baseline.desc(), ConversationRow.id)
-        )
+        rows = conversations_visible_to(session, person.study_id, participant_id)
         return [conversation_view(session, row) for row in rows]
 
 
 def study_conversations(store: Store, slug: str) -> list[Conversation]:
     """Every conversation of a study (the facilitator's view), baselines first."""
     with store.read() as session:
-        rows = session.scalars(
-            select(ConversationRow)
-            .where(ConversationRow.study_id == study_row(session, slug).id)
-            .order_by(ConversationRow.baseline.desc(), ConversationRow.id)
-        )
+        rows = study_conversation_rows(session, study_row(session, slug).id)
         return [conversation_view(session, row) for row in rows]

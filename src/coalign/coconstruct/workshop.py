@@ -12,16 +12,17 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, NotFoundError
 from coalign.participation.members import check_participants, member
+from coalign.store.coconstruction import add_workshop, study_workshop_rows, workshop_by_id
 from coalign.store.coconstruction_tables import WorkshopRow
 from coalign.store.engine import Store
+from coalign.store.participation import study_by_id
 from coalign.store.studies import study_row
-from coalign.store.tables import StudyRow, utcnow
+from coalign.store.tables import utcnow
 
 
 class Workshop(BaseModel):
@@ -51,7 +52,7 @@ class Timer(BaseModel):
 def _view(session: Session, row: WorkshopRow) -> Workshop:
     return Workshop(
         id=row.id,
-        study=session.get(StudyRow, row.study_id).slug,
+        study=study_by_id(session, row.study_id).slug,
         slug=row.slug,
         title=row.title,
         groups=row.groups,
@@ -92,23 +93,22 @@ def create_workshop(
         with store.session() as session:
             study_id = study_row(session, slug).id
             check_participants(session, study_id, slug, people)
-            row = WorkshopRow(
-                study_id=study_id,
-                slug=workshop_slug,
-                title=title.strip() or workshop_slug,
-                groups={name.strip(): list(members) for name, members in groups.items()},
+            row = add_workshop(
+                session,
+                study_id,
+                workshop_slug,
+                title.strip() or workshop_slug,
+                {name.strip(): list(members) for name, members in groups.items()},
                 session_minutes=session_minutes,
                 break_every_minutes=break_every_minutes,
             )
-            session.add(row)
-            session.flush()
             return _view(session, row)
     except IntegrityError as exc:
         raise InputError(f"study {slug!r} has a workshop {workshop_slug!r} already") from exc
 
 
 def _workshop(session: Session, slug: str, workshop_id: int) -> WorkshopRow:
-    row = session.get(WorkshopRow, workshop_id)
+    row = workshop_by_id(session, workshop_id)
     if row is None or row.study_id != study_row(session, slug).id:
         raise NotFoundError(f"no workshop {workshop_id} in study {slug!r}")
     return row
@@ -123,11 +123,7 @@ def get_workshop(store: Store, slug: str, workshop_id: int) -> Workshop:
 def study_workshops(store: Store, slug: str) -> list[Workshop]:
     """Every workshop of a study."""
     with store.read() as session:
-        rows = session.scalars(
-            select(WorkshopRow)
-            .where(WorkshopRow.study_id == study_row(session, slug).id)
-            .order_by(WorkshopRow.id)
-        )
+        rows = study_workshop_rows(session, study_row(session, slug).id)
         return [_view(session, row) for row in rows]
 
 
@@ -184,7 +180,7 @@ def seat_in(store: Store, participant_id: str, workshop_id: int) -> tuple[Worksh
     """
     with store.read() as session:
         member(session, participant_id)
-        row = session.get(WorkshopRow, workshop_id)
+        row = workshop_by_id(session, workshop_id)
         group = next(
             (g for g, members in (row.groups if row else {}).items() if participant_id in members),
             None,
@@ -198,7 +194,7 @@ def workshops_of(store: Store, participant_id: str) -> list[Workshop]:
     """The workshops whose groups include the participant."""
     with store.read() as session:
         person = member(session, participant_id)
-        rows = session.scalars(select(WorkshopRow).where(WorkshopRow.study_id == person.study_id))
+        rows = study_workshop_rows(session, person.study_id)
         return [
             _view(session, r) for r in rows if any(participant_id in m for m in r.groups.values())
         ]

@@ -28,9 +28,13 @@ from coalign.core.study import QuestionKind, QuestionType, Topic
 from coalign.llm.model import Model
 from coalign.llm.structured import call_json
 from coalign.store.engine import Store
-from coalign.store.seeds import list_seed_examples, list_seed_questions
+from coalign.store.seeds import (
+    list_seed_examples,
+    list_seed_questions,
+    seed_example_by_id,
+    seed_question_by_id,
+)
 from coalign.store.studies import load_study, save_study
-from coalign.store.tables import SeedExampleRow, SeedQuestionRow
 from coalign.study.seed_review import (
     Decision,
     SeedDecision,
@@ -102,7 +106,7 @@ def write_question(
         status="proposed",
     ).with_id(workshop.study)
     with store.session() as session:
-        if session.get(SeedQuestionRow, seed.id) is not None:
+        if seed_question_by_id(session, seed.id) is not None:  # type: ignore[arg-type]
             raise ConflictError("this question has been written already")
         add_seed_question(session, workshop.study, seed)
     return seed
@@ -240,7 +244,7 @@ def write_example(
         status="proposed",
     ).with_id(workshop.study)
     with store.session() as session:
-        if session.get(SeedExampleRow, seed.id) is not None:
+        if seed_example_by_id(session, seed.id) is not None:  # type: ignore[arg-type]
             raise ConflictError("this example has been written already")
         add_seed_example(session, workshop.study, seed)
     return seed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -59,6 +59,9 @@ class QuestionType(_Strict):
     origin: Origin = "researcher"
 
 
+_Named = TypeVar("_Named", ValueDimension, Topic, QuestionType)
+
+
 class Study(_Strict):
     """The design of one study; everything else in coalign hangs off a study.
 
@@ -85,7 +88,7 @@ class Study(_Strict):
 
     @field_validator("dimensions", "topics", "question_types")
     @classmethod
-    def _unique_names(cls, values: list) -> list:
+    def _unique_names(cls, values: list[_Named]) -> list[_Named]:
         seen: set[str] = set()
         for value in values:
             if value.name in seen:

@@ -1,15 +1,17 @@
 """The Hugging Face dataset card (``README.md``): YAML metadata and prose, rendered from :class:`CardFacts`.
 
 Sections follow the Hugging Face card layout. Everything in them comes from the facts; the few
-fixed sentences (uses, limitations) are chosen by what the facts show, so a card never claims
-what the store does not hold.
+fixed sentences (uses, limitations) are chosen here by what the facts show, so a card never claims
+what the store does not hold. The layout lives in the Jinja2 template ``templates/card.md.j2``.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from coalign.export.facts import CardFacts
 from coalign.export.formats import FORMATS
@@ -99,154 +101,43 @@ def uses(facts: CardFacts) -> tuple[list[str], list[str]]:
     return intended, out_of_scope
 
 
-def _table(rows: list[list[Any]], header: list[str]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+def _cell(value: Any) -> str:
+    """A Markdown table cell: a ``|`` would end the cell and a newline the row."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _models(facts: CardFacts) -> str:
-    if not facts.models:
-        return ("No generated record in the store produced the exported texts: the rated items were imported "
-                "(each item's `source` says from where).")
-    return _table([[f"`{m.model_id}`", m.role, m.count] for m in facts.models],
-                  ["model", "why it was used", "exported texts or verdicts"])
+def _yaml(value: Any) -> str:
+    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True).rstrip()
 
 
-def _provenance(facts: CardFacts) -> list[str]:
-    out = []
-    if facts.run:
-        r = facts.run
-        finished = f"finished {r['finished_at']}" if r["finished_at"] else "not finished"
-        out += ["## Generation", "",
-                f"Run `{r['id']}` of recipe `{r['recipe_name']}` (seed {r['seed']}, status {r['status']}, "
-                f"started {r['created_at']}, {finished}).", "",
-                "Recipe as stored with the run:", "", "```yaml",
-                yaml.safe_dump(r["recipe"], sort_keys=False, allow_unicode=True).rstrip(), "```", ""]
-        templates = [[t["stage"], t["name"], f"`{t['sha256']}`", t["records"]] for t in facts.templates]
-        out += ["### Prompt templates", "", _table(templates, ["stage", "template", "sha256", "records"]), ""]
-        out += ["### Records per stage", "", _table(
-            [[stage, c.get("ok", 0), c.get("failed", 0), c.get("truncated", 0)]
-             for stage, c in sorted(facts.stage_counts.items())],
-            ["stage", "parsed", "failed to parse", "cut off at max_tokens"]), "", f"Accepted triples exported: {facts.exported_records}.", ""]
-        for key, counts in facts.attributes.items():
-            out.append(f"- {key}: " + ", ".join(f"{k} ({v})" for k, v in counts.items()))
-        out.append("")
-    if facts.seeds:
-        out += ["## Seeds", ""]
-        for kind in ("seed_questions", "seed_examples"):
-            s = facts.seeds.get(kind) or {}
-            if not s:
-                continue
-            statuses = ", ".join(f"{k} {v}" for k, v in s["by_status"].items())
-            line = (f"- {kind.replace('_', ' ')}: {s['total']} ({statuses}); "
-                    f"{s['authors']} authors in {s['groups']} groups; {s['used_in_context']} shown in-context to "
-                    "the generator")
-            if "llm_assisted" in s:
-                line += f"; {s['llm_assisted']} written with a model's draft"
-            out.append(line + ".")
-            for reason, n in s["rejection_reasons"].items():
-                out.append(f"  - rejected ({n}): {reason}")
-        for stage, sampling in facts.seeds.get("selection", {}).items():
-            if sampling:
-                out.append(f"- in-context selection for {stage}: {sampling}")
-        out.append("")
-    return out
+@cache
+def _environment() -> Environment:
+    # Markdown, not HTML: no autoescaping; table cells are escaped by the ``cell`` filter.
+    env = Environment(
+        loader=PackageLoader("coalign.export", "templates"),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cell"] = _cell
+    env.filters["yaml"] = _yaml
+    return env
 
 
-def _validation(facts: CardFacts) -> list[str]:
-    if not facts.run:
-        return []
-    out = ["## Validation and filters", ""]
-    if facts.filters:
-        rows = [[rule, c["passed"], c["failed"], "; ".join(f"{why} ({n})" for why, n in c["reasons"].items()) or "–"]
-                for rule, c in sorted(facts.filters.items())]
-        out += [_table(rows, ["rule", "passed", "failed", "rejection reasons (count)"]), ""]
-    else:
-        out += ["No verdicts are stored for this run.", ""]
-    for v in facts.validations:
-        summary = {k: v["summary"][k] for k in ("records", "accepted", "rejected", "failures_by_rule", "errors",
-                                                "propagation") if k in v["summary"]}
-        judge = f", judge `{v['judge_model']}`" if v["judge_model"] else ""
-        out.append(f"- {v['kind']} pass at {v['created_at']}{judge}" + (f": {summary}" if summary else ""))
-    return out + [""]
+_SUMMARY_KEYS = ("records", "accepted", "rejected", "failures_by_rule", "errors", "propagation")
 
 
-def _review_and_propagation(facts: CardFacts) -> list[str]:
-    out = []
-    if facts.review:
-        r = facts.review
-        kappa = "undefined" if r["kappa"] is None else f"{r['kappa']:.2f}"
-        out += [f"Human spot-check: {r['decisions']} decisions compared with the automatic verdicts; observed "
-                f"agreement {r['observed_agreement']:.2f}, Cohen's kappa {kappa}.", ""]
-    if facts.propagation:
-        p = facts.propagation
-        rows = [[name, "–" if js is None else f"{js:.3f}"] for name, js in p["jensen_shannon"].items()]
-        out += ["### Propagation of seed patterns", "",
-                f"From `{p['report']}` (`coalign report`): Jensen–Shannon divergence between seeds and synthetic "
-                "data (0 = same distribution, 1 = nothing in common).", "",
-                _table(rows, ["distribution", "Jensen–Shannon"]), ""]
-    return out
-
-
-def _participation(facts: CardFacts) -> list[str]:
-    p = facts.participation
-    roles = ", ".join(f"{role} {n}" for role, n in (p.get("participants_by_role") or {}).items())
-    out = ["## Participatory process", "", f"Participants by role: {roles or 'none recorded'}."]
-    out += [f"- {a}" for a in p.get("activities", [])]
-    if p.get("rating"):
-        r = p["rating"]
-        out.append(f"- {r['ratings']} ratings by {r['raters']} raters on {r['items']} items "
-                   f"({r['ratings_per_item']} per item), dimensions: {', '.join(r['dimensions'])}.")
-    for question, counts in p.get("demographics", {}).items():
-        out.append(f"- {question}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    if p.get("small_cell_rule"):
-        out.append(f"- Self-identified demographics; {p['small_cell_rule']}.")
-    return out + [""]
-
-
-def _aggregation(facts: CardFacts) -> list[str]:
-    a = facts.aggregation
-    choice = a.get("choice", {})
-    out = ["## Aggregation", "", f"Strategy: **{choice.get('strategy', 'none')}**"
-           + (f", grouped by `{choice['group_by']}` (groups need {choice['min_group_raters']} raters)"
-              if choice.get("group_by") else "")
-           + (f", dimensions {choice['dimensions']}" if choice.get("dimensions") else "")
-           + (f", lower is better on {choice['lower_is_better']}" if choice.get("lower_is_better") else "") + "."]
-    if choice.get("strategy", "none") == "none":
-        out.append("No ratings were aggregated: rows come from the generated triples as they are.")
-    for report in a.get("reports", []):
-        dropped = "; ".join(f"{why}: {n}" for why, n in report["dropped"].items()) or "none"
-        out.append(f"- {report['format']}, rule *{report['rule']}*: {report['candidates']} candidates, "
-                   f"{report['kept']} kept; dropped — {dropped}")
-    return out + [""]
+def _validation_summaries(facts: CardFacts) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each validation pass with the part of its summary the card shows."""
+    return [(v, {k: v["summary"][k] for k in _SUMMARY_KEYS if k in v["summary"]})
+            for v in facts.validations]
 
 
 def render_card(facts: CardFacts) -> str:
-    """The full ``README.md``: YAML header, then the card's sections."""
-    study = facts.study
-    lines = ["---", yaml.safe_dump(metadata(facts), sort_keys=False, allow_unicode=True).rstrip(), "---", "",
-             f"# {facts.name}", "",
-             f"Exported by coalign {facts.coalign_version} from `{facts.source}` on {facts.created_at}. "
-             "This card was generated from the coalign database; nothing in it was written by hand.", "",
-             "## Study", "", f"**{study['title']}** (`{study['slug']}`). {study.get('description') or ''}".rstrip(), "",
-             f"Deployment context: {(study.get('deployment_context') or 'not stated').rstrip('.')}.", "",
-             _table([[d["name"], d["definition"], " / ".join(d["scale"])] for d in study["dimensions"]],
-                    ["value dimension", "definition", "scale (low → high)"]), "",
-             "## Files", "",
-             _table([[f"`{name}`", FORMATS[name].description, FORMATS[name].trl or "–", f["rows"]]
-                     for name, f in facts.formats.items()], ["format", "columns", "TRL trainer", "rows"]), "",
-             "Each format is in `data/` as JSONL and Parquet and in `hf/<format>/` for `datasets.load_from_disk`. "
-             "`provenance/<format>.jsonl` maps each row of a TRL format to the records or items it came from.", "",
-             "## Models", "", _models(facts), ""]
-    lines += _provenance(facts) + _validation(facts) + _review_and_propagation(facts)
-    lines += _participation(facts) + _aggregation(facts)
-    lines += ["## Uses", "", "Intended:"] + [f"- {u}" for u in facts.intended_uses]
-    lines += ["", "Out of scope:"] + [f"- {u}" for u in facts.out_of_scope]
-    lines += ["", "## Limitations", ""] + [f"- {x}" for x in facts.limitations]
-    lines += ["", "## Licence", "", f"`{facts.license}`" + (" — no licence was chosen at export; ask the study's "
-                                                          "owners before reuse." if facts.license == "unknown" else ""),
-              "", "## Checksums (sha256)", "",
-              _table([[f"`{path}`", f"`{f['sha256']}`", f["bytes"]] for path, f in sorted(facts.files.items())],
-                     ["file", "sha256", "bytes"]), ""]
-    return "\n".join(lines)
+    """The full ``README.md``: YAML header, then the card's sections (``templates/card.md.j2``)."""
+    return _environment().get_template("card.md.j2").render(
+        facts=facts, metadata=metadata(facts), formats=FORMATS,
+        validations=_validation_summaries(facts),
+    )

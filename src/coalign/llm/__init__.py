@@ -2,28 +2,35 @@
 
 ``load_model("llama-cpp:smollm2-135m", log=store)`` gives the embedded default;
 ``load_model("openai:http://127.0.0.1:8000/v1#name", log=store)`` an OpenAI-compatible server.
+A backend is one module registered in :mod:`coalign.llm.backends`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from coalign.core.calls import CallLog
-from coalign.core.errors import ModelUnavailableError
-from coalign.llm.backends.base import Backend
+from coalign.core.errors import InputError
+from coalign.llm.backends import (
+    BackendType,
+    backend_types,
+    find_backend,
+    register_backend,
+    unregister_backend,
+)
+from coalign.llm.backends.base import Backend, ModelInfo
 from coalign.llm.model import Model, schema_problem
-from coalign.llm.spec import BUNDLED, DEFAULT_MODEL, ModelSpec, gguf_path, parse_model
+from coalign.llm.spec import DEFAULT_MODEL, ModelSpec, parse_model
 
 
 def load_backend(spec: ModelSpec, **options: object) -> Backend:
-    """Build the backend a spec names (the embedded model is loaded once per process)."""
-    if spec.backend == "llama-cpp":
-        from coalign.llm.backends.llama_cpp import LlamaCppBackend
+    """Build the backend a spec names (the embedded model is loaded once per process).
 
-        return LlamaCppBackend(spec)
-    from coalign.llm.backends.openai import OpenAIBackend
-
-    return OpenAIBackend(spec, **options)  # type: ignore[arg-type]
+    Raises:
+        InputError: no backend is registered under ``spec.backend``.
+    """
+    backend = find_backend(spec.backend)
+    if backend is None:
+        raise InputError(f"no model backend named {spec.backend!r} (see `coalign models`)")
+    return backend.create(spec, **options)
 
 
 def load_model(
@@ -40,36 +47,23 @@ def load_model(
     return Model(load_backend(parse_model(model), **options), log, cache=cache)
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """A model coalign can use without configuration."""
-
-    model_id: str
-    available: bool
-    detail: str
-
-
 def embedded_models() -> list[ModelInfo]:
     """The models shipped by installed packages, and whether each can be loaded."""
-    found = []
-    for alias in BUNDLED:
-        model_id = f"llama-cpp:{alias}"
-        try:
-            path = gguf_path(alias)
-            found.append(ModelInfo(model_id, True, f"{path} ({path.stat().st_size / 1e6:.0f} MB)"))
-        except ModelUnavailableError as exc:
-            found.append(ModelInfo(model_id, False, str(exc)))
-    return found
+    return [info for backend in backend_types() for info in backend.embedded()]
 
 
 __all__ = [
     "DEFAULT_MODEL",
+    "BackendType",
     "Model",
     "ModelInfo",
     "ModelSpec",
+    "backend_types",
     "embedded_models",
     "load_backend",
     "load_model",
     "parse_model",
+    "register_backend",
     "schema_problem",
+    "unregister_backend",
 ]

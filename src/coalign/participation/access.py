@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coalign.core.errors import (
@@ -26,9 +25,10 @@ from coalign.core.errors import (
     NotFoundError,
 )
 from coalign.core.ids import stable_id
+from coalign.store.campaigns import campaign_by_id, campaign_by_slug, enroll, enrollment_of
 from coalign.store.engine import Store
-from coalign.store.participation_tables import ParticipantRow
-from coalign.store.rating_tables import CampaignRow, EnrollmentRow
+from coalign.store.participation import add_participant, invited_enrollment, participant_by_id
+from coalign.store.rating_tables import CampaignRow
 from coalign.store.studies import study_row
 
 CROWD_KEYS = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
@@ -67,15 +67,14 @@ def create_invites(
     expires = datetime.now(timezone.utc) + valid_for if valid_for else None
     tokens = [secrets.token_urlsafe(32) for _ in range(count)]
     with store.session() as session:
-        campaign = session.get(CampaignRow, campaign_id)
+        campaign = campaign_by_id(session, campaign_id)
         if campaign is None:
             raise NotFoundError(f"no campaign {campaign_id}")
         for token in tokens:
             pid = f"p_{secrets.token_hex(10)}"
-            session.add(ParticipantRow(id=pid, study_id=campaign.study_id, token_hash=hash_token(token),
-                                       language=language))
-            session.flush()
-            session.add(EnrollmentRow(campaign_id=campaign_id, participant_id=pid, invite_expires_at=expires))
+            add_participant(session, pid, campaign.study_id, token_hash=hash_token(token),
+                            language=language)
+            enroll(session, pid, campaign_id, invite_expires_at=expires)
     return tokens
 
 
@@ -89,10 +88,7 @@ def join_by_invite(store: Store, token: str) -> Seat:
     if not token or len(token) > 200:
         raise AccessDeniedError("this invite link is not valid")
     with store.read() as session:
-        row = session.execute(
-            select(EnrollmentRow).join(ParticipantRow, ParticipantRow.id == EnrollmentRow.participant_id)
-            .where(ParticipantRow.token_hash == hash_token(token))
-        ).scalars().first()
+        row = invited_enrollment(session, hash_token(token))
         if row is None:
             raise AccessDeniedError("this invite link is not valid")
         if row.invite_expires_at is not None and _as_utc(row.invite_expires_at) < datetime.now(timezone.utc):
@@ -131,33 +127,27 @@ def join_from_crowd(
 def _crowd_seat(store: Store, study_slug: str, campaign_slug: str, values: dict[str, str], language: str) -> Seat:
     with store.session() as session:
         study_id = study_row(session, study_slug).id
-        campaign = session.scalars(
-            select(CampaignRow).where(CampaignRow.study_id == study_id, CampaignRow.slug == campaign_slug)
-        ).first()
+        campaign = campaign_by_slug(session, study_id, campaign_slug)
         if campaign is None:
             raise NotFoundError(f"study {study_slug!r} has no campaign {campaign_slug!r}")
         pid = stable_id("p", study_slug, "prolific", values["PROLIFIC_PID"])
-        participant = session.get(ParticipantRow, pid)
+        participant = participant_by_id(session, pid)
         enrollment = None
         if participant is None:
             require_open(campaign)
-            participant = ParticipantRow(id=pid, study_id=study_id, language=language, external_ids={
+            add_participant(session, pid, study_id, language=language, external_ids={
                 "PROLIFIC_PID": values["PROLIFIC_PID"], "STUDY_ID": values["STUDY_ID"],
                 "SESSION_IDS": [values["SESSION_ID"]],
             })
-            session.add(participant)
-            session.flush()
         else:
             ids = dict(participant.external_ids)
             sessions = list(ids.get("SESSION_IDS", []))
             if values["SESSION_ID"] not in sessions:
                 participant.external_ids = {**ids, "SESSION_IDS": sessions + [values["SESSION_ID"]]}
-            enrollment = session.scalars(select(EnrollmentRow).where(
-                EnrollmentRow.campaign_id == campaign.id, EnrollmentRow.participant_id == pid)).first()
+            enrollment = enrollment_of(session, pid, campaign.id)
         if enrollment is None:
             require_open(campaign)
-            session.add(EnrollmentRow(campaign_id=campaign.id, participant_id=pid))
-            session.flush()
+            enroll(session, pid, campaign.id)
         return Seat(pid, campaign.id)
 
 

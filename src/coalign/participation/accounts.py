@@ -12,12 +12,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from coalign.core.errors import AccessDeniedError, InputError, RateLimitedError
 from coalign.store.engine import Store
-from coalign.store.participation_tables import AccountRow, AppSettingRow, LoginAttemptRow
+from coalign.store.participation import (
+    account_by_id,
+    account_by_name,
+    add_account,
+    add_app_setting,
+    app_setting,
+    count_failed_logins,
+    record_login_attempt,
+)
 from coalign.store.tables import utcnow
 
 AccountRole = Literal["facilitator", "admin"]
@@ -63,9 +70,7 @@ def create_account(store: Store, username: str, password: str, role: AccountRole
         raise InputError(f"a password must have at least {MIN_PASSWORD_LENGTH} characters")
     try:
         with store.session() as session:
-            row = AccountRow(username=username, password_hash=_hasher().hash(password), role=role)
-            session.add(row)
-            session.flush()
+            row = add_account(session, username, _hasher().hash(password), role)
             return Account(row.id, row.username, role)
     except IntegrityError as exc:
         raise InputError(f"an account {username!r} exists already") from exc
@@ -87,12 +92,9 @@ def authenticate(store: Store, username: str, password: str, client: str) -> Acc
     client = client[:64]
     since = utcnow() - LOGIN_WINDOW
     with store.read() as session:
-        failures = select(func.count()).select_from(LoginAttemptRow).where(
-            LoginAttemptRow.succeeded.is_(False), LoginAttemptRow.created_at >= since
-        )
-        by_user = session.scalar(failures.where(LoginAttemptRow.username == username)) or 0
-        by_client = session.scalar(failures.where(LoginAttemptRow.client == client)) or 0
-        row = session.scalars(select(AccountRow).where(AccountRow.username == username)).first()
+        by_user = count_failed_logins(session, since, username=username)
+        by_client = count_failed_logins(session, since, client=client)
+        row = account_by_name(session, username)
     if by_user >= MAX_FAILURES_PER_USER or by_client >= MAX_FAILURES_PER_CLIENT:
         raise RateLimitedError("too many failed logins; wait 15 minutes and try again")
     hasher = _hasher()
@@ -105,7 +107,7 @@ def authenticate(store: Store, username: str, password: str, client: str) -> Acc
     else:  # spend the same time as a real check, so timing does not reveal which names exist
         hasher.hash(password)
     with store.session() as session:
-        session.add(LoginAttemptRow(username=username, client=client, succeeded=ok))
+        record_login_attempt(session, username, client, ok)
     if not ok or row is None:
         raise AccessDeniedError("wrong user name or password")
     return Account(row.id, row.username, row.role)  # type: ignore[arg-type]
@@ -114,7 +116,7 @@ def authenticate(store: Store, username: str, password: str, client: str) -> Acc
 def get_account(store: Store, account_id: int) -> Account | None:
     """The account with this id, or ``None`` if it was deleted."""
     with store.read() as session:
-        row = session.get(AccountRow, account_id)
+        row = account_by_id(session, account_id)
         return None if row is None else Account(row.id, row.username, row.role)  # type: ignore[arg-type]
 
 
@@ -125,13 +127,13 @@ def app_secret(store: Store) -> str:
     same session cookies.
     """
     with store.read() as session:
-        row = session.get(AppSettingRow, "secret_key")
-        if row is not None:
-            return row.value
+        secret = app_setting(session, "secret_key")
+        if secret is not None:
+            return secret
     try:
         with store.session() as session:
-            session.add(AppSettingRow(key="secret_key", value=secrets.token_urlsafe(48)))
+            add_app_setting(session, "secret_key", secrets.token_urlsafe(48))
     except IntegrityError:  # another worker made it first
         pass
     with store.read() as session:
-        return session.get(AppSettingRow, "secret_key").value  # type: ignore[union-attr]
+        return app_setting(session, "secret_key")  # type: ignore[return-value]  # made above

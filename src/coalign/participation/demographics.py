@@ -11,21 +11,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import delete, func, select
 
 from coalign.core.campaigns import DemographicQuestion
 from coalign.core.errors import ConflictError, InputError, describe_validation_error
-from coalign.core.participants import PREFER_NOT_TO_SAY
+from coalign.core.participants import PREFER_NOT_TO_SAY, DemographicAnswer
 from coalign.participation.access import Seat
+from coalign.store.campaigns import existing_enrollment
 from coalign.store.engine import Store
-from coalign.store.participation_tables import (
-    DemographicAnswerRow,
-    DemographicSurveyRow,
-    ParticipantRow,
+from coalign.store.participation import (
+    demographic_answer_counts,
+    participant_by_id,
+    replace_demographic_answers,
+    replace_survey,
+    study_slug_of_participant,
+    survey_questions,
 )
-from coalign.store.rating_tables import EnrollmentRow
 from coalign.store.studies import study_row
-from coalign.store.tables import StudyRow, utcnow
+from coalign.store.tables import utcnow
 
 MIN_CELL = 5
 MAX_TEXT = 200
@@ -65,26 +67,21 @@ def set_survey(store: Store, study_slug: str, questions: list[DemographicQuestio
     if len({q.name for q in parsed}) != len(parsed):
         raise InputError("demographics survey: a question name is used twice")
     with store.session() as session:
-        sid = study_row(session, study_slug).id
-        session.execute(delete(DemographicSurveyRow).where(DemographicSurveyRow.study_id == sid))
-        session.add(DemographicSurveyRow(study_id=sid, questions=[q.model_dump() for q in parsed]))
+        replace_survey(session, study_row(session, study_slug).id, [q.model_dump() for q in parsed])
 
 
 def get_survey(store: Store, study_slug: str) -> list[DemographicQuestion]:
     """A study's demographics questions (:data:`DEFAULT_SURVEY` unless the study set its own)."""
     with store.read() as session:
-        row = session.get(DemographicSurveyRow, study_row(session, study_slug).id)
-        return DEFAULT_SURVEY if row is None else _SURVEY.validate_python(row.questions)
+        stored = survey_questions(session, study_row(session, study_slug).id)
+        return DEFAULT_SURVEY if stored is None else _SURVEY.validate_python(stored)
 
 
 def survey_for_seat(store: Store, seat: Seat) -> list[DemographicQuestion]:
     """The survey of the study a seat belongs to."""
     with store.read() as session:
-        slug = session.scalar(
-            select(StudyRow.slug).join(ParticipantRow, ParticipantRow.study_id == StudyRow.id)
-            .where(ParticipantRow.id == seat.participant_id)
-        )
-    return get_survey(store, slug)
+        slug = study_slug_of_participant(session, seat.participant_id)
+    return get_survey(store, slug)  # type: ignore[arg-type]  # a seat's participant exists
 
 
 def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:
@@ -101,7 +98,7 @@ def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:
         ConflictError: the participant has not consented.
     """
     questions = survey_for_seat(store, seat)
-    answers: list[DemographicAnswerRow] = []
+    answers: list[DemographicAnswer] = []
     for q in questions:
         value = (form.get(q.name) or "").strip()
         if not value:
@@ -113,16 +110,14 @@ def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:
         self_description = None
         if q.self_describe is not None and value == q.self_describe:
             self_description = (form.get(f"{q.name}_self") or "").strip()[:MAX_TEXT] or None
-        answers.append(DemographicAnswerRow(participant_id=seat.participant_id, question=q.name, answer=value,
-                                            self_description=self_description))
+        answers.append(DemographicAnswer(participant_id=seat.participant_id, question=q.name,
+                                         answer=value, self_description=self_description))
     with store.session() as session:
-        participant = session.get(ParticipantRow, seat.participant_id)
+        participant = participant_by_id(session, seat.participant_id)
         if participant is None or participant.consented_at is None:
             raise ConflictError("please answer the consent question first")
-        session.execute(delete(DemographicAnswerRow).where(DemographicAnswerRow.participant_id == seat.participant_id))
-        session.add_all(answers)
-        enrollment = session.scalars(select(EnrollmentRow).where(
-            EnrollmentRow.campaign_id == seat.campaign_id, EnrollmentRow.participant_id == seat.participant_id)).one()
+        replace_demographic_answers(session, seat.participant_id, answers)
+        enrollment = existing_enrollment(session, seat.participant_id, seat.campaign_id)
         enrollment.demographics_done_at = utcnow()
     return len(answers)
 
@@ -150,16 +145,7 @@ def demographic_aggregates(
     """
     with store.read() as session:
         sid = study_row(session, study_slug).id
-        query = (
-            select(DemographicAnswerRow.question, DemographicAnswerRow.answer, func.count())
-            .join(ParticipantRow, ParticipantRow.id == DemographicAnswerRow.participant_id)
-            .where(ParticipantRow.study_id == sid)
-            .group_by(DemographicAnswerRow.question, DemographicAnswerRow.answer)
-        )
-        if campaign_id is not None:
-            query = query.join(EnrollmentRow, EnrollmentRow.participant_id == ParticipantRow.id).where(
-                EnrollmentRow.campaign_id == campaign_id)
-        rows = session.execute(query).all()
+        rows = demographic_answer_counts(session, sid, campaign_id=campaign_id)
     options = {q.name: set(q.choices()) if q.kind == "choice" else {PREFER_NOT_TO_SAY}
                for q in get_survey(store, study_slug)}
     result: dict[str, list[AnswerCount]] = {}

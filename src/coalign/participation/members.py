@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import (
@@ -21,6 +20,12 @@ from coalign.core.errors import (
     describe_validation_error,
 )
 from coalign.store.engine import Store
+from coalign.store.participation import (
+    consenting_participant_ids,
+    participant_by_id,
+    study_by_id,
+    study_id_by_slug,
+)
 from coalign.store.participation_tables import ParticipantRow
 from coalign.store.tables import StudyRow
 
@@ -33,7 +38,7 @@ def member(session: Session, participant_id: str) -> ParticipantRow:
     Raises:
         AccessDeniedError: no such participant, or the person has not consented.
     """
-    row = session.get(ParticipantRow, participant_id) if participant_id else None
+    row = participant_by_id(session, participant_id) if participant_id else None
     if row is None:
         raise AccessDeniedError("no participant session; please open your study link again")
     if row.consented_at is None and row.role == "participant":
@@ -48,14 +53,15 @@ def check_participants(session: Session, study_id: int, slug: str, people: Seque
         InputError: naming the first person who does not belong to study ``slug``.
     """
     for pid in people:
-        person = session.get(ParticipantRow, pid)
+        person = participant_by_id(session, pid)
         if person is None or person.study_id != study_id:
             raise InputError(f"{pid!r} is not a participant of study {slug!r}")
 
 
 def study_of(session: Session, participant_id: str) -> StudyRow:
     """The study a consenting participant takes part in (see :func:`member`)."""
-    return session.get(StudyRow, member(session, participant_id).study_id)  # type: ignore[return-value]
+    study = study_by_id(session, member(session, participant_id).study_id)
+    return study  # type: ignore[return-value]  # a participant's study exists
 
 
 def owned(row: object | None, participant_id: str, what: str, ident: object) -> object:
@@ -90,16 +96,7 @@ def study_slug_of(store: Store, participant_id: str) -> str:
 def study_participants(store: Store, slug: str) -> list[str]:
     """Ids of the study's participants who have consented, oldest first (for forming groups)."""
     with store.read() as session:
-        study_id = session.scalars(select(StudyRow.id).where(StudyRow.slug == slug)).first()
+        study_id = study_id_by_slug(session, slug)
         if study_id is None:
             raise NotFoundError(f"no study {slug!r}")
-        return list(
-            session.scalars(
-                select(ParticipantRow.id)
-                .where(
-                    ParticipantRow.study_id == study_id,
-                    ParticipantRow.consented_at.is_not(None),
-                )
-                .order_by(ParticipantRow.created_at, ParticipantRow.id)
-            )
-        )
+        return consenting_participant_ids(session, study_id)

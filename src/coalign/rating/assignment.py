@@ -18,21 +18,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import NotFoundError
 from coalign.participation.access import Seat, require_open
-from coalign.store.engine import Store
-from coalign.store.rating_tables import (
-    AssignmentRow,
-    CampaignItemRow,
-    CampaignRow,
-    EnrollmentRow,
-    ItemRow,
-    RatingRow,
+from coalign.store.campaigns import (
+    add_assignments,
+    assignment_by_id,
+    attention_check_ids,
+    campaign_by_id,
+    campaign_item_translations,
+    count_assignments,
+    item_loads,
+    items_seen_by,
+    lock_campaign,
+    mark_shown,
+    study_dimensions,
 )
-from coalign.store.tables import DimensionRow, utcnow
+from coalign.store.engine import Store
+from coalign.store.rating_tables import AssignmentRow, CampaignRow
+from coalign.store.ratings import item_by_id
+from coalign.store.tables import utcnow
 
 _random = random.SystemRandom()
 
@@ -49,47 +55,22 @@ def assign(session: Session, seat: Seat, now: datetime | None = None) -> int:
     Raises:
         ConflictError: the campaign is closed and the person has no assignments yet.
     """
-    # FOR NO KEY UPDATE: serialises assigners, yet lets other transactions insert rows that
-    # reference the campaign (their foreign-key checks take KEY SHARE locks).
-    campaign = session.execute(
-        select(CampaignRow).where(CampaignRow.id == seat.campaign_id).with_for_update(key_share=True)
-    ).scalar_one()
-    mine = AssignmentRow.participant_id == seat.participant_id
-    existing = session.scalar(
-        select(func.count()).select_from(AssignmentRow).where(mine, AssignmentRow.campaign_id == campaign.id)
-    ) or 0
+    # The campaign row stays locked until the transaction ends: assigners take turns.
+    campaign = lock_campaign(session, seat.campaign_id)
+    existing = count_assignments(session, seat.participant_id, campaign.id)
     if existing:
         return existing
     require_open(campaign)
-    seen = set(session.scalars(union(
-        select(AssignmentRow.item_id).where(mine),
-        select(RatingRow.item_id).where(RatingRow.participant_id == seat.participant_id),
-    )))
-    held = or_(AssignmentRow.submitted_at.is_not(None), EnrollmentRow.created_at >= (now or utcnow()) - HOLD)
-    load = session.execute(
-        select(CampaignItemRow.item_id, func.count(case((held, AssignmentRow.id))))
-        .outerjoin(AssignmentRow, and_(AssignmentRow.campaign_id == campaign.id,
-                                       AssignmentRow.item_id == CampaignItemRow.item_id))
-        .outerjoin(EnrollmentRow, and_(EnrollmentRow.campaign_id == campaign.id,
-                                       EnrollmentRow.participant_id == AssignmentRow.participant_id))
-        .where(CampaignItemRow.campaign_id == campaign.id, CampaignItemRow.kind == "item")
-        .group_by(CampaignItemRow.item_id)
-    ).all()
+    seen = items_seen_by(session, seat.participant_id)
+    load = item_loads(session, campaign.id, held_since=(now or utcnow()) - HOLD)
     ranked = sorted((count, _random.random(), item_id) for item_id, count in load if item_id not in seen)
     sequence: list[tuple[str, str]] = [("item", item_id) for _, _, item_id in ranked[: campaign.items_per_participant]]
     if not sequence:
         return 0
-    checks = session.scalars(
-        select(CampaignItemRow.item_id)
-        .where(CampaignItemRow.campaign_id == campaign.id, CampaignItemRow.kind == "attention")
-        .order_by(CampaignItemRow.position)
-    ).all()
+    checks = attention_check_ids(session, campaign.id)
     for check, position in zip(checks, sorted(campaign.attention_positions)):
         sequence.insert(min(position - 1, len(sequence)), ("attention", check))
-    for position, (kind, item_id) in enumerate(sequence, start=1):
-        session.add(AssignmentRow(campaign_id=campaign.id, participant_id=seat.participant_id,
-                                  item_id=item_id, position=position, kind=kind))
-    session.flush()
+    add_assignments(session, seat.participant_id, campaign.id, sequence)
     return len(sequence)
 
 
@@ -135,8 +116,7 @@ def owned_assignment(session: Session, seat: Seat, assignment_id: int, *, lock: 
     Raises:
         NotFoundError: no such assignment for this participant (another person's looks the same).
     """
-    query = select(AssignmentRow).where(AssignmentRow.id == assignment_id)
-    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    row = assignment_by_id(session, assignment_id, lock=lock)
     if row is None or row.participant_id != seat.participant_id or row.campaign_id != seat.campaign_id:
         raise NotFoundError("this item is not one of yours")
     return row
@@ -144,7 +124,7 @@ def owned_assignment(session: Session, seat: Seat, assignment_id: int, *, lock: 
 
 def campaign_dimensions(session: Session, campaign: CampaignRow, language: str) -> list[DimensionView]:
     """The campaign's dimensions with definitions and scale labels, translated where the campaign says."""
-    rows = {d.name: d for d in session.scalars(select(DimensionRow).where(DimensionRow.study_id == campaign.study_id))}
+    rows = {d.name: d for d in study_dimensions(session, campaign.study_id)}
     texts = campaign.translations.get(language, {})
     views = []
     for name in campaign.dimensions:
@@ -173,12 +153,10 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
     with store.read() as session:
         row = owned_assignment(session, seat, assignment_id)
         start_clock = row.shown_at is None
-        campaign = session.get(CampaignRow, row.campaign_id)
-        item = session.get(ItemRow, row.item_id)
-        extra = session.scalars(select(CampaignItemRow.translations).where(
-            CampaignItemRow.campaign_id == row.campaign_id, CampaignItemRow.item_id == row.item_id)).one()
-        total = session.scalar(select(func.count()).select_from(AssignmentRow).where(
-            AssignmentRow.campaign_id == row.campaign_id, AssignmentRow.participant_id == seat.participant_id)) or 0
+        campaign = campaign_by_id(session, row.campaign_id)
+        item = item_by_id(session, row.item_id)
+        extra = campaign_item_translations(session, row.campaign_id, row.item_id)
+        total = count_assignments(session, seat.participant_id, row.campaign_id)
         text = extra.get(language, {})
         page = RatingPage(
             assignment_id=row.id, item_id=row.item_id, position=row.position, total=total,
@@ -191,9 +169,7 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
     # while waiting for the writer could starve the writer of connections. Reloads only read.
     if start_clock:
         with store.session() as session:
-            session.execute(update(AssignmentRow)
-                            .where(AssignmentRow.id == assignment_id, AssignmentRow.shown_at.is_(None))
-                            .values(shown_at=utcnow()))
+            mark_shown(session, assignment_id, utcnow())
     return page
 
 

@@ -13,19 +13,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coalign.core.campaigns import AttentionCheck, Campaign, CampaignStatus, ImportedItem
 from coalign.core.errors import InputError, NotFoundError, describe_validation_error
 from coalign.core.ids import stable_id
 from coalign.core.items import Item
+from coalign.store.campaigns import (
+    CampaignEntry,
+    add_campaign,
+    add_campaign_items,
+    attention_checks_of,
+    campaign_by_id,
+    campaign_by_slug,
+    campaign_id_by_slug,
+    campaigns_newest_first,
+    count_rateable_items,
+    rateable_item_ids,
+    study_slug_by_id,
+)
 from coalign.store.engine import Store
-from coalign.store.rating_tables import CampaignItemRow, CampaignRow, ItemRow
-from coalign.store.ratings import add_items
+from coalign.store.rating_tables import CampaignRow
+from coalign.store.ratings import add_or_reuse_items
 from coalign.store.runs import get_run, iter_records
 from coalign.store.studies import load_study, study_row
-from coalign.store.tables import StudyRow
 from coalign.store.verdicts import accepted_records
 
 MAX_ITEMS = 100_000
@@ -155,41 +166,26 @@ def create_campaign(store: Store, campaign: Campaign, items: list[ImportedItem])
         if missing:
             raise InputError(f"dimension(s) {missing} are not in study {study.slug!r} (it has {known})")
         sid = study_row(session, study.slug).id
-        taken = session.scalar(select(CampaignRow.id).where(CampaignRow.study_id == sid, CampaignRow.slug == campaign.slug))
-        if taken is not None:
+        if campaign_id_by_slug(session, sid, campaign.slug) is not None:
             raise InputError(f"study {study.slug!r} already has a campaign {campaign.slug!r}")
-        row = CampaignRow(
-            study_id=sid, slug=campaign.slug, title=campaign.title, status=campaign.status,
-            dimensions=campaign.dimensions, questions=[q.model_dump() for q in campaign.questions],
-            items_per_participant=campaign.items_per_participant, target_ratings=campaign.target_ratings,
-            min_seconds_per_item=campaign.min_seconds_per_item, attention_positions=campaign.attention_positions,
-            completion_code=campaign.completion_code, screened_out_code=campaign.screened_out_code,
-            completion_url=campaign.completion_url, translations=campaign.translations,
-        )
-        session.add(row)
-        session.flush()
+        row = add_campaign(session, sid, campaign)
         stored = _store_items(session, study.slug, items)
-        seen: set[str] = set()
+        entries: dict[str, CampaignEntry] = {}
         for position, (item, imported) in enumerate(zip(stored, items)):
-            if item.id in seen:
-                continue
-            seen.add(item.id)
-            session.add(CampaignItemRow(
-                campaign_id=row.id, item_id=item.id, kind="item", position=position,
-                translations=imported.translations,
-            ))
+            if item.id not in entries:  # the first of two items with one id keeps its place
+                entries[item.id] = CampaignEntry(item.id, position, imported.translations)
+        add_campaign_items(session, row.id, entries.values())
         checks = [
             ImportedItem(id=stable_id("att", study.slug, campaign.slug, c.prompt, c.response, c.expected_value),
                          prompt=c.prompt, response=c.response, source=f"attention-check:{campaign.slug}")
             for c in campaign.attention_checks
         ]
-        for position, (item, check) in enumerate(zip(_store_items(session, study.slug, checks),
-                                                      campaign.attention_checks)):
-            session.add(CampaignItemRow(
-                campaign_id=row.id, item_id=item.id, kind="attention", position=position,
-                expected_value=check.expected_value, translations=check.translations,
-            ))
-        session.flush()
+        placed = zip(_store_items(session, study.slug, checks), campaign.attention_checks)
+        add_campaign_items(session, row.id, [
+            CampaignEntry(item.id, position, check.translations, kind="attention",
+                          expected_value=check.expected_value)
+            for position, (item, check) in enumerate(placed)
+        ])
         return _stored(session, row)
 
 
@@ -200,26 +196,14 @@ def _store_items(session: Session, slug: str, items: list[ImportedItem]) -> list
              response=i.response, context=i.context, source=i.source, language=i.language)
         for i in items
     ]
-    for item in result:
-        existing = session.get(ItemRow, item.id)
-        if existing is not None and (existing.prompt, existing.response) != (item.prompt, item.response):
-            raise InputError(f"item id {item.id!r} exists already with a different prompt or response")
-    add_items(session, result)
-    session.flush()  # items before the campaign rows that point at them
+    add_or_reuse_items(session, result)  # flushed: items before the rows that point at them
     return result
 
 
 def _stored(session: Session, row: CampaignRow) -> StoredCampaign:
-    study_slug = session.scalar(select(StudyRow.slug).where(StudyRow.id == row.study_id))
-    checks = session.execute(
-        select(CampaignItemRow, ItemRow).join(ItemRow, ItemRow.id == CampaignItemRow.item_id)
-        .where(CampaignItemRow.campaign_id == row.id, CampaignItemRow.kind == "attention")
-        .order_by(CampaignItemRow.position)
-    ).all()
-    count = session.scalar(
-        select(func.count()).select_from(CampaignItemRow)
-        .where(CampaignItemRow.campaign_id == row.id, CampaignItemRow.kind == "item")
-    ) or 0
+    study_slug = study_slug_by_id(session, row.study_id)
+    checks = attention_checks_of(session, row.id)
+    count = count_rateable_items(session, row.id)
     campaign = Campaign(
         slug=row.slug, study_slug=study_slug, title=row.title, status=row.status,  # type: ignore[arg-type]
         dimensions=row.dimensions, questions=row.questions, items_per_participant=row.items_per_participant,
@@ -242,7 +226,7 @@ def campaign_row(session: Session, campaign_id: int) -> CampaignRow:
     Raises:
         NotFoundError: no such campaign.
     """
-    row = session.get(CampaignRow, campaign_id)
+    row = campaign_by_id(session, campaign_id)
     if row is None:
         raise NotFoundError(f"no campaign {campaign_id}")
     return row
@@ -266,7 +250,7 @@ def find_campaign(store: Store, study_slug: str, slug: str) -> StoredCampaign:
     """
     with store.read() as session:
         sid = study_row(session, study_slug).id
-        row = session.scalars(select(CampaignRow).where(CampaignRow.study_id == sid, CampaignRow.slug == slug)).first()
+        row = campaign_by_slug(session, sid, slug)
         if row is None:
             raise NotFoundError(f"study {study_slug!r} has no campaign {slug!r}")
         return _stored(session, row)
@@ -293,15 +277,13 @@ def resolve_campaign(store: Store, name: str) -> StoredCampaign:
 def campaign_item_ids(store: Store, campaign_id: int) -> list[str]:
     """The ids of a campaign's rateable items (attention checks left out)."""
     with store.read() as session:
-        return list(session.scalars(select(CampaignItemRow.item_id).where(
-            CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")).all())
+        return rateable_item_ids(session, campaign_id)
 
 
 def list_campaigns(store: Store) -> list[StoredCampaign]:
     """Every campaign, newest first."""
     with store.read() as session:
-        rows = session.scalars(select(CampaignRow).order_by(CampaignRow.id.desc())).all()
-        return [_stored(session, row) for row in rows]
+        return [_stored(session, row) for row in campaigns_newest_first(session)]
 
 
 def set_campaign_status(store: Store, campaign_id: int, status: CampaignStatus) -> None:

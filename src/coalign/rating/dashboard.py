@@ -6,11 +6,14 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from coalign.rating.campaigns import StoredCampaign, campaign_row, get_campaign
+from coalign.store.campaigns import (
+    AssignmentSummary,
+    assignment_summaries,
+    enrollment_statuses,
+    rateable_item_prompts,
+)
 from coalign.store.engine import Store
-from coalign.store.rating_tables import AssignmentRow, CampaignItemRow, EnrollmentRow, ItemRow
 
 
 @dataclass(frozen=True)
@@ -72,22 +75,11 @@ def campaign_progress(store: Store, campaign_id: int) -> CampaignProgress:
     progress = CampaignProgress(stored)
     with store.read() as session:
         campaign_row(session, campaign_id)
-        assignments = session.execute(
-            select(AssignmentRow.participant_id, AssignmentRow.item_id, AssignmentRow.kind, AssignmentRow.status,
-                   AssignmentRow.seconds_taken, AssignmentRow.attention_passed)
-            .where(AssignmentRow.campaign_id == campaign_id)
-        ).all()
-        items = session.execute(
-            select(ItemRow.id, ItemRow.prompt).join(CampaignItemRow, CampaignItemRow.item_id == ItemRow.id)
-            .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")
-            .order_by(CampaignItemRow.position)
-        ).all()
-        enrollments = session.execute(
-            select(EnrollmentRow.participant_id, EnrollmentRow.status)
-            .where(EnrollmentRow.campaign_id == campaign_id).order_by(EnrollmentRow.id)
-        ).all()
-    by_item: dict[str, list] = {}
-    by_person: dict[str, list] = {}
+        assignments = assignment_summaries(session, campaign_id)
+        items = rateable_item_prompts(session, campaign_id)
+        enrollments = enrollment_statuses(session, campaign_id)
+    by_item: dict[str, list[AssignmentSummary]] = {}
+    by_person: dict[str, list[AssignmentSummary]] = {}
     for row in assignments:
         by_person.setdefault(row.participant_id, []).append(row)
         if row.kind == "item":

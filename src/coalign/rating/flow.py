@@ -9,16 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import AccessDeniedError
 from coalign.participation.access import Seat, require_open
 from coalign.rating.assignment import assign
+from coalign.store.campaigns import (
+    campaign_by_id,
+    count_assignments,
+    enrollment_of,
+    next_open_assignment,
+)
 from coalign.store.engine import Store
-from coalign.store.participation_tables import ParticipantRow
-from coalign.store.rating_tables import AssignmentRow, CampaignRow, EnrollmentRow
-from coalign.store.tables import StudyRow, utcnow
+from coalign.store.participation import participant_by_id, study_by_id
+from coalign.store.rating_tables import CampaignRow, EnrollmentRow
+from coalign.store.tables import utcnow
 
 StepKind = Literal["consent", "demographics", "item", "done", "screened_out", "closed", "full"]
 
@@ -50,8 +55,7 @@ class Welcome:
 
 
 def _enrollment(session: Session, seat: Seat) -> EnrollmentRow:
-    row = session.scalars(select(EnrollmentRow).where(
-        EnrollmentRow.campaign_id == seat.campaign_id, EnrollmentRow.participant_id == seat.participant_id)).first()
+    row = enrollment_of(session, seat.participant_id, seat.campaign_id)
     if row is None:
         raise AccessDeniedError("your session is no longer valid; please use your study link again")
     return row
@@ -79,27 +83,24 @@ def next_step(store: Store, seat: Seat) -> Step:
 def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
     """The next step, or ``None`` when finding it needs a write and ``write`` is false."""
     enrollment = _enrollment(session, seat)
-    campaign = session.get(CampaignRow, seat.campaign_id)
+    campaign = campaign_by_id(session, seat.campaign_id)
     if enrollment.status == "screened_out":
         return Step("screened_out", code=campaign.screened_out_code)
     if enrollment.status == "completed":
         return _done(campaign)
-    participant = session.get(ParticipantRow, seat.participant_id)
+    participant = participant_by_id(session, seat.participant_id)
     if participant.consented_at is None:
         return Step("consent") if campaign.status == "open" else Step("closed")
     if enrollment.demographics_done_at is None:
         return Step("demographics") if campaign.status == "open" else Step("closed")
     if campaign.status != "open":
         return Step("closed")
-    mine = (AssignmentRow.campaign_id == seat.campaign_id, AssignmentRow.participant_id == seat.participant_id)
-    if not session.scalar(select(func.count()).select_from(AssignmentRow).where(*mine)):
+    if not count_assignments(session, seat.participant_id, seat.campaign_id):
         if not write:
             return None
         if not assign(session, seat):
             return Step("full")
-    pending = session.scalars(
-        select(AssignmentRow.id).where(*mine, AssignmentRow.status != "submitted").order_by(AssignmentRow.position)
-    ).first()
+    pending = next_open_assignment(session, seat.participant_id, seat.campaign_id)
     if pending is not None:
         return Step("item", assignment_id=pending)
     if not write:
@@ -116,9 +117,9 @@ def _done(campaign: CampaignRow) -> Step:
 def welcome(store: Store, seat: Seat) -> Welcome:
     """The study and campaign titles and the consent text for this participant."""
     with store.read() as session:
-        campaign = session.get(CampaignRow, seat.campaign_id)
-        study = session.get(StudyRow, campaign.study_id)
-        participant = session.get(ParticipantRow, seat.participant_id)
+        campaign = campaign_by_id(session, seat.campaign_id)
+        study = study_by_id(session, campaign.study_id)
+        participant = participant_by_id(session, seat.participant_id)
         return Welcome(study.title, campaign.title, study.consent_text, participant.language)
 
 
@@ -130,9 +131,9 @@ def give_consent(store: Store, seat: Seat, agree: bool) -> Step:
     """
     with store.session() as session:
         enrollment = _enrollment(session, seat)
-        campaign = session.get(CampaignRow, seat.campaign_id)
+        campaign = campaign_by_id(session, seat.campaign_id)
         require_open(campaign)
-        participant = session.get(ParticipantRow, seat.participant_id)
+        participant = participant_by_id(session, seat.participant_id)
         if agree:
             if participant.consented_at is None:
                 participant.consented_at = utcnow()
@@ -144,4 +145,4 @@ def give_consent(store: Store, seat: Seat, agree: bool) -> Step:
 def set_language(store: Store, seat: Seat, language: str) -> None:
     """Remember the participant's chosen language."""
     with store.session() as session:
-        session.get(ParticipantRow, seat.participant_id).language = language
+        participant_by_id(session, seat.participant_id).language = language

@@ -12,15 +12,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import ConflictError, InputError
 from coalign.core.items import Rating
 from coalign.participation.access import Seat, require_open
 from coalign.rating.assignment import campaign_dimensions, campaign_questions, owned_assignment
+from coalign.store.campaigns import (
+    campaign_by_id,
+    count_open_assignments,
+    existing_enrollment,
+    expected_value_of,
+    record_submission,
+)
 from coalign.store.engine import Store
-from coalign.store.rating_tables import AssignmentRow, CampaignItemRow, CampaignRow, EnrollmentRow
+from coalign.store.rating_tables import CampaignRow
 from coalign.store.ratings import add_ratings
 from coalign.store.tables import utcnow
 
@@ -85,7 +91,7 @@ def save_draft(
     """
     with store.session() as session:
         row = owned_assignment(session, seat, assignment_id, lock=True)
-        campaign = session.get(CampaignRow, row.campaign_id)
+        campaign = campaign_by_id(session, row.campaign_id)
         require_open(campaign)
         if row.status == "submitted":
             raise ConflictError("this item was already submitted")
@@ -120,7 +126,7 @@ def submit(
         row = owned_assignment(session, seat, assignment_id, lock=True)
         if item_id != row.item_id:
             raise InputError("this form does not belong to this item; reload the page")
-        campaign = session.get(CampaignRow, row.campaign_id)
+        campaign = campaign_by_id(session, row.campaign_id)
         values, chosen = _parse(session, campaign, ratings, answers, complete=True)
         if row.status == "submitted":
             if row.answers.get("ratings") != values or row.answers.get("questions", {}) != chosen:
@@ -134,8 +140,7 @@ def submit(
                 f"please take at least {campaign.min_seconds_per_item:g} seconds to read and rate each item"
             )
         if row.kind == "attention":
-            expected = session.scalar(select(CampaignItemRow.expected_value).where(
-                CampaignItemRow.campaign_id == row.campaign_id, CampaignItemRow.item_id == row.item_id))
+            expected = expected_value_of(session, row.campaign_id, row.item_id)
             row.attention_passed = all(v == expected for v in values.values())
         else:
             add_ratings(session, [
@@ -143,21 +148,16 @@ def submit(
                        seconds_taken=elapsed)
                 for name, value in values.items()
             ])
-        row.answers = {"ratings": values, "questions": chosen}
-        row.status, row.submitted_at, row.seconds_taken = "submitted", now, elapsed
-        session.flush()
+        record_submission(session, row, {"ratings": values, "questions": chosen},
+                          at=now, seconds_taken=elapsed)
         return SubmitResult(new=True, completed=_completed(session, seat))
 
 
 def _completed(session: Session, seat: Seat) -> bool:
     """Mark the enrolment completed once every assignment is submitted; says whether it is."""
-    open_left = session.scalar(select(func.count()).select_from(AssignmentRow).where(
-        AssignmentRow.campaign_id == seat.campaign_id, AssignmentRow.participant_id == seat.participant_id,
-        AssignmentRow.status != "submitted"))
-    if open_left:
+    if count_open_assignments(session, seat.participant_id, seat.campaign_id):
         return False
-    enrollment = session.scalars(select(EnrollmentRow).where(
-        EnrollmentRow.campaign_id == seat.campaign_id, EnrollmentRow.participant_id == seat.participant_id)).one()
+    enrollment = existing_enrollment(session, seat.participant_id, seat.campaign_id)
     if enrollment.status != "completed":
         enrollment.status, enrollment.completed_at = "completed", utcnow()
     return True

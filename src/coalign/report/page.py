@@ -12,32 +12,36 @@ Example::
     section.table(frame)
     section.figure(fig)
     page.write(out_dir / "report.html")
+
+Python formats the values (floats, empty cells); the markup and styles are the Jinja2 template
+``templates/page.html.j2``, rendered with autoescaping.
 """
 
 from __future__ import annotations
 
-import html
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from coalign.core.errors import InputError
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#222;line-height:1.45}
-h1{border-bottom:2px solid #444;padding-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;margin:.8em 0;font-size:.88em}
-th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th{background:#f3f3f3}
-td:first-child,th:first-child{text-align:left}
-.note{background:#fff7e0;border-left:4px solid #e0a800;padding:.5em .8em;margin:.8em 0}
-.error{background:#fdecea;border-left:4px solid #c62828;padding:.5em .8em;margin:.8em 0}
-figure{margin:1em 0}figcaption{font-size:.9em;color:#555}nav a{margin-right:1em}
-.meta{color:#666;font-size:.85em}
-"""
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("coalign.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def figure_svg(fig: Any) -> str:
@@ -51,12 +55,70 @@ def figure_svg(fig: Any) -> str:
     return svg[svg.index("<svg") :]
 
 
+def _cell(value: Any, float_format: str, none: str) -> str:
+    if value is None:
+        return none
+    return float_format.format(value) if isinstance(value, float) else str(value)
+
+
+# The blocks a section holds; ``templates/page.html.j2`` lays each out by its ``kind``.
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Plain text."""
+
+    kind: ClassVar[str] = "paragraph"
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A highlighted caveat; ``style`` is the CSS class (``note`` or ``error``)."""
+
+    kind: ClassVar[str] = "note"
+    text: str
+    style: str = "note"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of already formatted cells; ``more_rows`` were left out of the page."""
+
+    kind: ClassVar[str] = "table"
+    header: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    more_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure as inline SVG markup (trusted: matplotlib wrote it)."""
+
+    kind: ClassVar[str] = "figure"
+    svg: Markup
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to a file written next to the page."""
+
+    kind: ClassVar[str] = "link"
+    href: str
+    text: str
+
+
+Block = Paragraph | Note | Table | Figure | Link
+
+
 @dataclass
 class Section:
     """One titled part of a page; blocks render in the order they were added."""
 
     title: str
-    blocks: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -65,12 +127,12 @@ class Section:
 
     def paragraph(self, text: str) -> Section:
         """Plain text (escaped)."""
-        self.blocks.append(f"<p>{html.escape(text)}</p>")
+        self.blocks.append(Paragraph(text))
         return self
 
     def note(self, text: str, kind: str = "note") -> Section:
         """A highlighted caveat (``kind="error"`` for something that failed)."""
-        self.blocks.append(f'<div class="{html.escape(kind)}">{html.escape(text)}</div>')
+        self.blocks.append(Note(text, style=kind))
         return self
 
     def table(
@@ -78,55 +140,41 @@ class Section:
     ) -> Section:
         """A pandas DataFrame as an HTML table (values escaped, floats formatted)."""
         shown = frame.head(max_rows)
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
-        body = []
-        for row in shown.itertuples(index=False):
-            cells = []
-            for v in row:
-                text = float_format.format(v) if isinstance(v, float) else str(v)
-                cells.append(f"<td>{html.escape(text)}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        more = (
-            f"<p class='meta'>{len(frame) - max_rows} more rows in the CSV.</p>"
-            if len(frame) > max_rows
-            else ""
-        )
-        cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+        rows = [
+            [_cell(v, float_format, none="None") for v in row]
+            for row in shown.itertuples(index=False)
+        ]
         self.blocks.append(
-            f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+            Table(
+                header=[str(c) for c in shown.columns],
+                rows=rows,
+                caption=caption,
+                more_rows=max(len(frame) - max_rows, 0),
+            )
         )
         return self
 
     def rows(
-        self, header: Sequence[str], rows: Iterable[Sequence[Any]], float_format: str = "{:.3f}", caption: str = ""
+        self,
+        header: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        float_format: str = "{:.3f}",
+        caption: str = "",
     ) -> Section:
         """A table from plain rows (no pandas needed); ``None`` shows as an empty cell."""
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in header)
-        body = []
-        for row in rows:
-            cells = []
-            for v in row:
-                text = "" if v is None else float_format.format(v) if isinstance(v, float) else str(v)
-                cells.append(f"<td>{html.escape(text)}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-        self.blocks.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+        cells = [[_cell(v, float_format, none="") for v in row] for row in rows]
+        self.blocks.append(Table(header=[str(c) for c in header], rows=cells, caption=caption))
         return self
 
     def figure(self, fig: Any, caption: str = "") -> Section:
         """A matplotlib figure embedded as inline SVG."""
-        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        self.blocks.append(f"<figure>{figure_svg(fig)}{cap}</figure>")
+        self.blocks.append(Figure(Markup(figure_svg(fig)), caption=caption))
         return self
 
     def link(self, href: str, text: str) -> Section:
         """A link to a file written next to the page (e.g. a CSV table)."""
-        self.blocks.append(f'<p><a href="{html.escape(href)}">{html.escape(text)}</a></p>')
+        self.blocks.append(Link(href, text))
         return self
-
-    def render(self) -> str:
-        """The section as HTML."""
-        return f'<section id="{self.anchor}"><h2>{html.escape(self.title)}</h2>{"".join(self.blocks)}</section>'
 
 
 @dataclass
@@ -144,16 +192,9 @@ class Page:
         return sec
 
     def render(self) -> str:
-        """The page as one self-contained HTML document."""
-        nav = "".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in self.sections)
+        """The page as one self-contained HTML document (``templates/page.html.j2``)."""
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        sub = f"<p>{html.escape(self.subtitle)}</p>" if self.subtitle else ""
-        return (
-            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
-            f"<h1>{html.escape(self.title)}</h1>{sub}<p class='meta'>Generated by coalign, {stamp}</p>"
-            f"<nav>{nav}</nav>{''.join(s.render() for s in self.sections)}</body></html>"
-        )
+        return _environment().get_template("page.html.j2").render(page=self, stamp=stamp)
 
     def write(self, path: str | Path) -> Path:
         """Write the page; the folder must exist or be creatable."""

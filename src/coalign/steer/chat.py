@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coalign.coconstruct.interact import (
@@ -33,7 +32,6 @@ from coalign.coconstruct.interact import (
     conversation_view,
     message_text,
     own_conversation,
-    turn_rows,
 )
 from coalign.core.calls import ChatRequest, Message, SamplingParams
 from coalign.core.coconstruction import Conversation
@@ -56,15 +54,23 @@ from coalign.steer.judges import (
 )
 from coalign.steer.limits import Usage, check_usage, usage_in
 from coalign.steer.prompt_library import library_row
+from coalign.store.coconstruction import conversation_by_id, turn_by_id, turns_of
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
 from coalign.store.engine import Store
-from coalign.store.steer_tables import (
-    ConversationForkRow,
-    SteerCandidateRow,
-    SteeredTurnRow,
+from coalign.store.participation import study_by_id
+from coalign.store.steer import (
+    add_candidate,
+    add_steered_turn,
+    candidates_of,
+    count_forks,
+    fork_conversation,
+    fork_of,
+    steered_turn_by_id,
+    steered_turns_of_turns,
+    study_steered_turn_rows,
 )
+from coalign.store.steer_tables import SteeredTurnRow
 from coalign.store.studies import load_study, study_row
-from coalign.store.tables import StudyRow
 
 MAX_CANDIDATES = 8
 
@@ -189,10 +195,11 @@ def _write_steered(
         [*turns, ("assistant", shown.content, shown.request_hash, shown.truncated)],
         model.model_id,
     )
-    steered = SteeredTurnRow(
-        turn_id=added[-1].id,
-        conversation_id=row.id,
-        participant_id=row.participant_id,
+    steered = add_steered_turn(
+        session,
+        added[-1].id,
+        row.id,
+        row.participant_id,  # type: ignore[arg-type]  # steered chats are never baselines
         targets=targets,
         system_prompt=prompt,
         n=len(candidates),
@@ -201,12 +208,11 @@ def _write_steered(
         params=params.model_dump(mode="json"),
         shared_prompt_id=shared_prompt_id,
     )
-    session.add(steered)
-    session.flush()
-    session.add_all(
-        SteerCandidateRow(
-            steered_turn_id=steered.id,
-            position=c.position,
+    for c in candidates:
+        add_candidate(
+            session,
+            steered.id,
+            c.position,
             record_id=c.record_id,
             content=c.content,
             request_hash=c.request_hash,
@@ -215,8 +221,6 @@ def _write_steered(
             chosen=c.chosen,
             truncated=c.truncated,
         )
-        for c in candidates
-    )
     return steered
 
 
@@ -252,11 +256,11 @@ def steered_send(
     text = message_text(text)
     with store.read() as session:
         row = own_conversation(session, participant_id, conversation_id)
-        study = session.get(StudyRow, row.study_id)
+        study = study_by_id(session, row.study_id)
         check_usage(usage_in(session, participant_id, row.study_id))
         if shared_prompt_id is not None:
             library_row(session, row.study_id, shared_prompt_id)
-        history = [(t.role, t.content) for t in turn_rows(session, conversation_id)]
+        history = [(t.role, t.content) for t in turns_of(session, conversation_id)]
         system_prompt, slug = row.system_prompt, study.slug
     if len(history) + 2 > MAX_TURNS:
         raise InputError(f"this conversation has reached {MAX_TURNS} turns; start a new one")
@@ -273,7 +277,7 @@ def steered_send(
         ("send", conversation_id, len(history)),
     )
     with store.session() as session:
-        row = session.get(ConversationRow, conversation_id)
+        row = conversation_by_id(session, conversation_id)
         if shared_prompt_id is not None:
             library_row(session, row.study_id, shared_prompt_id).uses += 1
         steered = _write_steered(
@@ -286,7 +290,7 @@ def steered_send(
 def _own_turn(
     session: Session, participant_id: str, turn_id: int
 ) -> tuple[TurnRow, ConversationRow]:
-    turn = session.get(TurnRow, turn_id)
+    turn = turn_by_id(session, turn_id)
     if turn is None:
         raise NotFoundError(f"no turn {turn_id} of yours")
     try:
@@ -298,31 +302,8 @@ def _own_turn(
 
 def _fork(session: Session, row: ConversationRow, upto: int) -> ConversationRow:
     """A new conversation of the same participant holding ``row``'s turns 1..``upto``."""
-    fork = ConversationRow(
-        study_id=row.study_id,
-        participant_id=row.participant_id,
-        baseline=False,
-        title=f"{row.title or 'Conversation'} (rewound to turn {upto})"[:200],
-        system_prompt=row.system_prompt,
-        model_id=row.model_id,
-    )
-    session.add(fork)
-    session.flush()
-    session.add_all(
-        TurnRow(
-            conversation_id=fork.id,
-            position=t.position,
-            role=t.role,
-            content=t.content,
-            request_hash=t.request_hash,
-            truncated=t.truncated,
-        )
-        for t in turn_rows(session, row.id)
-        if t.position <= upto
-    )
-    session.add(ConversationForkRow(conversation_id=fork.id, parent_id=row.id, from_position=upto))
-    session.flush()
-    return fork
+    title = f"{row.title or 'Conversation'} (rewound to turn {upto})"[:200]
+    return fork_conversation(session, row, upto, title)
 
 
 def rewind(store: Store, participant_id: str, turn_id: int) -> Conversation:
@@ -363,17 +344,13 @@ def regenerate(
         turn, row = _own_turn(session, participant_id, turn_id)
         if turn.role != "assistant":
             raise InputError("only an answer of the assistant can be regenerated")
-        study = session.get(StudyRow, row.study_id)
+        study = study_by_id(session, row.study_id)
         check_usage(usage_in(session, participant_id, row.study_id))
         history = [
-            (t.role, t.content) for t in turn_rows(session, row.id) if t.position < turn.position
+            (t.role, t.content) for t in turns_of(session, row.id) if t.position < turn.position
         ]
         system_prompt, slug, conversation_id = row.system_prompt, study.slug, row.id
-        forks = session.scalar(
-            select(func.count())
-            .select_from(ConversationForkRow)
-            .where(ConversationForkRow.parent_id == row.id)
-        )
+        forks = count_forks(session, row.id)
     picked = _generate(
         store,
         model,
@@ -387,7 +364,7 @@ def regenerate(
         ("regenerate", turn_id, forks),
     )
     with store.session() as session:
-        fork = _fork(session, session.get(ConversationRow, conversation_id), len(history))
+        fork = _fork(session, conversation_by_id(session, conversation_id), len(history))
         steered_id = _write_steered(
             session, fork, len(history), None, picked, model, params, None
         ).id
@@ -399,8 +376,8 @@ def regenerate(
 
 def _origins(session: Session, conversation_id: int) -> dict[int, int]:
     """For each position of a (possibly rewound) conversation, the turn id where it first appeared."""
-    own = {t.position: t.id for t in turn_rows(session, conversation_id)}
-    fork = session.get(ConversationForkRow, conversation_id)
+    own = {t.position: t.id for t in turns_of(session, conversation_id)}
+    fork = fork_of(session, conversation_id)
     if fork is None:
         return own
     inherited = _origins(session, fork.parent_id)
@@ -410,16 +387,7 @@ def _origins(session: Session, conversation_id: int) -> dict[int, int]:
 def _steered_views(
     session: Session, store: Store, axes: list[ValueDimension], rows: list[SteeredTurnRow]
 ) -> list[SteeredTurn]:
-    candidates = {
-        r.id: list(
-            session.scalars(
-                select(SteerCandidateRow)
-                .where(SteerCandidateRow.steered_turn_id == r.id)
-                .order_by(SteerCandidateRow.position)
-            )
-        )
-        for r in rows
-    }
+    candidates = {r.id: candidates_of(session, r.id) for r in rows}
     scores = stored_scores(store, axes, [c.record_id for cs in candidates.values() for c in cs])
     return [
         SteeredTurn(
@@ -457,10 +425,10 @@ def steered_turn(store: Store, participant_id: str, steered_id: int) -> SteeredT
     """
     with store.read() as session:
         person = member(session, participant_id)
-        row = session.get(SteeredTurnRow, steered_id)
+        row = steered_turn_by_id(session, steered_id)
         if row is None or row.participant_id != participant_id:
             raise NotFoundError(f"no steered turn {steered_id} of yours")
-        axes = chat_axes(load_study(session, session.get(StudyRow, person.study_id).slug))
+        axes = chat_axes(load_study(session, study_by_id(session, person.study_id).slug))
         return _steered_views(session, store, axes, [row])[0]
 
 
@@ -473,21 +441,17 @@ def chat_state(store: Store, participant_id: str, conversation_id: int) -> ChatS
     """
     with store.read() as session:
         row = own_conversation(session, participant_id, conversation_id)
-        study = session.get(StudyRow, row.study_id)
+        study = study_by_id(session, row.study_id)
         axes = chat_axes(load_study(session, study.slug))
         origins = _origins(session, conversation_id)
         by_origin = {tid: position for position, tid in origins.items()}
-        rows = list(
-            session.scalars(
-                select(SteeredTurnRow).where(SteeredTurnRow.turn_id.in_(origins.values()))
-            )
-        )
+        rows = steered_turns_of_turns(session, list(origins.values()))
         view = conversation_view(session, row)
         turn_at = {t.position: t.id for t in view.turns}
         steered = {
             turn_at[by_origin[s.turn_id]]: s for s in _steered_views(session, store, axes, rows)
         }
-        fork = session.get(ConversationForkRow, conversation_id)
+        fork = fork_of(session, conversation_id)
         return ChatState(
             conversation=view,
             axes=axes,
@@ -502,12 +466,5 @@ def study_steered_turns(store: Store, slug: str) -> list[SteeredTurn]:
     with store.read() as session:
         study = study_row(session, slug)
         axes = chat_axes(load_study(session, slug))
-        rows = list(
-            session.scalars(
-                select(SteeredTurnRow)
-                .join(ConversationRow, ConversationRow.id == SteeredTurnRow.conversation_id)
-                .where(ConversationRow.study_id == study.id)
-                .order_by(SteeredTurnRow.id)
-            )
-        )
+        rows = study_steered_turn_rows(session, study.id)
         return _steered_views(session, store, axes, rows)

@@ -9,13 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, RateLimitedError
 from coalign.participation.members import member
 from coalign.store.engine import Store
-from coalign.store.steer_tables import SteeredTurnRow, SteerLimitRow
+from coalign.store.steer import (
+    count_steered_turns_since,
+    remove_steer_limit,
+    set_steer_limit,
+    steer_limit_of,
+)
 from coalign.store.studies import study_row
 from coalign.store.tables import utcnow
 
@@ -43,37 +47,25 @@ def set_daily_limit(store: Store, slug: str, daily_turns: int | None, set_by: st
         raise InputError(f"the daily limit must be at least 1 turn, not {daily_turns}")
     with store.session() as session:
         study_id = study_row(session, slug).id
-        row = session.get(SteerLimitRow, study_id)
         if daily_turns is None:
-            if row is not None:
-                session.delete(row)
-            return
-        if row is None:
-            row = SteerLimitRow(study_id=study_id, daily_turns=daily_turns)
-            session.add(row)
-        row.daily_turns, row.set_by, row.updated_at = daily_turns, set_by, utcnow()
+            remove_steer_limit(session, study_id)
+        else:
+            set_steer_limit(session, study_id, daily_turns, set_by)
 
 
 def daily_limit(store: Store, slug: str) -> int | None:
     """The study's daily limit of steered turns per participant, or ``None``."""
     with store.read() as session:
-        row = session.get(SteerLimitRow, study_row(session, slug).id)
+        row = steer_limit_of(session, study_row(session, slug).id)
         return None if row is None else row.daily_turns
 
 
 def usage_in(session: Session, participant_id: str, study_id: int) -> Usage:
     """Steered turns of the participant since midnight UTC, and the study's limit."""
     midnight = datetime.combine(utcnow().date(), time(0), tzinfo=UTC)
-    used = session.scalar(
-        select(func.count())
-        .select_from(SteeredTurnRow)
-        .where(
-            SteeredTurnRow.participant_id == participant_id,
-            SteeredTurnRow.created_at >= midnight,
-        )
-    )
-    row = session.get(SteerLimitRow, study_id)
-    return Usage(used=used or 0, limit=None if row is None else row.daily_turns)
+    used = count_steered_turns_since(session, participant_id, midnight)
+    row = steer_limit_of(session, study_id)
+    return Usage(used=used, limit=None if row is None else row.daily_turns)
 
 
 def check_usage(usage: Usage) -> None:

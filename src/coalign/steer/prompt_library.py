@@ -7,7 +7,6 @@ counted, so the most useful prompts rise to the top.
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalign.coconstruct.interact import message_text
@@ -15,6 +14,12 @@ from coalign.core.coconstruction import MAX_NAME
 from coalign.core.errors import InputError, NotFoundError
 from coalign.participation.members import member
 from coalign.store.engine import Store
+from coalign.store.steer import (
+    add_shared_prompt,
+    shared_prompt_by_id,
+    shared_prompts_by_use,
+    study_shared_prompts,
+)
 from coalign.store.steer_tables import SharedPromptRow
 from coalign.store.studies import study_row
 
@@ -30,9 +35,7 @@ class SharedPrompt(BaseModel):
 
 
 def _view(row: SharedPromptRow) -> SharedPrompt:
-    return SharedPrompt(
-        id=row.id, title=row.title, text=row.text, participant_id=row.participant_id, uses=row.uses
-    )
+    return SharedPrompt.model_validate(row, from_attributes=True)
 
 
 def share_prompt(store: Store, participant_id: str, text: str, title: str = "") -> SharedPrompt:
@@ -48,11 +51,7 @@ def share_prompt(store: Store, participant_id: str, text: str, title: str = "") 
         raise InputError(f"a title may have at most {MAX_NAME} characters, not {len(title)}")
     with store.session() as session:
         person = member(session, participant_id)
-        row = SharedPromptRow(
-            study_id=person.study_id, participant_id=participant_id, title=title, text=text, uses=0
-        )
-        session.add(row)
-        session.flush()
+        row = add_shared_prompt(session, person.study_id, participant_id, title, text)
         return _view(row)
 
 
@@ -60,12 +59,7 @@ def library(store: Store, participant_id: str) -> list[SharedPrompt]:
     """The study's shared prompts, most reused first, then newest first."""
     with store.read() as session:
         person = member(session, participant_id)
-        rows = session.scalars(
-            select(SharedPromptRow)
-            .where(SharedPromptRow.study_id == person.study_id)
-            .order_by(SharedPromptRow.uses.desc(), SharedPromptRow.id.desc())
-        )
-        return [_view(row) for row in rows]
+        return [_view(row) for row in shared_prompts_by_use(session, person.study_id)]
 
 
 def shared_prompt(store: Store, participant_id: str, prompt_id: int) -> SharedPrompt:
@@ -81,7 +75,7 @@ def library_row(session: Session, study_id: int, prompt_id: int) -> SharedPrompt
     Raises:
         NotFoundError: no such prompt in that study.
     """
-    row = session.get(SharedPromptRow, prompt_id)
+    row = shared_prompt_by_id(session, prompt_id)
     if row is None or row.study_id != study_id:
         raise NotFoundError(f"no shared prompt {prompt_id} in your study")
     return row
@@ -90,9 +84,5 @@ def library_row(session: Session, study_id: int, prompt_id: int) -> SharedPrompt
 def study_library(store: Store, slug: str) -> list[SharedPrompt]:
     """Every shared prompt of a study, oldest first (for export)."""
     with store.read() as session:
-        rows = session.scalars(
-            select(SharedPromptRow)
-            .where(SharedPromptRow.study_id == study_row(session, slug).id)
-            .order_by(SharedPromptRow.id)
-        )
+        rows = study_shared_prompts(session, study_row(session, slug).id)
         return [_view(row) for row in rows]

@@ -15,19 +15,21 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalign.coconstruct.diary import new_entry
-from coalign.coconstruct.interact import own_conversation, turn_rows
+from coalign.coconstruct.interact import own_conversation
 from coalign.core.calls import SamplingParams
 from coalign.core.coconstruction import DiaryEntry
 from coalign.core.errors import InputError, NotFoundError
 from coalign.llm.model import Model
 from coalign.llm.structured import call_json
-from coalign.store.coconstruction_tables import ConversationRow, TurnRow
+from coalign.store.coconstruction import turn_by_id, turns_of
+from coalign.store.coconstruction_tables import TurnRow
 from coalign.store.engine import Store
+from coalign.store.participation import study_by_id
 from coalign.store.seeds import list_seed_examples
+from coalign.store.steer import add_feedback, feedback_rows_on, study_feedback_rows
 from coalign.store.steer_tables import SteerFeedbackRow
 from coalign.store.studies import load_study, study_row
 from coalign.store.tables import StudyRow
@@ -80,7 +82,7 @@ def _view(row: SteerFeedbackRow) -> Feedback:
 
 def _answer(session: Session, participant_id: str, turn_id: int) -> tuple[TurnRow, str, StudyRow]:
     """An assistant turn of the participant's own conversation, the message it answered, the study."""
-    turn = session.get(TurnRow, turn_id)
+    turn = turn_by_id(session, turn_id)
     if turn is None:
         raise NotFoundError(f"no turn {turn_id} of yours")
     try:
@@ -90,9 +92,9 @@ def _answer(session: Session, participant_id: str, turn_id: int) -> tuple[TurnRo
     if turn.role != "assistant":
         raise InputError("feedback goes on an answer of the assistant, not on your own message")
     before = [
-        t for t in turn_rows(session, row.id) if t.position < turn.position and t.role == "user"
+        t for t in turns_of(session, row.id) if t.position < turn.position and t.role == "user"
     ]
-    return turn, (before[-1].content if before else ""), session.get(StudyRow, row.study_id)
+    return turn, (before[-1].content if before else ""), study_by_id(session, row.study_id)
 
 
 def mark(store: Store, participant_id: str, turn_id: int, kind: str, value: str) -> Feedback:
@@ -107,12 +109,7 @@ def mark(store: Store, participant_id: str, turn_id: int, kind: str, value: str)
         raise InputError(f"unknown feedback {kind}={value!r}; use {allowed}")
     with store.session() as session:
         _answer(session, participant_id, turn_id)
-        row = SteerFeedbackRow(
-            turn_id=turn_id, participant_id=participant_id, kind=kind, value=value
-        )
-        session.add(row)
-        session.flush()
-        return _view(row)
+        return _view(add_feedback(session, turn_id, participant_id, kind, value))
 
 
 def flag(store: Store, participant_id: str, turn_id: int, note: str = "") -> DiaryEntry:
@@ -134,14 +131,8 @@ def flag(store: Store, participant_id: str, turn_id: int, note: str = "") -> Dia
             "response": turn.content or "(empty answer)",
         }
         entry = new_entry(session, participant_id, fields)
-        session.add(
-            SteerFeedbackRow(
-                turn_id=turn_id,
-                participant_id=participant_id,
-                kind="flag",
-                value="misaligned",
-                diary_entry_id=entry.id,
-            )
+        add_feedback(
+            session, turn_id, participant_id, "flag", "misaligned", diary_entry_id=entry.id
         )
         return entry
 
@@ -225,16 +216,9 @@ def mitigate(
         "error": error,
     }
     with store.session() as session:
-        row = SteerFeedbackRow(
-            turn_id=turn_id,
-            participant_id=participant_id,
-            kind="mitigation",
-            value=dimension,
-            detail=detail,
-        )
-        session.add(row)
-        session.flush()
-        feedback_id = row.id
+        feedback_id = add_feedback(
+            session, turn_id, participant_id, "mitigation", dimension, detail=detail
+        ).id
     return Mitigation(
         feedback_id=feedback_id,
         dimension=dimension,
@@ -251,15 +235,7 @@ def feedback_on(
     """The participant's feedback on these turns, oldest first, by turn id."""
     out: dict[int, list[Feedback]] = {t: [] for t in turn_ids}
     with store.read() as session:
-        rows = session.scalars(
-            select(SteerFeedbackRow)
-            .where(
-                SteerFeedbackRow.participant_id == participant_id,
-                SteerFeedbackRow.turn_id.in_(turn_ids),
-            )
-            .order_by(SteerFeedbackRow.id)
-        )
-        for row in rows:
+        for row in feedback_rows_on(session, participant_id, turn_ids):
             out[row.turn_id].append(_view(row))
     return out
 
@@ -267,12 +243,5 @@ def feedback_on(
 def study_feedback(store: Store, slug: str) -> list[Feedback]:
     """Every piece of chat feedback in a study, oldest first (the facilitator's view, exports)."""
     with store.read() as session:
-        study_id = study_row(session, slug).id
-        rows = session.scalars(
-            select(SteerFeedbackRow)
-            .join(TurnRow, TurnRow.id == SteerFeedbackRow.turn_id)
-            .join(ConversationRow, ConversationRow.id == TurnRow.conversation_id)
-            .where(ConversationRow.study_id == study_id)
-            .order_by(SteerFeedbackRow.id)
-        )
+        rows = study_feedback_rows(session, study_row(session, slug).id)
         return [_view(row) for row in rows]

@@ -1,8 +1,8 @@
 """Tables of the co-construction activities: diaries, conversations, codes, axes, seed workshops.
 
 They share :class:`coalign.store.tables.Base` with every other table; migration 0004 creates
-them. Kept apart from ``tables.py`` because they belong to one stage (``elicit``'s co-construction
-side) and are only read and written by its modules.
+them. Kept apart from ``tables.py`` because they belong to one stage (``coconstruct``) and are
+only read and written through its repository functions.
 """
 
 from __future__ import annotations

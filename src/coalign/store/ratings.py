@@ -8,7 +8,7 @@ overwriting what was given first.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -46,6 +46,33 @@ def add_items(session: Session, items: Iterable[Item]) -> int:
         ))
         new += 1
     return new
+
+
+def item_by_id(session: Session, item_id: str) -> ItemRow | None:
+    """The stored item ``item_id``, or ``None``."""
+    return session.get(ItemRow, item_id)
+
+
+def add_or_reuse_items(session: Session, items: Sequence[Item]) -> None:
+    """Store the items not stored yet, flushed so rows may point at them; stored ones are reused.
+
+    An id is an item's identity: one stored with another prompt or response is refused before
+    anything is added.
+
+    Raises:
+        InputError: an item's id is stored already with a different prompt or response.
+        NotFoundError: an item names a study that does not exist.
+    """
+    for item in items:
+        existing = session.get(ItemRow, item.id)
+        if existing is None:
+            continue
+        if (existing.prompt, existing.response) != (item.prompt, item.response):
+            raise InputError(
+                f"item id {item.id!r} exists already with a different prompt or response"
+            )
+    add_items(session, items)
+    session.flush()
 
 
 def save_ratings(store: Store, ratings: Iterable[Rating]) -> int:

@@ -1,4 +1,6 @@
-"""Seed questions and seed examples, upserted by their content-derived ids."""
+"""Seed questions and seed examples, upserted by their content-derived ids, and the log of
+decisions people took on them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalign.core.seeds import SeedExample, SeedQuestion, SeedStatus
+from coalign.store.coconstruction_tables import SeedDecisionRow
 from coalign.store.engine import Store
 from coalign.store.studies import study_row
 from coalign.store.tables import SeedExampleRow, SeedQuestionRow
@@ -57,6 +60,56 @@ def list_seed_examples(
             query = query.where(SeedExampleRow.status == status)
         rows = session.scalars(query.order_by(SeedExampleRow.id))
         return [SeedExample.model_validate(_fields(row, SeedExample)) for row in rows]
+
+
+def seed_question_by_id(session: Session, seed_id: str) -> SeedQuestionRow | None:
+    """The seed question ``seed_id`` (of any study), or ``None`` if there is none."""
+    return session.get(SeedQuestionRow, seed_id)
+
+
+def seed_example_by_id(session: Session, seed_id: str) -> SeedExampleRow | None:
+    """The seed example ``seed_id`` (of any study), or ``None`` if there is none."""
+    return session.get(SeedExampleRow, seed_id)
+
+
+def add_seed_decision(
+    session: Session,
+    study_id: int,
+    *,
+    seed_kind: str,
+    seed_id: str,
+    decision: str,
+    reason: str,
+    decided_by: str,
+    workshop_id: int | None = None,
+) -> None:
+    """Append an accept/reject decision on a seed to the study's log.
+
+    Args:
+        seed_kind: ``question`` or ``example``.
+        workshop_id: the workshop where it was taken, if any.
+    """
+    session.add(
+        SeedDecisionRow(
+            study_id=study_id,
+            seed_kind=seed_kind,
+            seed_id=seed_id,
+            decision=decision,
+            reason=reason,
+            decided_by=decided_by,
+            workshop_id=workshop_id,
+        )
+    )
+
+
+def seed_decision_rows(
+    session: Session, study_id: int, seed_id: str | None = None
+) -> list[SeedDecisionRow]:
+    """The decision log of a study, or with ``seed_id`` of that one seed, oldest first."""
+    query = select(SeedDecisionRow).where(SeedDecisionRow.study_id == study_id)
+    if seed_id:
+        query = query.where(SeedDecisionRow.seed_id == seed_id)
+    return list(session.scalars(query.order_by(SeedDecisionRow.id)))
 
 
 def _fields(row: object, model: type) -> dict:

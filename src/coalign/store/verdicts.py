@@ -191,19 +191,6 @@ def rejected_record_ids(
     return {rid for rid, judge in rows if not (judge and judge.startswith(tuple(exclude_judges)))}
 
 
-def judged_record_ids(store: Store, run_id: str) -> set[str]:
-    """Ids of records of the run that have any current verdict."""
-    run = get_run(store, run_id)
-    with store.read() as session:
-        return set(
-            session.scalars(
-                select(VerdictRow.record_id).where(
-                    VerdictRow.run_id == run.id, VerdictRow.current.is_(True)
-                )
-            )
-        )
-
-
 def accepted_records(store: Store, run_id: str, *, stage: str | None = None) -> Iterator[Record]:
     """The accepted set of a run: parsed records with no current failing verdict, in id order.
 

@@ -11,21 +11,25 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import Study
-from coalign.store.coconstruction_tables import SeedDecisionRow
 from coalign.store.engine import Store
-from coalign.store.seeds import save_seed_examples, save_seed_questions
+from coalign.store.seeds import (
+    add_seed_decision,
+    save_seed_examples,
+    save_seed_questions,
+    seed_decision_rows,
+    seed_example_by_id,
+    seed_question_by_id,
+)
 from coalign.store.studies import study_row
-from coalign.store.tables import SeedExampleRow, SeedQuestionRow
 
 SeedKind = Literal["question", "example"]
 Decision = Literal["accepted", "rejected"]
-_TABLES = {"question": SeedQuestionRow, "example": SeedExampleRow}
+_SEED_BY_ID = {"question": seed_question_by_id, "example": seed_example_by_id}
 
 
 class SeedDecision(BaseModel):
@@ -92,14 +96,11 @@ def record_decision(session: Session, slug: str, decision: SeedDecision) -> None
     if not reason:
         raise InputError("give a reason for every accept or reject")
     study_id = study_row(session, slug).id
-    table = _TABLES[decision.seed_kind]
-    row = session.get(table, decision.seed_id)
+    row = _SEED_BY_ID[decision.seed_kind](session, decision.seed_id)
     if row is None or row.study_id != study_id:
         raise NotFoundError(f"no seed {decision.seed_kind} {decision.seed_id!r} in study {slug!r}")
     row.status, row.reason = decision.decision, reason
-    session.add(
-        SeedDecisionRow(study_id=study_id, **decision.model_dump(exclude={"reason"}), reason=reason)
-    )
+    add_seed_decision(session, study_id, **decision.model_dump(exclude={"reason"}), reason=reason)
 
 
 def decide(store: Store, slug: str, decision: SeedDecision) -> None:
@@ -111,20 +112,5 @@ def decide(store: Store, slug: str, decision: SeedDecision) -> None:
 def decisions(store: Store, slug: str, seed_id: str | None = None) -> list[SeedDecision]:
     """The decision log of a study (or of one seed), oldest first."""
     with store.read() as session:
-        query = select(SeedDecisionRow).where(
-            SeedDecisionRow.study_id == study_row(session, slug).id
-        )
-        if seed_id:
-            query = query.where(SeedDecisionRow.seed_id == seed_id)
-        rows = session.scalars(query.order_by(SeedDecisionRow.id))
-        return [
-            SeedDecision(
-                seed_kind=r.seed_kind,
-                seed_id=r.seed_id,
-                decision=r.decision,
-                reason=r.reason,
-                decided_by=r.decided_by,
-                workshop_id=r.workshop_id,
-            )
-            for r in rows
-        ]
+        rows = seed_decision_rows(session, study_row(session, slug).id, seed_id)
+        return [SeedDecision.model_validate(r, from_attributes=True) for r in rows]

@@ -1,9 +1,13 @@
 """The web app: participants' pages, the facilitator dashboard, static files, errors as pages.
 
-:func:`create_app` wires a :class:`~coalign.store.Store` into FastAPI. Routes are thin: they read
-the form, call one function of :mod:`coalign.elicit`, and render a template. coalign's errors
-become pages with the right HTTP status (422 bad input, 403 not allowed, 404 not found or not
-yours, 409 closed or conflicting, 410 expired link, 413 too large, 429 too many attempts).
+:func:`create_app` wires a :class:`~coalign.store.Store` into FastAPI and includes one router per
+concern (``site``, ``rating_*``, ``coconstruct_*``, ``steer_*``). Routes are thin: they declare
+the store, the seat, the login and the CSRF-checked form as dependencies
+(:mod:`coalign.web.dependencies`), read fields with :mod:`coalign.web.forms`, call one service
+function and render a template; an app whose route forgot a guard is refused at creation.
+coalign's errors become pages with the right HTTP status (422 bad input, 403 not allowed, 404 not
+found or not yours, 409 closed or conflicting, 410 expired link, 413 too large, 429 too many
+attempts).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -30,12 +34,15 @@ from coalign.core.errors import (
 from coalign.participation.accounts import app_secret
 from coalign.store.engine import Store
 from coalign.web import (
-    activities_facilitator,
-    activities_participant,
-    facilitator,
-    participant,
-    steer,
+    coconstruct_facilitator,
+    coconstruct_participant,
+    rating_facilitator,
+    rating_participant,
+    site,
+    steer_facilitator,
+    steer_participant,
 )
+from coalign.web.dependencies import LoginRequired, unguarded_routes
 from coalign.web.pages import render
 
 STATIC = Path(__file__).parent / "static"
@@ -44,9 +51,20 @@ MAX_BODY = 64 * 1024
 MAX_UPLOAD = 10 * 1024 * 1024
 UPLOAD_PATHS = ("/f/campaigns/new", "/p/diary")
 
+ROUTERS = (
+    site.router,
+    rating_participant.router,
+    rating_facilitator.router,
+    coconstruct_participant.router,
+    coconstruct_facilitator.router,
+    coconstruct_facilitator.studies_index,
+    steer_participant.router,
+    steer_facilitator.router,
+)
+
 _STATUS = [  # most specific first
-    (LinkExpiredError, 410), (RateLimitedError, 429), (AccessDeniedError, 403), (NotFoundError, 404),
-    (ConflictError, 409), (InputError, 422), (CoalignError, 400),
+    (LinkExpiredError, 410), (RateLimitedError, 429), (AccessDeniedError, 403),
+    (NotFoundError, 404), (ConflictError, 409), (InputError, 422), (CoalignError, 400),
 ]
 
 
@@ -99,8 +117,8 @@ _SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
     (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-     b"frame-ancestors 'none'; form-action 'self' https:"),
+     (b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+      b"img-src 'self' data:; frame-ancestors 'none'; form-action 'self' https:")),
 ]
 
 
@@ -134,7 +152,9 @@ def _status(exc: CoalignError) -> int:
     return next(code for cls, code in _STATUS if isinstance(exc, cls))
 
 
-def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: bool = False) -> FastAPI:
+def create_app(
+    store: Store, *, secret_key: str | None = None, secure_cookies: bool = False
+) -> FastAPI:
     """The FastAPI app over ``store``.
 
     Args:
@@ -143,18 +163,20 @@ def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: b
     """
     app = FastAPI(title="coalign", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
-    app.add_middleware(SessionMiddleware, secret_key=secret_key or app_secret(store), session_cookie="coalign_session",
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=secure_cookies)
+    app.add_middleware(SessionMiddleware, secret_key=secret_key or app_secret(store),
+                       session_cookie="coalign_session", max_age=SESSION_MAX_AGE, same_site="lax",
+                       https_only=secure_cookies)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(participant.router)
-    app.include_router(facilitator.router)
-    app.include_router(activities_participant.router)
-    app.include_router(activities_facilitator.router)
-    app.include_router(activities_facilitator.index)
-    app.include_router(steer.router)
-    app.include_router(steer.facilitation)
+    if unguarded := unguarded_routes([route for router in ROUTERS for route in router.routes]):
+        raise RuntimeError(f"routes without their guards: {'; '.join(unguarded)}")
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={exc.path}", status_code=303)
 
     @app.exception_handler(CoalignError)
     async def _coalign_error(request: Request, exc: CoalignError) -> HTMLResponse:
@@ -166,11 +188,13 @@ def create_app(store: Store, *, secret_key: str | None = None, secure_cookies: b
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
-        return render(request, "error.html", 422, message=f"missing or malformed: {fields}", status=422)
+        message = f"missing or malformed: {fields}"
+        return render(request, "error.html", 422, message=message, status=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
-        return render(request, "error.html", exc.status_code, message=str(exc.detail), status=exc.status_code)
+        status = exc.status_code
+        return render(request, "error.html", status, message=str(exc.detail), status=status)
 
     @app.get("/healthz", include_in_schema=False)
     def _health() -> PlainTextResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -17,7 +17,7 @@ LANGUAGES = {"en": "English", "de": "Deutsch"}
 DEFAULT_LANGUAGE = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> gettext.NullTranslations:
     """The translations for ``language`` (English and unknown languages translate to themselves)."""
     folder = LOCALE_DIR / language / "LC_MESSAGES"

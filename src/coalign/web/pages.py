@@ -1,7 +1,8 @@
-"""Rendering pages and guarding forms: Jinja2 templates, the session's language, CSRF tokens.
+"""Rendering pages: Jinja2 templates in the session's language, with the session's CSRF token.
 
 Templates are autoescaped, so any text a person typed (or an item holds) is shown as text,
-never run as HTML or script. Every form carries the session's CSRF token; every POST checks it.
+never run as HTML or script. Every form carries the session's CSRF token; every POST checks it
+(:data:`coalign.web.dependencies.CsrfForm`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from coalign.core.errors import AccessDeniedError
 from coalign.web.i18n import LANGUAGES, pick_language, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
@@ -27,7 +26,8 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 
 def language(request: Request) -> str:
     """The page language: the session's choice, else the browser's preference."""
-    return pick_language(request.session.get("lang"), accept_language=request.headers.get("accept-language"))
+    accept = request.headers.get("accept-language")
+    return pick_language(request.session.get("lang"), accept_language=accept)
 
 
 def csrf_token(request: Request) -> str:
@@ -36,18 +36,6 @@ def csrf_token(request: Request) -> str:
     if not token:
         token = request.session["csrf"] = secrets.token_urlsafe(32)
     return token
-
-
-def check_csrf(request: Request, submitted: str | None) -> None:
-    """Refuse a POST whose form field (or ``X-CSRF-Token`` header) does not match the session's token.
-
-    Raises:
-        AccessDeniedError: missing or wrong token.
-    """
-    expected = request.session.get("csrf")
-    given = submitted or request.headers.get(CSRF_HEADER)
-    if not expected or not given or not secrets.compare_digest(str(expected), str(given)):
-        raise AccessDeniedError("this form has expired or did not come from this site; reload the page and try again")
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -22,10 +22,15 @@ from __future__ import annotations
 
 import ctypes
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import llama_cpp
 import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from llama_cpp._internals import LlamaContext, LlamaSampler
+    from llama_cpp.llama_grammar import LlamaGrammar
 
 
 class LazyGrammarSampler:
@@ -37,7 +42,7 @@ class LazyGrammarSampler:
         grammar: the request's ``llama_cpp.LlamaGrammar``.
     """
 
-    def __init__(self, llama: Any, chain: Any, grammar: Any) -> None:
+    def __init__(self, llama: llama_cpp.Llama, chain: LlamaSampler, grammar: LlamaGrammar) -> None:
         self.chain = chain
         self.grammar = llama_cpp.llama_sampler_init_grammar(
             llama._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
@@ -48,7 +53,7 @@ class LazyGrammarSampler:
         self.ids = np.arange(self.n_vocab, dtype=np.int32)
         self.one = (llama_cpp.llama_token_data * 1)()
 
-    def _candidates(self, logits: np.ndarray) -> llama_cpp.llama_token_data_array:
+    def _candidates(self, logits: npt.NDArray[np.float32]) -> llama_cpp.llama_token_data_array:
         self.view["id"] = self.ids
         self.view["logit"] = logits
         self.view["p"] = 0.0
@@ -57,13 +62,16 @@ class LazyGrammarSampler:
         )
 
     def _allowed(self, token: int) -> bool:
-        self.one[0].id, self.one[0].logit, self.one[0].p = token, 1.0, 0.0
+        self.one[0] = llama_cpp.llama_token_data(token, 1.0, 0.0)
         single = llama_cpp.llama_token_data_array(data=self.one, size=1, selected=-1, sorted=False)
         llama_cpp.llama_sampler_apply(self.grammar, ctypes.byref(single))
         return math.isfinite(self.one[0].logit)
 
-    def sample(self, ctx: Any, idx: int = -1) -> int:
-        """The next token for the logits at ``idx``, allowed by the grammar; both samplers accept it."""
+    def sample(self, ctx: LlamaContext, idx: int = -1) -> int:
+        """The next token for the logits at ``idx``, allowed by the grammar.
+
+        Both samplers accept the token, so their state follows the text.
+        """
         pointer = llama_cpp.llama_get_logits_ith(ctx.ctx, idx)
         logits = np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
         candidates = self._candidates(logits)
@@ -90,12 +98,17 @@ class LazyGrammarSampler:
         self.close()
 
 
-def sample_grammar_lazily(llama: Any) -> None:
-    """Make ``llama`` (a ``llama_cpp.Llama``) use :class:`LazyGrammarSampler` for grammar requests."""
+def sample_grammar_lazily(llama: llama_cpp.Llama) -> None:
+    """Make ``llama`` use :class:`LazyGrammarSampler` for requests with a grammar."""
     build = llama._init_sampler
 
-    def init_sampler(*args: Any, grammar: Any = None, **kwargs: Any) -> Any:
-        chain = build(*args, grammar=None, **kwargs)
+    # llama-cpp-python passes every argument of _init_sampler by keyword.
+    def init_sampler(
+        *, grammar: LlamaGrammar | None = None, **kwargs: Any
+    ) -> LlamaSampler | LazyGrammarSampler:
+        chain: LlamaSampler = build(grammar=None, **kwargs)
         return chain if grammar is None else LazyGrammarSampler(llama, chain, grammar)
 
-    llama._init_sampler = init_sampler
+    # Replacing the bound method is the point: llama-cpp-python offers no hook for the sampler,
+    # and the replacement takes the keywords it is called with rather than the full signature.
+    llama._init_sampler = init_sampler  # type: ignore[method-assign, assignment]

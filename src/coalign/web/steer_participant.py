@@ -1,0 +1,177 @@
+"""Participants' steerable chat pages: sliders per axis, best-of-n answers with their scores and
+alternatives, feedback and repair on each answer, and the study's shared prompt library.
+
+Participants use the seat in the signed session cookie. Each route reads the form, calls one
+function of :mod:`coalign.steer.chat`, :mod:`~coalign.steer.repair` or
+:mod:`~coalign.steer.prompt_library`, and redirects to the page that shows the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from coalign.coconstruct.interact import conversations_for, start_conversation
+from coalign.participation.members import study_slug_of
+from coalign.steer.chat import chat_state, regenerate, rewind, steered_send
+from coalign.steer.limits import usage_of
+from coalign.steer.prompt_library import library, share_prompt, shared_prompt
+from coalign.steer.repair import MARKS, feedback_on, flag, mark, mitigate
+from coalign.store.studies import get_study
+from coalign.web.dependencies import (
+    AppStore,
+    ChatModel,
+    ChatParams,
+    CsrfForm,
+    JudgeParams,
+    ParticipantId,
+)
+from coalign.web.forms import int_or, optional_int, prefixed, safe_back, text
+from coalign.web.pages import render
+
+router = APIRouter(prefix="/p/steer")
+AXIS_FIELD = "axis:"
+CANDIDATE_CHOICES = (1, 2, 4)
+DEFAULT_CANDIDATES = 2
+
+
+def _candidates(form: FormData) -> int:
+    """How many answers to generate and judge (``n``)."""
+    return int_or(form, "n", DEFAULT_CANDIDATES)
+
+
+@router.get("", response_class=HTMLResponse)
+def steer_home(request: Request, store: AppStore, pid: ParticipantId) -> Response:
+    """The participant's conversations, a new steered conversation, and the prompt library."""
+    own = [c for c in conversations_for(store, pid) if not c.baseline]
+    return render(
+        request,
+        "c_steer_home.html",
+        conversations=own,
+        prompts=library(store, pid),
+        usage=usage_of(store, pid),
+    )
+
+
+@router.post("")
+async def steer_new(form: CsrfForm, store: AppStore, pid: ParticipantId) -> Response:
+    chat = start_conversation(store, pid, text(form, "title"))
+    prompt = optional_int(form, "prompt")
+    return RedirectResponse(
+        f"/p/steer/{chat.id}" + (f"?prompt={prompt}" if prompt else ""), status_code=303
+    )
+
+
+@router.get("/{conversation_id}", response_class=HTMLResponse)
+def steer_page(
+    request: Request,
+    store: AppStore,
+    pid: ParticipantId,
+    conversation_id: int,
+    prompt: int | None = None,
+) -> Response:
+    state = chat_state(store, pid, conversation_id)
+    answers = [t.id for t in state.conversation.turns if t.role == "assistant"]
+    last = [state.steered[t] for t in answers if t in state.steered]
+    targets = {a.name: 3 for a in state.axes} | (last[-1].targets if last else {})
+    study = get_study(store, study_slug_of(store, pid))
+    return render(
+        request,
+        "c_steer.html",
+        state=state,
+        feedback=feedback_on(store, pid, answers),
+        targets=targets,
+        dimensions=study.dimensions,
+        marks=MARKS,
+        choices=CANDIDATE_CHOICES,
+        prompts=library(store, pid),
+        reused=shared_prompt(store, pid, prompt) if prompt else None,
+    )
+
+
+@router.post("/{conversation_id}/send")
+async def steer_send(
+    form: CsrfForm,
+    store: AppStore,
+    pid: ParticipantId,
+    model: ChatModel,
+    params: ChatParams,
+    judge: JudgeParams,
+    conversation_id: int,
+) -> Response:
+    await asyncio.to_thread(
+        steered_send,
+        store,
+        model,
+        pid,
+        conversation_id,
+        text(form, "message"),
+        prefixed(form, AXIS_FIELD),
+        n=_candidates(form),
+        params=params,
+        judge_params=judge,
+        shared_prompt_id=optional_int(form, "prompt_id"),
+    )
+    return RedirectResponse(f"/p/steer/{conversation_id}#end", status_code=303)
+
+
+@router.post("/turns/{turn_id}/mark")
+async def steer_mark(form: CsrfForm, store: AppStore, pid: ParticipantId, turn_id: int) -> Response:
+    # str(None) on purpose: a missing kind or value is named as None in mark's refusal.
+    mark(store, pid, turn_id, str(form.get("kind")), str(form.get("value")))
+    return RedirectResponse(safe_back(form, "/p/steer"), status_code=303)
+
+
+@router.post("/turns/{turn_id}/flag")
+async def steer_flag(form: CsrfForm, store: AppStore, pid: ParticipantId, turn_id: int) -> Response:
+    """Flag an answer as misaligned and open the prefilled diary entry for editing."""
+    entry = flag(store, pid, turn_id, text(form, "note"))
+    return RedirectResponse(f"/p/diary?entry={entry.id}", status_code=303)
+
+
+@router.post("/turns/{turn_id}/rewind")
+async def steer_rewind(_: CsrfForm, store: AppStore, pid: ParticipantId, turn_id: int) -> Response:
+    fork = rewind(store, pid, turn_id)
+    return RedirectResponse(f"/p/steer/{fork.id}#end", status_code=303)
+
+
+@router.post("/turns/{turn_id}/regenerate")
+async def steer_regenerate(
+    form: CsrfForm,
+    store: AppStore,
+    pid: ParticipantId,
+    model: ChatModel,
+    params: ChatParams,
+    judge: JudgeParams,
+    turn_id: int,
+) -> Response:
+    turn = await asyncio.to_thread(
+        regenerate,
+        store,
+        model,
+        pid,
+        turn_id,
+        prefixed(form, AXIS_FIELD),
+        n=_candidates(form),
+        params=params,
+        judge_params=judge,
+    )
+    return RedirectResponse(f"/p/steer/{turn.conversation_id}#end", status_code=303)
+
+
+@router.post("/turns/{turn_id}/mitigate")
+async def steer_mitigate(
+    form: CsrfForm, store: AppStore, pid: ParticipantId, model: ChatModel, turn_id: int
+) -> Response:
+    dimension = text(form, "dimension")
+    await asyncio.to_thread(mitigate, store, model, pid, turn_id, dimension)
+    return RedirectResponse(safe_back(form, "/p/steer"), status_code=303)
+
+
+@router.post("/prompts")
+async def steer_share(form: CsrfForm, store: AppStore, pid: ParticipantId) -> Response:
+    share_prompt(store, pid, text(form, "text"), text(form, "title"))
+    return RedirectResponse(safe_back(form, "/p/steer"), status_code=303)
