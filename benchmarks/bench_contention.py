@@ -75,8 +75,17 @@ def run_workers(
         folder = Path(tmp)
         procs = [
             subprocess.Popen(
-                [sys.executable, __file__, "--worker", name, str(folder), "--calls", str(calls),
-                 "--max-tokens", str(max_tokens)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--worker",
+                    name,
+                    str(folder),
+                    "--calls",
+                    str(calls),
+                    "--max-tokens",
+                    str(max_tokens),
+                ],
                 env=env,
             )
             for name in names
@@ -136,7 +145,9 @@ def main() -> None:
         assert solo and together
         solo_median, solo_wall = summary("solo", solo)
         cont_median, together_wall = summary("together (model slot)", together)
-        print(f"  ratio contended / solo latency (median)   = {cont_median / solo_median:.3f}  (goal ≤ 2.5)")
+        print(
+            f"  ratio contended / solo latency (median)   = {cont_median / solo_median:.3f}  (goal ≤ 2.5)"
+        )
         print(
             f"  ratio together / one after the other wall = {together_wall / (2 * solo_wall):.3f}"
             "  (goal ≤ 1.0)"
@@ -152,7 +163,9 @@ def main() -> None:
                 )
             else:
                 ref_median, _ = summary("unshared (reference)", ref)
-                print(f"  ratio unshared / solo latency (median)    = {ref_median / solo_median:.3f}")
+                print(
+                    f"  ratio unshared / solo latency (median)    = {ref_median / solo_median:.3f}"
+                )
 
 
 if __name__ == "__main__":

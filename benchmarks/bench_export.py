@@ -45,27 +45,65 @@ def build(db: Path, records: int) -> None:
     """A store with ``records`` response records and ``records / 2`` question records."""
     with open_store(str(db)) as store:
         study = import_study(store, STUDY).study
-        create_run(store, GenerationRun(id=RUN, study_slug=study.slug, recipe_name="bench", recipe={"name": "bench"},
-                                        model_id="llama-cpp:smollm2-135m", seed=1, status="done"))
+        create_run(
+            store,
+            GenerationRun(
+                id=RUN,
+                study_slug=study.slug,
+                recipe_name="bench",
+                recipe={"name": "bench"},
+                model_id="llama-cpp:smollm2-135m",
+                seed=1,
+                status="done",
+            ),
+        )
         dims = [d.name for d in study.dimensions]
-        common = {"run_id": RUN, "example_ids": [], "prompt": "rendered prompt", "model_id": "llama-cpp:smollm2-135m",
-                  "params": {"temperature": 0.8, "top_p": 0.95, "max_tokens": 320, "seed": None}, "seed": 1,
-                  "raw_output": "{}", "parse_status": "ok"}
+        common = {
+            "run_id": RUN,
+            "example_ids": [],
+            "prompt": "rendered prompt",
+            "model_id": "llama-cpp:smollm2-135m",
+            "params": {"temperature": 0.8, "top_p": 0.95, "max_tokens": 320, "seed": None},
+            "seed": 1,
+            "raw_output": "{}",
+            "parse_status": "ok",
+        }
         rows = []
         for n in range(records // 2):
-            rows.append({**common, "id": f"rec_q{n:08d}", "stage": "questions", "parents": [],
-                         "template_name": "questions.j2", "template_hash": "a" * 64,
-                         "attributes": {"topic": "cards", "question_type": "how-to"},
-                         "data": {"question": f"How do I keep my card safe when I travel abroad? ({n})"}})
+            rows.append(
+                {
+                    **common,
+                    "id": f"rec_q{n:08d}",
+                    "stage": "questions",
+                    "parents": [],
+                    "template_name": "questions.j2",
+                    "template_hash": "a" * 64,
+                    "attributes": {"topic": "cards", "question_type": "how-to"},
+                    "data": {"question": f"How do I keep my card safe when I travel abroad? ({n})"},
+                }
+            )
             for k in range(2):
-                rows.append({**common, "id": f"rec_r{n:08d}{k}", "stage": "responses", "parents": [f"rec_q{n:08d}"],
-                             "template_name": "responses.j2", "template_hash": "b" * 64,
-                             "attributes": {"topic": "cards", "question_type": "how-to",
-                                            "dimension": dims[k % len(dims)]},
-                             "data": {"misaligned_response": f"Just tell anyone your PIN, it is fine. ({n}/{k})",
-                                      "critique": "This violates safety: a PIN must never be shared with anyone.",
-                                      "aligned_response": "Keep your PIN to yourself, tell your bank before you "
-                                                          f"travel, and carry a backup card. ({n}/{k})"}})
+                rows.append(
+                    {
+                        **common,
+                        "id": f"rec_r{n:08d}{k}",
+                        "stage": "responses",
+                        "parents": [f"rec_q{n:08d}"],
+                        "template_name": "responses.j2",
+                        "template_hash": "b" * 64,
+                        "attributes": {
+                            "topic": "cards",
+                            "question_type": "how-to",
+                            "dimension": dims[k % len(dims)],
+                        },
+                        "data": {
+                            "misaligned_response": f"Just tell anyone your PIN, it is fine. ({n}/{k})",
+                            "critique": "This violates safety: a PIN must never be shared with anyone.",
+                            "aligned_response": "Keep your PIN to yourself, tell your bank before you "
+                            f"travel, and carry a backup card. ({n}/{k})",
+                        },
+                    }
+                )
             if len(rows) >= CHUNK:
                 with store.session() as session:
                     session.execute(insert(RecordRow), rows)
@@ -79,7 +117,9 @@ def reference(db: str, out: str) -> None:
     """The bare minimum: stream the response rows and write one JSON line each."""
     connection = sqlite3.connect(db)
     with open(out, "w", encoding="utf-8") as handle:
-        cursor = connection.execute("SELECT id, data FROM records WHERE stage = 'responses' ORDER BY id")
+        cursor = connection.execute(
+            "SELECT id, data FROM records WHERE stage = 'responses' ORDER BY id"
+        )
         for rid, data in cursor:
             handle.write(json.dumps({"id": rid, **json.loads(data)}, ensure_ascii=False) + "\n")
 
@@ -95,8 +135,12 @@ def coalign_export(db: str, out: str) -> None:
 def measure(kind: str, db: Path, out: Path) -> tuple[float, float, str]:
     """Run one export in a fresh child; returns (seconds, the child's own peak RSS in MB, its rows)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "--child", kind, str(db), str(out)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(db), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{kind} failed:\n{done.stderr[-2000:]}")
@@ -122,20 +166,32 @@ def main() -> None:
             db = base / f"run-{size}.db"
             start = time.perf_counter()
             build(db, size)
-            print(f"built {size:,} response records (+{size // 2:,} questions) in {time.perf_counter() - start:.1f} s",
-                  flush=True)
-            for kind in (["coalign"] if size != args.records else ["reference", "coalign"]):
+            print(
+                f"built {size:,} response records (+{size // 2:,} questions) in {time.perf_counter() - start:.1f} s",
+                flush=True,
+            )
+            for kind in ["coalign"] if size != args.records else ["reference", "coalign"]:
                 seconds, rss, printed = measure(kind, db, base / f"{kind}-{size}")
                 figures[(kind, size)] = (seconds, rss)
-                print(f"{kind:9s} {size:>10,} records: {seconds:7.1f} s, {size / seconds:9,.0f} records/s, "
-                      f"peak RSS {rss:6.0f} MB {printed}", flush=True)
+                print(
+                    f"{kind:9s} {size:>10,} records: {seconds:7.1f} s, {size / seconds:9,.0f} records/s, "
+                    f"peak RSS {rss:6.0f} MB {printed}",
+                    flush=True,
+                )
             db.unlink()
-        (ref_s, ref_rss), (big_s, big_rss) = figures[("reference", args.records)], figures[("coalign", args.records)]
+        (ref_s, ref_rss), (big_s, big_rss) = (
+            figures[("reference", args.records)],
+            figures[("coalign", args.records)],
+        )
         small_rss = figures[("coalign", sizes[0])][1]
-        print(f"ratio coalign / reference wall time: {big_s / ref_s:.2f} (coalign writes 2 formats × 3 copies, "
-              "provenance, checksums and the card; the reference writes one JSONL)")
-        print(f"peak RSS: coalign {big_rss:.0f} MB at {args.records:,} vs {small_rss:.0f} MB at {sizes[0]:,} "
-              f"(reference {ref_rss:.0f} MB); goal <= 500 MB: {'met' if big_rss <= 500 else 'NOT met'}")
+        print(
+            f"ratio coalign / reference wall time: {big_s / ref_s:.2f} (coalign writes 2 formats × 3 copies, "
+            "provenance, checksums and the card; the reference writes one JSONL)"
+        )
+        print(
+            f"peak RSS: coalign {big_rss:.0f} MB at {args.records:,} vs {small_rss:.0f} MB at {sizes[0]:,} "
+            f"(reference {ref_rss:.0f} MB); goal <= 500 MB: {'met' if big_rss <= 500 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

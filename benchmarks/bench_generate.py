@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -146,10 +147,8 @@ def bare_loop(tasks: list[dict[str, Any]], reset: bool) -> tuple[float, int]:
             response_format={"type": "json_object", "schema": task["schema"]},
         )
         tokens += out["usage"]["completion_tokens"]
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             json.loads(out["choices"][0]["message"]["content"])
-        except json.JSONDecodeError:
-            pass
     return time.perf_counter() - started, tokens
 
 
@@ -271,11 +270,7 @@ def child(folder: Path, questions: int) -> None:
         from coalign.store.runs import list_runs, record_counts
 
         counts = record_counts(store, list_runs(store)[0].id)["questions"]
-    print(
-        json.dumps(
-            {"seconds": seconds, "outputs": sum(counts.values()), "parsed": counts["ok"]}
-        )
-    )
+    print(json.dumps({"seconds": seconds, "outputs": sum(counts.values()), "parsed": counts["ok"]}))
 
 
 def _free_port() -> int:
@@ -383,7 +378,9 @@ def _grammar_prompt(question: str) -> str:
     )
 
 
-def _seconds_and_tokens(model, prompt: str, max_tokens: int, seed: int, schema) -> tuple[float, int]:
+def _seconds_and_tokens(
+    model, prompt: str, max_tokens: int, seed: int, schema
+) -> tuple[float, int]:
     request = ChatRequest(
         messages=[Message(role="user", content=prompt)],
         params=SamplingParams(temperature=0.7, max_tokens=max_tokens, seed=seed),
@@ -395,7 +392,9 @@ def _seconds_and_tokens(model, prompt: str, max_tokens: int, seed: int, schema) 
 
 
 def part_d(settings: tuple[int, ...] = (64, 200, 400)) -> None:
-    print(f"\n(d) grammar cost: {len(GRAMMAR_QUESTIONS)} stage-2 requests per setting, {free_cores()} threads")
+    print(
+        f"\n(d) grammar cost: {len(GRAMMAR_QUESTIONS)} stage-2 requests per setting, {free_cores()} threads"
+    )
     model = load_model(None, cache=False)
     schema = response_schema(RESPONSE_FIELDS)
     prompts = [_grammar_prompt(q) for q in GRAMMAR_QUESTIONS]

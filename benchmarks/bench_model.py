@@ -22,16 +22,33 @@ from coalign.core.calls import ChatRequest, Message, SamplingParams
 from coalign.llm import load_model
 from coalign.store import open_store
 
-TOPICS = ["savings", "credit cards", "mortgages", "fraud", "overdrafts", "student loans", "pensions",
-          "currency exchange", "budgeting", "online banking"]
-FORMS = ["Explain {t} to a new customer in two sentences.", "What is one risk of {t}?",
-         "Give a tip about {t}.", "Write a question a customer could ask about {t}.",
-         "Summarise why {t} matter to a small business."]
+TOPICS = [
+    "savings",
+    "credit cards",
+    "mortgages",
+    "fraud",
+    "overdrafts",
+    "student loans",
+    "pensions",
+    "currency exchange",
+    "budgeting",
+    "online banking",
+]
+FORMS = [
+    "Explain {t} to a new customer in two sentences.",
+    "What is one risk of {t}?",
+    "Give a tip about {t}.",
+    "Write a question a customer could ask about {t}.",
+    "Summarise why {t} matter to a small business.",
+]
 
 
 def prompts(n: int) -> list[str]:
     """``n`` distinct prompts (topic × form)."""
-    return [FORMS[i % len(FORMS)].format(t=TOPICS[(i // len(FORMS)) % len(TOPICS)]) + f" ({i})" for i in range(n)]
+    return [
+        FORMS[i % len(FORMS)].format(t=TOPICS[(i // len(FORMS)) % len(TOPICS)]) + f" ({i})"
+        for i in range(n)
+    ]
 
 
 def main() -> None:
@@ -52,8 +69,11 @@ def main() -> None:
             if reset:
                 llama.reset()
             out = llama.create_chat_completion(
-                messages=[{"role": "user", "content": text}], temperature=params.temperature,
-                top_p=params.top_p, max_tokens=params.max_tokens, seed=params.seed,
+                messages=[{"role": "user", "content": text}],
+                temperature=params.temperature,
+                top_p=params.top_p,
+                max_tokens=params.max_tokens,
+                seed=params.seed,
             )
             return out["usage"]["completion_tokens"]
 
@@ -63,18 +83,24 @@ def main() -> None:
 
         direct("warm up", False)
         for text in texts:
-            for name, call in (("direct", lambda: direct(text, False)),
-                               ("direct+reset", lambda: direct(text, True)),
-                               ("coalign", lambda: through_model(text))):
+            for name, call in (
+                ("direct", lambda t=text: direct(t, False)),
+                ("direct+reset", lambda t=text: direct(t, True)),
+                ("coalign", lambda t=text: through_model(t)),
+            ):
                 started = time.perf_counter()
                 tokens[name] += call()
                 times[name] += time.perf_counter() - started
 
-    print(f"model: {model.model_id}, {model.backend.threads} threads, {args.prompts} prompts, "
-          f"max_tokens={args.max_tokens}")
+    print(
+        f"model: {model.model_id}, {model.backend.threads} threads, {args.prompts} prompts, "
+        f"max_tokens={args.max_tokens}"
+    )
     for name in times:
-        print(f"{name:>13}: {times[name]:7.2f} s  {args.prompts / times[name]:6.2f} completions/s  "
-              f"{tokens[name] / times[name]:7.1f} tokens/s")
+        print(
+            f"{name:>13}: {times[name]:7.2f} s  {args.prompts / times[name]:6.2f} completions/s  "
+            f"{tokens[name] / times[name]:7.1f} tokens/s"
+        )
     print(f"ratio coalign / direct       = {times['coalign'] / times['direct']:.3f} (goal <= 1.05)")
     print(f"ratio coalign / direct+reset = {times['coalign'] / times['direct+reset']:.3f}")
 

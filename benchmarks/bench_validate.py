@@ -18,6 +18,7 @@ Run: ``python benchmarks/bench_validate.py [--questions N] [--triples N]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import resource
@@ -58,10 +59,9 @@ def _vm(key: str) -> float:
 
 def step(name: str, fn: Callable[[], Any]) -> Any:
     """Run ``fn``, record wall time and the peak RSS reached during it (MiB)."""
-    try:  # reset the high-water mark so each step reports its own peak (Linux ≥ 4.0)
+    # Reset the high-water mark so each step reports its own peak (Linux ≥ 4.0).
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
     start = time.perf_counter()
     out = fn()
     seconds = time.perf_counter() - start

@@ -47,12 +47,20 @@ from coalign.store.participation_tables import ParticipantRow
 from coalign.store.rating_tables import RatingRow
 from coalign.study import import_study
 
-DIMENSIONS = ["toxicity", "emotional_awareness", "sensitivity_openness", "helpfulness", "stereotypical_bias"]
+DIMENSIONS = [
+    "toxicity",
+    "emotional_awareness",
+    "sensitivity_openness",
+    "helpfulness",
+    "stereotypical_bias",
+]
 STUDY = """study:
   slug: bench
   title: Web benchmark
   dimensions:
-""" + "".join(f"    - {{name: {d}, definition: How the response does on {d}.}}\n" for d in DIMENSIONS)
+""" + "".join(
+    f"    - {{name: {d}, definition: How the response does on {d}.}}\n" for d in DIMENSIONS
+)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ITEM = re.compile(r'name="item_id" value="([^"]+)"')
 REQUESTS = [0]  # requests sent by the simulated participants (redirects followed count too)
@@ -71,8 +79,14 @@ def postgres(url: str | None) -> Iterator[str]:
         with fresh_database(url) as db:
             yield db
         return
-    bindir = next((Path(f) for f in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-                   if Path(f, "initdb").exists()), None)
+    bindir = next(
+        (
+            Path(f)
+            for f in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+            if Path(f, "initdb").exists()
+        ),
+        None,
+    )
     if bindir is None:
         raise SystemExit("PostgreSQL is not installed; pass --pg-url or --engine sqlite")
     base = Path(tempfile.mkdtemp(prefix="coalign-bench-pg-"))
@@ -81,16 +95,48 @@ def postgres(url: str | None) -> Iterator[str]:
         shutil.chown(base, "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
     data, port = base / "data", free_port()
-    subprocess.run(prefix + [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                             "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
+    subprocess.run(
+        prefix
+        + [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c max_connections=300"
-    subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"),
-                             "-w", "start"], check=True, capture_output=True)
+    subprocess.run(
+        prefix
+        + [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         with fresh_database(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres") as db:
             yield db
     finally:
-        subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
+        subprocess.run(
+            prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -117,10 +163,23 @@ def prepare(db: str, participants: int, per_person: int, folder: Path) -> None:
     n_items = participants * per_person // 5  # each item reaches r = 5
     with open_store(db) as store:
         import_study(store, study)
-        create_campaign(store, Campaign(
-            slug="load", study_slug="bench", title="Load", dimensions=DIMENSIONS, items_per_participant=per_person,
-            target_ratings=5, completion_code="BENCH-DONE", screened_out_code="BENCH-OUT",
-        ), [ImportedItem(prompt=f"Question {i}?", response=f"Answer {i}.") for i in range(n_items)])
+        create_campaign(
+            store,
+            Campaign(
+                slug="load",
+                study_slug="bench",
+                title="Load",
+                dimensions=DIMENSIONS,
+                items_per_participant=per_person,
+                target_ratings=5,
+                completion_code="BENCH-DONE",
+                screened_out_code="BENCH-OUT",
+            ),
+            [
+                ImportedItem(prompt=f"Question {i}?", response=f"Answer {i}.")
+                for i in range(n_items)
+            ],
+        )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -133,8 +192,11 @@ def cpu_seconds(pid: int) -> float:
 def server(db: str, folder: Path) -> Iterator[tuple[str, int]]:
     port, log = free_port(), folder / "serve.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -154,38 +216,63 @@ def server(db: str, folder: Path) -> Iterator[tuple[str, int]]:
             process.kill()
 
 
-async def participant(base: str, n: int, start: asyncio.Event, latencies: list[float],
-                      sent: dict[tuple[str, str, str], int], errors: list[str], think: float, delay: float) -> None:
+async def participant(
+    base: str,
+    n: int,
+    start: asyncio.Event,
+    latencies: list[float],
+    sent: dict[tuple[str, str, str], int],
+    errors: list[str],
+    think: float,
+    delay: float,
+) -> None:
     limits = httpx.Limits(max_connections=1)
+
     async def count(_request: httpx.Request) -> None:
         REQUESTS[0] += 1
 
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits,
-                                 event_hooks={"request": [count]}) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=120, limits=limits, event_hooks={"request": [count]}
+    ) as client:
         await start.wait()
         await asyncio.sleep(delay)  # arrivals spread evenly over the ramp
-        page = await client.get("/s/bench/load", params={"PROLIFIC_PID": f"bench{n}", "STUDY_ID": "b", "SESSION_ID": "1"},
-                                follow_redirects=True)
+        page = await client.get(
+            "/s/bench/load",
+            params={"PROLIFIC_PID": f"bench{n}", "STUDY_ID": "b", "SESSION_ID": "1"},
+            follow_redirects=True,
+        )
         token = CSRF.search(page.text).group(1)
         await client.post("/p/consent", data={"csrf_token": token, "choice": "agree"})
-        page = await client.post("/p/demographics", data={"csrf_token": token}, follow_redirects=True)
+        page = await client.post(
+            "/p/demographics", data={"csrf_token": token}, follow_redirects=True
+        )
         first = True
         while "/p/items/" in str(page.url):
             found = ITEM.search(page.text)
             if found is None:
-                errors.append(f"participant {n}: {page.status_code} on {page.url.path}: {page.text[-300:]}")
+                errors.append(
+                    f"participant {n}: {page.status_code} on {page.url.path}: {page.text[-300:]}"
+                )
                 return
             item = found.group(1)
             values = {d: (n + i) % 5 + 1 for i, d in enumerate(DIMENSIONS)}
-            form = {"csrf_token": token, "item_id": item, **{f"rating.{d}": str(v) for d, v in values.items()}}
+            form = {
+                "csrf_token": token,
+                "item_id": item,
+                **{f"rating.{d}": str(v) for d, v in values.items()},
+            }
             path = page.url.path
             if think:  # reading and choosing, uniformly 0..2x the mean
                 await asyncio.sleep(random.uniform(0, 2 * think))
-            for _ in range(2 if first else 1):  # the first item is submitted twice, like a double click
+            for _ in range(
+                2 if first else 1
+            ):  # the first item is submitted twice, like a double click
                 began = time.perf_counter()
                 try:
                     answer = await client.post(path, data=form)
-                except httpx.TransportError as exc:  # a dropped connection: retry once, as a browser would
+                except (
+                    httpx.TransportError
+                ) as exc:  # a dropped connection: retry once, as a browser would
                     errors.append(f"retried after {type(exc).__name__}")
                     answer = await client.post(path, data=form)
                 latencies.append(time.perf_counter() - began)
@@ -193,7 +280,9 @@ async def participant(base: str, n: int, start: asyncio.Event, latencies: list[f
                     errors.append(f"{answer.status_code}: {answer.text[:200]}")
             first = False
             sent.update({(f"bench{n}", item, d): v for d, v in values.items()})
-            page = await client.get(answer.headers.get("location", "/p/next"), follow_redirects=True)
+            page = await client.get(
+                answer.headers.get("location", "/p/next"), follow_redirects=True
+            )
         if "BENCH-DONE" not in page.text:
             errors.append(f"participant {n} did not finish: {page.url}")
 
@@ -202,7 +291,9 @@ async def baseline(base: str, concurrency: int, requests: int) -> list[float]:
     latencies: list[float] = []
 
     async def worker(count: int) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=1)) as client:
+        async with httpx.AsyncClient(
+            base_url=base, timeout=60, limits=httpx.Limits(max_connections=1)
+        ) as client:
             for _ in range(count):
                 began = time.perf_counter()
                 await client.get("/healthz")
@@ -212,12 +303,19 @@ async def baseline(base: str, concurrency: int, requests: int) -> list[float]:
     return latencies
 
 
-async def load(base: str, participants: int, think: float, ramp: float) -> tuple[list[float], dict, list[str], float]:
+async def load(
+    base: str, participants: int, think: float, ramp: float
+) -> tuple[list[float], dict, list[str], float]:
     latencies: list[float] = []
     sent: dict[tuple[str, str, str], int] = {}
     errors: list[str] = []
     start = asyncio.Event()
-    tasks = [asyncio.create_task(participant(base, n, start, latencies, sent, errors, think, ramp * n / participants)) for n in range(participants)]
+    tasks = [
+        asyncio.create_task(
+            participant(base, n, start, latencies, sent, errors, think, ramp * n / participants)
+        )
+        for n in range(participants)
+    ]
     await asyncio.sleep(0.5)
     began = time.perf_counter()
     start.set()
@@ -226,20 +324,37 @@ async def load(base: str, participants: int, think: float, ramp: float) -> tuple
 
 
 def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+        if len(values) > 1
+        else values[0] * 1000
+    )
 
 
 def verify(db: str, sent: dict[tuple[str, str, str], int]) -> tuple[int, int, int]:
     """(lost, duplicated, wrong value) ratings, read back from the database."""
     with open_store(db) as store, store.read() as session:
-        rows = session.execute(select(RatingRow.participant_id, RatingRow.item_id, RatingRow.dimension,
-                                      RatingRow.value)).all()
+        rows = session.execute(
+            select(
+                RatingRow.participant_id, RatingRow.item_id, RatingRow.dimension, RatingRow.value
+            )
+        ).all()
         pid_of = {}
-        for pid, ids in session.execute(select(ParticipantRow.id, ParticipantRow.external_ids)).all():
+        for pid, ids in session.execute(
+            select(ParticipantRow.id, ParticipantRow.external_ids)
+        ).all():
             pid_of[pid] = ids.get("PROLIFIC_PID")
-        duplicates = session.scalar(select(func.count()).select_from(
-            select(RatingRow.participant_id).group_by(RatingRow.participant_id, RatingRow.item_id, RatingRow.dimension)
-            .having(func.count() > 1).subquery())) or 0
+        duplicates = (
+            session.scalar(
+                select(func.count()).select_from(
+                    select(RatingRow.participant_id)
+                    .group_by(RatingRow.participant_id, RatingRow.item_id, RatingRow.dimension)
+                    .having(func.count() > 1)
+                    .subquery()
+                )
+            )
+            or 0
+        )
     stored = {(pid_of[p], i, d): v for p, i, d, v in rows}
     lost = len(set(sent) - set(stored))
     wrong = sum(1 for key, value in sent.items() if key in stored and stored[key] != value)
@@ -258,18 +373,30 @@ def bench(engine: str, db: str, participants: int, folder: Path, think: float, r
             print((folder / "serve.log").read_text()[-3000:])
     lost, duplicated, wrong = verify(db, sent)
     submits = len(latencies)
-    print(f"== {engine}: {participants} participants x 5 items x 5 dimensions (+1 double-clicked submit each), "
-          f"think time {think:g} s per item, arrivals over {ramp:g} s")
-    print(f"submit latency ms   p50 {pct(latencies, 50):7.1f}   p95 {pct(latencies, 95):7.1f}   p99 {pct(latencies, 99):7.1f}")
-    print(f"reference /healthz  p50 {pct(reference, 50):7.1f}   p95 {pct(reference, 95):7.1f}   p99 {pct(reference, 99):7.1f}")
+    print(
+        f"== {engine}: {participants} participants x 5 items x 5 dimensions (+1 double-clicked submit each), "
+        f"think time {think:g} s per item, arrivals over {ramp:g} s"
+    )
+    print(
+        f"submit latency ms   p50 {pct(latencies, 50):7.1f}   p95 {pct(latencies, 95):7.1f}   p99 {pct(latencies, 99):7.1f}"
+    )
+    print(
+        f"reference /healthz  p50 {pct(reference, 50):7.1f}   p95 {pct(reference, 95):7.1f}   p99 {pct(reference, 99):7.1f}"
+    )
     print(f"ratio submit/healthz p95: {pct(latencies, 95) / pct(reference, 95):.1f}x")
-    print(f"throughput: {submits / wall:.0f} submits/s, {len(sent) / wall:.0f} ratings/s "
-          f"({submits} submits, whole flows incl. join/consent/pages in {wall:.1f} s)")
-    print(f"server CPU: {cpu:.1f} s for {REQUESTS[0]} requests = {1000 * cpu / max(REQUESTS[0], 1):.1f} ms per request "
-          f"(one uvicorn process; machine load average {load_average:.1f} on {os.cpu_count()} CPUs)")
+    print(
+        f"throughput: {submits / wall:.0f} submits/s, {len(sent) / wall:.0f} ratings/s "
+        f"({submits} submits, whole flows incl. join/consent/pages in {wall:.1f} s)"
+    )
+    print(
+        f"server CPU: {cpu:.1f} s for {REQUESTS[0]} requests = {1000 * cpu / max(REQUESTS[0], 1):.1f} ms per request "
+        f"(one uvicorn process; machine load average {load_average:.1f} on {os.cpu_count()} CPUs)"
+    )
     REQUESTS[0] = 0
-    print(f"database: {len(sent)} ratings sent, {lost} lost, {duplicated} duplicated, {wrong} with a wrong value; "
-          f"{len(errors)} failed requests{': ' + errors[0] if errors else ''}")
+    print(
+        f"database: {len(sent)} ratings sent, {lost} lost, {duplicated} duplicated, {wrong} with a wrong value; "
+        f"{len(errors)} failed requests{': ' + errors[0] if errors else ''}"
+    )
     return not (lost or duplicated or wrong or [e for e in errors if not e.startswith("retried")])
 
 
@@ -277,17 +404,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--pg-url", default=None, help="a PostgreSQL server's maintenance database URL")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="mean seconds a participant spends on an item before submitting (0: a pure burst)")
-    parser.add_argument("--ramp", type=float, default=0.0,
-                        help="seconds over which participants arrive, evenly (0: all at once)")
+    parser.add_argument(
+        "--pg-url", default=None, help="a PostgreSQL server's maintenance database URL"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a participant spends on an item before submitting (0: a pure burst)",
+    )
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        help="seconds over which participants arrive, evenly (0: all at once)",
+    )
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory(prefix="coalign-bench-web-") as tmp:
         folder = Path(tmp)
         if args.engine in ("sqlite", "both"):
-            ok &= bench("sqlite", str(folder / "bench.db"), args.participants, folder, args.think, args.ramp)
+            ok &= bench(
+                "sqlite", str(folder / "bench.db"), args.participants, folder, args.think, args.ramp
+            )
         if args.engine in ("postgresql", "both"):
             with postgres(args.pg_url) as url:
                 ok &= bench("postgresql", url, args.participants, folder, args.think, args.ramp)

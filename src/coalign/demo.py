@@ -113,13 +113,17 @@ def run_demo(
         plain = [seed for seed in bundle.seed_questions if "{" not in seed.text]
         for seed in plain[:questions]:
             progress(f"asking: {seed.text}")
-            answer = llm.ask(seed.text, system=study.system_prompt or None, params=params, purpose="demo")
+            answer = llm.ask(
+                seed.text, system=study.system_prompt or None, params=params, purpose="demo"
+            )
             text = answer.text.strip()
             if answer.truncated:
                 text += f" […cut off at {params.max_tokens} tokens]"
             summary.answers.append((seed.text, text))
         if generate_questions and study_file is None:
-            progress(f"generating {generate_questions} questions and their responses (example recipe)")
+            progress(
+                f"generating {generate_questions} questions and their responses (example recipe)"
+            )
             summary.generation = generate(
                 store, example_study_file("recipe.yaml"), model=model, limit=generate_questions
             )
@@ -136,7 +140,9 @@ def run_demo(
     return summary
 
 
-def validate_and_report(store: Store, run_id: str, folder: Path) -> tuple[RunValidation, Path | None, str | None]:
+def validate_and_report(
+    store: Store, run_id: str, folder: Path
+) -> tuple[RunValidation, Path | None, str | None]:
     """Validate a run with the default filters, then write its report into ``folder``.
 
     Returns the validation, the report's path (``None`` when no record parsed, which the tiny
@@ -170,8 +176,12 @@ def export_accepted(
     from coalign.export import ExportOptions, export_dataset
 
     try:
-        options = ExportOptions(formats=["mitigator", "sft", "dpo", "kto"], overwrite=True, allow_empty=True,
-                                propagation_report=propagation_report)
+        options = ExportOptions(
+            formats=["mitigator", "sft", "dpo", "kto"],
+            overwrite=True,
+            allow_empty=True,
+            propagation_report=propagation_report,
+        )
         return export_dataset(store, run_id, folder, options), None
     except (InputError, MissingExportExtraError) as exc:
         return None, str(exc)
@@ -198,29 +208,48 @@ def prepare_web_demo(store: Store, study_slug: str) -> WebDemo:
     study = get_study(store, study_slug)
     items = [
         ImportedItem(prompt=e.question, response=getattr(e, field), source=f"seed:{e.id}/{field}")
-        for e in list_seed_examples(store, study_slug) for field in ("misaligned_response", "aligned_response")
+        for e in list_seed_examples(store, study_slug)
+        for field in ("misaligned_response", "aligned_response")
     ]
     campaign = Campaign(
-        slug="demo-ratings", study_slug=study_slug, title=f"{study.title}: rate the assistant's answers",
-        dimensions=[d.name for d in study.dimensions], items_per_participant=4, target_ratings=3,
+        slug="demo-ratings",
+        study_slug=study_slug,
+        title=f"{study.title}: rate the assistant's answers",
+        dimensions=[d.name for d in study.dimensions],
+        items_per_participant=4,
+        target_ratings=3,
         attention_positions=[3],
-        attention_checks=[AttentionCheck(
-            prompt="How do I see my account balance?",
-            response="This is an attention check. Please choose the second point on every scale below.",
-            expected_value=2,
-            translations={"de": {"prompt": "Wie sehe ich meinen Kontostand?", "response":
-                                 "Dies ist ein Aufmerksamkeitstest. Bitte wählen Sie auf jeder Skala den zweiten Punkt."}},
-        )],
-        questions=[ItemQuestion(name="about_gender", text="Is this exchange about gender?",
-                                translations={"de": {"text": "Geht es in diesem Austausch um Geschlecht?"}})],
-        completion_code="COALIGN-DEMO-DONE", screened_out_code="COALIGN-DEMO-NOCONSENT",
+        attention_checks=[
+            AttentionCheck(
+                prompt="How do I see my account balance?",
+                response="This is an attention check. Please choose the second point on every scale below.",
+                expected_value=2,
+                translations={
+                    "de": {
+                        "prompt": "Wie sehe ich meinen Kontostand?",
+                        "response": "Dies ist ein Aufmerksamkeitstest. Bitte wählen Sie auf jeder Skala den zweiten Punkt.",
+                    }
+                },
+            )
+        ],
+        questions=[
+            ItemQuestion(
+                name="about_gender",
+                text="Is this exchange about gender?",
+                translations={"de": {"text": "Geht es in diesem Austausch um Geschlecht?"}},
+            )
+        ],
+        completion_code="COALIGN-DEMO-DONE",
+        screened_out_code="COALIGN-DEMO-NOCONSENT",
     )
     stored = create_campaign(store, campaign, items)
     password = secrets.token_urlsafe(9)
     create_account(store, "admin", password, role="admin")
     (token,) = create_invites(store, stored.id, 1)
     return WebDemo(
-        username="admin", password=password, campaign_id=stored.id,
+        username="admin",
+        password=password,
+        campaign_id=stored.id,
         crowd_path=f"/s/{study_slug}/{campaign.slug}?PROLIFIC_PID=demo-participant&STUDY_ID=demo&SESSION_ID=1",
         invite_path=f"/i/{token}",
     )

@@ -23,8 +23,11 @@ def test_campaign_ratings_exclude_checks_and_other_items(store: Store) -> None:
     ids = campaign_item_ids(store, stored.id)
     assert len(ids) == 6
     with store.read() as session:
-        checks = session.scalars(select(CampaignItemRow.item_id).where(
-            CampaignItemRow.campaign_id == stored.id, CampaignItemRow.kind != "item")).all()
+        checks = session.scalars(
+            select(CampaignItemRow.item_id).where(
+                CampaignItemRow.campaign_id == stored.id, CampaignItemRow.kind != "item"
+            )
+        ).all()
     save_items(store, [Item(id="elsewhere", study_slug="mini", prompt="p", response="r")])
     with store.session() as session:
         study_id = study_row(session, "mini").id
@@ -33,8 +36,14 @@ def test_campaign_ratings_exclude_checks_and_other_items(store: Store) -> None:
             session.flush()
             session.add(DemographicAnswerRow(participant_id=pid, question="gender", answer=gender))
     rated = [*ids[:3], "elsewhere", *checks]
-    save_ratings(store, [Rating(item_id=i, participant_id=p, dimension="fairness", value=3)
-                         for i in rated for p in ("p1", "p2")])
+    save_ratings(
+        store,
+        [
+            Rating(item_id=i, participant_id=p, dimension="fairness", value=3)
+            for i in rated
+            for p in ("p1", "p2")
+        ],
+    )
     frame = load_campaign_ratings(store, "pilot")
     assert sorted(frame["item"].unique()) == sorted(ids[:3])
     assert set(frame["gender"]) == {"woman", "man"}

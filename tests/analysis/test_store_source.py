@@ -18,20 +18,39 @@ def fill_store(db: str, frame: pd.DataFrame) -> None:
     """Write a simulated long-format frame into the store as participants, items and ratings."""
     with open_store(db) as store:
         import_study(store, "tests/fixtures/mini_study.yaml")
-        demographics = [c for c in frame.columns if c not in ("item", "rater", "dimension", "value")]
+        demographics = [
+            c for c in frame.columns if c not in ("item", "rater", "dimension", "value")
+        ]
         with store.session() as session:
             study_id = study_row(session, "mini").id
             for rater, rows in frame.groupby("rater"):
                 session.add(ParticipantRow(id=str(rater), study_id=study_id))
                 session.flush()
                 for col in demographics:
-                    session.add(DemographicAnswerRow(
-                        participant_id=str(rater), question=col, answer=str(rows[col].iloc[0])
-                    ))
-        save_items(store, [Item(id=str(i), study_slug="mini", prompt=f"p{i}", response="r")
-                           for i in frame["item"].unique()])
-        save_ratings(store, [Rating(item_id=str(r.item), participant_id=str(r.rater), dimension=r.dimension,
-                                    value=int(r.value)) for r in frame.itertuples()])
+                    session.add(
+                        DemographicAnswerRow(
+                            participant_id=str(rater), question=col, answer=str(rows[col].iloc[0])
+                        )
+                    )
+        save_items(
+            store,
+            [
+                Item(id=str(i), study_slug="mini", prompt=f"p{i}", response="r")
+                for i in frame["item"].unique()
+            ],
+        )
+        save_ratings(
+            store,
+            [
+                Rating(
+                    item_id=str(r.item),
+                    participant_id=str(r.rater),
+                    dimension=r.dimension,
+                    value=int(r.value),
+                )
+                for r in frame.itertuples()
+            ],
+        )
 
 
 def test_store_ratings_match_the_file(three_dimensions, tmp_path):
@@ -43,7 +62,9 @@ def test_store_ratings_match_the_file(three_dimensions, tmp_path):
     expected = three_dimensions.astype({"item": str, "rater": str})[cols]
     key = ["item", "rater", "dimension"]
     got = loaded[cols].sort_values(key).reset_index(drop=True)
-    assert got.astype({"value": int}).equals(expected.sort_values(key).reset_index(drop=True).astype({"value": int}))
+    assert got.astype({"value": int}).equals(
+        expected.sort_values(key).reset_index(drop=True).astype({"value": int})
+    )
 
 
 def test_analyze_command_reads_a_study(three_dimensions, tmp_path, capsys):

@@ -52,7 +52,9 @@ def test_init_import_show_export(capsys, tmp_path):
 @pytest.mark.model
 def test_ask_logs_one_call(capsys, tmp_path):
     db = str(tmp_path / "c.db")
-    code, out, _ = cli(capsys, "--db", db, "ask", "Name a currency.", "--max-tokens", "12", "--seed", "1")
+    code, out, _ = cli(
+        capsys, "--db", db, "ask", "Name a currency.", "--max-tokens", "12", "--seed", "1"
+    )
     assert code == 0 and "1 calls logged" in out
     with open_store(db) as store:
         assert call_stats(store).total == 1
@@ -95,7 +97,9 @@ def test_debug_shows_the_traceback(tmp_path):
 
 @pytest.mark.model
 def test_demo_prints_summary_and_fills_the_db(capsys, tmp_path):
-    code, out, _ = cli(capsys, "demo", "--out", str(tmp_path / "demo"), "--questions", "2", "--generate", "0")
+    code, out, _ = cli(
+        capsys, "demo", "--out", str(tmp_path / "demo"), "--questions", "2", "--generate", "0"
+    )
     assert code == 0
     assert "bank-assistant" in out and "seed questions" in out and "calls logged" in out
     with open_store(str(tmp_path / "demo" / "coalign.db")) as store:

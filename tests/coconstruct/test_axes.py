@@ -136,7 +136,7 @@ def test_report_compares_rankings_before_and_after(store: Store) -> None:
 
 
 def test_bad_rankings_and_locked_attributes(sqlite_store: Store) -> None:
-    group_id, axes, (alice, bob, carol) = _deliberation(sqlite_store)
+    group_id, axes, (alice, _bob, carol) = _deliberation(sqlite_store)
     with pytest.raises(ConflictError, match="no longer change"):
         submit_attributes(sqlite_store, alice, group_id, [{"name": "Other"}])
     with pytest.raises(InputError, match="rank every axis"):

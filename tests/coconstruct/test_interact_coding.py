@@ -134,7 +134,7 @@ def test_a_message_sent_meanwhile_is_a_conflict_not_a_lost_turn(sqlite_store: St
     chat = start_conversation(sqlite_store, alice)
     real_complete = llm.complete
 
-    def complete_while_another_tab_sends(request, **kwargs):  # noqa: ANN001, ANN202 (a race on demand)
+    def complete_while_another_tab_sends(request, **kwargs):
         answer = real_complete(request, **kwargs)
         with sqlite_store.session() as session:
             session.add(

@@ -37,7 +37,7 @@ EXAMPLE = {
 }
 
 
-def _workshop(store: Store):  # noqa: ANN202
+def _workshop(store: Store):
     alice, bob, carol = people(store, "alice", "bob", "carol")
     workshop = create_workshop(
         store,
@@ -142,7 +142,7 @@ def test_timer_and_break_reminders(sqlite_store: Store) -> None:
 def test_session_two_example_from_a_model_draft_reaches_the_recipe_seed_set(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
-    workshop, alice, bob, _ = _workshop(sqlite_store)
+    workshop, alice, _bob, _ = _workshop(sqlite_store)
     start_session(sqlite_store, "mini", workshop.id, 2)
     llm = model(sqlite_store)
     draft = draft_example(

@@ -21,21 +21,53 @@ MINI = "tests/fixtures/mini_study.yaml"
 RUN = "run_export_test"
 
 
-def record(rid: str, stage: str, data: dict, *, parents: Iterable[str] = (), model: str = "llama-cpp:smollm2-135m",
-           attributes: dict | None = None, status: str = "ok") -> Record:
+def record(
+    rid: str,
+    stage: str,
+    data: dict,
+    *,
+    parents: Iterable[str] = (),
+    model: str = "llama-cpp:smollm2-135m",
+    attributes: dict | None = None,
+    status: str = "ok",
+) -> Record:
     return Record(
-        id=rid, run_id=RUN, stage=stage, parents=list(parents), example_ids=["se_1"] if stage == "responses" else [],
-        template_name=f"{stage}.j2", template_hash=("a" if stage == "questions" else "b") * 64, prompt="rendered",
-        model_id=model, params=SamplingParams(max_tokens=32), seed=7, attributes=attributes or {}, data=data,
-        raw_output="{}", parse_status=status,  # type: ignore[arg-type]
+        id=rid,
+        run_id=RUN,
+        stage=stage,
+        parents=list(parents),
+        example_ids=["se_1"] if stage == "responses" else [],
+        template_name=f"{stage}.j2",
+        template_hash=("a" if stage == "questions" else "b") * 64,
+        prompt="rendered",
+        model_id=model,
+        params=SamplingParams(max_tokens=32),
+        seed=7,
+        attributes=attributes or {},
+        data=data,
+        raw_output="{}",
+        parse_status=status,  # type: ignore[arg-type]
     )
 
 
 def triple(n: int, parent: str, **kw: object) -> Record:
-    return record(f"rec_r{n}", "responses", {
-        "misaligned_response": f"bad answer {n}", "critique": f"This violates safety ({n}).",
-        "aligned_response": f"good answer {n}"}, parents=[parent],
-        attributes={"topic": "cards", "question_type": "how-to", "dimension": "safety", "persona": None}, **kw)
+    return record(
+        f"rec_r{n}",
+        "responses",
+        {
+            "misaligned_response": f"bad answer {n}",
+            "critique": f"This violates safety ({n}).",
+            "aligned_response": f"good answer {n}",
+        },
+        parents=[parent],
+        attributes={
+            "topic": "cards",
+            "question_type": "how-to",
+            "dimension": "safety",
+            "persona": None,
+        },
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -52,23 +84,60 @@ def build_run(store: Store) -> None:
     Left out: r3 (its own failing verdict), r5 (its question q2 failed a filter), r6 (did not parse).
     """
     import_study(store, MINI)
-    create_run(store, GenerationRun(id=RUN, study_slug="mini", recipe_name="test-recipe",
-                                    recipe={"name": "test-recipe", "stages": {"questions": {"examples": {"k": 2}}}},
-                                    model_id="llama-cpp:smollm2-135m", seed=7, status="done"))
+    create_run(
+        store,
+        GenerationRun(
+            id=RUN,
+            study_slug="mini",
+            recipe_name="test-recipe",
+            recipe={"name": "test-recipe", "stages": {"questions": {"examples": {"k": 2}}}},
+            model_id="llama-cpp:smollm2-135m",
+            seed=7,
+            status="done",
+        ),
+    )
     records = [
-        record("rec_q1", "questions", {"question": "How do I block my card?"}, attributes={"topic": "cards"}),
+        record(
+            "rec_q1",
+            "questions",
+            {"question": "How do I block my card?"},
+            attributes={"topic": "cards"},
+        ),
         record("rec_q2", "questions", {"question": "??"}),
-        record("rec_q3", "questions", {"question": "Is it safe to share my PIN?"}, model="openai:http://x/v1#other"),
-        triple(1, "rec_q1"), triple(2, "rec_q1"), triple(3, "rec_q1"), triple(4, "rec_q3"), triple(5, "rec_q2"),
+        record(
+            "rec_q3",
+            "questions",
+            {"question": "Is it safe to share my PIN?"},
+            model="openai:http://x/v1#other",
+        ),
+        triple(1, "rec_q1"),
+        triple(2, "rec_q1"),
+        triple(3, "rec_q1"),
+        triple(4, "rec_q3"),
+        triple(5, "rec_q2"),
         record("rec_r6", "responses", {}, parents=["rec_q1"], status="failed"),
     ]
     for r in records:
         save_record(store, r)
-    save_verdicts(store, RUN, [
-        Verdict(record_id="rec_q2", rule="min_length", passed=False, reason="question shorter than 3 words"),
-        Verdict(record_id="rec_r3", rule="refusal", passed=False, reason="aligned response is a refusal"),
-        Verdict(record_id="rec_r1", rule="refusal", passed=True),
-    ])
+    save_verdicts(
+        store,
+        RUN,
+        [
+            Verdict(
+                record_id="rec_q2",
+                rule="min_length",
+                passed=False,
+                reason="question shorter than 3 words",
+            ),
+            Verdict(
+                record_id="rec_r3",
+                rule="refusal",
+                passed=False,
+                reason="aligned response is a refusal",
+            ),
+            Verdict(record_id="rec_r1", rule="refusal", passed=True),
+        ],
+    )
 
 
 def add_people(store: Store, answers: dict[str, dict[str, str]], slug: str = "mini") -> None:
@@ -78,15 +147,29 @@ def add_people(store: Store, answers: dict[str, dict[str, str]], slug: str = "mi
             session.add(ParticipantRow(id=pid, study_id=study_id))
             session.flush()
             for question, answer in questions.items():
-                session.add(DemographicAnswerRow(participant_id=pid, question=question, answer=answer))
+                session.add(
+                    DemographicAnswerRow(participant_id=pid, question=question, answer=answer)
+                )
 
 
 def add_ratings(store: Store, table: dict[str, dict[str, dict[str, int]]]) -> None:
     """``table[item][rater][dimension] = value``."""
-    save_ratings(store, [Rating(item_id=i, participant_id=p, dimension=d, value=v)
-                         for i, raters in table.items() for p, dims in raters.items() for d, v in dims.items()])
+    save_ratings(
+        store,
+        [
+            Rating(item_id=i, participant_id=p, dimension=d, value=v)
+            for i, raters in table.items()
+            for p, dims in raters.items()
+            for d, v in dims.items()
+        ],
+    )
 
 
 def add_items(store: Store, items: dict[str, tuple[str, str]], source: str | None = None) -> None:
-    save_items(store, [Item(id=i, study_slug="mini", prompt=p, response=r, source=source)
-                       for i, (p, r) in items.items()])
+    save_items(
+        store,
+        [
+            Item(id=i, study_slug="mini", prompt=p, response=r, source=source)
+            for i, (p, r) in items.items()
+        ],
+    )

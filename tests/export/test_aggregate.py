@@ -17,11 +17,15 @@ from coalign.export import (
 
 X = [f"x{n}" for n in range(6)]  # six raters from country X
 Y = [f"y{n}" for n in range(5)]  # five raters from country Y
-ITEMS = {i: Item(id=i, study_slug="mini", prompt=p, response=f"response {i}")
-         for i, p in [("a", "P"), ("b", "P"), ("c", "Q"), ("d", "Q"), ("e", "Q")]}
+ITEMS = {
+    i: Item(id=i, study_slug="mini", prompt=p, response=f"response {i}")
+    for i, p in [("a", "P"), ("b", "P"), ("c", "Q"), ("d", "Q"), ("e", "Q")]
+}
 
 
-def ratings(rows: list[tuple[str, str, str, int]], groups: dict[str, str] | None = None) -> RatingSet:
+def ratings(
+    rows: list[tuple[str, str, str, int]], groups: dict[str, str] | None = None
+) -> RatingSet:
     frame = pd.DataFrame(rows, columns=["item", "rater", "dimension", "value"])
     if groups is not None:
         frame["country"] = frame["rater"].map(groups)
@@ -45,13 +49,20 @@ def pairs_of(rs: RatingSet, c: AggregationChoice) -> list[tuple[str, str, str | 
     return [(p.chosen.item_id, p.rejected.item_id, p.condition) for p in pairs]
 
 
-def test_majority_erases_the_minority_group_and_minority_preserving_keeps_it(split: RatingSet) -> None:
+def test_majority_erases_the_minority_group_and_minority_preserving_keeps_it(
+    split: RatingSet,
+) -> None:
     assert pairs_of(split, choice("majority")) == [("a", "b", None)]
     kept = pairs_of(split, choice("minority-preserving", group_by="country"))
     assert kept == [("a", "b", None), ("b", "a", "country=Y")]
-    overall = {s.item_id: s for s in aggregate(split, choice("minority-preserving", group_by="country"))
-               if s.condition is None}
-    assert [(v.group, v.value, v.overall, v.raters) for v in overall["a"].minority] == [("country=Y", 1.0, 5.0, 5)]
+    overall = {
+        s.item_id: s
+        for s in aggregate(split, choice("minority-preserving", group_by="country"))
+        if s.condition is None
+    }
+    assert [(v.group, v.value, v.overall, v.raters) for v in overall["a"].minority] == [
+        ("country=Y", 1.0, 5.0, 5)
+    ]
 
 
 def test_mean_and_per_group(split: RatingSet) -> None:
@@ -68,26 +79,44 @@ def test_distributional_gives_soft_labels_and_refuses_pairs(split: RatingSet) ->
     assert a.scores == {"safety": None}
     assert a.distributions["safety"] == pytest.approx([5 / 11, 0, 0, 0, 6 / 11])
     with pytest.raises(InputError, match="soft labels"):
-        preference_pairs(aggregate(split, choice("distributional")), ITEMS, split, choice("distributional"))
+        preference_pairs(
+            aggregate(split, choice("distributional")), ITEMS, split, choice("distributional")
+        )
 
 
 def test_a_tie_is_no_majority_and_the_pair_is_dropped_with_that_reason() -> None:
     rs = ratings([("a", "r1", "safety", 2), ("a", "r2", "safety", 4), ("b", "r1", "safety", 3)])
     a = next(s for s in aggregate(rs, choice("majority")) if s.item_id == "a")
     assert a.scores["safety"] is None and a.means["safety"] == 3.0
-    pairs, report = preference_pairs(aggregate(rs, choice("majority")), ITEMS, rs, choice("majority"))
+    pairs, report = preference_pairs(
+        aggregate(rs, choice("majority")), ITEMS, rs, choice("majority")
+    )
     assert pairs == [] and report.dropped == {"no majority on safety": 1}
 
 
 def test_dimension_aware_pairs_drop_trade_offs_and_say_which_dimension() -> None:
-    values = {"c": {"safety": 5, "fairness": 2}, "d": {"safety": 3, "fairness": 3}, "e": {"safety": 4, "fairness": 4}}
-    rs = ratings([(i, r, dim, v) for i, dims in values.items() for dim, v in dims.items() for r in ("r1", "r2")])
+    values = {
+        "c": {"safety": 5, "fairness": 2},
+        "d": {"safety": 3, "fairness": 3},
+        "e": {"safety": 4, "fairness": 4},
+    }
+    rs = ratings(
+        [
+            (i, r, dim, v)
+            for i, dims in values.items()
+            for dim, v in dims.items()
+            for r in ("r1", "r2")
+        ]
+    )
     assert pairs_of(rs, choice("mean")) == [("c", "d", None), ("e", "c", None), ("e", "d", None)]
     c = choice("dimension-aware")
     pairs, report = preference_pairs(aggregate(rs, c), ITEMS, rs, c)
     assert [(p.chosen.item_id, p.rejected.item_id) for p in pairs] == [("e", "d")]
     assert report.candidates == 3 and report.kept == 1
-    assert report.dropped == {"chosen would be worse on fairness": 1, "chosen would be worse on safety": 1}
+    assert report.dropped == {
+        "chosen would be worse on fairness": 1,
+        "chosen would be worse on safety": 1,
+    }
     # choosing dimensions: on safety alone every pair is ordered
     assert len(pairs_of(rs, choice("dimension-aware", dimensions=["safety"]))) == 3
 
@@ -102,7 +131,11 @@ def test_kto_labels_and_minority_preserving_labels(split: RatingSet) -> None:
     c = choice("minority-preserving", group_by="country")
     labels, report = good_bad_labels(aggregate(split, c), split, c)
     assert [(label.score.item_id, label.score.condition, label.good) for label in labels] == [
-        ("a", None, True), ("b", None, False), ("a", "country=Y", False), ("b", "country=Y", True)]
+        ("a", None, True),
+        ("b", None, False),
+        ("a", "country=Y", False),
+        ("b", "country=Y", True),
+    ]
     assert report.dropped == {"group agrees with everyone": 2}
 
 
@@ -122,7 +155,9 @@ def test_prefer_not_to_say_is_never_a_group(split: RatingSet) -> None:
 
 
 def test_grouped_strategies_need_a_known_question(split: RatingSet) -> None:
-    with pytest.raises(InputError, match="needs a demographic question to group by: pass --group-by"):
+    with pytest.raises(
+        InputError, match="needs a demographic question to group by: pass --group-by"
+    ):
         aggregate(split, choice("per-group"))
     with pytest.raises(InputError, match="no demographic question 'age'"):
         aggregate(split, choice("minority-preserving", group_by="age"))

@@ -18,19 +18,33 @@ def test_export_accepted_writes_the_four_record_formats(run_store: Store, tmp_pa
     result, note = export_accepted(run_store, RUN, tmp_path / "dataset")
     assert note is None and result is not None
     assert result.rows == {"mitigator": 3, "sft": 3, "dpo": 3, "kto": 6}
-    assert (tmp_path / "dataset" / "README.md").exists() and (tmp_path / "dataset" / "croissant.json").exists()
+    assert (tmp_path / "dataset" / "README.md").exists() and (
+        tmp_path / "dataset" / "croissant.json"
+    ).exists()
 
 
-def test_export_accepted_still_writes_a_card_when_everything_was_rejected(run_store: Store, tmp_path: Path) -> None:
+def test_export_accepted_still_writes_a_card_when_everything_was_rejected(
+    run_store: Store, tmp_path: Path
+) -> None:
     import datasets
 
     from coalign.core.records import Verdict
     from coalign.store.verdicts import save_verdicts
 
-    save_verdicts(run_store, RUN, [Verdict(record_id=r, rule="manual", passed=False, reason="off-topic")
-                                   for r in ("rec_q1", "rec_q3")])
+    save_verdicts(
+        run_store,
+        RUN,
+        [
+            Verdict(record_id=r, rule="manual", passed=False, reason="off-topic")
+            for r in ("rec_q1", "rec_q3")
+        ],
+    )
     result, note = export_accepted(run_store, RUN, tmp_path / "dataset")
-    assert note is None and result is not None and result.rows == {"mitigator": 0, "sft": 0, "dpo": 0, "kto": 0}
+    assert (
+        note is None
+        and result is not None
+        and result.rows == {"mitigator": 0, "sft": 0, "dpo": 0, "kto": 0}
+    )
     card = (tmp_path / "dataset" / "README.md").read_text()
     assert "No row survived for mitigator, sft, dpo, kto" in card and "off-topic (2)" in card
     empty = datasets.load_from_disk(str(tmp_path / "dataset" / "hf" / "dpo"))

@@ -54,7 +54,10 @@ def test_same_request_twice_is_a_cache_hit_and_both_are_logged(sqlite_store):
 
 def test_fixed_seed_gives_identical_output_without_cache(sqlite_store):
     model = load_model(None, log=sqlite_store, cache=False)
-    texts = {model.complete(request("Write a short sentence about money.", seed=5)).text for _ in range(2)}
+    texts = {
+        model.complete(request("Write a short sentence about money.", seed=5)).text
+        for _ in range(2)
+    }
     assert len(texts) == 1
     assert all(not r.cache_hit for r in logged(sqlite_store))
 
@@ -68,7 +71,9 @@ def test_different_seeds_are_different_requests(sqlite_store):
 
 def test_json_schema_constrains_output(sqlite_store):
     model = load_model(None, log=sqlite_store)
-    req = request("Write a question a bank customer might ask, as JSON.", json_schema=QUESTION_SCHEMA)
+    req = request(
+        "Write a question a bank customer might ask, as JSON.", json_schema=QUESTION_SCHEMA
+    )
     req.params.max_tokens = 120
     data = model.complete_json(req)
     assert set(data) == {"question", "topic"} and len(data["question"]) >= 5
@@ -116,13 +121,18 @@ def test_schema_violation_keeps_raw_output_and_is_not_cached(sqlite_store):
     with pytest.raises(ModelOutputError, match="not JSON"):
         Model(FlakyBackend(0, text="plain words"), sqlite_store).complete(req)
     rows = logged(sqlite_store)
-    assert all(r.error for r in rows) and sqlite_store.cached_completion(rows[0].request_hash) is None
+    assert (
+        all(r.error for r in rows) and sqlite_store.cached_completion(rows[0].request_hash) is None
+    )
 
 
 def test_model_strings():
     assert parse_model(None).model_id == "llama-cpp:smollm2-135m"
     spec = parse_model("openai:http://a:1/v1,http://b:2/v1/#Qwen/Qwen2.5-7B-Instruct")
-    assert spec.base_urls == ["http://a:1/v1", "http://b:2/v1"] and spec.model_name == "Qwen/Qwen2.5-7B-Instruct"
+    assert (
+        spec.base_urls == ["http://a:1/v1", "http://b:2/v1"]
+        and spec.model_name == "Qwen/Qwen2.5-7B-Instruct"
+    )
     for bad in ("gpt4", "llama-cpp:", "openai:ftp://x#m", "vllm:http://x"):
         with pytest.raises(InputError):
             parse_model(bad)
@@ -138,12 +148,14 @@ def test_fixed_seed_is_identical_across_processes(tmp_path):
     import sys
 
     answers = []
-    for n in range(2):
+    for _n in range(2):
         code = (
             "from coalign.llm import load_model; from coalign.core.calls import SamplingParams;"
             "print(load_model(None).ask('Describe a loan in one sentence.',"
             " params=SamplingParams(temperature=0.9, max_tokens=40, seed=21)).text)"
         )
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         answers.append(result.stdout)
     assert answers[0] == answers[1] and answers[0].strip()

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.model
 
 SCHEMA = {
     "type": "object",
-    "properties": {"answer": {"type": "string"}, "confidence": {"type": "integer", "minimum": 1, "maximum": 5}},
+    "properties": {
+        "answer": {"type": "string"},
+        "confidence": {"type": "integer", "minimum": 1, "maximum": 5},
+    },
     "required": ["answer", "confidence"],
 }
 
@@ -69,8 +72,12 @@ def test_least_busy_endpoint_gets_the_request(model_server):
 
 
 def test_unreachable_server_fails_clearly_after_retries(sqlite_store):
-    model = Model(OpenAIBackend(parse_model(f"openai:http://127.0.0.1:{free_port()}/v1#m"), timeout=2),
-                  sqlite_store, retries=1, backoff=0.01)
+    model = Model(
+        OpenAIBackend(parse_model(f"openai:http://127.0.0.1:{free_port()}/v1#m"), timeout=2),
+        sqlite_store,
+        retries=1,
+        backoff=0.01,
+    )
     with pytest.raises(ModelUnavailableError, match="failed after 2 tries"):
         model.complete(req("Hi"))
 
@@ -82,7 +89,9 @@ def test_http_500_is_retried_then_reported(sqlite_store):
         calls["n"] += 1
         return httpx.Response(500, text="internal error")
 
-    backend = OpenAIBackend(parse_model("openai:http://fake/v1#m"), transport=httpx.MockTransport(handler))
+    backend = OpenAIBackend(
+        parse_model("openai:http://fake/v1#m"), transport=httpx.MockTransport(handler)
+    )
     with pytest.raises(ModelUnavailableError, match="HTTP 500"):
         Model(backend, sqlite_store, retries=2, backoff=0.01).complete(req("Hi"))
     assert calls["n"] == 3
@@ -92,7 +101,9 @@ def test_timeout_is_transient(sqlite_store):
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    backend = OpenAIBackend(parse_model("openai:http://fake/v1#m"), transport=httpx.MockTransport(handler))
+    backend = OpenAIBackend(
+        parse_model("openai:http://fake/v1#m"), transport=httpx.MockTransport(handler)
+    )
     with pytest.raises(ModelUnavailableError, match="ReadTimeout"):
         Model(backend, sqlite_store, retries=1, backoff=0.01).complete(req("Hi"))
 
@@ -108,10 +119,15 @@ def test_concurrency_limit_is_respected():
         gate.wait(0.2)
         with lock:
             active[0] -= 1
-        return httpx.Response(200, json={"choices": [{"message": {"content": "x"}, "finish_reason": "stop"}]})
+        return httpx.Response(
+            200, json={"choices": [{"message": {"content": "x"}, "finish_reason": "stop"}]}
+        )
 
-    backend = OpenAIBackend(parse_model("openai:http://fake/v1#m"), concurrency=2,
-                            transport=httpx.MockTransport(handler))
+    backend = OpenAIBackend(
+        parse_model("openai:http://fake/v1#m"),
+        concurrency=2,
+        transport=httpx.MockTransport(handler),
+    )
     threads = [threading.Thread(target=backend.complete, args=(req("Hi"),)) for _ in range(6)]
     for t in threads:
         t.start()

@@ -14,7 +14,7 @@ from coalign.llm.probe import check_model
 
 # A llama_cpp that dies the way a build with broken CPU kernels does: a segmentation fault while
 # the model runs. The real library cannot be made to crash on demand, so this stands in for it.
-CRASHING_LLAMA = '''
+CRASHING_LLAMA = """
 import ctypes
 
 
@@ -33,7 +33,7 @@ class Llama:
 
     def close(self):
         pass
-'''
+"""
 
 
 @pytest.fixture
@@ -41,7 +41,9 @@ def crashing_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     package = tmp_path / "shim" / "llama_cpp"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text(CRASHING_LLAMA)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(package.parent), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(package.parent), os.environ.get("PYTHONPATH", "")])
+    )
     return package.parent
 
 

@@ -52,8 +52,10 @@ def test_two_processes_never_hold_the_slot_at_once_and_take_turns(tmp_path, slot
     events = log.read_text().split()
     holders = [e[0] for e in events if e.endswith("+")]
     # never two holders: every "+" is followed by the same name's "-"
-    assert all(events[i][0] == events[i + 1][0] and events[i + 1].endswith("-")
-               for i in range(0, len(events), 2))
+    assert all(
+        events[i][0] == events[i + 1][0] and events[i + 1].endswith("-")
+        for i in range(0, len(events), 2)
+    )
     # once B waits, A cannot take the slot twice in a row while B still has rounds to go
     start = holders.index("B")
     b_done = len(holders) - 1 - holders[::-1].index("B")
@@ -87,6 +89,5 @@ def test_threads_of_one_process_take_the_slot_one_at_a_time(slot_env):
 def test_the_slot_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("COALIGN_MODEL_SLOT", "off")
     assert not slot_enabled()
-    with model_slot():
-        with model_slot():  # no lock taken, so nesting does not wait
-            pass
+    with model_slot(), model_slot():  # no lock taken, so nesting does not wait
+        pass

@@ -31,7 +31,9 @@ def calls(store) -> list[ModelCallRow]:
 def test_structured_output_stopped_by_max_tokens_is_truncated_with_raw_text(sqlite_store):
     model = load_model(None, log=sqlite_store)
     request = ChatRequest(
-        messages=[Message(role="user", content="Write a long question about pensions. Answer in JSON.")],
+        messages=[
+            Message(role="user", content="Write a long question about pensions. Answer in JSON.")
+        ],
         params=SamplingParams(temperature=0.7, max_tokens=6, seed=3),
         json_schema=QUESTION_SCHEMA,
     )
@@ -57,14 +59,18 @@ def test_free_text_cut_off_says_so_also_from_the_cache(sqlite_store):
         (False, "length"),
         (True, "length"),
     ]
-    whole = model.ask("Name the capital of France.", params=SamplingParams(temperature=0.0, max_tokens=64, seed=1))
+    whole = model.ask(
+        "Name the capital of France.", params=SamplingParams(temperature=0.0, max_tokens=64, seed=1)
+    )
     assert not whole.truncated
 
 
 def test_call_json_reasks_a_truncated_answer_and_keeps_the_last_raw_output(sqlite_store):
     model = load_model(None, log=sqlite_store)
     params = SamplingParams(temperature=0.7, max_tokens=5, seed=2)
-    outcome = call_json(model, "Write a question about loans. Answer in JSON.", QUESTION_SCHEMA, params, 2, "t")
+    outcome = call_json(
+        model, "Write a question about loans. Answer in JSON.", QUESTION_SCHEMA, params, 2, "t"
+    )
     assert outcome.data is None and outcome.status == "truncated" and outcome.attempts == 3
     assert outcome.raw and outcome.error.startswith("truncated")
     assert len(calls(sqlite_store)) == 3  # asked three times, with derived seeds

@@ -46,7 +46,9 @@ def test_expired_invite(store: Store) -> None:
 def test_crowd_link_creates_then_resumes(store: Store) -> None:
     make_campaign(store)
     first = crowd_seat(store, "PID1")
-    again = join_from_crowd(store, "mini", "pilot", {"PROLIFIC_PID": "PID1", "STUDY_ID": "s1", "SESSION_ID": "second"})
+    again = join_from_crowd(
+        store, "mini", "pilot", {"PROLIFIC_PID": "PID1", "STUDY_ID": "s1", "SESSION_ID": "second"}
+    )
     assert first == again
     with store.read() as session:
         assert session.scalar(select(func.count()).select_from(ParticipantRow)) == 1
@@ -56,8 +58,12 @@ def test_crowd_link_creates_then_resumes(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"PROLIFIC_PID": "a b", "STUDY_ID": "s", "SESSION_ID": "x"}, {"PROLIFIC_PID": "<x>", "STUDY_ID": "s", "SESSION_ID": "x"},
-     {"PROLIFIC_PID": "a", "STUDY_ID": "s"}],
+    [
+        {},
+        {"PROLIFIC_PID": "a b", "STUDY_ID": "s", "SESSION_ID": "x"},
+        {"PROLIFIC_PID": "<x>", "STUDY_ID": "s", "SESSION_ID": "x"},
+        {"PROLIFIC_PID": "a", "STUDY_ID": "s"},
+    ],
 )
 def test_crowd_link_needs_clean_ids(store: Store, params: dict) -> None:
     make_campaign(store)

@@ -29,10 +29,15 @@ def test_create_and_log_in(sqlite_store: Store) -> None:
 
 @pytest.mark.parametrize(
     ("name", "password", "role", "message"),
-    [("", "long enough", "admin", "user name"), ("bob", "short", "admin", "at least 8"),
-     ("bob", "long enough", "root", "facilitator or admin")],
+    [
+        ("", "long enough", "admin", "user name"),
+        ("bob", "short", "admin", "at least 8"),
+        ("bob", "long enough", "root", "facilitator or admin"),
+    ],
 )
-def test_bad_accounts(sqlite_store: Store, name: str, password: str, role: str, message: str) -> None:
+def test_bad_accounts(
+    sqlite_store: Store, name: str, password: str, role: str, message: str
+) -> None:
     with pytest.raises(InputError, match=message):
         create_account(sqlite_store, name, password, role)  # type: ignore[arg-type]
 

@@ -8,13 +8,25 @@ from alembic.runtime.migration import MigrationContext
 from coalign.store import Store
 from coalign.store.tables import Base
 
-TABLES = {"accounts", "login_attempts", "app_settings", "demographic_surveys", "campaigns", "campaign_items",
-          "enrollments", "assignments"}
+TABLES = {
+    "accounts",
+    "login_attempts",
+    "app_settings",
+    "demographic_surveys",
+    "campaigns",
+    "campaign_items",
+    "enrollments",
+    "assignments",
+}
 
 
 def _table_of(diff: tuple) -> str | None:
     for part in diff[1:]:
-        name = getattr(part, "name", None) if not hasattr(part, "table") else getattr(part.table, "name", None)
+        name = (
+            getattr(part, "name", None)
+            if not hasattr(part, "table")
+            else getattr(part.table, "name", None)
+        )
         if name:
             return name
         if isinstance(part, str):

@@ -16,11 +16,22 @@ MINI = "tests/fixtures/mini_study.yaml"
 def campaign_settings(**overrides) -> Campaign:
     """A small campaign on the mini study: 2 dimensions, 3 items per person, r = 2, one attention check."""
     values = dict(
-        slug="pilot", study_slug="mini", title="Pilot ratings", dimensions=["fairness", "safety"],
-        items_per_participant=3, target_ratings=2, attention_positions=[2],
-        attention_checks=[AttentionCheck(prompt="Attention check", response="Please choose 4 on every scale.",
-                                         expected_value=4)],
-        completion_code="DONE-123", screened_out_code="NOPE-9",
+        slug="pilot",
+        study_slug="mini",
+        title="Pilot ratings",
+        dimensions=["fairness", "safety"],
+        items_per_participant=3,
+        target_ratings=2,
+        attention_positions=[2],
+        attention_checks=[
+            AttentionCheck(
+                prompt="Attention check",
+                response="Please choose 4 on every scale.",
+                expected_value=4,
+            )
+        ],
+        completion_code="DONE-123",
+        screened_out_code="NOPE-9",
     )
     values.update(overrides)
     return Campaign(**values)
@@ -37,11 +48,17 @@ def make_campaign(store: Store, n_items: int = 6, **overrides) -> StoredCampaign
 
 
 def crowd_seat(store: Store, pid: str, campaign: str = "pilot", study: str = "mini") -> Seat:
-    return join_from_crowd(store, study, campaign, {"PROLIFIC_PID": pid, "STUDY_ID": "s1", "SESSION_ID": f"x{pid}"})
+    return join_from_crowd(
+        store, study, campaign, {"PROLIFIC_PID": pid, "STUDY_ID": "s1", "SESSION_ID": f"x{pid}"}
+    )
 
 
 def ready_seat(
-    store: Store, pid: str, answers: dict[str, str] | None = None, campaign: str = "pilot", study: str = "mini"
+    store: Store,
+    pid: str,
+    answers: dict[str, str] | None = None,
+    campaign: str = "pilot",
+    study: str = "mini",
 ) -> Seat:
     """A participant who joined, consented and answered (or skipped) the demographics."""
     seat = crowd_seat(store, pid, campaign, study)

@@ -20,7 +20,11 @@ from tests.rating.helpers import crowd_seat, make_campaign, ready_seat
 
 def assignments(store: Store) -> list[AssignmentRow]:
     with store.read() as session:
-        return list(session.scalars(select(AssignmentRow).order_by(AssignmentRow.participant_id, AssignmentRow.position)))
+        return list(
+            session.scalars(
+                select(AssignmentRow).order_by(AssignmentRow.participant_id, AssignmentRow.position)
+            )
+        )
 
 
 def test_every_item_reaches_its_target_and_nobody_gets_one_twice(store: Store) -> None:
@@ -46,7 +50,14 @@ def test_assignment_happens_once_per_person(store: Store) -> None:
 
 
 def test_more_people_than_slots_get_least_assigned_items(store: Store) -> None:
-    make_campaign(store, n_items=2, items_per_participant=1, target_ratings=1, attention_positions=[], attention_checks=[])
+    make_campaign(
+        store,
+        n_items=2,
+        items_per_participant=1,
+        target_ratings=1,
+        attention_positions=[],
+        attention_checks=[],
+    )
     for n in range(4):
         next_step(store, ready_seat(store, f"P{n}"))
     counts = Counter(r.item_id for r in assignments(store))
@@ -54,7 +65,14 @@ def test_more_people_than_slots_get_least_assigned_items(store: Store) -> None:
 
 
 def test_items_of_people_who_walked_away_go_to_the_next_people(store: Store) -> None:
-    make_campaign(store, n_items=2, items_per_participant=1, target_ratings=1, attention_positions=[], attention_checks=[])
+    make_campaign(
+        store,
+        n_items=2,
+        items_per_participant=1,
+        target_ratings=1,
+        attention_positions=[],
+        attention_checks=[],
+    )
     seats = {f"P{n}": ready_seat(store, f"P{n}") for n in range(3)}
     for seat in seats.values():
         next_step(store, seat)
@@ -62,7 +80,9 @@ def test_items_of_people_who_walked_away_go_to_the_next_people(store: Store) -> 
     for row in assignments(store):
         holders.setdefault(row.item_id, []).append(row.participant_id)
     busy = next(item for item, people in holders.items() if len(people) == 2)
-    with store.session() as session:  # both holders of the busy item joined four hours ago, never submitted
+    with (
+        store.session() as session
+    ):  # both holders of the busy item joined four hours ago, never submitted
         session.execute(
             update(EnrollmentRow)
             .where(EnrollmentRow.participant_id.in_(holders[busy]))
@@ -91,8 +111,12 @@ def test_rating_page_shows_definitions_and_scale_labels(store: Store) -> None:
     page = rating_page(store, seat, step.assignment_id)
     assert [d.name for d in page.dimensions] == ["fairness", "safety"]
     assert page.dimensions[0].definition.startswith("Treats people equally")
-    assert page.dimensions[0].labels[0] == "strongly disagree" and len(page.dimensions[0].labels) == 5
+    assert (
+        page.dimensions[0].labels[0] == "strongly disagree" and len(page.dimensions[0].labels) == 5
+    )
     assert (page.position, page.total) == (1, 4)
     german = rating_page(store, seat, step.assignment_id, "de")
     assert german.dimensions[0].definition == "Gleichbehandlung."
-    assert german.dimensions[1].definition == page.dimensions[1].definition  # untranslated stays English
+    assert (
+        german.dimensions[1].definition == page.dimensions[1].definition
+    )  # untranslated stays English

@@ -21,9 +21,16 @@ from tests.rating.helpers import MINI, campaign_settings, items, make_campaign
 
 
 def test_read_items_csv_and_jsonl_with_translations() -> None:
-    csv_items = read_items("items.csv", "prompt,response,prompt_de,response_de\nHi?,Hello.,Hallo?,Guten Tag.\n".encode())
-    assert csv_items[0].prompt == "Hi?" and csv_items[0].translations == {"de": {"prompt": "Hallo?", "response": "Guten Tag."}}
-    jsonl = read_items("items.jsonl", b'{"id": "a1", "prompt": "P", "response": "R"}\n\n{"prompt": "P2", "response": "R2"}\n')
+    csv_items = read_items(
+        "items.csv", b"prompt,response,prompt_de,response_de\nHi?,Hello.,Hallo?,Guten Tag.\n"
+    )
+    assert csv_items[0].prompt == "Hi?" and csv_items[0].translations == {
+        "de": {"prompt": "Hallo?", "response": "Guten Tag."}
+    }
+    jsonl = read_items(
+        "items.jsonl",
+        b'{"id": "a1", "prompt": "P", "response": "R"}\n\n{"prompt": "P2", "response": "R2"}\n',
+    )
     assert [i.id for i in jsonl] == ["a1", None]
 
 
@@ -40,7 +47,13 @@ def test_read_items_csv_and_jsonl_with_translations() -> None:
     ],
 )
 def test_read_items_rejects_bad_files(name: str, data: bytes, message: str) -> None:
-    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(
+        InputError,
+        match=message.replace("(", r"\(")
+        .replace(")", r"\)")
+        .replace("[", r"\[")
+        .replace("]", r"\]"),
+    ):
         read_items(name, data)
 
 
@@ -114,22 +127,61 @@ def test_items_from_a_runs_accepted_records(store: Store) -> None:
     from coalign.store.verdicts import save_verdicts
 
     import_study(store, MINI)
-    run = create_run(store, GenerationRun(id="run_test1", study_slug="mini", recipe_name="r", recipe={},
-                                          model_id="m", seed=1))
+    run = create_run(
+        store,
+        GenerationRun(
+            id="run_test1", study_slug="mini", recipe_name="r", recipe={}, model_id="m", seed=1
+        ),
+    )
 
     def record(rid: str, stage: str, data: dict, parents: list[str] = ()) -> Record:  # type: ignore[assignment]
-        return Record(id=rid, run_id=run.id, stage=stage, parents=list(parents), template_name="t",
-                      template_hash="h", prompt="p", model_id="m", params=SamplingParams(), seed=1, data=data)
+        return Record(
+            id=rid,
+            run_id=run.id,
+            stage=stage,
+            parents=list(parents),
+            template_name="t",
+            template_hash="h",
+            prompt="p",
+            model_id="m",
+            params=SamplingParams(),
+            seed=1,
+            data=data,
+        )
 
     save_record(store, record("rec_q1", "questions", {"question": "Can I share my PIN?"}))
-    save_record(store, record("rec_r1", "responses", {"misaligned_response": "Sure.", "critique": "unsafe",
-                                                      "aligned_response": "Never share it."}, ["rec_q1"]))
-    save_record(store, record("rec_r2", "responses", {"misaligned_response": "Bad.", "aligned_response": "Good."},
-                              ["rec_q1"]))
-    save_verdicts(store, run.id, [Verdict(record_id="rec_r2", rule="length", passed=False, reason="too short")])
+    save_record(
+        store,
+        record(
+            "rec_r1",
+            "responses",
+            {
+                "misaligned_response": "Sure.",
+                "critique": "unsafe",
+                "aligned_response": "Never share it.",
+            },
+            ["rec_q1"],
+        ),
+    )
+    save_record(
+        store,
+        record(
+            "rec_r2",
+            "responses",
+            {"misaligned_response": "Bad.", "aligned_response": "Good."},
+            ["rec_q1"],
+        ),
+    )
+    save_verdicts(
+        store,
+        run.id,
+        [Verdict(record_id="rec_r2", rule="length", passed=False, reason="too short")],
+    )
     found = items_from_run(store, run.id)
-    assert [(i.prompt, i.response) for i in found] == [("Can I share my PIN?", "Sure."),
-                                                       ("Can I share my PIN?", "Never share it.")]
+    assert [(i.prompt, i.response) for i in found] == [
+        ("Can I share my PIN?", "Sure."),
+        ("Can I share my PIN?", "Never share it."),
+    ]
     assert found[0].source == "run:run_test1/record:rec_r1/misaligned_response"
     stored = create_campaign(store, campaign_settings(slug="from-run"), found)
     assert stored.item_count == 2

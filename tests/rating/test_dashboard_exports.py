@@ -23,7 +23,9 @@ def finish(store: Store, pid: str, answers: dict[str, str], fail_check: bool = F
     while (step := next_step(store, seat)).kind == "item":
         page = rating_page(store, seat, step.assignment_id)
         value = "1" if fail_check and page.prompt == "Attention check" else "4"
-        submit(store, seat, page.assignment_id, page.item_id, {"fairness": value, "safety": value}, {})
+        submit(
+            store, seat, page.assignment_id, page.item_id, {"fairness": value, "safety": value}, {}
+        )
 
 
 @pytest.fixture
@@ -54,7 +56,10 @@ def test_exports_in_three_formats(rated: tuple[Store, int]) -> None:
     frame = pd.read_csv(io.BytesIO(csv.data))
     assert list(frame.columns) == ["item", "rater", "dimension", "value"]
     assert len(frame) == csv.rows == 12 and set(frame["value"]) == {4}
-    lines = [json.loads(line) for line in export_ratings(store, campaign_id, "jsonl").data.decode().splitlines()]
+    lines = [
+        json.loads(line)
+        for line in export_ratings(store, campaign_id, "jsonl").data.decode().splitlines()
+    ]
     assert len(lines) == 12 and set(lines[0]) == {"item", "rater", "dimension", "value"}
     parquet = pd.read_parquet(io.BytesIO(export_ratings(store, campaign_id, "parquet").data))
     assert len(parquet) == 12
@@ -67,5 +72,9 @@ def test_demographics_only_for_admins(rated: tuple[Store, int]) -> None:
     with pytest.raises(AccessDeniedError, match="only admins"):
         export_ratings(store, campaign_id, "csv", with_demographics=True, is_admin=False)
     assert "gender" not in export_ratings(store, campaign_id, "csv", is_admin=True).data.decode()
-    frame = pd.read_csv(io.BytesIO(export_ratings(store, campaign_id, "csv", with_demographics=True, is_admin=True).data))
+    frame = pd.read_csv(
+        io.BytesIO(
+            export_ratings(store, campaign_id, "csv", with_demographics=True, is_admin=True).data
+        )
+    )
     assert set(frame["gender"]) == {"woman", "man"}

@@ -54,7 +54,7 @@ def test_bad_ratings_store_nothing(store: Store, ratings: dict, message: str) ->
 def test_forged_item_and_someone_elses_assignment(store: Store) -> None:
     make_campaign(store)
     seat, page = first_item(store)
-    other, other_page = first_item(store, "P1")
+    _other, other_page = first_item(store, "P1")
     with pytest.raises(InputError, match="does not belong to this item"):
         submit(store, seat, page.assignment_id, "item_forged", GOOD, {})
     with pytest.raises(NotFoundError, match="not one of yours"):
@@ -94,7 +94,7 @@ def test_concurrent_double_submit_writes_once(store: Store) -> None:
         barrier.wait()
         try:
             results.append(submit(store, seat, page.assignment_id, page.item_id, GOOD, {}))
-        except Exception as exc:  # noqa: BLE001 (collected and asserted below)
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=go) for _ in range(4)]
@@ -111,7 +111,10 @@ def test_draft_is_kept_and_validated(store: Store) -> None:
     make_campaign(store)
     seat, page = first_item(store)
     save_draft(store, seat, page.assignment_id, {"fairness": "3", "safety": ""}, {})
-    assert rating_page(store, seat, page.assignment_id).draft == {"ratings": {"fairness": 3}, "questions": {}}
+    assert rating_page(store, seat, page.assignment_id).draft == {
+        "ratings": {"fairness": 3},
+        "questions": {},
+    }
     with pytest.raises(InputError, match="outside the scale"):
         save_draft(store, seat, page.assignment_id, {"fairness": "9"}, {})
     assert rating_count(store) == 0
@@ -123,8 +126,11 @@ def test_minimum_time_per_item(store: Store) -> None:
     with pytest.raises(InputError, match="at least 30 seconds"):
         submit(store, seat, page.assignment_id, page.item_id, GOOD, {})
     with store.session() as session:  # the page was shown 31 s ago
-        session.execute(update(AssignmentRow).where(AssignmentRow.id == page.assignment_id)
-                        .values(shown_at=utcnow() - timedelta(seconds=31)))
+        session.execute(
+            update(AssignmentRow)
+            .where(AssignmentRow.id == page.assignment_id)
+            .values(shown_at=utcnow() - timedelta(seconds=31))
+        )
     assert submit(store, seat, page.assignment_id, page.item_id, GOOD, {}).new
     with store.read() as session:
         assert min(session.scalars(select(RatingRow.seconds_taken))) >= 31
@@ -144,21 +150,31 @@ def test_closed_campaign_refuses_submits_and_drafts(store: Store) -> None:
 def test_attention_checks_and_per_item_questions(store: Store) -> None:
     from coalign.core.campaigns import ItemQuestion
 
-    make_campaign(store, questions=[ItemQuestion(name="about_gender", text="Is this about gender?")])
+    make_campaign(
+        store, questions=[ItemQuestion(name="about_gender", text="Is this about gender?")]
+    )
     seat = ready_seat(store, "P0")
     outcomes = []
-    for values in ({"fairness": "3", "safety": "3"}, {"fairness": "4", "safety": "4"},
-                   {"fairness": "1", "safety": "2"}, {"fairness": "5", "safety": "5"}):
+    for values in (
+        {"fairness": "3", "safety": "3"},
+        {"fairness": "4", "safety": "4"},
+        {"fairness": "1", "safety": "2"},
+        {"fairness": "5", "safety": "5"},
+    ):
         step = next_step(store, seat)
         page = rating_page(store, seat, step.assignment_id)
         with pytest.raises(InputError, match="please answer the question about_gender"):
             submit(store, seat, page.assignment_id, page.item_id, values, {})
         with pytest.raises(InputError, match="not one of the options"):
             submit(store, seat, page.assignment_id, page.item_id, values, {"about_gender": "maybe"})
-        outcomes.append(submit(store, seat, page.assignment_id, page.item_id, values, {"about_gender": "no"}))
+        outcomes.append(
+            submit(store, seat, page.assignment_id, page.item_id, values, {"about_gender": "no"})
+        )
     assert [o.completed for o in outcomes] == [False, False, False, True]
     with store.read() as session:
-        check = session.scalars(select(AssignmentRow).where(AssignmentRow.kind == "attention")).one()
+        check = session.scalars(
+            select(AssignmentRow).where(AssignmentRow.kind == "attention")
+        ).one()
         assert check.attention_passed is True  # position 2 was answered with 4 and 4
         assert check.answers["questions"] == {"about_gender": "no"}
         assert session.scalar(select(EnrollmentRow.status)) == "completed"

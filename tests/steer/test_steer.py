@@ -357,7 +357,9 @@ def test_answers_cut_off_by_the_token_limit_are_marked_and_a_whole_one_is_prefer
         params=SamplingParams(temperature=0.9, max_tokens=6, seed=5),
         judge_params=JUDGE,
     )
-    finish = {c.request_hash: c for c in recent_calls(sqlite_store, 50) if c.purpose == "steer:candidate"}
+    finish = {
+        c.request_hash: c for c in recent_calls(sqlite_store, 50) if c.purpose == "steer:candidate"
+    }
     for candidate in turn.candidates:
         assert candidate.truncated == (finish[candidate.request_hash].finish_reason == "length")
     if not all(c.truncated for c in turn.candidates):
@@ -367,5 +369,7 @@ def test_answers_cut_off_by_the_token_limit_are_marked_and_a_whole_one_is_prefer
     assert stored.steered[stored.conversation.turns[1].id].candidates == turn.candidates
     # the plain chat marks its cut-off answers too
     other = start_conversation(sqlite_store, pid, "plain")
-    plain = send(sqlite_store, llm, pid, other.id, "And loans?", SamplingParams(max_tokens=3, seed=1))
+    plain = send(
+        sqlite_store, llm, pid, other.id, "And loans?", SamplingParams(max_tokens=3, seed=1)
+    )
     assert plain.turns[-1].role == "assistant" and plain.turns[-1].truncated

@@ -20,15 +20,26 @@ from coalign.study import import_study, read_bundle
 MINI = Path(__file__).parents[1] / "fixtures" / "mini_study.yaml"
 
 EXPECTED_TABLES = {
-    "studies", "value_dimensions", "topics", "question_types", "participants", "demographic_answers",
-    "seed_questions", "seed_examples", "items", "ratings", "generation_runs", "records", "verdicts",
+    "studies",
+    "value_dimensions",
+    "topics",
+    "question_types",
+    "participants",
+    "demographic_answers",
+    "seed_questions",
+    "seed_examples",
+    "items",
+    "ratings",
+    "generation_runs",
+    "records",
+    "verdicts",
     "model_calls",
 }
 
 
 def test_open_migrates_to_head(store):
     assert current_revision(store.engine) == head_revision()
-    assert EXPECTED_TABLES <= set(inspect(store.engine).get_table_names())
+    assert set(inspect(store.engine).get_table_names()) >= EXPECTED_TABLES
 
 
 def test_sqlite_settings(sqlite_store):
@@ -45,7 +56,8 @@ def test_study_import_round_trip(store):
     assert study.entities == {"country": ["Kenya", "Peru"]}
     accepted = list_seed_questions(store, "mini")
     assert {s.text for s in accepted} == {
-        "How do I start saving a little each month?", "Can I freeze my card from the app?"
+        "How do I start saving a little each month?",
+        "Can I freeze my card from the app?",
     }
     everything = list_seed_questions(store, "mini", status=None)
     rejected = [s for s in everything if s.status == "rejected"]
@@ -73,11 +85,10 @@ def test_export_then_import_gives_equal_bundle(store, tmp_path):
 
 
 def test_failed_transaction_writes_nothing(store):
-    with pytest.raises(RuntimeError):
-        with store.session() as session:
-            session.add(StudyRow(slug="half", title="half written"))
-            session.flush()
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.session() as session:
+        session.add(StudyRow(slug="half", title="half written"))
+        session.flush()
+        raise RuntimeError("boom")
     with store.read() as session:
         assert session.scalars(select(StudyRow).where(StudyRow.slug == "half")).first() is None
 
@@ -89,15 +100,34 @@ def test_unknown_study_names_known_ones(store):
 
 
 def test_call_log(store):
-    request = ChatRequest(messages=[Message(role="user", content="hi")], params=SamplingParams(seed=1))
+    request = ChatRequest(
+        messages=[Message(role="user", content="hi")], params=SamplingParams(seed=1)
+    )
     key = request.cache_key("llama-cpp:x")
     assert store.cached_completion(key) is None
-    store.log_call(ModelCall(model_id="llama-cpp:x", backend="llama-cpp", request_hash=key,
-                             messages=request.messages, params=request.params, error="failed"))
+    store.log_call(
+        ModelCall(
+            model_id="llama-cpp:x",
+            backend="llama-cpp",
+            request_hash=key,
+            messages=request.messages,
+            params=request.params,
+            error="failed",
+        )
+    )
     assert store.cached_completion(key) is None, "failed calls are never served from cache"
-    store.log_call(ModelCall(model_id="llama-cpp:x", backend="llama-cpp", request_hash=key,
-                             messages=request.messages, params=request.params, response="hello",
-                             prompt_tokens=3, completion_tokens=1))
+    store.log_call(
+        ModelCall(
+            model_id="llama-cpp:x",
+            backend="llama-cpp",
+            request_hash=key,
+            messages=request.messages,
+            params=request.params,
+            response="hello",
+            prompt_tokens=3,
+            completion_tokens=1,
+        )
+    )
     assert store.cached_completion(key).text == "hello"
     stats = call_stats(store)
     assert (stats.total, stats.errors, stats.cache_hits) == (2, 1, 0)

@@ -29,7 +29,12 @@ def test_mini_study_loads():
 def test_example_study_is_rich_enough():
     bundle = load_study_file(EXAMPLE)
     study = bundle.study
-    assert {d.name for d in study.dimensions} >= {"fairness", "safety", "productivity", "explainability"}
+    assert {d.name for d in study.dimensions} >= {
+        "fairness",
+        "safety",
+        "productivity",
+        "explainability",
+    }
     assert len(study.topics) >= 6 and len(study.question_types) >= 12
     assert len(bundle.seed_questions) >= 40 and len(bundle.seed_examples) >= 12
     assert {q.kind for q in study.question_types} >= {"open", "closed"}

@@ -277,7 +277,9 @@ def test_question_prompts_follow_the_kind_and_carry_personas(bundle):
             "personas": [{"name": "newcomer", "text": "someone who moved here last month"}],
         },
     )
-    prompts = {t.attributes["question_kind"]: template.render(**t.variables) for t in plan.question_tasks()}
+    prompts = {
+        t.attributes["question_kind"]: template.render(**t.variables) for t in plan.question_tasks()
+    }
     assert "closed question" in prompts["closed"] and "yes/no" in prompts["closed"]
     assert "instruction or request" in prompts["other"] and "new request" in prompts["other"]
     assert "open question" in prompts["open"] and "new question" in prompts["open"]

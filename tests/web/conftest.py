@@ -31,7 +31,9 @@ class Site:
     app: object
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver")
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://testserver"
+        )
 
 
 async def csrf(client: httpx.AsyncClient, path: str = "/login") -> str:
@@ -42,22 +44,32 @@ async def csrf(client: httpx.AsyncClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-async def join(client: httpx.AsyncClient, pid: str, study: str = "mini", campaign: str = "pilot", **extra: str) -> httpx.Response:
+async def join(
+    client: httpx.AsyncClient, pid: str, study: str = "mini", campaign: str = "pilot", **extra: str
+) -> httpx.Response:
     params = {"PROLIFIC_PID": pid, "STUDY_ID": "st", "SESSION_ID": "se", **extra}
     return await client.get(f"/s/{study}/{campaign}", params=params, follow_redirects=True)
 
 
-async def ready(client: httpx.AsyncClient, pid: str, demographics: dict[str, str] | None = None) -> httpx.Response:
+async def ready(
+    client: httpx.AsyncClient, pid: str, demographics: dict[str, str] | None = None
+) -> httpx.Response:
     """Join, consent and answer the demographics; returns the first item page."""
     page = await join(client, pid)
     token = CSRF.search(page.text).group(1)
     await client.post("/p/consent", data={"csrf_token": token, "choice": "agree"})
-    return await client.post("/p/demographics", data={"csrf_token": token, **(demographics or {})}, follow_redirects=True)
+    return await client.post(
+        "/p/demographics", data={"csrf_token": token, **(demographics or {})}, follow_redirects=True
+    )
 
 
-async def login(client: httpx.AsyncClient, username: str, password: str = "correct horse") -> httpx.Response:
+async def login(
+    client: httpx.AsyncClient, username: str, password: str = "correct horse"
+) -> httpx.Response:
     token = await csrf(client, "/login")
-    return await client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    return await client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": password}
+    )
 
 
 def build_site(store: Store, **campaign: object) -> Site:

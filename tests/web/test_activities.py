@@ -239,7 +239,7 @@ async def test_chat_coding_and_clusters_through_the_pages(
 
 async def test_group_deliberation_and_report_pages(site: Site, client: httpx.AsyncClient) -> None:
     alice, token = await participant(site, "alice")
-    carol, carol_token = await participant(site, "carol")
+    carol, _carol_token = await participant(site, "carol")
     await login(client, "fac")
     token_f = await csrf(client, "/f/studies/mini")
     made = await client.post(

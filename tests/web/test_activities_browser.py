@@ -80,7 +80,7 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Store]]:
         store.close()
 
 
-def join(browser, base: str, name: str):  # noqa: ANN001, ANN201
+def join(browser, base: str, name: str):
     """A participant's page after joining by the crowd link, consenting and skipping the survey."""
     page = browser.new_context().new_page()
     page.goto(f"{base}/s/mini/pilot?PROLIFIC_PID={name}&STUDY_ID=st&SESSION_ID=se")
@@ -90,7 +90,7 @@ def join(browser, base: str, name: str):  # noqa: ANN001, ANN201
     return page
 
 
-def test_diary_entry_with_an_image(site, browser, tmp_path: Path) -> None:  # noqa: ANN001
+def test_diary_entry_with_an_image(site, browser, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     base, store = site
@@ -117,7 +117,7 @@ def test_diary_entry_with_an_image(site, browser, tmp_path: Path) -> None:  # no
     assert entry.image_type == "image/png" and entry.values_at_stake == "safety"
 
 
-def test_chat_coding_clustering_and_label_map(site, browser) -> None:  # noqa: ANN001
+def test_chat_coding_clustering_and_label_map(site, browser) -> None:
     from playwright.sync_api import expect
 
     base, store = site
@@ -146,7 +146,9 @@ def test_chat_coding_clustering_and_label_map(site, browser) -> None:  # noqa: A
     expect(page.locator(".code-chip").first).to_contain_text("overconfident")
     page.locator(".code-form").first.get_by_label("Code", exact=True).fill("helpful tone")
     page.locator(".code-form").first.get_by_role("button", name="Add code").click()
-    expect(page.locator(".code-chip", has_text="helpful tone")).to_be_visible()  # stored before read
+    expect(
+        page.locator(".code-chip", has_text="helpful tone")
+    ).to_be_visible()  # stored before read
     codes = own_codes(store, pid)
     assert [c.text for c in codes] == ["overconfident", "helpful tone"]
     assert codes[0].quote == quote and text[codes[0].span_start : codes[0].span_end] == quote
@@ -176,7 +178,7 @@ def test_chat_coding_clustering_and_label_map(site, browser) -> None:  # noqa: A
 
 def test_workshop_accepted_example_reaches_the_recipe_seed_set(
     site, browser, tmp_path: Path
-) -> None:  # noqa: ANN001
+) -> None:
     from playwright.sync_api import expect
 
     base, store = site

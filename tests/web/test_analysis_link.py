@@ -27,13 +27,25 @@ def rate_campaign(site: Site, raters: int = 16) -> None:
         for n in range(raters):
             session.add(ParticipantRow(id=f"r{n}", study_id=study_id))
             session.flush()
-            session.add(DemographicAnswerRow(participant_id=f"r{n}", question="gender",
-                                             answer="woman" if n % 2 else "man"))
-    save_ratings(store, [Rating(item_id=i, participant_id=f"r{n}", dimension=d, value=rng.randint(1, 5))
-                         for n in range(raters) for i in items for d in ("fairness", "safety")])
+            session.add(
+                DemographicAnswerRow(
+                    participant_id=f"r{n}", question="gender", answer="woman" if n % 2 else "man"
+                )
+            )
+    save_ratings(
+        store,
+        [
+            Rating(item_id=i, participant_id=f"r{n}", dimension=d, value=rng.randint(1, 5))
+            for n in range(raters)
+            for i in items
+            for d in ("fairness", "safety")
+        ],
+    )
 
 
-async def test_admin_sees_the_report_facilitator_does_not(site: Site, client: httpx.AsyncClient) -> None:
+async def test_admin_sees_the_report_facilitator_does_not(
+    site: Site, client: httpx.AsyncClient
+) -> None:
     rate_campaign(site)
     await login(client, "fac")
     assert 'id="analysis-report"' not in (await client.get(f"/f/campaigns/{site.campaign_id}")).text
@@ -46,7 +58,9 @@ async def test_admin_sees_the_report_facilitator_does_not(site: Site, client: ht
         assert "fairness" in report.text and "<svg" in report.text
 
 
-async def test_a_campaign_without_ratings_gets_a_clear_message(site: Site, client: httpx.AsyncClient) -> None:
+async def test_a_campaign_without_ratings_gets_a_clear_message(
+    site: Site, client: httpx.AsyncClient
+) -> None:
     await login(client, "admin")
     response = await client.get(f"/f/campaigns/{site.campaign_id}/analysis")
     assert response.status_code == 422

@@ -26,12 +26,17 @@ pytestmark = pytest.mark.browser
 def server(tmp_path: Path) -> Iterator[str]:
     db = str(tmp_path / "b.db")
     with open_store(db) as store:
-        make_campaign(store, questions=[ItemQuestion(name="about_gender", text="Is this about gender?")])
+        make_campaign(
+            store, questions=[ItemQuestion(name="about_gender", text="Is this about gender?")]
+        )
         create_account(store, "admin", "correct horse", role="admin")
     port, log = free_port(), tmp_path / "serve.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, process, log)
@@ -40,7 +45,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         stop(process)
 
 
-def test_participant_and_facilitator_in_chromium(server: str, browser, tmp_path: Path) -> None:  # noqa: ANN001
+def test_participant_and_facilitator_in_chromium(server: str, browser, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone-sized screen
@@ -50,7 +55,9 @@ def test_participant_and_facilitator_in_chromium(server: str, browser, tmp_path:
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name="About you")).to_be_visible()
-    page.get_by_role("group", name="What is your gender identity?").get_by_label("prefer to self-describe").check()
+    page.get_by_role("group", name="What is your gender identity?").get_by_label(
+        "prefer to self-describe"
+    ).check()
     page.get_by_label("Self-description (optional)").fill("<b>agender</b>")
     page.get_by_label("In which country do you live?").fill("Kenya")
     page.get_by_role("button", name="Continue").click()
@@ -72,7 +79,9 @@ def test_participant_and_facilitator_in_chromium(server: str, browser, tmp_path:
         if position == 1:  # a reload keeps the draft
             expect(page.locator("#draft-status")).to_contain_text("Draft saved")
             page.reload()
-            expect(page.get_by_role("group", name=re.compile("safety")).get_by_label("4 agree")).to_be_checked()
+            expect(
+                page.get_by_role("group", name=re.compile("safety")).get_by_label("4 agree")
+            ).to_be_checked()
         page.get_by_role("button", name="Submit and continue").click()
 
     expect(page.locator("#completion-code")).to_have_text("DONE-123")
@@ -91,6 +100,10 @@ def test_participant_and_facilitator_in_chromium(server: str, browser, tmp_path:
     download.value.save_as(saved)
     lines = saved.read_text().splitlines()
     header = lines[0].split(",")
-    assert header[:4] == ["item", "rater", "dimension", "value"] and {"country", "gender"} <= set(header)
-    assert len(lines) == 1 + 3 * 2  # 3 real items x 2 dimensions; the attention check is not exported
+    assert header[:4] == ["item", "rater", "dimension", "value"] and {"country", "gender"} <= set(
+        header
+    )
+    assert (
+        len(lines) == 1 + 3 * 2
+    )  # 3 real items x 2 dimensions; the attention check is not exported
     assert "Kenya" in saved.read_text()

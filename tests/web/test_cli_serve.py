@@ -45,7 +45,9 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def test_account_add(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_account_add(
+    capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = str(tmp_path / "c.db")
     monkeypatch.setenv("COALIGN_PASSWORD", "correct horse")
     assert run(["--db", db, "account", "add", "ada", "--role", "admin"]) == 0
@@ -62,8 +64,11 @@ def test_account_add(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch:
 def test_serve_runs_the_app(tmp_path: Path) -> None:
     db, port, log = str(tmp_path / "s.db"), free_port(), tmp_path / "serve.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, process, log)
@@ -88,8 +93,25 @@ def test_demo_serve_prints_a_login_and_working_links(tmp_path: Path) -> None:
     env = {**os.environ, "COALIGN_THREADS": "1", "NO_COLOR": "1", "COLUMNS": "200"}
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "coalign", "demo", "--out", str(tmp_path / "demo"), "--questions", "0",
-             "--generate", "0", "--serve", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env)
+            [
+                sys.executable,
+                "-m",
+                "coalign",
+                "demo",
+                "--out",
+                str(tmp_path / "demo"),
+                "--questions",
+                "0",
+                "--generate",
+                "0",
+                "--serve",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, process, log)
@@ -98,8 +120,12 @@ def test_demo_serve_prints_a_login_and_working_links(tmp_path: Path) -> None:
         crowd = re.search(r"participant \(crowd link\) (\S+)", text).group(1)
         with httpx.Client(base_url=base) as facilitator:
             token = CSRF.search(facilitator.get("/login").text).group(1)
-            assert facilitator.post("/login", data={"csrf_token": token, "username": "admin",
-                                                    "password": password}).status_code == 303
+            assert (
+                facilitator.post(
+                    "/login", data={"csrf_token": token, "username": "admin", "password": password}
+                ).status_code
+                == 303
+            )
             assert "rate the assistant" in facilitator.get("/f").text
         with httpx.Client() as participant:
             assert "consent" in str(participant.get(crowd, follow_redirects=True).url)
@@ -113,8 +139,10 @@ def test_survey_set_and_show(capsys: pytest.CaptureFixture, tmp_path: Path) -> N
     assert run(["--db", db, "survey", "show", "mini"]) == 0
     assert "name: gender" in capsys.readouterr().out
     good = tmp_path / "survey.yaml"
-    good.write_text("- name: region\n  label: Where do you live?\n  options: [north, south]\n"
-                    "- name: occupation\n  label: What is your job?\n  kind: text\n")
+    good.write_text(
+        "- name: region\n  label: Where do you live?\n  options: [north, south]\n"
+        "- name: occupation\n  label: What is your job?\n  kind: text\n"
+    )
     assert run(["--db", db, "survey", "set", "mini", str(good)]) == 0
     capsys.readouterr()
     assert run(["--db", db, "survey", "show", "mini"]) == 0

@@ -20,13 +20,17 @@ def german_ids() -> set[str]:
 
 
 def test_every_template_string_has_a_german_translation() -> None:
-    used = {m.group(2) for path in TEMPLATES.glob("*.html") for m in CALL.finditer(path.read_text())}
+    used = {
+        m.group(2) for path in TEMPLATES.glob("*.html") for m in CALL.finditer(path.read_text())
+    }
     assert len(used) > 50
     assert sorted(used - german_ids()) == []
 
 
 def test_default_survey_is_translated() -> None:
-    needed = {q.label for q in DEFAULT_SURVEY} | {o for q in DEFAULT_SURVEY for o in q.choices() if not o[0].isdigit()}
+    needed = {q.label for q in DEFAULT_SURVEY} | {
+        o for q in DEFAULT_SURVEY for o in q.choices() if not o[0].isdigit()
+    }
     assert sorted(needed - german_ids()) == []
 
 
@@ -44,14 +48,24 @@ def test_fixed_error_messages_are_translated() -> None:
     import ast
 
     raised = set()
-    modules = [*Path("src/coalign/participation").glob("*.py"), *Path("src/coalign/rating").glob("*.py")]
+    modules = [
+        *Path("src/coalign/participation").glob("*.py"),
+        *Path("src/coalign/rating").glob("*.py"),
+    ]
     for path in modules:
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args
-                    and getattr(node.exc.func, "id", "") != "AssertionError"):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and node.exc.args
+                and getattr(node.exc.func, "id", "") != "AssertionError"
+            ):
                 first = node.exc.args[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, str) and path.stem in (
-                        "access", "flow", "submit", "campaigns", "assignment"):
+                if (
+                    isinstance(first, ast.Constant)
+                    and isinstance(first.value, str)
+                    and path.stem in ("access", "flow", "submit", "campaigns", "assignment")
+                ):
                     raised.add(first.value)
     assert "this item is not one of yours" in raised
     assert sorted(raised - german_ids() - {"a campaign needs at least one item"}) == []

@@ -29,7 +29,10 @@ def ratings_in(site: Site) -> int:
 
 
 def form(page: httpx.Response, **ratings: str) -> dict[str, str]:
-    data = {"csrf_token": CSRF.search(page.text).group(1), "item_id": ITEM_ID.search(page.text).group(1)}
+    data = {
+        "csrf_token": CSRF.search(page.text).group(1),
+        "item_id": ITEM_ID.search(page.text).group(1),
+    }
     data.update({f"rating.{k}": v for k, v in ratings.items()})
     return data
 
@@ -79,7 +82,9 @@ async def test_double_submit_and_retries_never_duplicate(any_site: Site) -> None
     async with any_site.client() as client:
         item = await ready(client, "P1")
         data = form(item, fairness="2", safety="4")
-        responses = await asyncio.gather(*[client.post(str(item.url.path), data=data) for _ in range(5)])
+        responses = await asyncio.gather(
+            *[client.post(str(item.url.path), data=data) for _ in range(5)]
+        )
         assert [r.status_code for r in responses] == [303] * 5
         changed = await client.post(str(item.url.path), data={**data, "rating.fairness": "5"})
         assert changed.status_code == 409
@@ -103,11 +108,21 @@ async def test_csrf_is_required(site: Site, client: httpx.AsyncClient) -> None:
     for bad in ("", "forged-token"):
         response = await client.post(str(item.url.path), data={**data, "csrf_token": bad})
         assert response.status_code == 403 and "did not come from this site" in response.text
-    other = httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url="http://testserver")
+    other = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=site.app), base_url="http://testserver"
+    )
     async with other:  # a session of its own does not make another session's token valid
         await other.get("/login")
-        assert (await other.post("/login", data={"csrf_token": data["csrf_token"], "username": "admin",
-                                                 "password": "correct horse"})).status_code == 403
+        assert (
+            await other.post(
+                "/login",
+                data={
+                    "csrf_token": data["csrf_token"],
+                    "username": "admin",
+                    "password": "correct horse",
+                },
+            )
+        ).status_code == 403
     assert ratings_in(site) == 0
 
 
@@ -121,8 +136,13 @@ async def test_oversized_payloads(site: Site, client: httpx.AsyncClient) -> None
         for _ in range(20):
             yield b"a" * 8192
 
-    assert (await client.post(str(item.url.path), content=chunks(),
-                              headers={"content-type": "application/x-www-form-urlencoded"})).status_code == 413
+    assert (
+        await client.post(
+            str(item.url.path),
+            content=chunks(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+    ).status_code == 413
     long_text = {"csrf_token": data["csrf_token"], "country": "y" * 300}
     assert (await client.post("/p/demographics", data=long_text)).status_code in (409, 422)
     assert ratings_in(site) == 0
@@ -133,50 +153,96 @@ async def test_html_and_script_are_escaped_everywhere(sqlite_store: Store) -> No
     from tests.rating.helpers import campaign_settings
 
     site = build_site(sqlite_store, title="<script>alert('t')</script>")
-    create_campaign(sqlite_store, campaign_settings(slug="evil", title="Evil <img src=x onerror=alert(1)>",
-                                                    attention_positions=[], attention_checks=[]),
-                    [ImportedItem(prompt="<script>alert('p')</script>", response="<iframe src=//x></iframe>")])
+    create_campaign(
+        sqlite_store,
+        campaign_settings(
+            slug="evil",
+            title="Evil <img src=x onerror=alert(1)>",
+            attention_positions=[],
+            attention_checks=[],
+        ),
+        [ImportedItem(prompt="<script>alert('p')</script>", response="<iframe src=//x></iframe>")],
+    )
     async with site.client() as client:
         consent = await join(client, "P1", campaign="evil")
         token = CSRF.search(consent.text).group(1)
         await client.post("/p/consent", data={"csrf_token": token, "choice": "agree"})
-        item = await client.post("/p/demographics", data={"csrf_token": token, "gender": "prefer to self-describe",
-                                                          "gender_self": "<script>alert('d')</script>"},
-                                 follow_redirects=True)
-        assert "&lt;script&gt;alert(&#39;p&#39;)&lt;/script&gt;" in item.text and "<iframe" not in item.text
+        item = await client.post(
+            "/p/demographics",
+            data={
+                "csrf_token": token,
+                "gender": "prefer to self-describe",
+                "gender_self": "<script>alert('d')</script>",
+            },
+            follow_redirects=True,
+        )
+        assert (
+            "&lt;script&gt;alert(&#39;p&#39;)&lt;/script&gt;" in item.text
+            and "<iframe" not in item.text
+        )
         assert "<script>alert" not in item.text
         await login(client, "admin")
         for path in ("/f", "/f/campaigns/1", "/f/campaigns/2"):
             page = await client.get(path)
-            assert page.status_code == 200 and "<script>alert" not in page.text and "<img src=x" not in page.text
+            assert (
+                page.status_code == 200
+                and "<script>alert" not in page.text
+                and "<img src=x" not in page.text
+            )
     with sqlite_store.read() as session:  # stored as typed, shown only as text
-        assert session.scalar(select(DemographicAnswerRow.self_description)) == "<script>alert('d')</script>"
+        assert (
+            session.scalar(select(DemographicAnswerRow.self_description))
+            == "<script>alert('d')</script>"
+        )
 
 
-async def test_participants_cannot_reach_facilitator_pages_or_demographics(site: Site, client: httpx.AsyncClient) -> None:
+async def test_participants_cannot_reach_facilitator_pages_or_demographics(
+    site: Site, client: httpx.AsyncClient
+) -> None:
     async with site.client() as other:
-        await ready(other, "OTHER", {"gender": "prefer to self-describe", "gender_self": "zz-secret-zz",
-                                     "country": "Atlantis"})
+        await ready(
+            other,
+            "OTHER",
+            {
+                "gender": "prefer to self-describe",
+                "gender_self": "zz-secret-zz",
+                "country": "Atlantis",
+            },
+        )
     await ready(client, "P1", {"gender": "woman"})
     assert (await client.get("/f")).headers["location"].startswith("/login")
-    assert (await client.get(f"/f/campaigns/{site.campaign_id}")).headers["location"].startswith("/login")
+    assert (
+        (await client.get(f"/f/campaigns/{site.campaign_id}"))
+        .headers["location"]
+        .startswith("/login")
+    )
     for query in ("format=csv", "format=csv&demographics=true"):
         response = await client.get(f"/f/campaigns/{site.campaign_id}/export?{query}")
         assert response.status_code == 403 and "Atlantis" not in response.text
     token = CSRF.search((await client.get("/p/consent")).text).group(1)
-    response = await client.post(f"/f/campaigns/{site.campaign_id}/invites", data={"csrf_token": token, "count": "2"})
+    response = await client.post(
+        f"/f/campaigns/{site.campaign_id}/invites", data={"csrf_token": token, "count": "2"}
+    )
     assert response.status_code == 403
     for path in ("/p/next", "/p/consent", "/p/demographics", "/p/end", "/p/items/1", "/p/items/5"):
         page = await client.get(path, follow_redirects=True)
-        assert "zz-secret" not in page.text and "Atlantis" not in page.text and "OTHER" not in page.text
+        assert (
+            "zz-secret" not in page.text
+            and "Atlantis" not in page.text
+            and "OTHER" not in page.text
+        )
 
 
 async def test_no_session_and_wrong_links(site: Site, client: httpx.AsyncClient) -> None:
     for path in ("/p/next", "/p/consent", "/p/items/1", "/p/end"):
         response = await client.get(path)
         assert response.status_code == 403 and "study link" in response.text
-    assert (await client.get("/s/mini/nope?PROLIFIC_PID=a&STUDY_ID=b&SESSION_ID=c")).status_code == 404
-    assert (await client.get("/s/mini/pilot?PROLIFIC_PID=a%20b&STUDY_ID=b&SESSION_ID=c")).status_code == 422
+    assert (
+        await client.get("/s/mini/nope?PROLIFIC_PID=a&STUDY_ID=b&SESSION_ID=c")
+    ).status_code == 404
+    assert (
+        await client.get("/s/mini/pilot?PROLIFIC_PID=a%20b&STUDY_ID=b&SESSION_ID=c")
+    ).status_code == 422
     assert (await client.get("/s/mini/pilot")).status_code == 422
     assert (await client.get("/nowhere")).status_code == 404
     assert (await client.get("/p/items/not-a-number")).status_code == 422
@@ -215,7 +281,9 @@ async def test_expired_session_cookie_is_refused(site: Site, client: httpx.Async
         return signer.sign(base64.b64encode(json.dumps({"seat": seat}).encode())).decode()
 
     client.cookies.set("coalign_session", cookie(60))
-    assert (await client.get("/p/next")).status_code == 303  # a fresh cookie made the same way works
+    assert (
+        await client.get("/p/next")
+    ).status_code == 303  # a fresh cookie made the same way works
     client.cookies.set("coalign_session", cookie(SESSION_MAX_AGE + 60))
     expired = await client.get("/p/next")
     assert expired.status_code == 403 and "study link" in expired.text

@@ -125,7 +125,7 @@ def load_long_format(path: str | Path, rename: dict[str, str] | None = None) -> 
 
 
 def load_study_ratings(
-    store: "Store", study_slug: str, item_ids: Collection[str] | None = None
+    store: Store, study_slug: str, item_ids: Collection[str] | None = None
 ) -> pd.DataFrame:
     """A study's stored ratings with every demographic answer as a column, checked.
 
@@ -144,7 +144,7 @@ def load_study_ratings(
     return validate_long_format(frame, source=f"study {study_slug!r}")
 
 
-def load_campaign_ratings(store: "Store", campaign: str | int) -> pd.DataFrame:
+def load_campaign_ratings(store: Store, campaign: str | int) -> pd.DataFrame:
     """The stored ratings of one rating campaign, checked.
 
     Args:
@@ -159,9 +159,15 @@ def load_campaign_ratings(store: "Store", campaign: str | int) -> pd.DataFrame:
     from coalign.rating.campaigns import campaign_item_ids, get_campaign, resolve_campaign
     from coalign.store.ratings import ratings_long_format
 
-    stored = get_campaign(store, campaign) if isinstance(campaign, int) else resolve_campaign(store, campaign)
+    stored = (
+        get_campaign(store, campaign)
+        if isinstance(campaign, int)
+        else resolve_campaign(store, campaign)
+    )
     frame = ratings_long_format(
-        store, stored.campaign.study_slug, item_ids=campaign_item_ids(store, stored.id),
+        store,
+        stored.campaign.study_slug,
+        item_ids=campaign_item_ids(store, stored.id),
         with_demographics=True,
     )
     return validate_long_format(frame, source=f"campaign {stored.campaign.slug!r}")

@@ -120,7 +120,7 @@ class CrossedLaplace:
         fact = self._last_fact if u0 is None else None
         previous = np.inf
         steps = 0
-        for steps in range(1, 201):
+        for steps in range(1, 201):  # noqa: B007 (the count is read after the loop)
             if self.q == 0:
                 break
             grad = self._zt(sigma, der.d1) - u

@@ -174,7 +174,7 @@ def analyze(
     return result
 
 
-def campaign_report(store: "Store", campaign_id: int, options: AnalysisOptions | None = None) -> str:
+def campaign_report(store: Store, campaign_id: int, options: AnalysisOptions | None = None) -> str:
     """The analysis report of one rating campaign as a self-contained HTML page.
 
     Raises:

@@ -14,18 +14,28 @@ from coalign.store import open_store
 
 def demo(
     ctx: typer.Context,
-    out: Path = typer.Option(DEMO_DIR, help="Folder for the demo's database and outputs (recreated)."),
+    out: Path = typer.Option(
+        DEMO_DIR, help="Folder for the demo's database and outputs (recreated)."
+    ),
     study: Path = typer.Option(None, help="A study YAML file (default: the bundled example)."),
     questions: int = typer.Option(3, min=0, help="How many seed questions to ask the model."),
-    generate: int = typer.Option(4, min=0, help="How many questions the example recipe generates (0: skip)."),
-    serve: bool = typer.Option(False, "--serve", help="Then start the web app with a small rating campaign."),
+    generate: int = typer.Option(
+        4, min=0, help="How many questions the example recipe generates (0: skip)."
+    ),
+    serve: bool = typer.Option(
+        False, "--serve", help="Then start the web app with a small rating campaign."
+    ),
     host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="With --serve: port to listen on."),
 ) -> None:
     """Import the example study into a fresh database and run it through the model."""
     with console.status("starting") as status:
         summary = run_demo(
-            out, study_file=study, model=state(ctx).model, questions=questions, generate_questions=generate,
+            out,
+            study_file=study,
+            model=state(ctx).model,
+            questions=questions,
+            generate_questions=generate,
             progress=lambda line: status.update(line),
         )
     for question, answer in summary.answers:
@@ -42,9 +52,11 @@ def demo(
     )
     if summary.generation:
         run = summary.generation.run
-        counts = "; ".join(f"{s.stage}: {s.planned} in, {s.ok} parsed, {s.failed} failed"
-                           + (f" ({s.truncated} cut off at max_tokens)" if s.truncated else "")
-                           for s in summary.generation.stages)
+        counts = "; ".join(
+            f"{s.stage}: {s.planned} in, {s.ok} parsed, {s.failed} failed"
+            + (f" ({s.truncated} cut off at max_tokens)" if s.truncated else "")
+            for s in summary.generation.stages
+        )
         console.print(
             f"[bold]synthetic data[/] run {run.id} ({run.status}): {counts}\n"
             f"[bold]records[/] coalign --db {summary.db_url.removeprefix('sqlite:///')} runs records {run.id[:12]}"
@@ -52,16 +64,20 @@ def demo(
         )
     if summary.validation:
         v = summary.validation
-        console.print(f"[bold]validation[/] {v.records} records, {v.verdicts_saved} verdicts: {v.accepted} accepted, "
-                      f"{v.rejected} rejected")
+        console.print(
+            f"[bold]validation[/] {v.records} records, {v.verdicts_saved} verdicts: {v.accepted} accepted, "
+            f"{v.rejected} rejected"
+        )
     if summary.report:
         console.print(f"[bold]report[/] {summary.report} (numbers in report.json)")
     elif summary.report_note:
         console.print(f"[yellow]no report:[/] {summary.report_note}", soft_wrap=True)
     if summary.export:
         rows = ", ".join(f"{name} {n}" for name, n in summary.export.rows.items())
-        console.print(f"[bold]dataset[/] {summary.export.out} ({rows} rows; card: README.md, croissant.json)",
-                      soft_wrap=True)
+        console.print(
+            f"[bold]dataset[/] {summary.export.out} ({rows} rows; card: README.md, croissant.json)",
+            soft_wrap=True,
+        )
     elif summary.export_note:
         console.print(f"[yellow]no dataset exported:[/] {summary.export_note}", soft_wrap=True)
     if serve:

@@ -48,13 +48,21 @@ def _version(value: bool) -> None:
 def _global(
     ctx: typer.Context,
     db_url: str = typer.Option(
-        None, "--db", envvar="COALIGN_DB", help="SQLite path or postgresql:// URL (default ./coalign.db)."
+        None,
+        "--db",
+        envvar="COALIGN_DB",
+        help="SQLite path or postgresql:// URL (default ./coalign.db).",
     ),
     model: str = typer.Option(
-        None, "--model", envvar="COALIGN_MODEL", help="Model string (default llama-cpp:smollm2-135m)."
+        None,
+        "--model",
+        envvar="COALIGN_MODEL",
+        help="Model string (default llama-cpp:smollm2-135m).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     ctx.obj = CliState(db=db_url, model=model, debug=debug)
 

@@ -205,7 +205,7 @@ def chat(
     ctx: typer.Context,
     participant: str = typer.Option(None, "--participant", "-p", help="Participant id to chat as."),
     conversation: int = typer.Option(None, "--conversation", help="Continue this conversation."),
-    axis: list[str] = typer.Option(None, "--axis", help="Slider as AXIS=1..5 (repeatable)."),  # noqa: B008
+    axis: list[str] = typer.Option(None, "--axis", help="Slider as AXIS=1..5 (repeatable)."),
     n: int = typer.Option(2, "--n", help="Candidates drafted per answer (1-8)."),
     max_tokens: int = typer.Option(256, "--max-tokens", help="Longest answer, in tokens."),
     temperature: float = typer.Option(0.7, "--temperature", help="Sampling temperature."),

@@ -11,11 +11,15 @@ from coalign.cli.state import console, state
 from coalign.store.studies import get_study, list_studies, study_counts
 from coalign.study import export_study, import_study
 
-app = typer.Typer(help="Study designs and seeds: import from files, show, export.", no_args_is_help=True)
+app = typer.Typer(
+    help="Study designs and seeds: import from files, show, export.", no_args_is_help=True
+)
 
 
 @app.command("import")
-def import_(ctx: typer.Context, file: Path = typer.Argument(..., help="A study YAML file.")) -> None:
+def import_(
+    ctx: typer.Context, file: Path = typer.Argument(..., help="A study YAML file.")
+) -> None:
     """Validate a study file (and the seed files it names) and import it; re-importing is safe."""
     with state(ctx).store() as store:
         bundle = import_study(store, file)
@@ -38,7 +42,7 @@ def list_(ctx: typer.Context) -> None:
         console.print("no studies yet: coalign study import FILE")
 
 
-def _only_study(store, slug: str | None) -> str:  # noqa: ANN001
+def _only_study(store, slug: str | None) -> str:
     if slug:
         return slug
     slugs = list_studies(store)
@@ -50,7 +54,9 @@ def _only_study(store, slug: str | None) -> str:  # noqa: ANN001
 
 
 @app.command("show")
-def show(ctx: typer.Context, slug: str = typer.Argument(None, help="Study slug (optional if only one).")) -> None:
+def show(
+    ctx: typer.Context, slug: str = typer.Argument(None, help="Study slug (optional if only one).")
+) -> None:
     """Show a study's design and how many seeds it has."""
     with state(ctx).store() as store:
         slug = _only_study(store, slug)
@@ -64,7 +70,9 @@ def show(ctx: typer.Context, slug: str = typer.Argument(None, help="Study slug (
         table.add_row(dim.name, dim.definition)
     console.print(table)
     console.print("topics: " + ", ".join(t.name for t in study.topics))
-    console.print("question types: " + ", ".join(f"{q.name} ({q.kind})" for q in study.question_types))
+    console.print(
+        "question types: " + ", ".join(f"{q.name} ({q.kind})" for q in study.question_types)
+    )
     console.print(
         f"seed questions: {counts['seed_questions']} "
         f"(accepted {counts.get('seed_questions_accepted', 0)}), "

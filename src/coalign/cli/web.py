@@ -15,21 +15,29 @@ from coalign.participation.demographics import get_survey, set_survey
 from coalign.study.files import read_structured
 
 accounts = typer.Typer(help="Facilitator and admin accounts of the web app.", no_args_is_help=True)
-survey = typer.Typer(help="A study's demographics survey (every question skippable).", no_args_is_help=True)
+survey = typer.Typer(
+    help="A study's demographics survey (every question skippable).", no_args_is_help=True
+)
 
 
 def serve(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."),
+    host: str = typer.Option(
+        "127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."
+    ),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
-    secure_cookies: bool = typer.Option(False, help="Send session cookies over HTTPS only (behind a TLS proxy)."),
+    secure_cookies: bool = typer.Option(
+        False, help="Send session cookies over HTTPS only (behind a TLS proxy)."
+    ),
 ) -> None:
     """Serve the participation web app: participants' study links and the facilitator dashboard."""
     from coalign.web.server import serve as serve_app
 
     store = state(ctx).store()
-    console.print(f"coalign web app on http://{host}:{port}/ (database {store.display_url}); "
-                  "facilitators log in at /login; Ctrl+C stops it")
+    console.print(
+        f"coalign web app on http://{host}:{port}/ (database {store.display_url}); "
+        "facilitators log in at /login; Ctrl+C stops it"
+    )
     serve_app(store, host, port, secure_cookies=secure_cookies)
 
 
@@ -37,8 +45,12 @@ def serve(
 def add(
     ctx: typer.Context,
     username: str = typer.Argument(..., help="The login name."),
-    role: str = typer.Option("facilitator", help="facilitator (dashboard, exports without demographics) or admin."),
-    password: str = typer.Option(None, envvar="COALIGN_PASSWORD", help="The password (asked for when not given)."),
+    role: str = typer.Option(
+        "facilitator", help="facilitator (dashboard, exports without demographics) or admin."
+    ),
+    password: str = typer.Option(
+        None, envvar="COALIGN_PASSWORD", help="The password (asked for when not given)."
+    ),
 ) -> None:
     """Create a facilitator or admin account."""
     if password is None:
@@ -48,19 +60,31 @@ def add(
 
 
 @survey.command("show")
-def survey_show(ctx: typer.Context, study: str = typer.Argument(..., help="The study's slug.")) -> None:
+def survey_show(
+    ctx: typer.Context, study: str = typer.Argument(..., help="The study's slug.")
+) -> None:
     """Print a study's demographics questions as YAML (the default survey unless the study set its own)."""
     questions = get_survey(state(ctx).store(), study)
-    console.print(yaml.safe_dump([q.model_dump(exclude_defaults=True) for q in questions], sort_keys=False,
-                                 allow_unicode=True), highlight=False, soft_wrap=True)
+    console.print(
+        yaml.safe_dump(
+            [q.model_dump(exclude_defaults=True) for q in questions],
+            sort_keys=False,
+            allow_unicode=True,
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @survey.command("set")
 def survey_set(
     ctx: typer.Context,
     study: str = typer.Argument(..., help="The study's slug."),
-    file: Path = typer.Argument(..., help="YAML list of questions: name, label, kind (choice|text), options, "
-                                          "self_describe, translations."),
+    file: Path = typer.Argument(
+        ...,
+        help="YAML list of questions: name, label, kind (choice|text), options, "
+        "self_describe, translations.",
+    ),
 ) -> None:
     """Replace a study's demographics questions ("prefer not to say" is always offered)."""
     questions = read_structured(file, "survey file")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from coalign.core.coconstruction import AlignmentGoal, AttributeInput, Axis, AxisInput
 from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.participation.members import check_participants, member, validated
+from coalign.store import Store
 from coalign.store.coconstruction import (
     add_axis,
     add_group,
@@ -37,7 +38,6 @@ from coalign.store.coconstruction import (
     turn_texts,
 )
 from coalign.store.coconstruction_tables import DiscussionGroupRow
-from coalign.store.engine import Store
 from coalign.store.studies import study_row
 
 TOP_ATTRIBUTES = 3

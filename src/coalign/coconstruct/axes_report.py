@@ -13,8 +13,8 @@ from statistics import mean
 from pydantic import BaseModel
 
 from coalign.coconstruct.axes import get_group, group_attributes
+from coalign.store import Store
 from coalign.store.coconstruction import rankings_of_axes
-from coalign.store.engine import Store
 
 
 class AxisSummary(BaseModel):

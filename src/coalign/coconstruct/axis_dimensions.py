@@ -14,7 +14,7 @@ from coalign.coconstruct.axes import get_group
 from coalign.core.errors import ConflictError, NotFoundError
 from coalign.core.study import ValueDimension
 from coalign.quality.rules.judge import Rubric, RubricDimension
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.studies import load_study, save_study
 
 

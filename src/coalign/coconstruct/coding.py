@@ -18,6 +18,7 @@ from coalign.coconstruct.interact import visible_conversation
 from coalign.core.coconstruction import MAX_NAME, Code, CodeInput
 from coalign.core.errors import InputError, NotFoundError
 from coalign.participation.members import member, owned, validated
+from coalign.store import Store
 from coalign.store.coconstruction import (
     CodeWithTurn,
     add_cluster,
@@ -31,7 +32,6 @@ from coalign.store.coconstruction import (
     turn_by_id,
 )
 from coalign.store.coconstruction_tables import CodeClusterRow, CodeRow, TurnRow
-from coalign.store.engine import Store
 from coalign.store.studies import study_row
 
 

@@ -16,6 +16,7 @@ from coalign.core.coconstruction import DiaryEntry, DiaryEntryInput
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.participation.members import member, owned, validated
+from coalign.store import Store
 from coalign.store.coconstruction import (
     add_diary_entry,
     diary_entries_of,
@@ -23,7 +24,6 @@ from coalign.store.coconstruction import (
     study_diary_entries,
 )
 from coalign.store.coconstruction_tables import DiaryEntryRow
-from coalign.store.engine import Store
 from coalign.store.studies import load_study, study_row
 from coalign.store.tables import utcnow
 from coalign.study.seed_review import (

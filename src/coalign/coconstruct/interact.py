@@ -16,6 +16,7 @@ from coalign.core.coconstruction import MAX_TEXT, Conversation, Turn
 from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.llm.model import Model
 from coalign.participation.members import member
+from coalign.store import Store
 from coalign.store.coconstruction import (
     add_conversation,
     add_turns,
@@ -26,7 +27,6 @@ from coalign.store.coconstruction import (
     turns_of,
 )
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
-from coalign.store.engine import Store
 from coalign.store.participation import study_by_id
 from coalign.store.studies import study_row
 
@@ -114,7 +114,9 @@ def send(
         system_prompt = row.system_prompt
     if len(history) + 2 > MAX_TURNS:
         raise InputError(f"this conversation has reached {MAX_TURNS} turns; start a new one")
-    answer, request_hash, truncated = _reply(model, system_prompt, history + [("user", text)], params)
+    answer, request_hash, truncated = _reply(
+        model, system_prompt, history + [("user", text)], params
+    )
     with store.session() as session:
         row = conversation_by_id(session, conversation_id)
         append_turns(

@@ -18,7 +18,7 @@ from coalign.coconstruct.interact import conversations_for
 from coalign.core.errors import InputError
 from coalign.quality.metrics.embeddings import Embedder, MiniLMEmbedder
 from coalign.quality.metrics.loaders import require
-from coalign.store.engine import Store
+from coalign.store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

@@ -27,7 +27,7 @@ from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import QuestionKind, QuestionType, Topic
 from coalign.llm.model import Model
 from coalign.llm.structured import call_json
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.seeds import (
     list_seed_examples,
     list_seed_questions,
@@ -159,7 +159,7 @@ def add_question_type(
     return qtype
 
 
-def _named(model: type, name: str, description: str, **extra: str):  # noqa: ANN202
+def _named(model: type, name: str, description: str, **extra: str):
     name = name.strip()
     if not name or len(name) > 120:
         raise InputError("a name has 1 to 120 characters")

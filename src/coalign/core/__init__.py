@@ -13,7 +13,7 @@ from coalign.core.errors import (
     TruncatedOutputError,
 )
 from coalign.core.items import Item, Rating
-from coalign.core.participants import PREFER_NOT_TO_SAY, DemographicAnswer, Participant
+from coalign.core.participants import PREFER_NOT_TO_SAY, DemographicAnswer
 from coalign.core.records import GenerationRun, Record, Verdict
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import QuestionType, Study, Topic, ValueDimension
@@ -33,10 +33,8 @@ __all__ = [
     "ModelCall",
     "ModelError",
     "ModelOutputError",
-    "TruncatedOutputError",
     "ModelUnavailableError",
     "NotFoundError",
-    "Participant",
     "QuestionType",
     "Rating",
     "Record",
@@ -47,6 +45,7 @@ __all__ = [
     "Study",
     "StudyFileError",
     "Topic",
+    "TruncatedOutputError",
     "ValidationPass",
     "ValueDimension",
     "Verdict",

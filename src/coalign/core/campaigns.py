@@ -80,12 +80,14 @@ class Campaign(_Strict):
     translations: dict[str, dict[str, dict[str, str | list[str]]]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Campaign":
+    def _consistent(self) -> Campaign:
         if len(set(self.dimensions)) != len(self.dimensions):
             raise ValueError("dimensions: a dimension is named twice")
         if len(self.attention_checks) < len(self.attention_positions):
-            raise ValueError("each attention position needs its own attention check "
-                             f"({len(self.attention_positions)} positions, {len(self.attention_checks)} checks)")
+            raise ValueError(
+                "each attention position needs its own attention check "
+                f"({len(self.attention_positions)} positions, {len(self.attention_checks)} checks)"
+            )
         total = self.items_per_participant + len(self.attention_positions)
         if any(p < 1 or p > total for p in self.attention_positions):
             raise ValueError(f"attention_positions must lie between 1 and {total}")
@@ -129,7 +131,7 @@ class DemographicQuestion(_Strict):
     translations: dict[str, dict[str, str | list[str]]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _options(self) -> "DemographicQuestion":
+    def _options(self) -> DemographicQuestion:
         if self.kind == "choice" and not self.options:
             raise ValueError(f"{self.name}: a choice question needs options")
         if self.self_describe is not None and self.self_describe not in self.options:

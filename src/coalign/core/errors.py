@@ -100,7 +100,7 @@ class TruncatedOutputError(ModelOutputError):
     """
 
 
-def describe_validation_error(error: "ValidationError", prefix: str = "") -> list[str]:
+def describe_validation_error(error: ValidationError, prefix: str = "") -> list[str]:
     """One line per pydantic problem, each starting with the path of the bad key.
 
     Args:

@@ -34,7 +34,7 @@ class SeedQuestion(BaseModel):
     status: SeedStatus = "accepted"
     reason: str | None = None
 
-    def with_id(self, study_slug: str) -> "SeedQuestion":
+    def with_id(self, study_slug: str) -> SeedQuestion:
         """A copy whose id is derived from the study and the question's content."""
         if self.id:
             return self
@@ -67,7 +67,7 @@ class SeedExample(BaseModel):
     status: SeedStatus = "accepted"
     reason: str | None = None
 
-    def with_id(self, study_slug: str) -> "SeedExample":
+    def with_id(self, study_slug: str) -> SeedExample:
         """A copy whose id is derived from the study and the example's content."""
         if self.id:
             return self

@@ -20,7 +20,7 @@ from coalign.coconstruct.interact import study_conversations
 from coalign.steer.chat import study_steered_turns
 from coalign.steer.prompt_library import study_library
 from coalign.steer.repair import study_feedback
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.study.seed_review import decisions
 

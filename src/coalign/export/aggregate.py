@@ -133,7 +133,9 @@ def check_choice(choice: AggregationChoice, ratings: RatingSet) -> list[str]:
     if unknown:
         raise InputError(f"dimension(s) {unknown} have no ratings here; rated dimensions: {rated}")
     if choice.strategy in GROUPED:
-        columns = [c for c in ratings.frame.columns if c not in ("item", "rater", "dimension", "value")]
+        columns = [
+            c for c in ratings.frame.columns if c not in ("item", "rater", "dimension", "value")
+        ]
         if not choice.group_by:
             raise InputError(
                 f"aggregation {choice.strategy!r} needs a demographic question to group by: "
@@ -156,8 +158,14 @@ def _summary(frame: pd.DataFrame, ratings: RatingSet, dims: Sequence[str]) -> It
         by_dim: dict[str, dict[float, int]] = {}
         for (_, dim, value), n in per_item.items():
             by_dim.setdefault(str(dim), {})[float(value)] = int(n)
-        out: dict = {"item_id": str(item_id), "means": {}, "counts": {}, "distributions": {}, "majority": {},
-                     "raters": int(raters[item_id])}
+        out: dict = {
+            "item_id": str(item_id),
+            "means": {},
+            "counts": {},
+            "distributions": {},
+            "majority": {},
+            "raters": int(raters[item_id]),
+        }
         for dim in dims:
             tally = by_dim.get(dim)
             if not tally:
@@ -167,7 +175,9 @@ def _summary(frame: pd.DataFrame, ratings: RatingSet, dims: Sequence[str]) -> It
             modes = [v for v, n in tally.items() if n == top]
             out["means"][dim] = sum(v * n for v, n in tally.items()) / total
             out["counts"][dim] = total
-            out["distributions"][dim] = [tally.get(float(v), 0) / total for v in range(1, ratings.points(dim) + 1)]
+            out["distributions"][dim] = [
+                tally.get(float(v), 0) / total for v in range(1, ratings.points(dim) + 1)
+            ]
             out["majority"][dim] = modes[0] if len(modes) == 1 else None
         yield out
 
@@ -181,8 +191,13 @@ def _score(summary: dict, kind: str, condition: str | None = None) -> ItemScore:
     else:
         scores = dict(summary["means"])
     return ItemScore(
-        item_id=summary["item_id"], condition=condition, scores=scores, means=summary["means"],
-        counts=summary["counts"], distributions=summary["distributions"], raters=summary["raters"],
+        item_id=summary["item_id"],
+        condition=condition,
+        scores=scores,
+        means=summary["means"],
+        counts=summary["counts"],
+        distributions=summary["distributions"],
+        raters=summary["raters"],
     )
 
 
@@ -209,14 +224,22 @@ def _group_levels(ratings: RatingSet, column: str, min_raters: int) -> dict[str,
     return levels
 
 
-def _minority_views(overall: ItemScore, group: dict, label: str, dims: Sequence[str]) -> list[MinorityView]:
+def _minority_views(
+    overall: ItemScore, group: dict, label: str, dims: Sequence[str]
+) -> list[MinorityView]:
     views = []
     for dim in dims:
         mine = group["majority"].get(dim)
         if dim in group["counts"] and mine != overall.scores.get(dim):
-            views.append(MinorityView(
-                group=label, dimension=dim, value=mine, overall=overall.scores.get(dim), raters=group["raters"],
-            ))
+            views.append(
+                MinorityView(
+                    group=label,
+                    dimension=dim,
+                    value=mine,
+                    overall=overall.scores.get(dim),
+                    raters=group["raters"],
+                )
+            )
     return views
 
 
@@ -226,10 +249,12 @@ _REGISTRY: dict[str, Strategy] = {}
 
 def strategy(*names: str) -> Callable[[Strategy], Strategy]:
     """Register an aggregation strategy under ``names`` (the names ``--aggregate`` accepts)."""
+
     def register(function: Strategy) -> Strategy:
         for name in names:
             _REGISTRY[name] = function
         return function
+
     return register
 
 
@@ -246,22 +271,30 @@ def mean(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> 
 
 
 @strategy("distributional")
-def distributional(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> list[ItemScore]:
+def distributional(
+    ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]
+) -> list[ItemScore]:
     """No point score; the distribution over the scale is the label."""
     return [_score(s, "soft") for s in _summary(ratings.frame, ratings, dims)]
 
 
 @strategy("per-group")
-def per_group(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> list[ItemScore]:
+def per_group(
+    ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]
+) -> list[ItemScore]:
     """The mean within each group of ``choice.group_by`` with enough raters, the group as condition."""
     out = []
-    for label, rows in _group_levels(ratings, choice.group_by or "", choice.min_group_raters).items():
+    for label, rows in _group_levels(
+        ratings, choice.group_by or "", choice.min_group_raters
+    ).items():
         out.extend(_score(s, "mean", label) for s in _summary(rows, ratings, dims))
     return out
 
 
 @strategy("minority-preserving")
-def minority_preserving(ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]) -> list[ItemScore]:
+def minority_preserving(
+    ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]
+) -> list[ItemScore]:
     """Everyone's majority, then each group's majority on items where it has enough raters.
 
     Overall scores list the groups that disagree in ``minority``; a conditioned score's
@@ -271,7 +304,9 @@ def minority_preserving(ratings: RatingSet, choice: AggregationChoice, dims: Seq
     overall = majority(ratings, choice, dims)
     by_item = {score.item_id: score for score in overall}
     conditioned = []
-    for label, rows in _group_levels(ratings, choice.group_by or "", choice.min_group_raters).items():
+    for label, rows in _group_levels(
+        ratings, choice.group_by or "", choice.min_group_raters
+    ).items():
         for group in _summary(rows, ratings, dims):
             if group["raters"] < choice.min_group_raters:
                 continue
@@ -294,13 +329,19 @@ def aggregate(ratings: RatingSet, choice: AggregationChoice) -> list[ItemScore]:
         InputError: the strategy is ``none`` or unknown, or the choice does not fit the ratings.
     """
     if choice.strategy == "none":
-        raise InputError("no aggregation chosen: pass --aggregate (one of " + ", ".join(STRATEGIES[1:]) + ")")
+        raise InputError(
+            "no aggregation chosen: pass --aggregate (one of " + ", ".join(STRATEGIES[1:]) + ")"
+        )
     if choice.strategy not in _REGISTRY:
-        raise InputError(f"unknown aggregation {choice.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        raise InputError(
+            f"unknown aggregation {choice.strategy!r}; choose one of {', '.join(STRATEGIES)}"
+        )
     return _REGISTRY[choice.strategy](ratings, choice, check_choice(choice, ratings))
 
 
-def oriented(score: float | None, dimension: str, ratings: RatingSet, choice: AggregationChoice) -> float | None:
+def oriented(
+    score: float | None, dimension: str, ratings: RatingSet, choice: AggregationChoice
+) -> float | None:
     """``score`` turned so that higher is always better (flipped for ``lower_is_better``)."""
     if score is None or dimension not in choice.lower_is_better:
         return score

@@ -111,22 +111,45 @@ class CardFacts(BaseModel):
 def study_facts(source: Source) -> dict[str, Any]:
     """The study's design as the card shows it."""
     s = source.study
-    return {"slug": s.slug, "title": s.title, "description": s.description,
-            "deployment_context": s.deployment_context, "languages": s.languages,
-            "dimensions": [{"name": d.name, "definition": d.definition, "scale": d.scale_labels, "origin": d.origin}
-                           for d in s.dimensions],
-            "topics": [t.name for t in s.topics], "question_types": [q.name for q in s.question_types]}
+    return {
+        "slug": s.slug,
+        "title": s.title,
+        "description": s.description,
+        "deployment_context": s.deployment_context,
+        "languages": s.languages,
+        "dimensions": [
+            {
+                "name": d.name,
+                "definition": d.definition,
+                "scale": d.scale_labels,
+                "origin": d.origin,
+            }
+            for d in s.dimensions
+        ],
+        "topics": [t.name for t in s.topics],
+        "question_types": [q.name for q in s.question_types],
+    }
 
 
 def producer_facts(tally: RecordTally) -> dict[str, Any]:
     """The models and prompt templates that produced exported text, whatever the source."""
-    roles = {"questions": "wrote the synthetic questions", "responses":
-             "wrote misaligned responses, critiques and aligned rewrites"}
+    roles = {
+        "questions": "wrote the synthetic questions",
+        "responses": "wrote misaligned responses, critiques and aligned rewrites",
+    }
     return {
-        "models": [ModelUse(model_id=m, role=f"generator, stage {stage}: {roles.get(stage, 'generated records')}",
-                            count=n) for (m, stage), n in sorted(tally.models.items())],
-        "templates": [{"stage": st, "name": name, "sha256": h, "records": n}
-                      for (st, name, h), n in sorted(tally.templates.items())],
+        "models": [
+            ModelUse(
+                model_id=m,
+                role=f"generator, stage {stage}: {roles.get(stage, 'generated records')}",
+                count=n,
+            )
+            for (m, stage), n in sorted(tally.models.items())
+        ],
+        "templates": [
+            {"stage": st, "name": name, "sha256": h, "records": n}
+            for (st, name, h), n in sorted(tally.templates.items())
+        ],
     }
 
 
@@ -150,19 +173,35 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
     from coalign.quality.review import agreement
 
     review = agreement(store, run.id)
-    validations = [{"kind": v.kind, "judge_model": v.judge_model, "warnings": v.warnings, "summary": v.summary,
-                    "created_at": v.created_at.isoformat() if v.created_at else None}
-                   for v in list_validations(store, run.id)]
+    validations = [
+        {
+            "kind": v.kind,
+            "judge_model": v.judge_model,
+            "warnings": v.warnings,
+            "summary": v.summary,
+            "created_at": v.created_at.isoformat() if v.created_at else None,
+        }
+        for v in list_validations(store, run.id)
+    ]
     for v in validations:
         if v["judge_model"] and v["judge_model"] not in judges:
             judges[v["judge_model"]] += 0
-    models += [ModelUse(model_id=j, role="LLM judge in validation (its scores decided verdicts)", count=n)
-               for j, n in sorted(judges.items())]
+    models += [
+        ModelUse(model_id=j, role="LLM judge in validation (its scores decided verdicts)", count=n)
+        for j, n in sorted(judges.items())
+    ]
     return {
-        "run": {"id": run.id, "recipe_name": run.recipe_name, "recipe": run.recipe, "model_id": run.model_id,
-                "seed": run.seed, "status": run.status, "planned": run.planned,
-                "created_at": run.created_at.isoformat() if run.created_at else None,
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None},
+        "run": {
+            "id": run.id,
+            "recipe_name": run.recipe_name,
+            "recipe": run.recipe,
+            "model_id": run.model_id,
+            "seed": run.seed,
+            "status": run.status,
+            "planned": run.planned,
+            "created_at": run.created_at.isoformat() if run.created_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        },
         "judges": models,
         "seeds": seed_facts(store, source, tally),
         "stage_counts": record_counts(store, run.id),
@@ -170,8 +209,13 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
         "attributes": {k: dict(sorted(c.items())) for k, c in tally.attributes.items() if c},
         "filters": filters,
         "validations": validations,
-        "review": {"decisions": review.n, "observed_agreement": review.observed, "kappa": review.kappa}
-        if review.n else {},
+        "review": {
+            "decisions": review.n,
+            "observed_agreement": review.observed,
+            "kappa": review.kappa,
+        }
+        if review.n
+        else {},
     }
 
 
@@ -188,8 +232,13 @@ def propagation_facts(path: Path, run_id: str) -> dict[str, Any]:
     if not isinstance(report, dict) or "run_id" not in report:
         raise InputError(f"{path} is not a report.json written by `coalign report`")
     if report["run_id"] != run_id:
-        raise InputError(f"{path} reports on run {report['run_id']}, not on the exported run {run_id}")
-    comparisons = [*((report.get("questions") or {}).get("comparisons") or []), *(report.get("responses") or [])]
+        raise InputError(
+            f"{path} reports on run {report['run_id']}, not on the exported run {run_id}"
+        )
+    comparisons = [
+        *((report.get("questions") or {}).get("comparisons") or []),
+        *(report.get("responses") or []),
+    ]
     return {
         "report": path.name,
         "jensen_shannon": {c["name"]: c.get("jensen_shannon") for c in comparisons if "name" in c},
@@ -201,22 +250,31 @@ def seed_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, An
     """Seed counts by status, authorship, and how the recipe selected them as in-context examples."""
     slug = source.study.slug
     out: dict[str, Any] = {}
-    for kind, seeds in (("seed_questions", list_seed_questions(store, slug, status=None)),
-                        ("seed_examples", list_seed_examples(store, slug, status=None))):
+    for kind, seeds in (
+        ("seed_questions", list_seed_questions(store, slug, status=None)),
+        ("seed_examples", list_seed_examples(store, slug, status=None)),
+    ):
         statuses = Counter(s.status for s in seeds)
         out[kind] = {
-            "total": len(seeds), "by_status": dict(sorted(statuses.items())),
+            "total": len(seeds),
+            "by_status": dict(sorted(statuses.items())),
             "authors": len({s.author for s in seeds if s.author}),
             "groups": len({s.group for s in seeds if s.group}),
             "used_in_context": sum(1 for s in seeds if s.id in tally.seed_ids),
-            "rejection_reasons": dict(Counter(s.reason or "(no reason given)" for s in seeds
-                                              if s.status == "rejected").most_common(_TOP_REASONS)),
+            "rejection_reasons": dict(
+                Counter(
+                    s.reason or "(no reason given)" for s in seeds if s.status == "rejected"
+                ).most_common(_TOP_REASONS)
+            ),
         }
         if kind == "seed_examples":
             out[kind]["llm_assisted"] = sum(1 for s in seeds if getattr(s, "llm_assisted", False))
     stages = (source.run.recipe.get("stages") if source.run else None) or {}
-    out["selection"] = {name: (stage or {}).get("examples") for name, stage in stages.items()
-                        if isinstance(stage, dict)}
+    out["selection"] = {
+        name: (stage or {}).get("examples")
+        for name, stage in stages.items()
+        if isinstance(stage, dict)
+    }
     return out
 
 
@@ -246,7 +304,10 @@ def _activities(store: Store, study_id: int) -> list[str]:
                 continue
             line = f"{label}: {count}"
             if hasattr(table, "participant_id"):
-                people = session.scalar(select(func.count(table.participant_id.distinct())).where(where)) or 0
+                people = (
+                    session.scalar(select(func.count(table.participant_id.distinct())).where(where))
+                    or 0
+                )
                 line += f" by {people if people >= SMALL_CELL else f'<{SMALL_CELL}'} participants"
             lines.append(line)
     return lines
@@ -256,22 +317,36 @@ def participation_facts(store: Store, source: Source, ratings: RatingSet | None)
     """Participants by role, the rating activity, and a demographics summary with small cells hidden."""
     with store.read() as session:
         study_id = study_row(session, source.study.slug).id
-        roles = dict(session.execute(
-            select(ParticipantRow.role, func.count()).where(ParticipantRow.study_id == study_id)
-            .group_by(ParticipantRow.role)
-        ).all())
-    out: dict[str, Any] = {"participants_by_role": suppress(roles), "activities": _activities(store, study_id)}
+        roles = dict(
+            session.execute(
+                select(ParticipantRow.role, func.count())
+                .where(ParticipantRow.study_id == study_id)
+                .group_by(ParticipantRow.role)
+            ).all()
+        )
+    out: dict[str, Any] = {
+        "participants_by_role": suppress(roles),
+        "activities": _activities(store, study_id),
+    }
     if ratings is None:
         return out
     frame = ratings.frame
     raters = frame.drop_duplicates("rater")
     demographic = [c for c in frame.columns if c not in ("item", "rater", "dimension", "value")]
     out["activities"].append("rating: participants rated prompt–response items on value dimensions")
-    out["rating"] = {"ratings": int(len(frame)), "raters": int(len(raters)), "items": int(frame["item"].nunique()),
-                     "dimensions": ratings.dimensions,
-                     "ratings_per_item": round(len(frame) / max(1, frame["item"].nunique()), 2)}
+    out["rating"] = {
+        "ratings": len(frame),
+        "raters": len(raters),
+        "items": int(frame["item"].nunique()),
+        "dimensions": ratings.dimensions,
+        "ratings_per_item": round(len(frame) / max(1, frame["item"].nunique()), 2),
+    }
     out["demographics"] = {
-        column: suppress(Counter(str(a) if a == a and a is not None else "(not answered)" for a in raters[column]))
+        column: suppress(
+            Counter(
+                str(a) if a == a and a is not None else "(not answered)" for a in raters[column]
+            )
+        )
         for column in demographic
     }
     out["small_cell_rule"] = f"counts below {SMALL_CELL} are shown as <{SMALL_CELL}"
@@ -282,9 +357,14 @@ def aggregation_facts(
     choice: AggregationChoice, reports: list[DropReport], ratings: RatingSet | None
 ) -> dict[str, Any]:
     """The recorded aggregation choice, what each rule dropped, and which groups were too small."""
-    out: dict[str, Any] = {"choice": choice.model_dump(), "reports": [r.model_dump() for r in reports]}
+    out: dict[str, Any] = {
+        "choice": choice.model_dump(),
+        "reports": [r.model_dump() for r in reports],
+    }
     if ratings is not None and ratings.skipped_groups:
         # Only a count: naming a group that had too few raters would single its members out.
-        out["groups_left_out"] = {"why": f"fewer than {choice.min_group_raters} raters",
-                                  "count": len(ratings.skipped_groups)}
+        out["groups_left_out"] = {
+            "why": f"fewer than {choice.min_group_raters} raters",
+            "count": len(ratings.skipped_groups),
+        }
     return out

@@ -56,14 +56,29 @@ class ExportFormat:
     trl: str | None = None
 
 
-FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
-    ExportFormat("mitigator", "prompt, misaligned response, critique, aligned response, dimensions", True, False),
-    ExportFormat("sft", "chat messages ending in the aligned response", True, False, "SFTTrainer"),
-    ExportFormat("dpo", "prompt / chosen / rejected", True, True, "DPOTrainer"),
-    ExportFormat("kto", "prompt / completion / label", True, True, "KTOTrainer"),
-    ExportFormat("attributes", "per-dimension score, mean, count and distribution per response", False, True),
-    ExportFormat("annotators", "one row per rating with its annotator", False, True),
-)}
+FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in (
+        ExportFormat(
+            "mitigator",
+            "prompt, misaligned response, critique, aligned response, dimensions",
+            True,
+            False,
+        ),
+        ExportFormat(
+            "sft", "chat messages ending in the aligned response", True, False, "SFTTrainer"
+        ),
+        ExportFormat("dpo", "prompt / chosen / rejected", True, True, "DPOTrainer"),
+        ExportFormat("kto", "prompt / completion / label", True, True, "KTOTrainer"),
+        ExportFormat(
+            "attributes",
+            "per-dimension score, mean, count and distribution per response",
+            False,
+            True,
+        ),
+        ExportFormat("annotators", "one row per rating with its annotator", False, True),
+    )
+}
 
 
 def _messages_type() -> pa.DataType:
@@ -72,17 +87,31 @@ def _messages_type() -> pa.DataType:
     return pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
 
 
-def schema(name: str, dimensions: Sequence[str] = (), demographics: Sequence[str] = ()) -> pa.Schema:
+def schema(
+    name: str, dimensions: Sequence[str] = (), demographics: Sequence[str] = ()
+) -> pa.Schema:
     """The Arrow schema of format ``name`` (attributes and annotators depend on the ratings)."""
     import pyarrow as pa
 
     chat = _messages_type()
     s = pa.string()
     if name == "mitigator":
-        return pa.schema([("id", s), ("prompt", s), ("misaligned_response", s), ("critique", s),
-                          ("aligned_response", s), ("dimensions", pa.list_(s)), ("topic", s),
-                          ("question_type", s), ("persona", s), ("run_id", s), ("model_id", s),
-                          ("template_hash", s)])
+        return pa.schema(
+            [
+                ("id", s),
+                ("prompt", s),
+                ("misaligned_response", s),
+                ("critique", s),
+                ("aligned_response", s),
+                ("dimensions", pa.list_(s)),
+                ("topic", s),
+                ("question_type", s),
+                ("persona", s),
+                ("run_id", s),
+                ("model_id", s),
+                ("template_hash", s),
+            ]
+        )
     if name == "sft":
         return pa.schema([("messages", chat)])
     if name == "dpo":
@@ -90,20 +119,50 @@ def schema(name: str, dimensions: Sequence[str] = (), demographics: Sequence[str
     if name == "kto":
         return pa.schema([("prompt", chat), ("completion", chat), ("label", pa.bool_())])
     if name == "attributes":
-        minority = pa.list_(pa.struct([("group", s), ("dimension", s), ("value", pa.float64()),
-                                       ("overall", pa.float64()), ("raters", pa.int64())]))
-        fields = [("item_id", s), ("prompt", s), ("response", s), ("condition", s), ("raters", pa.int64())]
+        minority = pa.list_(
+            pa.struct(
+                [
+                    ("group", s),
+                    ("dimension", s),
+                    ("value", pa.float64()),
+                    ("overall", pa.float64()),
+                    ("raters", pa.int64()),
+                ]
+            )
+        )
+        fields = [
+            ("item_id", s),
+            ("prompt", s),
+            ("response", s),
+            ("condition", s),
+            ("raters", pa.int64()),
+        ]
         for dim in dimensions:
-            fields += [(dim, pa.float64()), (f"{dim}_mean", pa.float64()), (f"{dim}_count", pa.int64()),
-                       (f"{dim}_distribution", pa.list_(pa.float64()))]
+            fields += [
+                (dim, pa.float64()),
+                (f"{dim}_mean", pa.float64()),
+                (f"{dim}_count", pa.int64()),
+                (f"{dim}_distribution", pa.list_(pa.float64())),
+            ]
         return pa.schema([*fields, ("minority_views", minority)])
     if name == "annotators":
-        return pa.schema([("item_id", s), ("prompt", s), ("response", s), ("annotator", s),
-                          ("dimension", s), ("value", pa.int64()), *[(d, s) for d in demographics]])
+        return pa.schema(
+            [
+                ("item_id", s),
+                ("prompt", s),
+                ("response", s),
+                ("annotator", s),
+                ("dimension", s),
+                ("value", pa.int64()),
+                *[(d, s) for d in demographics],
+            ]
+        )
     raise KeyError(name)
 
 
-def chat_prompt(question: str, system: str | None, condition: str | None = None) -> list[dict[str, str]]:
+def chat_prompt(
+    question: str, system: str | None, condition: str | None = None
+) -> list[dict[str, str]]:
     """The prompt turns: the study's system prompt, the group condition if any, the user's question."""
     turns = [{"role": "system", "content": system}] if system else []
     if condition:
@@ -122,31 +181,73 @@ def triple_rows(name: str, triple: Triple, system: str | None) -> Iterator[tuple
     prompt = chat_prompt(triple.question, system)
     if name == "mitigator":
         attrs = record.attributes
-        yield {"id": record.id, "prompt": triple.question, "misaligned_response": data["misaligned_response"],
-               "critique": data["critique"], "aligned_response": data["aligned_response"],
-               "dimensions": triple.dimensions, "topic": attrs.get("topic"),
-               "question_type": attrs.get("question_type"), "persona": attrs.get("persona"),
-               "run_id": record.run_id, "model_id": record.model_id, "template_hash": record.template_hash}, prov
+        yield (
+            {
+                "id": record.id,
+                "prompt": triple.question,
+                "misaligned_response": data["misaligned_response"],
+                "critique": data["critique"],
+                "aligned_response": data["aligned_response"],
+                "dimensions": triple.dimensions,
+                "topic": attrs.get("topic"),
+                "question_type": attrs.get("question_type"),
+                "persona": attrs.get("persona"),
+                "run_id": record.run_id,
+                "model_id": record.model_id,
+                "template_hash": record.template_hash,
+            },
+            prov,
+        )
     elif name == "sft":
         yield {"messages": prompt + _assistant(data["aligned_response"])}, prov
     elif name == "dpo":
-        yield {"prompt": prompt, "chosen": _assistant(data["aligned_response"]),
-               "rejected": _assistant(data["misaligned_response"])}, prov
+        yield (
+            {
+                "prompt": prompt,
+                "chosen": _assistant(data["aligned_response"]),
+                "rejected": _assistant(data["misaligned_response"]),
+            },
+            prov,
+        )
     elif name == "kto":
-        yield {"prompt": prompt, "completion": _assistant(data["aligned_response"]), "label": True}, prov
-        yield {"prompt": prompt, "completion": _assistant(data["misaligned_response"]), "label": False}, prov
+        yield (
+            {"prompt": prompt, "completion": _assistant(data["aligned_response"]), "label": True},
+            prov,
+        )
+        yield (
+            {
+                "prompt": prompt,
+                "completion": _assistant(data["misaligned_response"]),
+                "label": False,
+            },
+            prov,
+        )
     else:
         raise KeyError(name)
 
 
-def pair_rows(pairs: Sequence[Pair], items: Mapping[str, Item], system: str | None) -> Iterator[tuple[Row, Provenance]]:
+def pair_rows(
+    pairs: Sequence[Pair], items: Mapping[str, Item], system: str | None
+) -> Iterator[tuple[Row, Provenance]]:
     """DPO rows from rating-based preference pairs."""
     for pair in pairs:
-        chosen, rejected = items[pair.chosen.item_id].response, items[pair.rejected.item_id].response
-        yield ({"prompt": chat_prompt(pair.prompt, system, pair.condition),
-                "chosen": _assistant(chosen), "rejected": _assistant(rejected)},
-               {"chosen_item": pair.chosen.item_id, "rejected_item": pair.rejected.item_id,
-                "condition": pair.condition, "margin": pair.margin})
+        chosen, rejected = (
+            items[pair.chosen.item_id].response,
+            items[pair.rejected.item_id].response,
+        )
+        yield (
+            {
+                "prompt": chat_prompt(pair.prompt, system, pair.condition),
+                "chosen": _assistant(chosen),
+                "rejected": _assistant(rejected),
+            },
+            {
+                "chosen_item": pair.chosen.item_id,
+                "rejected_item": pair.rejected.item_id,
+                "condition": pair.condition,
+                "margin": pair.margin,
+            },
+        )
 
 
 def label_rows(
@@ -155,21 +256,34 @@ def label_rows(
     """KTO rows from rating-based good/bad labels."""
     for label in labels:
         item = items[label.score.item_id]
-        yield ({"prompt": chat_prompt(item.prompt, system, label.score.condition),
-                "completion": _assistant(item.response), "label": label.good},
-               {"item": item.id, "condition": label.score.condition, "score": label.value})
+        yield (
+            {
+                "prompt": chat_prompt(item.prompt, system, label.score.condition),
+                "completion": _assistant(item.response),
+                "label": label.good,
+            },
+            {"item": item.id, "condition": label.score.condition, "score": label.value},
+        )
 
 
 def attribute_rows(
-    scores: Sequence[ItemScore], items: Mapping[str, Item], dimensions: Sequence[str], keep_agreeing_groups: bool
+    scores: Sequence[ItemScore],
+    items: Mapping[str, Item],
+    dimensions: Sequence[str],
+    keep_agreeing_groups: bool,
 ) -> Iterator[tuple[Row, Provenance]]:
     """Attribute-conditioned rows; under minority-preserving, agreeing groups add no row."""
     for score in scores:
         if score.condition and not keep_agreeing_groups and not score.minority:
             continue
         item = items[score.item_id]
-        row: Row = {"item_id": item.id, "prompt": item.prompt, "response": item.response,
-                    "condition": score.condition, "raters": score.raters}
+        row: Row = {
+            "item_id": item.id,
+            "prompt": item.prompt,
+            "response": item.response,
+            "condition": score.condition,
+            "raters": score.raters,
+        }
         for dim in dimensions:
             row[dim] = score.scores.get(dim)
             row[f"{dim}_mean"] = score.means.get(dim)
@@ -187,8 +301,14 @@ def annotator_rows(
     columns = ["item", "rater", "dimension", "value", *demographics]
     for values in frame[columns].itertuples(index=False, name=None):
         item = items[values[0]]
-        row: Row = {"item_id": item.id, "prompt": item.prompt, "response": item.response,
-                    "annotator": values[1], "dimension": values[2], "value": int(values[3])}
+        row: Row = {
+            "item_id": item.id,
+            "prompt": item.prompt,
+            "response": item.response,
+            "annotator": values[1],
+            "dimension": values[2],
+            "value": int(values[3]),
+        }
         for column, answer in zip(demographics, values[4:], strict=True):
             row[column] = None if answer is None or answer != answer else str(answer)
         yield row, {"item": item.id}

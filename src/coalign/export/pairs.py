@@ -68,7 +68,9 @@ def _goodness(
     return out, None
 
 
-def _compare(a: dict[str, float], b: dict[str, float], dimension_aware: bool) -> tuple[int, float, str | None]:
+def _compare(
+    a: dict[str, float], b: dict[str, float], dimension_aware: bool
+) -> tuple[int, float, str | None]:
     """(+1 a wins / -1 b wins / 0 dropped, margin, reason when dropped)."""
     mean_a, mean_b = sum(a.values()) / len(a), sum(b.values()) / len(b)
     if dimension_aware:
@@ -86,7 +88,10 @@ def _compare(a: dict[str, float], b: dict[str, float], dimension_aware: bool) ->
 
 
 def preference_pairs(
-    scores: Sequence[ItemScore], items: Mapping[str, Item], ratings: RatingSet, choice: AggregationChoice
+    scores: Sequence[ItemScore],
+    items: Mapping[str, Item],
+    ratings: RatingSet,
+    choice: AggregationChoice,
 ) -> tuple[list[Pair], DropReport]:
     """Build pairs from ``scores`` by the rule ``choice`` implies; report every drop.
 
@@ -101,14 +106,18 @@ def preference_pairs(
         )
     dims = check_choice(choice, ratings)
     aware = choice.strategy == "dimension-aware"
-    report = DropReport(rule="dimension-aware" if aware else "overall mean of the selected dimensions", format="dpo")
+    report = DropReport(
+        rule="dimension-aware" if aware else "overall mean of the selected dimensions", format="dpo"
+    )
     dropped: Counter[str] = Counter()
     groups: dict[tuple[str | None, str], list[ItemScore]] = defaultdict(list)
     for score in scores:
         groups[(score.condition, items[score.item_id].prompt)].append(score)
     overall: dict[tuple[str, str], int] = {}
     pairs: list[Pair] = []
-    for (condition, prompt), members in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+    for (condition, prompt), members in sorted(
+        groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
+    ):
         if len(members) < 2:
             dropped["only one rated response to its prompt (items)"] += 1
             continue
@@ -122,14 +131,25 @@ def preference_pairs(
             winner, margin, why = _compare(good_a, good_b, aware)
             if condition is None:
                 overall[(a.item_id, b.item_id)] = winner
-            elif choice.strategy == "minority-preserving" and overall.get((a.item_id, b.item_id)) == winner:
+            elif (
+                choice.strategy == "minority-preserving"
+                and overall.get((a.item_id, b.item_id)) == winner
+            ):
                 dropped["group agrees with everyone"] += 1
                 continue
             if why:
                 dropped[why] += 1
                 continue
             chosen, rejected = (a, b) if winner > 0 else (b, a)
-            pairs.append(Pair(prompt=prompt, chosen=chosen, rejected=rejected, condition=condition, margin=margin))
+            pairs.append(
+                Pair(
+                    prompt=prompt,
+                    chosen=chosen,
+                    rejected=rejected,
+                    condition=condition,
+                    margin=margin,
+                )
+            )
     report.kept = len(pairs)
     report.dropped = dict(sorted(dropped.items()))
     return pairs, report

@@ -111,34 +111,53 @@ def check_options(source: Source, options: ExportOptions) -> None:
     if unknown:
         raise InputError(f"unknown format(s) {unknown}; formats: {', '.join(fmt.FORMATS)}")
     if choice.strategy not in STRATEGIES:
-        raise InputError(f"unknown aggregation {choice.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        raise InputError(
+            f"unknown aggregation {choice.strategy!r}; choose one of {', '.join(STRATEGIES)}"
+        )
     for name in options.formats:
         if source.kind != "run" and not uses_ratings(name, choice):
-            reason = ("rows come from a generation run's triples" if not fmt.FORMATS[name].from_ratings
-                      else "rows without --aggregate come from a generation run's triples")
-            raise InputError(f"--format {name}: {reason}, and {source.name} is not a run; export a run, "
-                             "or pass --aggregate to build it from ratings")
+            reason = (
+                "rows come from a generation run's triples"
+                if not fmt.FORMATS[name].from_ratings
+                else "rows without --aggregate come from a generation run's triples"
+            )
+            raise InputError(
+                f"--format {name}: {reason}, and {source.name} is not a run; export a run, "
+                "or pass --aggregate to build it from ratings"
+            )
     if "attributes" in options.formats and choice.strategy in ("none", "dimension-aware"):
-        raise InputError("--format attributes needs a per-item aggregation: pass --aggregate majority, mean, "
-                         "per-group, minority-preserving or distributional")
+        raise InputError(
+            "--format attributes needs a per-item aggregation: pass --aggregate majority, mean, "
+            "per-group, minority-preserving or distributional"
+        )
     if choice.strategy == "distributional" and {"dpo", "kto"} & set(options.formats):
-        raise InputError("--aggregate distributional gives soft labels, which dpo and kto cannot hold: use it with "
-                         "--format attributes or annotators")
+        raise InputError(
+            "--aggregate distributional gives soft labels, which dpo and kto cannot hold: use it with "
+            "--format attributes or annotators"
+        )
     if choice.strategy == "dimension-aware" and "kto" in options.formats:
-        raise InputError("--aggregate dimension-aware is a rule for preference pairs: use it with --format dpo")
+        raise InputError(
+            "--aggregate dimension-aware is a rule for preference pairs: use it with --format dpo"
+        )
     if choice.group_by and choice.strategy not in GROUPED:
-        raise InputError(f"--group-by is used only by --aggregate {' or '.join(GROUPED)}, not {choice.strategy!r}")
+        raise InputError(
+            f"--group-by is used only by --aggregate {' or '.join(GROUPED)}, not {choice.strategy!r}"
+        )
     if options.with_demographics and "annotators" not in options.formats:
         raise InputError("--with-demographics applies only to --format annotators")
     if options.propagation_report is not None and source.kind != "run":
         raise InputError("--propagation-report describes a generation run; the source is not a run")
     if choice.strategy == "none" and (choice.dimensions or choice.lower_is_better):
-        raise InputError("--dimension and --lower-is-better choose how ratings are aggregated: pass --aggregate too")
+        raise InputError(
+            "--dimension and --lower-is-better choose how ratings are aggregated: pass --aggregate too"
+        )
 
 
 def _prepare(out: Path, overwrite: bool) -> Path:
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-        raise InputError(f"{out} exists and is not empty: choose a new --out folder or pass --overwrite")
+        raise InputError(
+            f"{out} exists and is not empty: choose a new --out folder or pass --overwrite"
+        )
     if not out.parent.is_dir():
         raise InputError(f"cannot write to {out}: folder {out.parent} does not exist")
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -156,13 +175,22 @@ def _checksums(folder: Path) -> dict[str, dict[str, Any]]:
     return {path.relative_to(folder).as_posix(): _checksum(path) for path in paths}
 
 
-def _write_triples(store: Store, source: Source, names: list[str], staging: Path, system: str | None,
-                   schemas: dict[str, pa.Schema], tally: RecordTally) -> dict[str, int]:
+def _write_triples(
+    store: Store,
+    source: Source,
+    names: list[str],
+    staging: Path,
+    system: str | None,
+    schemas: dict[str, pa.Schema],
+    tally: RecordTally,
+) -> dict[str, int]:
     writers = {}
     try:
         for name in names:
             schemas[name] = fmt.schema(name)
-            writers[name] = FormatWriter(staging, name, schemas[name], provenance=bool(fmt.FORMATS[name].trl))
+            writers[name] = FormatWriter(
+                staging, name, schemas[name], provenance=bool(fmt.FORMATS[name].trl)
+            )
         for triple in accepted_triples(store, source.run.id if source.run else ""):
             tally.add(triple)
             for name, writer in writers.items():
@@ -176,14 +204,24 @@ def _write_triples(store: Store, source: Source, names: list[str], staging: Path
     return {name: w.rows for name, w in writers.items()}
 
 
-def _write_rated(name: str, ratings: RatingSet, items: dict, options: ExportOptions, staging: Path,
-                 system: str | None, schemas: dict[str, pa.Schema]) -> tuple[int, DropReport | None]:
+def _write_rated(
+    name: str,
+    ratings: RatingSet,
+    items: dict,
+    options: ExportOptions,
+    staging: Path,
+    system: str | None,
+    schemas: dict[str, pa.Schema],
+) -> tuple[int, DropReport | None]:
     choice = options.aggregation
     dims = check_choice(choice, ratings) if choice.strategy != "none" else ratings.dimensions
     report: DropReport | None = None
     if name == "annotators":
-        demographics = ([c for c in ratings.frame.columns if c not in ("item", "rater", "dimension", "value")]
-                        if options.with_demographics else [])
+        demographics = (
+            [c for c in ratings.frame.columns if c not in ("item", "rater", "dimension", "value")]
+            if options.with_demographics
+            else []
+        )
         schemas[name] = fmt.schema(name, demographics=demographics)
         rows = fmt.annotator_rows(ratings, items, demographics)
     else:
@@ -198,12 +236,16 @@ def _write_rated(name: str, ratings: RatingSet, items: dict, options: ExportOpti
         else:
             labels, report = good_bad_labels(scores, ratings, choice)
             rows = fmt.label_rows(labels, items, system)
-    with FormatWriter(staging, name, schemas[name], provenance=bool(fmt.FORMATS[name].trl)) as writer:
+    with FormatWriter(
+        staging, name, schemas[name], provenance=bool(fmt.FORMATS[name].trl)
+    ) as writer:
         writer.write_all(rows)
     return writer.rows, report
 
 
-def export_dataset(store: Store, source_name: str, out: Path, options: ExportOptions) -> ExportResult:
+def export_dataset(
+    store: Store, source_name: str, out: Path, options: ExportOptions
+) -> ExportResult:
     """Export ``source_name`` (a run id, ``study:SLUG`` or ``campaign:SLUG``) into folder ``out``.
 
     Writes ``data/<format>.jsonl`` and ``.parquet``, ``hf/<format>/`` (``datasets.load_from_disk``),
@@ -216,14 +258,19 @@ def export_dataset(store: Store, source_name: str, out: Path, options: ExportOpt
     require_export_extra()
     source = resolve_source(store, source_name)
     check_options(source, options)
-    propagation = (propagation_facts(options.propagation_report, source.run.id)
-                   if options.propagation_report is not None and source.run is not None else {})
+    propagation = (
+        propagation_facts(options.propagation_report, source.run.id)
+        if options.propagation_report is not None and source.run is not None
+        else {}
+    )
     choice = options.aggregation
     rated = [n for n in options.formats if uses_ratings(n, choice)]
     triple_formats = [n for n in options.formats if n not in rated]
     items = source_items(store, source)
     try:  # a run's ratings, if any, are described in the card even when no format uses them
-        ratings: RatingSet | None = load_ratings(store, source, items, needed_for=f"--format {(rated or ['?'])[0]}")
+        ratings: RatingSet | None = load_ratings(
+            store, source, items, needed_for=f"--format {(rated or ['?'])[0]}"
+        )
     except InputError:
         if rated:
             raise
@@ -235,27 +282,37 @@ def export_dataset(store: Store, source_name: str, out: Path, options: ExportOpt
     try:
         schemas: dict[str, pa.Schema] = {}
         tally = RecordTally()
-        rows = _write_triples(store, source, triple_formats, staging, system, schemas, tally) if triple_formats else {}
+        rows = (
+            _write_triples(store, source, triple_formats, staging, system, schemas, tally)
+            if triple_formats
+            else {}
+        )
         reports = []
         if rated and ratings is not None:
             for summary in record_summaries(store, item_record_ids(items, ratings)).values():
                 tally.add_producer(summary)
             for name in rated:
-                rows[name], report = _write_rated(name, ratings, items, options, staging, system, schemas)
+                rows[name], report = _write_rated(
+                    name, ratings, items, options, staging, system, schemas
+                )
                 if report:
                     reports.append(report)
         empty = [n for n in options.formats if not rows.get(n)]
         if empty and not options.allow_empty:
             why = "; ".join(f"{r.rule}: dropped {r.dropped}" for r in reports) or (
                 "the run has no accepted records with a question, misaligned response, critique and aligned response"
-                if source.kind == "run" else "no rated items")
+                if source.kind == "run"
+                else "no rated items"
+            )
             raise InputError(f"nothing to export for --format {', '.join(empty)}: {why}")
         facts = _facts(store, source, options, tally, ratings, reports, rows)
         facts.propagation = propagation
         facts.files = _checksums(staging)  # every data file, hashed once
         document = json.dumps(croissant(facts, schemas), indent=2, ensure_ascii=False)
         (staging / "croissant.json").write_text(document, encoding="utf-8")
-        facts.files["croissant.json"] = _checksum(staging / "croissant.json")  # the card lists it too
+        facts.files["croissant.json"] = _checksum(
+            staging / "croissant.json"
+        )  # the card lists it too
         (staging / "README.md").write_text(render_card(facts), encoding="utf-8")
         files = {**facts.files, "README.md": _checksum(staging / "README.md")}
         if out.exists():
@@ -267,21 +324,43 @@ def export_dataset(store: Store, source_name: str, out: Path, options: ExportOpt
     return ExportResult(out=out, rows=rows, reports=reports, files=files)
 
 
-def _facts(store: Store, source: Source, options: ExportOptions, tally: RecordTally, ratings: RatingSet | None,
-           reports: list[DropReport], rows: dict[str, int]) -> CardFacts:
+def _facts(
+    store: Store,
+    source: Source,
+    options: ExportOptions,
+    tally: RecordTally,
+    ratings: RatingSet | None,
+    reports: list[DropReport],
+    rows: dict[str, int],
+) -> CardFacts:
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
-    short = source.run.id[:12] if source.run else re.sub(r"[^A-Za-z0-9._-]+", "-", source.name.split(":", 1)[1])
+    short = (
+        source.run.id[:12]
+        if source.run
+        else re.sub(r"[^A-Za-z0-9._-]+", "-", source.name.split(":", 1)[1])
+    )
     made = producer_facts(tally)
     run = run_facts(store, source, tally)
     made["models"] += run.pop("judges", [])
     facts = CardFacts(
-        name=options.name or f"{source.study.slug}-{short}", source=source.name, created_at=created,
-        coalign_version=coalign.__version__, license=options.license, study=study_facts(source),
-        formats={n: {"rows": rows[n], "description": fmt.FORMATS[n].description, "trl": fmt.FORMATS[n].trl}
-                 for n in options.formats},
+        name=options.name or f"{source.study.slug}-{short}",
+        source=source.name,
+        created_at=created,
+        coalign_version=coalign.__version__,
+        license=options.license,
+        study=study_facts(source),
+        formats={
+            n: {
+                "rows": rows[n],
+                "description": fmt.FORMATS[n].description,
+                "trl": fmt.FORMATS[n].trl,
+            }
+            for n in options.formats
+        },
         participation=participation_facts(store, source, ratings),
         aggregation=aggregation_facts(options.aggregation, reports, ratings),
-        **made, **run,
+        **made,
+        **run,
     )
     facts.limitations = limitations(facts)
     facts.intended_uses, facts.out_of_scope = uses(facts)

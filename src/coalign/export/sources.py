@@ -62,10 +62,16 @@ def resolve_source(store: Store, name: str) -> Source:
         return Source("study", f"study:{rest}", get_study(store, rest))
     if sep and prefix == "campaign":
         stored = resolve_campaign(store, rest)
-        return Source("campaign", f"campaign:{rest}", get_study(store, stored.campaign.study_slug),
-                      campaign=stored.campaign.slug)
+        return Source(
+            "campaign",
+            f"campaign:{rest}",
+            get_study(store, stored.campaign.study_slug),
+            campaign=stored.campaign.slug,
+        )
     if sep and prefix not in ("run",):
-        raise InputError(f"unknown source prefix {prefix!r}: use a run id, study:SLUG or campaign:SLUG")
+        raise InputError(
+            f"unknown source prefix {prefix!r}: use a run id, study:SLUG or campaign:SLUG"
+        )
     run = get_run(store, rest if sep else name)
     return Source("run", f"run:{run.id}", get_study(store, run.study_slug), run=run)
 
@@ -79,20 +85,34 @@ def source_items(store: Store, source: Source) -> dict[str, Item]:
         if source.kind == "run" and source.run is not None:
             query = query.where(ItemRow.source.startswith(f"run:{source.run.id}/"))
         elif source.kind == "campaign":
-            campaign = select(CampaignRow.id).where(CampaignRow.slug == source.campaign,
-                                                    CampaignRow.study_id == study_id)
-            query = query.where(ItemRow.id.in_(
-                select(CampaignItemRow.item_id).where(CampaignItemRow.campaign_id.in_(campaign),
-                                                      CampaignItemRow.kind == "item")))
+            campaign = select(CampaignRow.id).where(
+                CampaignRow.slug == source.campaign, CampaignRow.study_id == study_id
+            )
+            query = query.where(
+                ItemRow.id.in_(
+                    select(CampaignItemRow.item_id).where(
+                        CampaignItemRow.campaign_id.in_(campaign), CampaignItemRow.kind == "item"
+                    )
+                )
+            )
         rows = session.scalars(query.where(ItemRow.id.not_in(checks)).order_by(ItemRow.id)).all()
         return {
-            row.id: Item(id=row.id, study_slug=source.study.slug, prompt=row.prompt, response=row.response,
-                         context=row.context, source=row.source, language=row.language)
+            row.id: Item(
+                id=row.id,
+                study_slug=source.study.slug,
+                prompt=row.prompt,
+                response=row.response,
+                context=row.context,
+                source=row.source,
+                language=row.language,
+            )
             for row in rows
         }
 
 
-def load_ratings(store: Store, source: Source, items: dict[str, Item], *, needed_for: str) -> RatingSet:
+def load_ratings(
+    store: Store, source: Source, items: dict[str, Item], *, needed_for: str
+) -> RatingSet:
     """The source's ratings with every demographic answer, ready for aggregation.
 
     Args:
@@ -105,13 +125,27 @@ def load_ratings(store: Store, source: Source, items: dict[str, Item], *, needed
     if items:
         import pandas as pd
 
-        ids = list(items)  # in chunks: one IN (…) list must stay under the databases' parameter limits
-        frame = pd.concat([ratings_long_format(store, source.study.slug, item_ids=ids[i : i + _IDS_PER_QUERY],
-                                               with_demographics=True)
-                           for i in range(0, len(ids), _IDS_PER_QUERY)], ignore_index=True)
+        ids = list(
+            items
+        )  # in chunks: one IN (…) list must stay under the databases' parameter limits
+        frame = pd.concat(
+            [
+                ratings_long_format(
+                    store,
+                    source.study.slug,
+                    item_ids=ids[i : i + _IDS_PER_QUERY],
+                    with_demographics=True,
+                )
+                for i in range(0, len(ids), _IDS_PER_QUERY)
+            ],
+            ignore_index=True,
+        )
     if frame is None or frame.empty:
-        what = {"run": f"run {source.run.id if source.run else ''}", "study": f"study {source.study.slug!r}",
-                "campaign": f"campaign {source.campaign!r}"}[source.kind]
+        what = {
+            "run": f"run {source.run.id if source.run else ''}",
+            "study": f"study {source.study.slug!r}",
+            "campaign": f"campaign {source.campaign!r}",
+        }[source.kind]
         raise InputError(
             f"{needed_for} needs ratings, but {what} has none"
             + (" (no rated items name its records as their source)" if source.kind == "run" else "")
@@ -125,6 +159,9 @@ def load_ratings(store: Store, source: Source, items: dict[str, Item], *, needed
 def item_record_ids(items: dict[str, Item], ratings: RatingSet) -> list[str]:
     """Ids of the generated records that the rated items came from (``…/record:ID`` in their source)."""
     rated = set(ratings.frame["item"])
-    found = {m.group(1) for i, item in items.items() if i in rated and item.source
-             and (m := _RECORD_IN_SOURCE.search(item.source))}
+    found = {
+        m.group(1)
+        for i, item in items.items()
+        if i in rated and item.source and (m := _RECORD_IN_SOURCE.search(item.source))
+    }
     return sorted(found)

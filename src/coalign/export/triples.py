@@ -57,15 +57,24 @@ class Triple:
 
 def is_triple(record: Record) -> bool:
     """True when the record's data holds all three response fields as non-empty text."""
-    return all(isinstance(record.data.get(f), str) and record.data[f].strip() for f in TRIPLE_FIELDS)
+    return all(
+        isinstance(record.data.get(f), str) and record.data[f].strip() for f in TRIPLE_FIELDS
+    )
 
 
 def record_summaries(store: Store, ids: Sequence[str]) -> dict[str, RecordSummary]:
     """The records ``ids`` (those that exist), by id, read column by column rather than whole."""
     if not ids:
         return {}
-    columns = (RecordRow.id, RecordRow.stage, RecordRow.model_id, RecordRow.template_name, RecordRow.template_hash,
-               RecordRow.example_ids, RecordRow.data)
+    columns = (
+        RecordRow.id,
+        RecordRow.stage,
+        RecordRow.model_id,
+        RecordRow.template_name,
+        RecordRow.template_hash,
+        RecordRow.example_ids,
+        RecordRow.data,
+    )
     rows = []
     with store.read() as session:
         for start in range(0, len(ids), _BATCH):
@@ -74,7 +83,9 @@ def record_summaries(store: Store, ids: Sequence[str]) -> dict[str, RecordSummar
     out = {}
     for *fields, data in rows:
         question = data.get("question") if isinstance(data, dict) else None
-        out[fields[0]] = RecordSummary(*fields, question=question if isinstance(question, str) else None)
+        out[fields[0]] = RecordSummary(
+            *fields, question=question if isinstance(question, str) else None
+        )
     return out
 
 
@@ -103,7 +114,11 @@ def accepted_triples(store: Store, run_id: str) -> Iterator[Triple]:
             for record in batch:
                 if any(p in rejected for p in record.parents):
                     continue
-                parent = parents.get(record.parents[0]) if record.parents and not record.data.get("question") else None
+                parent = (
+                    parents.get(record.parents[0])
+                    if record.parents and not record.data.get("question")
+                    else None
+                )
                 question = record.data.get("question") or (parent.question if parent else None)
                 if isinstance(question, str) and question.strip():
                     yield Triple(record=record, question=question, parent=parent)

@@ -84,7 +84,9 @@ class FormatWriter:
         """Add one row (and, for formats that keep it beside the data, its provenance)."""
         self._jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
         if self._prov is not None:
-            self._prov.write(json.dumps({"row": self.rows, **(provenance or {})}, ensure_ascii=False) + "\n")
+            self._prov.write(
+                json.dumps({"row": self.rows, **(provenance or {})}, ensure_ascii=False) + "\n"
+            )
         self._buffer.append(row)
         self.rows += 1
         if len(self._buffer) >= BATCH_ROWS:
@@ -120,12 +122,17 @@ class FormatWriter:
         state = {
             "_data_files": [{"filename": self._arrow_path.name}],
             "_fingerprint": content_hash([self.name, self.rows, sha256_file(self._arrow_path)], 16),
-            "_format_columns": None, "_format_kwargs": {}, "_format_type": None,
-            "_output_all_columns": False, "_split": None,
+            "_format_columns": None,
+            "_format_kwargs": {},
+            "_format_type": None,
+            "_output_all_columns": False,
+            "_split": None,
         }
         (self._hf_dir / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
         if written != self.rows:
-            raise CoalignError(f"{self.name}: wrote {written} rows to Arrow but {self.rows} to JSONL")
+            raise CoalignError(
+                f"{self.name}: wrote {written} rows to Arrow but {self.rows} to JSONL"
+            )
         self.files = sorted(
             [self._jsonl_path, self._parquet_path, *self._hf_dir.iterdir()]
             + ([self._prov_path] if self._prov_path else [])

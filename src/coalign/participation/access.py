@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -25,8 +25,8 @@ from coalign.core.errors import (
     NotFoundError,
 )
 from coalign.core.ids import stable_id
+from coalign.store import Store
 from coalign.store.campaigns import campaign_by_id, campaign_by_slug, enroll, enrollment_of
-from coalign.store.engine import Store
 from coalign.store.participation import add_participant, invited_enrollment, participant_by_id
 from coalign.store.rating_tables import CampaignRow
 from coalign.store.studies import study_row
@@ -50,11 +50,16 @@ def hash_token(token: str) -> str:
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def create_invites(
-    store: Store, campaign_id: int, count: int, *, valid_for: timedelta | None = None, language: str = "en"
+    store: Store,
+    campaign_id: int,
+    count: int,
+    *,
+    valid_for: timedelta | None = None,
+    language: str = "en",
 ) -> list[str]:
     """Create ``count`` participants with personal invite tokens; the tokens are returned once, never stored.
 
@@ -64,7 +69,7 @@ def create_invites(
     """
     if not 1 <= count <= MAX_INVITES:
         raise InputError(f"invite between 1 and {MAX_INVITES} people at a time, not {count}")
-    expires = datetime.now(timezone.utc) + valid_for if valid_for else None
+    expires = datetime.now(UTC) + valid_for if valid_for else None
     tokens = [secrets.token_urlsafe(32) for _ in range(count)]
     with store.session() as session:
         campaign = campaign_by_id(session, campaign_id)
@@ -72,8 +77,9 @@ def create_invites(
             raise NotFoundError(f"no campaign {campaign_id}")
         for token in tokens:
             pid = f"p_{secrets.token_hex(10)}"
-            add_participant(session, pid, campaign.study_id, token_hash=hash_token(token),
-                            language=language)
+            add_participant(
+                session, pid, campaign.study_id, token_hash=hash_token(token), language=language
+            )
             enroll(session, pid, campaign_id, invite_expires_at=expires)
     return tokens
 
@@ -91,13 +97,17 @@ def join_by_invite(store: Store, token: str) -> Seat:
         row = invited_enrollment(session, hash_token(token))
         if row is None:
             raise AccessDeniedError("this invite link is not valid")
-        if row.invite_expires_at is not None and _as_utc(row.invite_expires_at) < datetime.now(timezone.utc):
+        if row.invite_expires_at is not None and _as_utc(row.invite_expires_at) < datetime.now(UTC):
             raise LinkExpiredError("this invite link has expired; ask the study team for a new one")
         return Seat(row.participant_id, row.campaign_id)
 
 
 def join_from_crowd(
-    store: Store, study_slug: str, campaign_slug: str, params: Mapping[str, str], language: str = "en"
+    store: Store,
+    study_slug: str,
+    campaign_slug: str,
+    params: Mapping[str, str],
+    language: str = "en",
 ) -> Seat:
     """Create or resume the participant named by a crowd-platform link.
 
@@ -124,7 +134,9 @@ def join_from_crowd(
     raise AssertionError("unreachable")
 
 
-def _crowd_seat(store: Store, study_slug: str, campaign_slug: str, values: dict[str, str], language: str) -> Seat:
+def _crowd_seat(
+    store: Store, study_slug: str, campaign_slug: str, values: dict[str, str], language: str
+) -> Seat:
     with store.session() as session:
         study_id = study_row(session, study_slug).id
         campaign = campaign_by_slug(session, study_id, campaign_slug)
@@ -135,10 +147,17 @@ def _crowd_seat(store: Store, study_slug: str, campaign_slug: str, values: dict[
         enrollment = None
         if participant is None:
             require_open(campaign)
-            add_participant(session, pid, study_id, language=language, external_ids={
-                "PROLIFIC_PID": values["PROLIFIC_PID"], "STUDY_ID": values["STUDY_ID"],
-                "SESSION_IDS": [values["SESSION_ID"]],
-            })
+            add_participant(
+                session,
+                pid,
+                study_id,
+                language=language,
+                external_ids={
+                    "PROLIFIC_PID": values["PROLIFIC_PID"],
+                    "STUDY_ID": values["STUDY_ID"],
+                    "SESSION_IDS": [values["SESSION_ID"]],
+                },
+            )
         else:
             ids = dict(participant.external_ids)
             sessions = list(ids.get("SESSION_IDS", []))

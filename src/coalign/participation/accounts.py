@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 
 from coalign.core.errors import AccessDeniedError, InputError, RateLimitedError
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.participation import (
     account_by_id,
     account_by_name,
@@ -47,7 +47,7 @@ class Account:
         return self.role == "admin"
 
 
-def _hasher():  # noqa: ANN202 (argon2 is an optional dependency)
+def _hasher():
     try:
         from argon2 import PasswordHasher
     except ModuleNotFoundError as exc:
@@ -55,7 +55,9 @@ def _hasher():  # noqa: ANN202 (argon2 is an optional dependency)
     return PasswordHasher()
 
 
-def create_account(store: Store, username: str, password: str, role: AccountRole = "facilitator") -> Account:
+def create_account(
+    store: Store, username: str, password: str, role: AccountRole = "facilitator"
+) -> Account:
     """Create a facilitator or admin account.
 
     Raises:

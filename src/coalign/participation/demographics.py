@@ -16,8 +16,8 @@ from coalign.core.campaigns import DemographicQuestion
 from coalign.core.errors import ConflictError, InputError, describe_validation_error
 from coalign.core.participants import PREFER_NOT_TO_SAY, DemographicAnswer
 from coalign.participation.access import Seat
+from coalign.store import Store
 from coalign.store.campaigns import existing_enrollment
-from coalign.store.engine import Store
 from coalign.store.participation import (
     demographic_answer_counts,
     participant_by_id,
@@ -37,24 +37,34 @@ OTHER_ANSWERS = "other answers"
 DEFAULT_SURVEY: list[DemographicQuestion] = [
     DemographicQuestion(name="country", label="In which country do you live?", kind="text"),
     DemographicQuestion(
-        name="gender", label="What is your gender identity?",
-        options=["woman", "man", "non-binary", "prefer to self-describe"], self_describe="prefer to self-describe",
+        name="gender",
+        label="What is your gender identity?",
+        options=["woman", "man", "non-binary", "prefer to self-describe"],
+        self_describe="prefer to self-describe",
     ),
     DemographicQuestion(
-        name="age_band", label="How old are you?",
+        name="age_band",
+        label="How old are you?",
         options=["18-24", "25-34", "35-44", "45-54", "55-64", "65 or older"],
     ),
-    DemographicQuestion(name="ethnicity", label="How would you describe your ethnicity?", kind="text"),
     DemographicQuestion(
-        name="political_spectrum", label="Where would you place yourself politically?",
+        name="ethnicity", label="How would you describe your ethnicity?", kind="text"
+    ),
+    DemographicQuestion(
+        name="political_spectrum",
+        label="Where would you place yourself politically?",
         options=["left", "centre-left", "centre", "centre-right", "right"],
     ),
-    DemographicQuestion(name="party", label="Which political party do you feel closest to?", kind="text"),
+    DemographicQuestion(
+        name="party", label="Which political party do you feel closest to?", kind="text"
+    ),
 ]
 _SURVEY = TypeAdapter(list[DemographicQuestion])
 
 
-def set_survey(store: Store, study_slug: str, questions: list[DemographicQuestion] | list[dict]) -> None:
+def set_survey(
+    store: Store, study_slug: str, questions: list[DemographicQuestion] | list[dict]
+) -> None:
     """Replace a study's demographics questions.
 
     Raises:
@@ -63,7 +73,9 @@ def set_survey(store: Store, study_slug: str, questions: list[DemographicQuestio
     try:
         parsed = _SURVEY.validate_python(questions)
     except ValidationError as exc:
-        raise InputError("demographics survey: " + "; ".join(describe_validation_error(exc))) from exc
+        raise InputError(
+            "demographics survey: " + "; ".join(describe_validation_error(exc))
+        ) from exc
     if len({q.name for q in parsed}) != len(parsed):
         raise InputError("demographics survey: a question name is used twice")
     with store.session() as session:
@@ -110,8 +122,14 @@ def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:
         self_description = None
         if q.self_describe is not None and value == q.self_describe:
             self_description = (form.get(f"{q.name}_self") or "").strip()[:MAX_TEXT] or None
-        answers.append(DemographicAnswer(participant_id=seat.participant_id, question=q.name,
-                                         answer=value, self_description=self_description))
+        answers.append(
+            DemographicAnswer(
+                participant_id=seat.participant_id,
+                question=q.name,
+                answer=value,
+                self_description=self_description,
+            )
+        )
     with store.session() as session:
         participant = participant_by_id(session, seat.participant_id)
         if participant is None or participant.consented_at is None:
@@ -146,8 +164,10 @@ def demographic_aggregates(
     with store.read() as session:
         sid = study_row(session, study_slug).id
         rows = demographic_answer_counts(session, sid, campaign_id=campaign_id)
-    options = {q.name: set(q.choices()) if q.kind == "choice" else {PREFER_NOT_TO_SAY}
-               for q in get_survey(store, study_slug)}
+    options = {
+        q.name: set(q.choices()) if q.kind == "choice" else {PREFER_NOT_TO_SAY}
+        for q in get_survey(store, study_slug)
+    }
     result: dict[str, list[AnswerCount]] = {}
     hidden: dict[str, list[AnswerCount]] = {}
     for question, answer, count in sorted(rows, key=lambda r: (r[0], -r[2], r[1])):
@@ -164,5 +184,14 @@ def demographic_aggregates(
     return result
 
 
-__all__ = ["DEFAULT_SURVEY", "MIN_CELL", "PREFER_NOT_TO_SAY", "AnswerCount", "demographic_aggregates",
-           "get_survey", "save_demographics", "set_survey", "survey_for_seat"]
+__all__ = [
+    "DEFAULT_SURVEY",
+    "MIN_CELL",
+    "PREFER_NOT_TO_SAY",
+    "AnswerCount",
+    "demographic_aggregates",
+    "get_survey",
+    "save_demographics",
+    "set_survey",
+    "survey_for_seat",
+]

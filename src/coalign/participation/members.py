@@ -19,7 +19,7 @@ from coalign.core.errors import (
     NotFoundError,
     describe_validation_error,
 )
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.participation import (
     consenting_participant_ids,
     participant_by_id,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from coalign.core.errors import NotFoundError
 from coalign.participation.access import Seat, require_open
+from coalign.store import Store
 from coalign.store.campaigns import (
     add_assignments,
     assignment_by_id,
@@ -35,7 +36,6 @@ from coalign.store.campaigns import (
     mark_shown,
     study_dimensions,
 )
-from coalign.store.engine import Store
 from coalign.store.rating_tables import AssignmentRow, CampaignRow
 from coalign.store.ratings import item_by_id
 from coalign.store.tables import utcnow
@@ -63,8 +63,12 @@ def assign(session: Session, seat: Seat, now: datetime | None = None) -> int:
     require_open(campaign)
     seen = items_seen_by(session, seat.participant_id)
     load = item_loads(session, campaign.id, held_since=(now or utcnow()) - HOLD)
-    ranked = sorted((count, _random.random(), item_id) for item_id, count in load if item_id not in seen)
-    sequence: list[tuple[str, str]] = [("item", item_id) for _, _, item_id in ranked[: campaign.items_per_participant]]
+    ranked = sorted(
+        (count, _random.random(), item_id) for item_id, count in load if item_id not in seen
+    )
+    sequence: list[tuple[str, str]] = [
+        ("item", item_id) for _, _, item_id in ranked[: campaign.items_per_participant]
+    ]
     if not sequence:
         return 0
     checks = attention_check_ids(session, campaign.id)
@@ -110,19 +114,27 @@ class RatingPage:
     draft: dict[str, Any] = field(default_factory=dict)
 
 
-def owned_assignment(session: Session, seat: Seat, assignment_id: int, *, lock: bool = False) -> AssignmentRow:
+def owned_assignment(
+    session: Session, seat: Seat, assignment_id: int, *, lock: bool = False
+) -> AssignmentRow:
     """The assignment, if it belongs to this seat.
 
     Raises:
         NotFoundError: no such assignment for this participant (another person's looks the same).
     """
     row = assignment_by_id(session, assignment_id, lock=lock)
-    if row is None or row.participant_id != seat.participant_id or row.campaign_id != seat.campaign_id:
+    if (
+        row is None
+        or row.participant_id != seat.participant_id
+        or row.campaign_id != seat.campaign_id
+    ):
         raise NotFoundError("this item is not one of yours")
     return row
 
 
-def campaign_dimensions(session: Session, campaign: CampaignRow, language: str) -> list[DimensionView]:
+def campaign_dimensions(
+    session: Session, campaign: CampaignRow, language: str
+) -> list[DimensionView]:
     """The campaign's dimensions with definitions and scale labels, translated where the campaign says."""
     rows = {d.name: d for d in study_dimensions(session, campaign.study_id)}
     texts = campaign.translations.get(language, {})
@@ -140,7 +152,9 @@ def campaign_questions(campaign: CampaignRow, language: str) -> list[QuestionVie
     for q in campaign.questions:
         text = q.get("translations", {}).get(language, {})
         labels = text.get("options") or q["options"]
-        views.append(QuestionView(q["name"], text.get("text") or q["text"], list(zip(q["options"], labels))))
+        views.append(
+            QuestionView(q["name"], text.get("text") or q["text"], list(zip(q["options"], labels)))
+        )
     return views
 
 
@@ -159,11 +173,18 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
         total = count_assignments(session, seat.participant_id, row.campaign_id)
         text = extra.get(language, {})
         page = RatingPage(
-            assignment_id=row.id, item_id=row.item_id, position=row.position, total=total,
-            prompt=text.get("prompt") or item.prompt, response=text.get("response") or item.response,
-            context=item.context, dimensions=campaign_dimensions(session, campaign, language),
-            questions=campaign_questions(campaign, language), min_seconds=campaign.min_seconds_per_item,
-            submitted=row.status == "submitted", draft=dict(row.draft or {}),
+            assignment_id=row.id,
+            item_id=row.item_id,
+            position=row.position,
+            total=total,
+            prompt=text.get("prompt") or item.prompt,
+            response=text.get("response") or item.response,
+            context=item.context,
+            dimensions=campaign_dimensions(session, campaign, language),
+            questions=campaign_questions(campaign, language),
+            min_seconds=campaign.min_seconds_per_item,
+            submitted=row.status == "submitted",
+            draft=dict(row.draft or {}),
         )
     # A short write of its own, after the read session is closed: holding a pooled connection
     # while waiting for the writer could starve the writer of connections. Reloads only read.
@@ -173,5 +194,13 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
     return page
 
 
-__all__ = ["DimensionView", "QuestionView", "RatingPage", "assign", "campaign_dimensions",
-           "campaign_questions", "owned_assignment", "rating_page"]
+__all__ = [
+    "DimensionView",
+    "QuestionView",
+    "RatingPage",
+    "assign",
+    "campaign_dimensions",
+    "campaign_questions",
+    "owned_assignment",
+    "rating_page",
+]

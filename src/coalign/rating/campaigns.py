@@ -19,6 +19,7 @@ from coalign.core.campaigns import AttentionCheck, Campaign, CampaignStatus, Imp
 from coalign.core.errors import InputError, NotFoundError, describe_validation_error
 from coalign.core.ids import stable_id
 from coalign.core.items import Item
+from coalign.store import Store
 from coalign.store.campaigns import (
     CampaignEntry,
     add_campaign,
@@ -32,7 +33,6 @@ from coalign.store.campaigns import (
     rateable_item_ids,
     study_slug_by_id,
 )
-from coalign.store.engine import Store
 from coalign.store.rating_tables import CampaignRow
 from coalign.store.ratings import add_or_reuse_items
 from coalign.store.runs import get_run, iter_records
@@ -75,8 +75,11 @@ def read_items(name: str, data: bytes) -> list[ImportedItem]:
         raise InputError(f"{name}: not UTF-8 text") from exc
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
-        unknown = [c for c in reader.fieldnames or [] if c not in _CSV_FIELDS
-                   and not c.startswith(("prompt_", "response_"))]
+        unknown = [
+            c
+            for c in reader.fieldnames or []
+            if c not in _CSV_FIELDS and not c.startswith(("prompt_", "response_"))
+        ]
         if unknown:
             raise InputError(f"{name}: unknown column(s) {unknown}; expected {sorted(_CSV_FIELDS)}")
         raw = [(line, _csv_item(row)) for line, row in enumerate(reader, start=2)]
@@ -98,7 +101,9 @@ def read_items(name: str, data: bytes) -> list[ImportedItem]:
         try:
             items.append(ImportedItem.model_validate(value))
         except ValidationError as exc:
-            raise InputError(f"{name} line {line}: " + "; ".join(describe_validation_error(exc))) from exc
+            raise InputError(
+                f"{name} line {line}: " + "; ".join(describe_validation_error(exc))
+            ) from exc
     if not items:
         raise InputError(f"{name}: no items found")
     if len(items) > MAX_ITEMS:
@@ -106,7 +111,9 @@ def read_items(name: str, data: bytes) -> list[ImportedItem]:
     return items
 
 
-def items_from_run(store: Store, run_id: str, fields: tuple[str, ...] = RESPONSE_FIELDS) -> list[ImportedItem]:
+def items_from_run(
+    store: Store, run_id: str, fields: tuple[str, ...] = RESPONSE_FIELDS
+) -> list[ImportedItem]:
     """Items from a generation run's accepted records: the question with each chosen response.
 
     A response record without its own ``question`` takes its parent question record's text.
@@ -117,8 +124,11 @@ def items_from_run(store: Store, run_id: str, fields: tuple[str, ...] = RESPONSE
         InputError: the run has no accepted record with a question and one of ``fields``.
     """
     run = get_run(store, run_id)
-    questions = {r.id: r.data["question"] for r in iter_records(store, run.id, only_ok=True)
-                 if isinstance(r.data.get("question"), str)}
+    questions = {
+        r.id: r.data["question"]
+        for r in iter_records(store, run.id, only_ok=True)
+        if isinstance(r.data.get("question"), str)
+    }
     items = []
     for record in accepted_records(store, run.id):
         question = record.data.get("question")
@@ -127,12 +137,18 @@ def items_from_run(store: Store, run_id: str, fields: tuple[str, ...] = RESPONSE
         for name in fields:
             text = record.data.get(name)
             if question and isinstance(text, str) and text.strip():
-                items.append(ImportedItem(
-                    id=stable_id("item", run.id, record.id, name), prompt=question, response=text,
-                    source=f"run:{run.id}/record:{record.id}/{name}",
-                ))
+                items.append(
+                    ImportedItem(
+                        id=stable_id("item", run.id, record.id, name),
+                        prompt=question,
+                        response=text,
+                        source=f"run:{run.id}/record:{record.id}/{name}",
+                    )
+                )
     if not items:
-        raise InputError(f"run {run.id} has no accepted records with a question and {' or '.join(fields)}")
+        raise InputError(
+            f"run {run.id} has no accepted records with a question and {' or '.join(fields)}"
+        )
     return items
 
 
@@ -164,7 +180,9 @@ def create_campaign(store: Store, campaign: Campaign, items: list[ImportedItem])
         known = [d.name for d in study.dimensions]
         missing = [d for d in campaign.dimensions if d not in known]
         if missing:
-            raise InputError(f"dimension(s) {missing} are not in study {study.slug!r} (it has {known})")
+            raise InputError(
+                f"dimension(s) {missing} are not in study {study.slug!r} (it has {known})"
+            )
         sid = study_row(session, study.slug).id
         if campaign_id_by_slug(session, sid, campaign.slug) is not None:
             raise InputError(f"study {study.slug!r} already has a campaign {campaign.slug!r}")
@@ -176,24 +194,46 @@ def create_campaign(store: Store, campaign: Campaign, items: list[ImportedItem])
                 entries[item.id] = CampaignEntry(item.id, position, imported.translations)
         add_campaign_items(session, row.id, entries.values())
         checks = [
-            ImportedItem(id=stable_id("att", study.slug, campaign.slug, c.prompt, c.response, c.expected_value),
-                         prompt=c.prompt, response=c.response, source=f"attention-check:{campaign.slug}")
+            ImportedItem(
+                id=stable_id(
+                    "att", study.slug, campaign.slug, c.prompt, c.response, c.expected_value
+                ),
+                prompt=c.prompt,
+                response=c.response,
+                source=f"attention-check:{campaign.slug}",
+            )
             for c in campaign.attention_checks
         ]
         placed = zip(_store_items(session, study.slug, checks), campaign.attention_checks)
-        add_campaign_items(session, row.id, [
-            CampaignEntry(item.id, position, check.translations, kind="attention",
-                          expected_value=check.expected_value)
-            for position, (item, check) in enumerate(placed)
-        ])
+        add_campaign_items(
+            session,
+            row.id,
+            [
+                CampaignEntry(
+                    item.id,
+                    position,
+                    check.translations,
+                    kind="attention",
+                    expected_value=check.expected_value,
+                )
+                for position, (item, check) in enumerate(placed)
+            ],
+        )
         return _stored(session, row)
 
 
 def _store_items(session: Session, slug: str, items: list[ImportedItem]) -> list[Item]:
     """Items with their ids; new ones are added, an existing id must hold the same text."""
     result = [
-        Item(id=i.id or stable_id("item", slug, i.prompt, i.response), study_slug=slug, prompt=i.prompt,
-             response=i.response, context=i.context, source=i.source, language=i.language)
+        Item(
+            id=i.id or stable_id("item", slug, i.prompt, i.response),
+            study_slug=slug,
+            prompt=i.prompt,
+            response=i.response,
+            context=i.context,
+            source=i.source,
+            language=i.language,
+        )
         for i in items
     ]
     add_or_reuse_items(session, result)  # flushed: items before the rows that point at them
@@ -205,17 +245,29 @@ def _stored(session: Session, row: CampaignRow) -> StoredCampaign:
     checks = attention_checks_of(session, row.id)
     count = count_rateable_items(session, row.id)
     campaign = Campaign(
-        slug=row.slug, study_slug=study_slug, title=row.title, status=row.status,  # type: ignore[arg-type]
-        dimensions=row.dimensions, questions=row.questions, items_per_participant=row.items_per_participant,
-        target_ratings=row.target_ratings, min_seconds_per_item=row.min_seconds_per_item,
+        slug=row.slug,
+        study_slug=study_slug,
+        title=row.title,
+        status=row.status,  # type: ignore[arg-type]
+        dimensions=row.dimensions,
+        questions=row.questions,
+        items_per_participant=row.items_per_participant,
+        target_ratings=row.target_ratings,
+        min_seconds_per_item=row.min_seconds_per_item,
         attention_positions=row.attention_positions,
         attention_checks=[
-            AttentionCheck(prompt=i.prompt, response=i.response, expected_value=c.expected_value,
-                           translations=c.translations)
+            AttentionCheck(
+                prompt=i.prompt,
+                response=i.response,
+                expected_value=c.expected_value,
+                translations=c.translations,
+            )
             for c, i in checks
         ],
-        completion_code=row.completion_code, screened_out_code=row.screened_out_code,
-        completion_url=row.completion_url, translations=row.translations,
+        completion_code=row.completion_code,
+        screened_out_code=row.screened_out_code,
+        completion_url=row.completion_url,
+        translations=row.translations,
     )
     return StoredCampaign(id=row.id, campaign=campaign, item_count=count)
 

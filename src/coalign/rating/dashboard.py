@@ -7,13 +7,13 @@ import statistics
 from dataclasses import dataclass, field
 
 from coalign.rating.campaigns import StoredCampaign, campaign_row, get_campaign
+from coalign.store import Store
 from coalign.store.campaigns import (
     AssignmentSummary,
     assignment_summaries,
     enrollment_statuses,
     rateable_item_prompts,
 )
-from coalign.store.engine import Store
 
 
 @dataclass(frozen=True)
@@ -87,15 +87,33 @@ def campaign_progress(store: Store, campaign_id: int) -> CampaignProgress:
     for item_id, prompt in items:
         rows = by_item.get(item_id, [])
         done = [r for r in rows if r.status == "submitted"]
-        progress.items.append(ItemProgress(
-            item_id, prompt[:120], len(rows), len(done), stored.campaign.target_ratings,
-            _median([r.seconds_taken for r in done if r.seconds_taken is not None]),
-        ))
+        progress.items.append(
+            ItemProgress(
+                item_id,
+                prompt[:120],
+                len(rows),
+                len(done),
+                stored.campaign.target_ratings,
+                _median([r.seconds_taken for r in done if r.seconds_taken is not None]),
+            )
+        )
     for participant_id, status in enrollments:
         rows = by_person.get(participant_id, [])
         done = [r for r in rows if r.status == "submitted"]
-        progress.participants.append(ParticipantProgress(
-            participant_id, status, len(rows), len(done), sum(r.attention_passed is False for r in rows),
-            _median([r.seconds_taken for r in done if r.kind == "item" and r.seconds_taken is not None]),
-        ))
+        progress.participants.append(
+            ParticipantProgress(
+                participant_id,
+                status,
+                len(rows),
+                len(done),
+                sum(r.attention_passed is False for r in rows),
+                _median(
+                    [
+                        r.seconds_taken
+                        for r in done
+                        if r.kind == "item" and r.seconds_taken is not None
+                    ]
+                ),
+            )
+        )
     return progress

@@ -13,11 +13,15 @@ from typing import Literal
 
 from coalign.core.errors import AccessDeniedError, InputError
 from coalign.rating.campaigns import campaign_item_ids, get_campaign
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.ratings import ratings_long_format
 
 ExportFormat = Literal["csv", "jsonl", "parquet"]
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+}
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,12 @@ class Export:
 
 
 def export_ratings(
-    store: Store, campaign_id: int, fmt: str, *, with_demographics: bool = False, is_admin: bool = False
+    store: Store,
+    campaign_id: int,
+    fmt: str,
+    *,
+    with_demographics: bool = False,
+    is_admin: bool = False,
 ) -> Export:
     """A campaign's ratings as CSV, JSONL or Parquet.
 
@@ -45,8 +54,12 @@ def export_ratings(
     if with_demographics and not is_admin:
         raise AccessDeniedError("only admins may export demographics")
     stored = get_campaign(store, campaign_id)
-    frame = ratings_long_format(store, stored.campaign.study_slug, item_ids=campaign_item_ids(store, campaign_id),
-                                with_demographics=with_demographics)
+    frame = ratings_long_format(
+        store,
+        stored.campaign.study_slug,
+        item_ids=campaign_item_ids(store, campaign_id),
+        with_demographics=with_demographics,
+    )
     buffer = io.BytesIO()
     if fmt == "csv":
         buffer.write(frame.to_csv(index=False).encode("utf-8"))

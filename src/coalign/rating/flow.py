@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from coalign.core.errors import AccessDeniedError
 from coalign.participation.access import Seat, require_open
 from coalign.rating.assignment import assign
+from coalign.store import Store
 from coalign.store.campaigns import (
     campaign_by_id,
     count_assignments,
     enrollment_of,
     next_open_assignment,
 )
-from coalign.store.engine import Store
 from coalign.store.participation import participant_by_id, study_by_id
 from coalign.store.rating_tables import CampaignRow, EnrollmentRow
 from coalign.store.tables import utcnow
@@ -110,7 +110,11 @@ def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
 
 
 def _done(campaign: CampaignRow) -> Step:
-    url = campaign.completion_url.replace("{code}", campaign.completion_code) if campaign.completion_url else None
+    url = (
+        campaign.completion_url.replace("{code}", campaign.completion_code)
+        if campaign.completion_url
+        else None
+    )
     return Step("done", code=campaign.completion_code, redirect_url=url)
 
 

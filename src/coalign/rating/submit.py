@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from coalign.core.errors import ConflictError, InputError
 from coalign.core.items import Rating
 from coalign.participation.access import Seat, require_open
 from coalign.rating.assignment import campaign_dimensions, campaign_questions, owned_assignment
+from coalign.store import Store
 from coalign.store.campaigns import (
     campaign_by_id,
     count_open_assignments,
@@ -25,7 +26,6 @@ from coalign.store.campaigns import (
     expected_value_of,
     record_submission,
 )
-from coalign.store.engine import Store
 from coalign.store.rating_tables import CampaignRow
 from coalign.store.ratings import add_ratings
 from coalign.store.tables import utcnow
@@ -40,15 +40,22 @@ class SubmitResult:
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _parse(
-    session: Session, campaign: CampaignRow, ratings: Mapping[str, str], answers: Mapping[str, str], *, complete: bool
+    session: Session,
+    campaign: CampaignRow,
+    ratings: Mapping[str, str],
+    answers: Mapping[str, str],
+    *,
+    complete: bool,
 ) -> tuple[dict[str, int], dict[str, str]]:
     """Check ratings and answers against the campaign; blanks are allowed only in drafts."""
     dimensions = {d.name: len(d.labels) for d in campaign_dimensions(session, campaign, "en")}
-    questions = {q.name: [value for value, _ in q.options] for q in campaign_questions(campaign, "en")}
+    questions = {
+        q.name: [value for value, _ in q.options] for q in campaign_questions(campaign, "en")
+    }
     unknown = sorted(set(ratings) - set(dimensions)) + sorted(set(answers) - set(questions))
     if unknown:
         raise InputError(f"not part of this campaign: {', '.join(unknown)}")
@@ -80,7 +87,11 @@ def _parse(
 
 
 def save_draft(
-    store: Store, seat: Seat, assignment_id: int, ratings: Mapping[str, str], answers: Mapping[str, str]
+    store: Store,
+    seat: Seat,
+    assignment_id: int,
+    ratings: Mapping[str, str],
+    answers: Mapping[str, str],
 ) -> datetime:
     """Keep a partly filled form so a reload or a lost connection loses nothing; returns when it was saved.
 
@@ -143,13 +154,22 @@ def submit(
             expected = expected_value_of(session, row.campaign_id, row.item_id)
             row.attention_passed = all(v == expected for v in values.values())
         else:
-            add_ratings(session, [
-                Rating(item_id=row.item_id, participant_id=seat.participant_id, dimension=name, value=value,
-                       seconds_taken=elapsed)
-                for name, value in values.items()
-            ])
-        record_submission(session, row, {"ratings": values, "questions": chosen},
-                          at=now, seconds_taken=elapsed)
+            add_ratings(
+                session,
+                [
+                    Rating(
+                        item_id=row.item_id,
+                        participant_id=seat.participant_id,
+                        dimension=name,
+                        value=value,
+                        seconds_taken=elapsed,
+                    )
+                    for name, value in values.items()
+                ],
+            )
+        record_submission(
+            session, row, {"ratings": values, "questions": chosen}, at=now, seconds_taken=elapsed
+        )
         return SubmitResult(new=True, completed=_completed(session, seat))
 
 

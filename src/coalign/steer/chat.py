@@ -54,9 +54,9 @@ from coalign.steer.judges import (
 )
 from coalign.steer.limits import Usage, check_usage, usage_in
 from coalign.steer.prompt_library import library_row
+from coalign.store import Store
 from coalign.store.coconstruction import conversation_by_id, turn_by_id, turns_of
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
-from coalign.store.engine import Store
 from coalign.store.participation import study_by_id
 from coalign.store.steer import (
     add_candidate,

@@ -27,7 +27,7 @@ from coalign.core.records import Record, Verdict
 from coalign.core.study import Study, ValueDimension
 from coalign.llm.model import Model
 from coalign.quality.rules.judge import judge_records
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.verdicts import current_verdicts_of, save_verdicts
 
 AXIS_PREFIX = "axis"

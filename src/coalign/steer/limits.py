@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, RateLimitedError
 from coalign.participation.members import member
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.steer import (
     count_steered_turns_since,
     remove_steer_limit,

@@ -13,7 +13,7 @@ from coalign.coconstruct.interact import message_text
 from coalign.core.coconstruction import MAX_NAME
 from coalign.core.errors import InputError, NotFoundError
 from coalign.participation.members import member
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.steer import (
     add_shared_prompt,
     shared_prompt_by_id,

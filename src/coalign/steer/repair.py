@@ -24,9 +24,9 @@ from coalign.core.coconstruction import DiaryEntry
 from coalign.core.errors import InputError, NotFoundError
 from coalign.llm.model import Model
 from coalign.llm.structured import call_json
+from coalign.store import Store
 from coalign.store.coconstruction import turn_by_id, turns_of
 from coalign.store.coconstruction_tables import TurnRow
-from coalign.store.engine import Store
 from coalign.store.participation import study_by_id
 from coalign.store.seeds import list_seed_examples
 from coalign.store.steer import add_feedback, feedback_rows_on, study_feedback_rows

@@ -6,32 +6,17 @@ Open a store with :func:`open_store`; repository functions live in the modules b
 
 from __future__ import annotations
 
-from coalign.core.calls import Completion, ModelCall
 from coalign.core.errors import StoreError
-from coalign.store import calls as _calls
-from coalign.store.engine import Store as _BaseStore
-from coalign.store.engine import create_store_engine, resolve_url
-from coalign.store.migrate import upgrade
 
 # Every table registers on Base.metadata when its module loads; load them all here, in one place.
-from coalign.store import (  # noqa: F401, E402
+from coalign.store import (  # noqa: F401
     coconstruction_tables,
     participation_tables,
     rating_tables,
     steer_tables,
 )
-
-
-class Store(_BaseStore):
-    """A migrated database that also serves as the model layer's call log and cache."""
-
-    def cached_completion(self, request_hash: str) -> Completion | None:
-        """See :class:`coalign.core.calls.CallLog`."""
-        return _calls.cached_completion(self, request_hash)
-
-    def log_call(self, call: ModelCall) -> None:
-        """See :class:`coalign.core.calls.CallLog`."""
-        _calls.log_call(self, call)
+from coalign.store.engine import Store, create_store_engine, resolve_url
+from coalign.store.migrate import upgrade
 
 
 def open_store(db: str | None = None, *, migrate: bool = True) -> Store:

@@ -115,16 +115,25 @@ def add_campaign_items(
 
 def rateable_item_ids(session: Session, campaign_id: int) -> list[str]:
     """The ids of a campaign's real items (attention checks left out), in no set order."""
-    return list(session.scalars(select(CampaignItemRow.item_id).where(
-        CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")).all())
+    return list(
+        session.scalars(
+            select(CampaignItemRow.item_id).where(
+                CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item"
+            )
+        ).all()
+    )
 
 
 def count_rateable_items(session: Session, campaign_id: int) -> int:
     """How many real items (attention checks left out) a campaign holds."""
-    return session.scalar(
-        select(func.count()).select_from(CampaignItemRow)
-        .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(CampaignItemRow)
+            .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")
+        )
+        or 0
+    )
 
 
 def rateable_item_prompts(session: Session, campaign_id: int) -> list[tuple[str, str]]:
@@ -143,7 +152,8 @@ def attention_checks_of(
 ) -> list[tuple[CampaignItemRow, ItemRow]]:
     """A campaign's attention checks with their items, in the order they were configured."""
     rows = session.execute(
-        select(CampaignItemRow, ItemRow).join(ItemRow, ItemRow.id == CampaignItemRow.item_id)
+        select(CampaignItemRow, ItemRow)
+        .join(ItemRow, ItemRow.id == CampaignItemRow.item_id)
         .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "attention")
         .order_by(CampaignItemRow.position)
     )
@@ -152,11 +162,13 @@ def attention_checks_of(
 
 def attention_check_ids(session: Session, campaign_id: int) -> list[str]:
     """The item ids of a campaign's attention checks, in the order they were configured."""
-    return list(session.scalars(
-        select(CampaignItemRow.item_id)
-        .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "attention")
-        .order_by(CampaignItemRow.position)
-    ).all())
+    return list(
+        session.scalars(
+            select(CampaignItemRow.item_id)
+            .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "attention")
+            .order_by(CampaignItemRow.position)
+        ).all()
+    )
 
 
 def campaign_item_translations(session: Session, campaign_id: int, item_id: str) -> dict[str, Any]:
@@ -165,14 +177,20 @@ def campaign_item_translations(session: Session, campaign_id: int, item_id: str)
     Raises:
         sqlalchemy.exc.NoResultFound: the item is not in the campaign.
     """
-    return session.scalars(select(CampaignItemRow.translations).where(
-        CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.item_id == item_id)).one()
+    return session.scalars(
+        select(CampaignItemRow.translations).where(
+            CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.item_id == item_id
+        )
+    ).one()
 
 
 def expected_value_of(session: Session, campaign_id: int, item_id: str) -> int | None:
     """The scale point an attention check asks for (``None`` for a real item or no such item)."""
-    return session.scalar(select(CampaignItemRow.expected_value).where(
-        CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.item_id == item_id))
+    return session.scalar(
+        select(CampaignItemRow.expected_value).where(
+            CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.item_id == item_id
+        )
+    )
 
 
 # --- enrolments -----------------------------------------------------------------------------
@@ -180,10 +198,12 @@ def expected_value_of(session: Session, campaign_id: int, item_id: str) -> int |
 
 def enrollment_of(session: Session, participant_id: str, campaign_id: int) -> EnrollmentRow | None:
     """The participant's enrolment in the campaign, or ``None`` when they are not enrolled."""
-    return session.scalars(select(EnrollmentRow).where(
-        EnrollmentRow.campaign_id == campaign_id,
-        EnrollmentRow.participant_id == participant_id,
-    )).first()
+    return session.scalars(
+        select(EnrollmentRow).where(
+            EnrollmentRow.campaign_id == campaign_id,
+            EnrollmentRow.participant_id == participant_id,
+        )
+    ).first()
 
 
 def existing_enrollment(session: Session, participant_id: str, campaign_id: int) -> EnrollmentRow:
@@ -192,10 +212,12 @@ def existing_enrollment(session: Session, participant_id: str, campaign_id: int)
     Raises:
         sqlalchemy.exc.NoResultFound: the participant is not enrolled after all.
     """
-    return session.scalars(select(EnrollmentRow).where(
-        EnrollmentRow.campaign_id == campaign_id,
-        EnrollmentRow.participant_id == participant_id,
-    )).one()
+    return session.scalars(
+        select(EnrollmentRow).where(
+            EnrollmentRow.campaign_id == campaign_id,
+            EnrollmentRow.participant_id == participant_id,
+        )
+    ).one()
 
 
 def enroll(
@@ -214,8 +236,9 @@ def enroll(
         sqlalchemy.exc.IntegrityError: the participant is enrolled already (e.g. a concurrent
             join of the same person).
     """
-    row = EnrollmentRow(campaign_id=campaign_id, participant_id=participant_id,
-                        invite_expires_at=invite_expires_at)
+    row = EnrollmentRow(
+        campaign_id=campaign_id, participant_id=participant_id, invite_expires_at=invite_expires_at
+    )
     session.add(row)
     session.flush()
     return row
@@ -225,7 +248,8 @@ def enrollment_statuses(session: Session, campaign_id: int) -> list[tuple[str, s
     """``(participant id, enrolment status)`` of everyone in the campaign, in order of joining."""
     rows = session.execute(
         select(EnrollmentRow.participant_id, EnrollmentRow.status)
-        .where(EnrollmentRow.campaign_id == campaign_id).order_by(EnrollmentRow.id)
+        .where(EnrollmentRow.campaign_id == campaign_id)
+        .order_by(EnrollmentRow.id)
     )
     return [(participant_id, status) for participant_id, status in rows]
 
@@ -254,17 +278,26 @@ def assignment_by_id(
 
 def count_assignments(session: Session, participant_id: str, campaign_id: int) -> int:
     """How many assignments the participant has in the campaign (attention checks included)."""
-    return session.scalar(
-        select(func.count()).select_from(AssignmentRow).where(*_mine(participant_id, campaign_id))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AssignmentRow)
+            .where(*_mine(participant_id, campaign_id))
+        )
+        or 0
+    )
 
 
 def count_open_assignments(session: Session, participant_id: str, campaign_id: int) -> int:
     """How many of the participant's assignments in the campaign are not submitted yet."""
-    return session.scalar(
-        select(func.count()).select_from(AssignmentRow)
-        .where(*_mine(participant_id, campaign_id), AssignmentRow.status != "submitted")
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AssignmentRow)
+            .where(*_mine(participant_id, campaign_id), AssignmentRow.status != "submitted")
+        )
+        or 0
+    )
 
 
 def next_open_assignment(session: Session, participant_id: str, campaign_id: int) -> int | None:
@@ -278,10 +311,14 @@ def next_open_assignment(session: Session, participant_id: str, campaign_id: int
 
 def items_seen_by(session: Session, participant_id: str) -> set[str]:
     """Every item the participant was given or rated, in any campaign."""
-    return set(session.scalars(union(
-        select(AssignmentRow.item_id).where(AssignmentRow.participant_id == participant_id),
-        select(RatingRow.item_id).where(RatingRow.participant_id == participant_id),
-    )))
+    return set(
+        session.scalars(
+            union(
+                select(AssignmentRow.item_id).where(AssignmentRow.participant_id == participant_id),
+                select(RatingRow.item_id).where(RatingRow.participant_id == participant_id),
+            )
+        )
+    )
 
 
 def item_loads(
@@ -295,14 +332,20 @@ def item_loads(
     held = or_(AssignmentRow.submitted_at.is_not(None), EnrollmentRow.created_at >= held_since)
     rows = session.execute(
         select(CampaignItemRow.item_id, func.count(case((held, AssignmentRow.id))))
-        .outerjoin(AssignmentRow, and_(
-            AssignmentRow.campaign_id == campaign_id,
-            AssignmentRow.item_id == CampaignItemRow.item_id,
-        ))
-        .outerjoin(EnrollmentRow, and_(
-            EnrollmentRow.campaign_id == campaign_id,
-            EnrollmentRow.participant_id == AssignmentRow.participant_id,
-        ))
+        .outerjoin(
+            AssignmentRow,
+            and_(
+                AssignmentRow.campaign_id == campaign_id,
+                AssignmentRow.item_id == CampaignItemRow.item_id,
+            ),
+        )
+        .outerjoin(
+            EnrollmentRow,
+            and_(
+                EnrollmentRow.campaign_id == campaign_id,
+                EnrollmentRow.participant_id == AssignmentRow.participant_id,
+            ),
+        )
         .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item")
         .group_by(CampaignItemRow.item_id)
     )
@@ -318,16 +361,25 @@ def add_assignments(
         sqlalchemy.exc.IntegrityError: the participant already holds an item or position.
     """
     for position, (kind, item_id) in enumerate(sequence, start=1):
-        session.add(AssignmentRow(campaign_id=campaign_id, participant_id=participant_id,
-                                  item_id=item_id, position=position, kind=kind))
+        session.add(
+            AssignmentRow(
+                campaign_id=campaign_id,
+                participant_id=participant_id,
+                item_id=item_id,
+                position=position,
+                kind=kind,
+            )
+        )
     session.flush()
 
 
 def mark_shown(session: Session, assignment_id: int, at: datetime) -> None:
     """Record when an assignment was first shown; a later call leaves the first time alone."""
-    session.execute(update(AssignmentRow)
-                    .where(AssignmentRow.id == assignment_id, AssignmentRow.shown_at.is_(None))
-                    .values(shown_at=at))
+    session.execute(
+        update(AssignmentRow)
+        .where(AssignmentRow.id == assignment_id, AssignmentRow.shown_at.is_(None))
+        .values(shown_at=at)
+    )
 
 
 def record_submission(
@@ -341,7 +393,9 @@ def record_submission(
     """Mark an assignment submitted with its final answers, flushed (so counts see it)."""
     assignment.answers = answers
     assignment.status, assignment.submitted_at, assignment.seconds_taken = (
-        "submitted", at, seconds_taken
+        "submitted",
+        at,
+        seconds_taken,
     )
     session.flush()
 
@@ -360,8 +414,13 @@ class AssignmentSummary(NamedTuple):
 def assignment_summaries(session: Session, campaign_id: int) -> list[AssignmentSummary]:
     """Every assignment of the campaign, in no set order."""
     rows = session.execute(
-        select(AssignmentRow.participant_id, AssignmentRow.item_id, AssignmentRow.kind,
-               AssignmentRow.status, AssignmentRow.seconds_taken, AssignmentRow.attention_passed)
-        .where(AssignmentRow.campaign_id == campaign_id)
+        select(
+            AssignmentRow.participant_id,
+            AssignmentRow.item_id,
+            AssignmentRow.kind,
+            AssignmentRow.status,
+            AssignmentRow.seconds_taken,
+            AssignmentRow.attention_passed,
+        ).where(AssignmentRow.campaign_id == campaign_id)
     )
     return [AssignmentSummary(*row) for row in rows]

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from coalign.core.calls import Completion, ModelCall
 from coalign.core.errors import StoreError
+from coalign.store.tables import ModelCallRow
 
 DEFAULT_DB = "coalign.db"
 
@@ -43,7 +46,7 @@ def resolve_url(db: str | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -59,13 +62,15 @@ def create_store_engine(url: str) -> Engine:
         StoreError: the driver is missing or the database cannot be reached.
     """
     parsed = make_url(url)
-    kwargs: dict = {}
+    kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             parent = Path(database).parent
             if not parent.is_dir():
-                raise StoreError(f"cannot create database {database}: folder {parent} does not exist")
+                raise StoreError(
+                    f"cannot create database {database}: folder {parent} does not exist"
+                )
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
@@ -128,11 +133,44 @@ class Store:
         with self._sessions() as session:
             yield session
 
+    def log_call(self, call: ModelCall) -> None:
+        """Persist one model call, cached or not, failed or not (see :class:`CallLog`)."""
+        data = call.model_dump(mode="json", exclude={"created_at"}, exclude_none=True)
+        with self.session() as session:
+            session.add(ModelCallRow(**data))
+
+    def cached_completion(self, request_hash: str) -> Completion | None:
+        """The answer of the first successful uncached call with this request hash, if any.
+
+        The answer keeps the finish reason it was given, so a cached text that the token limit
+        cut off is still known to be cut off (see :class:`CallLog`).
+        """
+        query = (
+            select(ModelCallRow)
+            .where(
+                ModelCallRow.request_hash == request_hash,
+                ModelCallRow.cache_hit.is_(False),
+                ModelCallRow.error.is_(None),
+            )
+            .order_by(ModelCallRow.id)
+            .limit(1)
+        )
+        with self.read() as session:
+            row = session.scalars(query).first()
+            if row is None or row.response is None:
+                return None
+            return Completion(
+                text=row.response,
+                prompt_tokens=row.prompt_tokens,
+                completion_tokens=row.completion_tokens,
+                finish_reason=row.finish_reason,
+            )
+
     def close(self) -> None:
         """Release every connection."""
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

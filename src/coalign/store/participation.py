@@ -53,8 +53,13 @@ def add_participant(
     Raises:
         sqlalchemy.exc.IntegrityError: the id or token hash is taken (e.g. a concurrent join).
     """
-    row = ParticipantRow(id=participant_id, study_id=study_id, token_hash=token_hash,
-                         language=language, external_ids=external_ids or {})
+    row = ParticipantRow(
+        id=participant_id,
+        study_id=study_id,
+        token_hash=token_hash,
+        language=language,
+        external_ids=external_ids or {},
+    )
     session.add(row)
     session.flush()
     return row
@@ -145,9 +150,9 @@ def demographic_answer_counts(
         .group_by(DemographicAnswerRow.question, DemographicAnswerRow.answer)
     )
     if campaign_id is not None:
-        query = query.join(
-            EnrollmentRow, EnrollmentRow.participant_id == ParticipantRow.id
-        ).where(EnrollmentRow.campaign_id == campaign_id)
+        query = query.join(EnrollmentRow, EnrollmentRow.participant_id == ParticipantRow.id).where(
+            EnrollmentRow.campaign_id == campaign_id
+        )
     return [(question, answer, count) for question, answer, count in session.execute(query)]
 
 
@@ -180,8 +185,10 @@ def count_failed_logins(
     session: Session, since: datetime, *, username: str | None = None, client: str | None = None
 ) -> int:
     """How many logins failed at or after ``since``, for one user name and/or one client."""
-    query = select(func.count()).select_from(LoginAttemptRow).where(
-        LoginAttemptRow.succeeded.is_(False), LoginAttemptRow.created_at >= since
+    query = (
+        select(func.count())
+        .select_from(LoginAttemptRow)
+        .where(LoginAttemptRow.succeeded.is_(False), LoginAttemptRow.created_at >= since)
     )
     if username is not None:
         query = query.where(LoginAttemptRow.username == username)
@@ -211,4 +218,3 @@ def add_app_setting(session: Session, key: str, value: str) -> None:
         sqlalchemy.exc.IntegrityError: at commit, when another process set ``key`` first.
     """
     session.add(AppSettingRow(key=key, value=value))
-

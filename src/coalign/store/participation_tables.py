@@ -68,7 +68,9 @@ class LoginAttemptRow(Base):
     username: Mapped[str] = mapped_column(String(80), index=True)
     client: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class AppSettingRow(Base):
@@ -85,5 +87,7 @@ class DemographicSurveyRow(Base):
 
     __tablename__ = "demographic_surveys"
 
-    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True)
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True
+    )
     questions: Mapped[list[Any]] = mapped_column(JSON, default=list)

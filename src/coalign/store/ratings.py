@@ -40,10 +40,17 @@ def add_items(session: Session, items: Iterable[Item]) -> int:
             continue
         if item.study_slug not in study_ids:
             study_ids[item.study_slug] = study_row(session, item.study_slug).id
-        session.add(ItemRow(
-            id=item.id, study_id=study_ids[item.study_slug], prompt=item.prompt, response=item.response,
-            context=item.context, source=item.source, language=item.language,
-        ))
+        session.add(
+            ItemRow(
+                id=item.id,
+                study_id=study_ids[item.study_slug],
+                prompt=item.prompt,
+                response=item.response,
+                context=item.context,
+                source=item.source,
+                language=item.language,
+            )
+        )
         new += 1
     return new
 
@@ -101,7 +108,8 @@ def add_ratings(session: Session, ratings: Iterable[Rating]) -> int:
         if stored is None:
             stored = session.execute(
                 select(RatingRow.value).where(
-                    RatingRow.participant_id == key[0], RatingRow.item_id == key[1],
+                    RatingRow.participant_id == key[0],
+                    RatingRow.item_id == key[1],
                     RatingRow.dimension == key[2],
                 )
             ).scalar_one_or_none()
@@ -112,10 +120,15 @@ def add_ratings(session: Session, ratings: Iterable[Rating]) -> int:
                     f"not {rating.value}; nothing was saved"
                 )
             continue
-        session.add(RatingRow(
-            item_id=rating.item_id, participant_id=rating.participant_id, dimension=rating.dimension,
-            value=rating.value, seconds_taken=rating.seconds_taken,
-        ))
+        session.add(
+            RatingRow(
+                item_id=rating.item_id,
+                participant_id=rating.participant_id,
+                dimension=rating.dimension,
+                value=rating.value,
+                seconds_taken=rating.seconds_taken,
+            )
+        )
         seen[key] = rating.value
         new += 1
     return new
@@ -128,7 +141,7 @@ def ratings_long_format(
     item_ids: Collection[str] | None = None,
     with_demographics: bool = False,
     with_time: bool = False,
-) -> "pd.DataFrame":
+) -> pd.DataFrame:
     """A study's ratings as one row per (item, rater, dimension), the shape analysis reads.
 
     Args:
@@ -145,8 +158,13 @@ def ratings_long_format(
     with store.read() as session:
         study_id = study_row(session, study_slug).id
         query = (
-            select(RatingRow.item_id, RatingRow.participant_id, RatingRow.dimension, RatingRow.value,
-                   RatingRow.seconds_taken)
+            select(
+                RatingRow.item_id,
+                RatingRow.participant_id,
+                RatingRow.dimension,
+                RatingRow.value,
+                RatingRow.seconds_taken,
+            )
             .join(ItemRow, ItemRow.id == RatingRow.item_id)
             .where(ItemRow.study_id == study_id)
             .order_by(RatingRow.id)
@@ -157,8 +175,11 @@ def ratings_long_format(
         answers = []
         if with_demographics:
             answers = session.execute(
-                select(DemographicAnswerRow.participant_id, DemographicAnswerRow.question,
-                       DemographicAnswerRow.answer)
+                select(
+                    DemographicAnswerRow.participant_id,
+                    DemographicAnswerRow.question,
+                    DemographicAnswerRow.answer,
+                )
                 .join(ParticipantRow, ParticipantRow.id == DemographicAnswerRow.participant_id)
                 .where(ParticipantRow.study_id == study_id)
             ).all()
@@ -171,6 +192,8 @@ def ratings_long_format(
         )
         clash = [c for c in wide.columns if c in frame.columns]
         if clash:
-            raise InputError(f"demographic question(s) {clash} clash with rating columns; rename them")
+            raise InputError(
+                f"demographic question(s) {clash} clash with rating columns; rename them"
+            )
         frame = frame.merge(wide.reset_index(), on="rater", how="left")
     return frame

@@ -18,8 +18,15 @@ from coalign.store.tables import RecordRow, RunRow, StudyRow, utcnow
 
 def _run(row: RunRow, slug: str) -> GenerationRun:
     return GenerationRun(
-        id=row.id, study_slug=slug, recipe_name=row.recipe_name, recipe=row.recipe, model_id=row.model_id,
-        seed=row.seed, status=row.status, status_reason=row.status_reason, planned=row.planned,
+        id=row.id,
+        study_slug=slug,
+        recipe_name=row.recipe_name,
+        recipe=row.recipe,
+        model_id=row.model_id,
+        seed=row.seed,
+        status=row.status,
+        status_reason=row.status_reason,
+        planned=row.planned,
         created_at=row.created_at,
         finished_at=row.finished_at,
     )
@@ -31,8 +38,14 @@ def create_run(store: Store, run: GenerationRun) -> GenerationRun:
         row = session.get(RunRow, run.id)
         if row is None:
             row = RunRow(
-                id=run.id, study_id=study_row(session, run.study_slug).id, recipe_name=run.recipe_name,
-                recipe=run.recipe, model_id=run.model_id, seed=run.seed, status=run.status, planned=run.planned,
+                id=run.id,
+                study_id=study_row(session, run.study_slug).id,
+                recipe_name=run.recipe_name,
+                recipe=run.recipe,
+                model_id=run.model_id,
+                seed=run.seed,
+                status=run.status,
+                planned=run.planned,
             )
             session.add(row)
             session.flush()
@@ -47,8 +60,10 @@ def get_run(store: Store, run_id: str) -> GenerationRun:
     """
     with store.read() as session:
         rows = session.execute(
-            select(RunRow, StudyRow.slug).join(StudyRow, StudyRow.id == RunRow.study_id)
-            .where(RunRow.id.startswith(run_id, autoescape=True)).limit(2)
+            select(RunRow, StudyRow.slug)
+            .join(StudyRow, StudyRow.id == RunRow.study_id)
+            .where(RunRow.id.startswith(run_id, autoescape=True))
+            .limit(2)
         ).all()
         if len(rows) != 1:
             what = "no run" if not rows else "more than one run"
@@ -60,14 +75,19 @@ def list_runs(store: Store) -> list[GenerationRun]:
     """All runs, newest first."""
     with store.read() as session:
         rows = session.execute(
-            select(RunRow, StudyRow.slug).join(StudyRow, StudyRow.id == RunRow.study_id)
+            select(RunRow, StudyRow.slug)
+            .join(StudyRow, StudyRow.id == RunRow.study_id)
             .order_by(RunRow.created_at.desc())
         ).all()
         return [_run(row, slug) for row, slug in rows]
 
 
 def update_run(
-    store: Store, run_id: str, *, status: RunStatus, planned: dict[str, int] | None = None,
+    store: Store,
+    run_id: str,
+    *,
+    status: RunStatus,
+    planned: dict[str, int] | None = None,
     reason: str | None = None,
 ) -> None:
     """Set a run's status, why (for ``paused``/``failed``) and its planned counts.
@@ -102,12 +122,15 @@ def claim_run(store: Store, run_id: str, *, force: bool = False) -> None:
         ConflictError: another process is running it.
     """
     now = utcnow()
-    free = or_(RunRow.status != "running", RunRow.heartbeat_at.is_(None), RunRow.heartbeat_at < now - LEASE)
+    free = or_(
+        RunRow.status != "running", RunRow.heartbeat_at.is_(None), RunRow.heartbeat_at < now - LEASE
+    )
     with store.session() as session:
         if session.get(RunRow, run_id) is None:
             raise NotFoundError(f"no run {run_id!r}")
         claimed = session.execute(
-            update(RunRow).where(RunRow.id == run_id, *(() if force else (free,)))
+            update(RunRow)
+            .where(RunRow.id == run_id, *(() if force else (free,)))
             .values(status="running", status_reason=None, finished_at=None, heartbeat_at=now)
         ).rowcount
     if not claimed:
@@ -122,7 +145,9 @@ def beat(store: Store, run_id: str) -> None:
     """Refresh the heartbeat of a run this process is running."""
     with store.session() as session:
         session.execute(
-            update(RunRow).where(RunRow.id == run_id, RunRow.status == "running").values(heartbeat_at=utcnow())
+            update(RunRow)
+            .where(RunRow.id == run_id, RunRow.status == "running")
+            .values(heartbeat_at=utcnow())
         )
 
 
@@ -177,7 +202,8 @@ def record_counts(store: Store, run_id: str) -> dict[str, dict[str, int]]:
     with store.read() as session:
         rows = session.execute(
             select(RecordRow.stage, RecordRow.parse_status, func.count())
-            .where(RecordRow.run_id == run_id).group_by(RecordRow.stage, RecordRow.parse_status)
+            .where(RecordRow.run_id == run_id)
+            .group_by(RecordRow.stage, RecordRow.parse_status)
         ).all()
     counts: dict[str, dict[str, int]] = {}
     for stage, status, n in rows:

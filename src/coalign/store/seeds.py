@@ -43,7 +43,9 @@ def list_seed_questions(
 ) -> list[SeedQuestion]:
     """Seed questions of a study in a stable order, by default only accepted ones."""
     with store.read() as session:
-        query = select(SeedQuestionRow).where(SeedQuestionRow.study_id == study_row(session, slug).id)
+        query = select(SeedQuestionRow).where(
+            SeedQuestionRow.study_id == study_row(session, slug).id
+        )
         if status:
             query = query.where(SeedQuestionRow.status == status)
         rows = session.scalars(query.order_by(SeedQuestionRow.topic, SeedQuestionRow.id))

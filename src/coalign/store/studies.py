@@ -37,7 +37,11 @@ def study_row(session: Session, slug: str) -> StudyRow:
     row = session.scalars(select(StudyRow).where(StudyRow.slug == slug)).first()
     if row is None:
         known = session.scalars(select(StudyRow.slug).order_by(StudyRow.slug)).all()
-        hint = f"; studies in this database: {', '.join(known)}" if known else "; the database has no studies yet"
+        hint = (
+            f"; studies in this database: {', '.join(known)}"
+            if known
+            else "; the database has no studies yet"
+        )
         raise NotFoundError(f"no study {slug!r}{hint}")
     return row
 
@@ -64,7 +68,9 @@ def save_study(session: Session, study: Study) -> StudyRow:
 
 
 def _rows(session: Session, table: type, study_id: int) -> list:
-    return list(session.scalars(select(table).where(table.study_id == study_id).order_by(table.position)))
+    return list(
+        session.scalars(select(table).where(table.study_id == study_id).order_by(table.position))
+    )
 
 
 def load_study(session: Session, slug: str) -> Study:
@@ -93,7 +99,11 @@ def load_study(session: Session, slug: str) -> Study:
         ],
         question_types=[
             QuestionType(
-                name=q.name, description=q.description, kind=q.kind, example=q.example, origin=q.origin
+                name=q.name,
+                description=q.description,
+                kind=q.kind,
+                example=q.example,
+                origin=q.origin,
             )
             for q in _rows(session, QuestionTypeRow, row.id)
         ],
@@ -123,7 +133,9 @@ def study_counts(store: Store, slug: str) -> dict[str, int]:
         }
         for table, name in ((SeedQuestionRow, "seed_questions"), (SeedExampleRow, "seed_examples")):
             by_status = session.execute(
-                select(table.status, func.count()).where(table.study_id == row.id).group_by(table.status)
+                select(table.status, func.count())
+                .where(table.study_id == row.id)
+                .group_by(table.status)
             ).all()
             counts[name] = sum(n for _, n in by_status)
             counts.update({f"{name}_{status}": n for status, n in by_status})
@@ -131,4 +143,7 @@ def study_counts(store: Store, slug: str) -> dict[str, int]:
 
 
 def _count(session: Session, table: type, study_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(table).where(table.study_id == study_id)) or 0
+    return (
+        session.scalar(select(func.count()).select_from(table).where(table.study_id == study_id))
+        or 0
+    )

@@ -63,7 +63,9 @@ def read_structured(path: Path, where: str = "file") -> Any:
         raise StudyFileError(str(path), [f"{place}not valid YAML ({problem})"]) from exc
 
 
-def _parse_list(value: Any, model: type[BaseModel], key: str, base: Path, problems: list[str]) -> list:
+def _parse_list(
+    value: Any, model: type[BaseModel], key: str, base: Path, problems: list[str]
+) -> list:
     if value is None:
         return []
     if isinstance(value, str):
@@ -86,7 +88,9 @@ def _check_references(bundle: StudyBundle, problems: list[str]) -> None:
     dims = {d.name for d in bundle.study.dimensions}
     for i, seed in enumerate(bundle.seed_questions):
         if topics and seed.topic not in topics:
-            problems.append(f"seed_questions[{i}].topic: {seed.topic!r} is not a topic of the study")
+            problems.append(
+                f"seed_questions[{i}].topic: {seed.topic!r} is not a topic of the study"
+            )
         if types and seed.question_type not in types:
             problems.append(
                 f"seed_questions[{i}].question_type: {seed.question_type!r} is not a question type of the study"
@@ -94,7 +98,9 @@ def _check_references(bundle: StudyBundle, problems: list[str]) -> None:
     for i, example in enumerate(bundle.seed_examples):
         for name in example.dimensions:
             if name not in dims:
-                problems.append(f"seed_examples[{i}].dimensions: {name!r} is not a dimension of the study")
+                problems.append(
+                    f"seed_examples[{i}].dimensions: {name!r} is not a dimension of the study"
+                )
 
 
 def load_study_file(path: str | Path) -> StudyBundle:
@@ -115,8 +121,12 @@ def load_study_file(path: str | Path) -> StudyBundle:
         raise StudyFileError(str(path), problems + describe_validation_error(exc, "study")) from exc
     bundle = StudyBundle(
         study=study,
-        seed_questions=_parse_list(data.get("seed_questions"), SeedQuestion, "seed_questions", path.parent, problems),
-        seed_examples=_parse_list(data.get("seed_examples"), SeedExample, "seed_examples", path.parent, problems),
+        seed_questions=_parse_list(
+            data.get("seed_questions"), SeedQuestion, "seed_questions", path.parent, problems
+        ),
+        seed_examples=_parse_list(
+            data.get("seed_examples"), SeedExample, "seed_examples", path.parent, problems
+        ),
     )
     _check_references(bundle, problems)
     if problems:
@@ -138,9 +148,14 @@ def write_study_files(bundle: StudyBundle, folder: str | Path) -> list[Path]:
         "seed_examples": examples.name,
     }
     study_file = folder / "study.yaml"
-    study_file.write_text(yaml.safe_dump(design, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    study_file.write_text(
+        yaml.safe_dump(design, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     for target, rows in ((questions, bundle.seed_questions), (examples, bundle.seed_examples)):
         with target.open("w", encoding="utf-8") as handle:
             for row in rows:
-                handle.write(json.dumps(row.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps(row.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+                    + "\n"
+                )
     return [study_file, questions, examples]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import Study
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.seeds import (
     add_seed_decision,
     save_seed_examples,

@@ -265,7 +265,7 @@ def _heartbeat(store: Store, run_id: str) -> Iterator[None]:
         while not stop.wait(LEASE.total_seconds() / 4):
             try:
                 beat(store, run_id)
-            except Exception:  # noqa: BLE001 - a missed beat must not stop the run
+            except Exception:
                 log.warning("could not refresh the heartbeat of run %s", run_id, exc_info=True)
 
     thread = threading.Thread(target=loop, name="coalign-run-heartbeat", daemon=True)

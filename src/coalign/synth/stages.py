@@ -52,7 +52,9 @@ def text_schema(fields: dict[str, int]) -> dict[str, Any]:
     """
     return {
         "type": "object",
-        "properties": {name: {"type": "string", "minLength": least} for name, least in fields.items()},
+        "properties": {
+            name: {"type": "string", "minLength": least} for name, least in fields.items()
+        },
         "required": list(fields),
         "additionalProperties": False,
     }

@@ -32,7 +32,7 @@ from coalign.core.errors import (
     RateLimitedError,
 )
 from coalign.participation.accounts import app_secret
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.web import (
     coconstruct_facilitator,
     coconstruct_participant,
@@ -63,8 +63,13 @@ ROUTERS = (
 )
 
 _STATUS = [  # most specific first
-    (LinkExpiredError, 410), (RateLimitedError, 429), (AccessDeniedError, 403),
-    (NotFoundError, 404), (ConflictError, 409), (InputError, 422), (CoalignError, 400),
+    (LinkExpiredError, 410),
+    (RateLimitedError, 429),
+    (AccessDeniedError, 403),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (InputError, 422),
+    (CoalignError, 400),
 ]
 
 
@@ -116,9 +121,13 @@ _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy",
-     (b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-      b"img-src 'self' data:; frame-ancestors 'none'; form-action 'self' https:")),
+    (
+        b"content-security-policy",
+        (
+            b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            b"img-src 'self' data:; frame-ancestors 'none'; form-action 'self' https:"
+        ),
+    ),
 ]
 
 
@@ -163,9 +172,14 @@ def create_app(
     """
     app = FastAPI(title="coalign", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
-    app.add_middleware(SessionMiddleware, secret_key=secret_key or app_secret(store),
-                       session_cookie="coalign_session", max_age=SESSION_MAX_AGE, same_site="lax",
-                       https_only=secure_cookies)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key or app_secret(store),
+        session_cookie="coalign_session",
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

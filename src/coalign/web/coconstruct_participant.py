@@ -42,7 +42,7 @@ from coalign.coconstruct.workshop_seeds import (
     write_question,
 )
 from coalign.participation.members import study_slug_of
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.store.studies import get_study
 from coalign.web.dependencies import (
     AppStore,

@@ -38,7 +38,7 @@ from coalign.llm import Model, load_model
 from coalign.participation.access import Seat
 from coalign.participation.accounts import Account, get_account
 from coalign.steer.judges import JUDGE_PARAMS
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.web.pages import CSRF_FIELD
 
 CSRF_HEADER = "x-csrf-token"

@@ -20,8 +20,12 @@ from coalign.web.i18n import LANGUAGES, pick_language, translations
 TEMPLATES = Path(__file__).parent / "templates"
 CSRF_FIELD = "csrf_token"
 
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True)
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def language(request: Request) -> str:
@@ -43,7 +47,12 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     lang = language(request)
     gettext_ = translations(lang).gettext
     body = _env.get_template(template).render(
-        request=request, _=gettext_, lang=lang, languages=LANGUAGES, csrf_token=csrf_token(request),
-        csrf_field=CSRF_FIELD, **context,
+        request=request,
+        _=gettext_,
+        lang=lang,
+        languages=LANGUAGES,
+        csrf_token=csrf_token(request),
+        csrf_field=CSRF_FIELD,
+        **context,
     )
     return HTMLResponse(body, status_code=status_code)

@@ -18,7 +18,7 @@ from coalign.participation.demographics import save_demographics, survey_for_sea
 from coalign.rating.assignment import rating_page
 from coalign.rating.flow import give_consent, next_step, set_language, welcome
 from coalign.rating.submit import save_draft, submit
-from coalign.store.engine import Store
+from coalign.store import Store
 from coalign.web.dependencies import AppStore, CsrfForm, ParticipantSeat
 from coalign.web.forms import all_texts, prefixed, text
 from coalign.web.i18n import pick_language

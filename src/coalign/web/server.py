@@ -6,7 +6,9 @@ from coalign.core.errors import InputError
 from coalign.store import Store
 
 
-def serve(store: Store, host: str = "127.0.0.1", port: int = 8000, *, secure_cookies: bool = False) -> None:
+def serve(
+    store: Store, host: str = "127.0.0.1", port: int = 8000, *, secure_cookies: bool = False
+) -> None:
     """Serve the app over ``store`` until interrupted (one process; SQLite writes are serialised in it).
 
     Raises:
@@ -21,5 +23,12 @@ def serve(store: Store, host: str = "127.0.0.1", port: int = 8000, *, secure_coo
     app = create_app(store, secure_cookies=secure_cookies)
     # Participants pause between items for longer than uvicorn's default 5 s keep-alive; a longer one
     # spares them a reconnect (and a retried POST) on every submit.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=True,
-                timeout_keep_alive=75)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+        timeout_keep_alive=75,
+    )

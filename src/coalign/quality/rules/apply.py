@@ -88,7 +88,7 @@ def validate_records(
         except CoalignError as exc:
             summary.error = str(exc)
             verdicts = []
-        except Exception as exc:  # noqa: BLE001 - one broken filter must not lose the others' verdicts
+        except Exception as exc:
             summary.error = f"{type(exc).__name__}: {exc}"
             verdicts = []
         summary.seconds = time.perf_counter() - start

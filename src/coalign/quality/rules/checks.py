@@ -174,8 +174,35 @@ def looks_english(text: str, min_share: float = 0.15, min_words: int = 5) -> Che
 # Words a finished question or instruction hardly ever ends on (articles, prepositions,
 # conjunctions, possessives): an unpunctuated text stopping on one was cut off.
 _DANGLING = frozenset(
-    "a an the and or but if of to in on at for with by from into than because while "
-    "my your his her its our their".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "into",
+        "than",
+        "because",
+        "while",
+        "my",
+        "your",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+    ]
 )
 
 

@@ -76,7 +76,7 @@ class FilterContext:
         return self._embedder
 
 
-O = TypeVar("O", bound=FilterOptions)
+OptionsT = TypeVar("OptionsT", bound=FilterOptions)
 RuleFunction = Callable[[Sequence[Record], Any, FilterContext, str], list[Verdict]]
 
 
@@ -91,11 +91,11 @@ class Filter(Protocol):
 
 
 @dataclass(frozen=True)
-class RuleSpec(Generic[O]):
+class RuleSpec(Generic[OptionsT]):
     """A registered rule: its function, its options model and a one-line description."""
 
     rule: str
-    options: type[O]
+    options: type[OptionsT]
     function: RuleFunction
     summary: str
 
@@ -126,7 +126,7 @@ class ConfiguredFilter:
 RULES: dict[str, RuleSpec[Any]] = {}
 
 
-def register(rule: str, options: type[O]) -> Callable[[RuleFunction], RuleFunction]:
+def register(rule: str, options: type[OptionsT]) -> Callable[[RuleFunction], RuleFunction]:
     """Decorator: make ``function`` available under ``rule`` with ``options`` as its schema."""
 
     def wrap(function: RuleFunction) -> RuleFunction:

@@ -11,19 +11,19 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('generation_runs') as batch:
-        batch.add_column(sa.Column('status_reason', sa.Text(), nullable=True))
-        batch.add_column(sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("generation_runs") as batch:
+        batch.add_column(sa.Column("status_reason", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('generation_runs') as batch:
-        batch.drop_column('heartbeat_at')
-        batch.drop_column('status_reason')
+    with op.batch_alter_table("generation_runs") as batch:
+        batch.drop_column("heartbeat_at")
+        batch.drop_column("status_reason")

@@ -10,19 +10,19 @@ Revises: 0006
 
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.drop_index('ix_records_run_id', table_name='records')
-    op.create_index('ix_records_run_id_id', 'records', ['run_id', 'id'])
-    op.create_index('ix_records_run_stage_id', 'records', ['run_id', 'stage', 'id'])
+    op.drop_index("ix_records_run_id", table_name="records")
+    op.create_index("ix_records_run_id_id", "records", ["run_id", "id"])
+    op.create_index("ix_records_run_stage_id", "records", ["run_id", "stage", "id"])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_records_run_stage_id', table_name='records')
-    op.drop_index('ix_records_run_id_id', table_name='records')
-    op.create_index('ix_records_run_id', 'records', ['run_id'])
+    op.drop_index("ix_records_run_stage_id", table_name="records")
+    op.drop_index("ix_records_run_id_id", table_name="records")
+    op.create_index("ix_records_run_id", "records", ["run_id"])

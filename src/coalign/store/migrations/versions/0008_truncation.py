@@ -12,25 +12,25 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('model_calls') as batch:
-        batch.add_column(sa.Column('finish_reason', sa.String(length=32), nullable=True))
-    for table in ('turns', 'chat_candidates'):
+    with op.batch_alter_table("model_calls") as batch:
+        batch.add_column(sa.Column("finish_reason", sa.String(length=32), nullable=True))
+    for table in ("turns", "chat_candidates"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(
-                sa.Column('truncated', sa.Boolean(), nullable=False, server_default=sa.false())
+                sa.Column("truncated", sa.Boolean(), nullable=False, server_default=sa.false())
             )
 
 
 def downgrade() -> None:
-    for table in ('chat_candidates', 'turns'):
+    for table in ("chat_candidates", "turns"):
         with op.batch_alter_table(table) as batch:
-            batch.drop_column('truncated')
-    with op.batch_alter_table('model_calls') as batch:
-        batch.drop_column('finish_reason')
+            batch.drop_column("truncated")
+    with op.batch_alter_table("model_calls") as batch:
+        batch.drop_column("finish_reason")

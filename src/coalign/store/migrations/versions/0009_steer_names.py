@@ -11,19 +11,19 @@ Revises: 0008
 
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 RENAMES = (
-    ('chat_candidates', 'steer_candidates'),
-    ('chat_feedback', 'steer_feedback'),
-    ('chat_limits', 'steer_limits'),
+    ("chat_candidates", "steer_candidates"),
+    ("chat_feedback", "steer_feedback"),
+    ("chat_limits", "steer_limits"),
 )
 INDEXES = {  # table (new name) -> indexed columns
-    'steer_feedback': ('participant_id', 'turn_id'),
-    'steer_candidates': ('record_id', 'steered_turn_id'),
+    "steer_feedback": ("participant_id", "turn_id"),
+    "steer_candidates": ("record_id", "steered_turn_id"),
 }
 
 
@@ -32,10 +32,10 @@ def _rename(pairs: tuple[tuple[str, str], ...], old_index: int) -> None:
         old, new = pair[old_index], pair[1 - old_index]
         table = pair[1]
         for column in INDEXES.get(table, ()):
-            op.drop_index(f'ix_{old}_{column}', table_name=old)
+            op.drop_index(f"ix_{old}_{column}", table_name=old)
         op.rename_table(old, new)
         for column in INDEXES.get(table, ()):
-            op.create_index(f'ix_{new}_{column}', new, [column])
+            op.create_index(f"ix_{new}_{column}", new, [column])
 
 
 def upgrade() -> None:
