@@ -7,7 +7,7 @@ exercised), then, each in a fresh child process so its peak RSS is its own:
 * ``reference``: a bare ``sqlite3`` cursor over the response records, one ``json.dumps`` line each
   into a JSONL file — the least any export must do;
 * ``coalign``  : ``export_dataset(..., formats=[mitigator, dpo])``: accepted records with verdicts
-  checked, parent questions resolved, JSONL + Parquet + a ``datasets`` folder per format, the
+  checked, parent questions resolved, JSONL + Parquet per format (the Parquet is what ``datasets`` loads), the
   provenance files, checksums, card and Croissant file.
 
 The coalign export also runs at a tenth of the size: equal peak RSS at both sizes shows memory does
@@ -185,7 +185,7 @@ def main() -> None:
         )
         small_rss = figures[("coalign", sizes[0])][1]
         print(
-            f"ratio coalign / reference wall time: {big_s / ref_s:.2f} (coalign writes 2 formats × 3 copies, "
+            f"ratio coalign / reference wall time: {big_s / ref_s:.2f} (coalign writes 2 formats × 2 copies, "
             "provenance, checksums and the card; the reference writes one JSONL)"
         )
         print(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,4 +174,17 @@ def add_items(store: Store, items: dict[str, tuple[str, str]], source: str | Non
             Item(id=i, study_slug="mini", prompt=p, response=r, source=source)
             for i, (p, r) in items.items()
         ],
+    )
+
+
+def load_format(folder: Path, name: str) -> Any:
+    """One exported format loaded the way a user would: ``datasets.load_dataset`` on the folder.
+
+    This reads the card's config for ``name`` and the Parquet it names; the ``datasets`` cache
+    goes beside the export, never into it.
+    """
+    import datasets
+
+    return datasets.load_dataset(
+        str(folder), name, split="train", cache_dir=str(folder.parent / f".hf-cache-{folder.name}")
     )

@@ -12,9 +12,8 @@ from coalign.cli.main import run
 from coalign.core.errors import InputError
 from coalign.export import AggregationChoice, ExportOptions, export_dataset
 from coalign.store import Store
-from tests.export.conftest import RUN, add_items, add_people, add_ratings
+from tests.export.conftest import RUN, add_items, add_people, add_ratings, load_format
 
-datasets = pytest.importorskip("datasets")
 X = [f"x{n}" for n in range(6)]
 Y = [f"y{n}" for n in range(5)]
 
@@ -61,7 +60,7 @@ def test_minority_preserving_dpo_keeps_the_minority_pair_as_a_labelled_condition
     out = tmp_path / "mp"
     chosen = options(["dpo", "kto"], "minority-preserving", group_by="country")
     result = export_dataset(rated, "study:mini", out, chosen)
-    dpo = datasets.load_from_disk(str(out / "hf" / "dpo"))
+    dpo = load_format(out, "dpo")
     assert dpo.column_names == ["prompt", "chosen", "rejected"]
     assert [r["chosen"][0]["content"] for r in dpo] == [
         "Yes, all of it.",
@@ -83,7 +82,7 @@ def test_majority_dpo_of_the_same_ratings_has_only_the_majority_pair(
     rated: Store, tmp_path: Path
 ) -> None:
     export_dataset(rated, RUN, tmp_path / "m", options(["dpo"], "majority"))
-    dpo = datasets.load_from_disk(str(tmp_path / "m" / "hf" / "dpo"))
+    dpo = load_format(tmp_path / "m", "dpo")
     assert len(dpo) == 1 and dpo[0]["chosen"][0]["content"] == "Yes, all of it."
     # the rated items name record rec_r1 as their source: the model that wrote it is on the card
     card = (tmp_path / "m" / "README.md").read_text()
@@ -92,7 +91,7 @@ def test_majority_dpo_of_the_same_ratings_has_only_the_majority_pair(
 
 def test_attribute_rows_carry_mean_count_distribution(rated: Store, tmp_path: Path) -> None:
     export_dataset(rated, RUN, tmp_path / "a", options(["attributes"], "mean"))
-    rows = datasets.load_from_disk(str(tmp_path / "a" / "hf" / "attributes")).to_list()
+    rows = load_format(tmp_path / "a", "attributes").to_list()
     a = next(r for r in rows if r["item_id"] == "a")
     assert a["safety_count"] == 12 and a["safety"] == pytest.approx(38 / 12) == a["safety_mean"]
     assert a["safety_distribution"] == pytest.approx([5 / 12, 0, 1 / 12, 0, 6 / 12])
@@ -103,7 +102,7 @@ def test_annotator_rows_hold_demographics_only_with_the_admin_flag(
     rated: Store, tmp_path: Path
 ) -> None:
     export_dataset(rated, RUN, tmp_path / "plain", options(["annotators"]))
-    plain = datasets.load_from_disk(str(tmp_path / "plain" / "hf" / "annotators"))
+    plain = load_format(tmp_path / "plain", "annotators")
     assert plain.column_names == [
         "item_id",
         "prompt",
@@ -114,7 +113,7 @@ def test_annotator_rows_hold_demographics_only_with_the_admin_flag(
     ]
     assert len(plain) == 23
     export_dataset(rated, RUN, tmp_path / "admin", options(["annotators"], with_demographics=True))
-    admin = datasets.load_from_disk(str(tmp_path / "admin" / "hf" / "annotators"))
+    admin = load_format(tmp_path / "admin", "annotators")
     assert {"country", "age"} <= set(admin.column_names)
     assert admin.filter(lambda r: r["annotator"] == "z0")["country"] == ["prefer not to say"]
 
@@ -274,7 +273,7 @@ def test_a_campaign_exports_its_own_items_without_attention_checks(
             ]
         )
     export_dataset(rated, "campaign:wave-1", tmp_path / "c", options(["annotators"]))
-    rows = datasets.load_from_disk(str(tmp_path / "c" / "hf" / "annotators"))
+    rows = load_format(tmp_path / "c", "annotators")
     assert set(rows["item_id"]) == {"a", "b"}
     assert (
         "Exported by coalign 0.1.0 from `campaign:wave-1`"
@@ -304,7 +303,7 @@ def test_ratings_are_read_in_chunks_of_items_without_losing_any(
     export_dataset(
         rated, RUN, tmp_path / "chunked", options(["annotators"], with_demographics=True)
     )
-    rows = datasets.load_from_disk(str(tmp_path / "chunked" / "hf" / "annotators"))
+    rows = load_format(tmp_path / "chunked", "annotators")
     assert len(rows) == 23 and set(rows["item_id"]) == {"a", "b"}
     assert set(rows["country"]) == {"X", "Y", "prefer not to say"}
 

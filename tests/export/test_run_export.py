@@ -10,7 +10,7 @@ import pytest
 
 from coalign.export import ExportOptions, export_dataset
 from coalign.store import Store
-from tests.export.conftest import RUN
+from tests.export.conftest import RUN, load_format
 
 datasets = pytest.importorskip("datasets")
 
@@ -25,7 +25,7 @@ def exported(run_store: Store, tmp_path: Path) -> Path:
 
 
 def test_only_accepted_triples_are_exported_and_every_copy_agrees(exported: Path) -> None:
-    mitigator = datasets.load_from_disk(str(exported / "hf" / "mitigator"))
+    mitigator = load_format(exported, "mitigator")
     assert mitigator["id"] == ["rec_r1", "rec_r2", "rec_r4"]
     assert mitigator["prompt"] == ["How do I block my card?"] * 2 + ["Is it safe to share my PIN?"]
     assert (
@@ -33,7 +33,7 @@ def test_only_accepted_triples_are_exported_and_every_copy_agrees(exported: Path
         and mitigator[0]["critique"] == "This violates safety (1)."
     )
     for name in TRIPLE_FORMATS:
-        hf = datasets.load_from_disk(str(exported / "hf" / name)).to_list()
+        hf = load_format(exported, name).to_list()
         jsonl = [
             json.loads(line)
             for line in (exported / "data" / f"{name}.jsonl").read_text().splitlines()
@@ -45,9 +45,9 @@ def test_only_accepted_triples_are_exported_and_every_copy_agrees(exported: Path
 
 
 def test_dpo_and_kto_rows_have_exactly_the_columns_trl_reads(exported: Path) -> None:
-    dpo = datasets.load_from_disk(str(exported / "hf" / "dpo"))
-    kto = datasets.load_from_disk(str(exported / "hf" / "kto"))
-    sft = datasets.load_from_disk(str(exported / "hf" / "sft"))
+    dpo = load_format(exported, "dpo")
+    kto = load_format(exported, "kto")
+    sft = load_format(exported, "sft")
     assert dpo.column_names == ["prompt", "chosen", "rejected"]
     assert kto.column_names == ["prompt", "completion", "label"]
     assert sft.column_names == ["messages"]
@@ -95,7 +95,7 @@ def test_a_model_that_produced_no_exported_record_is_not_listed(
     export_dataset(run_store, RUN, tmp_path / "out", ExportOptions(formats=["mitigator"]))
     card = (tmp_path / "out" / "README.md").read_text()
     assert "openai:http://x/v1#other" not in card
-    assert datasets.load_from_disk(str(tmp_path / "out" / "hf" / "mitigator"))["id"] == [
+    assert load_format(tmp_path / "out", "mitigator")["id"] == [
         "rec_r1",
         "rec_r2",
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import datasets
 import pytest
 from tokenizers import Tokenizer, models
 from transformers import PreTrainedTokenizerFast
@@ -12,7 +11,7 @@ from trl.data_utils import is_conversational, maybe_apply_chat_template, unpair_
 
 from coalign.export import ExportOptions, export_dataset
 from coalign.store import Store
-from tests.export.conftest import RUN
+from tests.export.conftest import RUN, load_format
 
 
 @pytest.fixture
@@ -32,10 +31,7 @@ def test_trl_formats_the_exported_rows(
     run_store: Store, tmp_path: Path, tokenizer: PreTrainedTokenizerFast
 ) -> None:
     export_dataset(run_store, RUN, tmp_path / "out", ExportOptions(formats=["sft", "dpo", "kto"]))
-    hf = {
-        name: datasets.load_from_disk(str(tmp_path / "out" / "hf" / name))
-        for name in ("sft", "dpo", "kto")
-    }
+    hf = {name: load_format(tmp_path / "out", name) for name in ("sft", "dpo", "kto")}
     assert all(is_conversational(ds[0]) for ds in hf.values())
     dpo = maybe_apply_chat_template(hf["dpo"][0], tokenizer)
     assert dpo == {

@@ -17,7 +17,8 @@ from coalign.analysis.data import (
 )
 from coalign.analysis.disagreement import item_disagreement, most_disagreed
 from coalign.analysis.fixed import fit_ordered_fixed
-from coalign.analysis.service import AnalysisOptions, AnalysisResult, analyze, run_analysis
+from coalign.analysis.result import AnalysisOptions, AnalysisResult
+from coalign.analysis.service import analyze, run_analysis
 from coalign.analysis.simulate import SimulationSpec, simulate_ratings
 
 __all__ = [

@@ -10,6 +10,7 @@ intervals come from a bootstrap over items.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,12 @@ import pandas as pd
 from coalign.core.errors import InputError
 
 
-def _krippendorff():
+def _krippendorff() -> ModuleType:
+    """The ``krippendorff`` package, imported on first use.
+
+    Raises:
+        InputError: the package is not installed.
+    """
     try:
         import krippendorff
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -78,11 +84,11 @@ def krippendorff_alpha(
     low = high = float("nan")
     if n_boot and counts.shape[0] >= 2 and np.isfinite(alpha):
         rng = np.random.default_rng(seed)
-        draws = [
+        boot = [
             _alpha(counts[rng.integers(0, counts.shape[0], counts.shape[0])], levels)
             for _ in range(n_boot)
         ]
-        draws = np.asarray([d for d in draws if np.isfinite(d)])
+        draws = np.asarray([d for d in boot if np.isfinite(d)])
         if draws.size:
             tail = (1 - confidence) / 2
             low, high = (float(v) for v in np.quantile(draws, [tail, 1 - tail]))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ class ClmmResult:
         """Fixed effects keyed ``column[level]``."""
         return dict(zip(self.coefficients.term, self.coefficients.estimate))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {
             "dimension": self.dimension,
@@ -185,6 +185,7 @@ def _maximize(data: ModelData, random: list[str], method: Method, n_agq: int) ->
     base = maximize(fixed_model.value_and_grad, _start_values(data), k, 0)
     if random:
         start = np.concatenate([base.params, np.full(len(random), np.log(0.5))])
+        model: SingleQuadrature | CrossedLaplace
         if method == "agq":
             model = SingleQuadrature(
                 data.category,

@@ -47,7 +47,8 @@ def category_probability(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
         direct = expit(upper) - expit(lower)
         flipped = expit(-lower) - expit(-upper)
     prob = np.where(flip, flipped, direct)
-    return np.maximum(prob, 1e-300)
+    floored: np.ndarray = np.maximum(prob, 1e-300)
+    return floored
 
 
 @dataclass

@@ -92,19 +92,22 @@ def most_disagreed(
             )
             if len(means) < 2:
                 continue
-            hi, lo = means["mean"].idxmax(), means["mean"].idxmin()
-            gap = float(means.loc[hi, "mean"] - means.loc[lo, "mean"])
+            # The groups are labelled by the column's values as strings (missing ones included).
+            group_mean, group_size = means["mean"], means["size"]
+            hi, lo = str(group_mean.idxmax()), str(group_mean.idxmin())
+            gap = float(group_mean.loc[hi] - group_mean.loc[lo])
             if best is None or gap > best[0]:
                 best = (
                     gap,
                     (
-                        f"{col}: {hi} {means.loc[hi, 'mean']:.1f} (n={means.loc[hi, 'size']}) vs "
-                        f"{lo} {means.loc[lo, 'mean']:.1f} (n={means.loc[lo, 'size']})"
+                        f"{col}: {hi} {group_mean.loc[hi]:.1f} (n={group_size.loc[hi]}) vs "
+                        f"{lo} {group_mean.loc[lo]:.1f} (n={group_size.loc[lo]})"
                     ),
                 )
         rows.append(
             {
-                **rec._asdict(),
+                # The columns of item_disagreement are identifiers, so these are rec._asdict().
+                **dict(zip(chosen.columns, rec, strict=True)),
                 "group_gap": best[0] if best else np.nan,
                 "who": best[1] if best else "",
             }

@@ -7,7 +7,7 @@ plot per dimension, a disagreement map and the co-occurrence matrix.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,8 @@ import pandas as pd
 from coalign.report.page import Page, Section, use_headless_backend
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from coalign.analysis.clmm import ClmmResult
     from coalign.analysis.result import AnalysisResult
 
@@ -25,16 +27,18 @@ LAPLACE_CAVEAT = (
 )
 
 
-def _plt():
+def _plt() -> Any:
+    """``matplotlib.pyplot``, imported only once the headless backend is selected."""
     use_headless_backend()
     import matplotlib.pyplot as plt
 
     return plt
 
 
-def _distribution_figure(ratings: pd.DataFrame, column: str):
+def _distribution_figure(ratings: pd.DataFrame, column: str) -> Figure:
     """Stacked shares of each rating level per group, one panel per dimension."""
     plt = _plt()
+    fig: Figure
     dims = sorted(ratings["dimension"].unique())
     fig, axes = plt.subplots(
         1,
@@ -61,8 +65,10 @@ def _distribution_figure(ratings: pd.DataFrame, column: str):
     return fig
 
 
-def _forest_figure(model: ClmmResult, dim: str):
+def _forest_figure(model: ClmmResult, dim: str) -> Figure:
+    """The fixed-effect coefficients of one dimension's model with 95% intervals."""
     plt = _plt()
+    fig: Figure
     coef = model.coefficients
     fig, ax = plt.subplots(figsize=(6, 0.32 * len(coef) + 1.2))
     y = np.arange(len(coef))[::-1]
@@ -74,8 +80,10 @@ def _forest_figure(model: ClmmResult, dim: str):
     return fig
 
 
-def _disagreement_figure(stats: pd.DataFrame):
+def _disagreement_figure(stats: pd.DataFrame) -> Figure:
+    """Mean rating against entropy per item, coloured by the share of extreme splits."""
     plt = _plt()
+    fig: Figure
     dims = sorted(stats["dimension"].unique())
     fig, axes = plt.subplots(1, len(dims), figsize=(3.2 * len(dims), 3), squeeze=False, sharey=True)
     for ax, dim in zip(axes[0], dims):
@@ -97,8 +105,10 @@ def _disagreement_figure(stats: pd.DataFrame):
     return fig
 
 
-def _matrix_figure(matrix: pd.DataFrame, threshold: float):
+def _matrix_figure(matrix: pd.DataFrame, threshold: float) -> Figure:
+    """The co-occurrence matrix as a heat map with its values written in."""
     plt = _plt()
+    fig: Figure
     fig, ax = plt.subplots(figsize=(1.1 * len(matrix) + 2, 1.0 * len(matrix) + 1.5))
     values = matrix.to_numpy(dtype=float)
     im = ax.imshow(values, cmap="Purples", vmin=0, vmax=max(np.nanmax(values), 1e-9))

@@ -57,7 +57,8 @@ class Factorization:
         na = self.da.size
         ra, rb = rhs[:na], rhs[na:]
         if self.chol is None:
-            return ra / self.da
+            only_diagonal: np.ndarray = ra / self.da
+            return only_diagonal
         xb = sla.cho_solve(self.chol, rb - self.ct_dot(ra / self.da), check_finite=False)
         xa = (ra - self.c_dot(xb)) / self.da
         return np.concatenate([xa, xb])
@@ -119,7 +120,8 @@ class CrossedBlocks:
             return Factorization(da, np.zeros(0), empty, empty, 0, None, logdet)
         m = self.m
         c_values = np.zeros(self.nnz)
-        dense = np.zeros(m * m)
+        # Accumulated flat, then viewed as the m × m block.
+        dense: np.ndarray = np.zeros(m * m)
         for s, pos in enumerate(self.bpos, start=1):
             c_values += np.bincount(
                 self.nnz_of[s - 1], weights=sigma[0] * sigma[s] * w, minlength=self.nnz

@@ -8,6 +8,7 @@ import typer
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -27,7 +28,7 @@ class _Bar:
 
     def __init__(self, progress: RichProgress) -> None:
         self.progress = progress
-        self.bars: dict[str, int] = {}
+        self.bars: dict[str, TaskID] = {}
 
     def stage_started(self, stage: str, total: int, done: int) -> None:
         self.bars[stage] = self.progress.add_task(stage, total=total, completed=done, failed=0)

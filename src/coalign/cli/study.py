@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from coalign.cli.state import console, state
+from coalign.store import Store
 from coalign.store.studies import get_study, list_studies, study_counts
 from coalign.study import export_study, import_study
 
@@ -42,7 +43,12 @@ def list_(ctx: typer.Context) -> None:
         console.print("no studies yet: coalign study import FILE")
 
 
-def _only_study(store, slug: str | None) -> str:
+def _only_study(store: Store, slug: str | None) -> str:
+    """``slug`` if given, else the only study in the database.
+
+    Raises:
+        typer.BadParameter: no slug was given and the database does not hold exactly one study.
+    """
     if slug:
         return slug
     slugs = list_studies(store)

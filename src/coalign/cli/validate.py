@@ -17,6 +17,7 @@ from rich.table import Table
 
 from coalign.cli.state import console, state
 from coalign.core.errors import InputError
+from coalign.core.records import Record
 
 
 def validate(
@@ -94,7 +95,8 @@ def report(
     console.print(f"report: {html_path}\nnumbers: {json_path}")
 
 
-def _show(record, failing: list[str]) -> None:
+def _show(record: Record, failing: list[str]) -> None:
+    """Print one record under review with the automatic checks it failed."""
     console.rule(
         f"{record.id}  [{record.stage}]  "
         + ", ".join(f"{k}={v}" for k, v in record.attributes.items())

@@ -112,7 +112,7 @@ def delete_code(store: Store, participant_id: str, code_id: int) -> None:
     with store.session() as session:
         member(session, participant_id)
         row = owned(code_by_id(session, code_id), participant_id, "code", code_id)
-        remove_code(session, row)  # type: ignore[arg-type]  # owned() returns the CodeRow given
+        remove_code(session, row)
 
 
 def _codes(rows: list[CodeWithTurn]) -> list[Code]:

@@ -15,7 +15,7 @@ from coalign.core.calls import ChatRequest, Message, SamplingParams
 from coalign.core.coconstruction import MAX_TEXT, Conversation, Turn
 from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.llm.model import Model
-from coalign.participation.members import member
+from coalign.participation.members import member, study_row_by_id
 from coalign.store import Store
 from coalign.store.coconstruction import (
     add_conversation,
@@ -27,7 +27,6 @@ from coalign.store.coconstruction import (
     turns_of,
 )
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
-from coalign.store.participation import study_by_id
 from coalign.store.studies import study_row
 
 DEFAULT_PARAMS = SamplingParams(temperature=0.7, max_tokens=256)
@@ -62,7 +61,7 @@ def _reply(
     """The model's next turn for a history of ``(role, content)`` pairs, its request hash, and
     whether the token limit cut it off (shown with the turn, never passed off as whole)."""
     messages = [Message(role="system", content=system_prompt)] if system_prompt else []
-    messages += [Message(role=role, content=content) for role, content in turns]  # type: ignore[arg-type]
+    messages += [Message(role=role, content=content) for role, content in turns]
     request = ChatRequest(messages=messages, params=params)
     completion = model.complete(request, purpose="interact")
     return completion.text.strip(), request.cache_key(model.model_id), completion.truncated
@@ -76,7 +75,7 @@ def start_conversation(store: Store, participant_id: str, title: str = "") -> Co
     """
     with store.session() as session:
         person = member(session, participant_id)
-        study = study_by_id(session, person.study_id)
+        study = study_row_by_id(session, person.study_id)
         row = add_conversation(
             session,
             person.study_id,
@@ -118,15 +117,17 @@ def send(
         model, system_prompt, history + [("user", text)], params
     )
     with store.session() as session:
-        row = conversation_by_id(session, conversation_id)
+        current = conversation_by_id(session, conversation_id)
+        if current is None:  # removed while the model answered
+            raise NotFoundError(f"no conversation {conversation_id} of yours")
         append_turns(
             session,
-            row,
+            current,
             len(history),
             [("user", text, None, False), ("assistant", answer, request_hash, truncated)],
             model.model_id,
         )
-        return conversation_view(session, row)
+        return conversation_view(session, current)
 
 
 def append_turns(

@@ -16,11 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, NotFoundError
-from coalign.participation.members import check_participants, member
+from coalign.participation.members import check_participants, member, study_row_by_id
 from coalign.store import Store
 from coalign.store.coconstruction import add_workshop, study_workshop_rows, workshop_by_id
 from coalign.store.coconstruction_tables import WorkshopRow
-from coalign.store.participation import study_by_id
 from coalign.store.studies import study_row
 from coalign.store.tables import utcnow
 
@@ -52,7 +51,7 @@ class Timer(BaseModel):
 def _view(session: Session, row: WorkshopRow) -> Workshop:
     return Workshop(
         id=row.id,
-        study=study_by_id(session, row.study_id).slug,
+        study=study_row_by_id(session, row.study_id).slug,
         slug=row.slug,
         title=row.title,
         groups=row.groups,

@@ -10,6 +10,7 @@ or rejects each with a reason, and accepted seeds are what generation recipes dr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +46,9 @@ from coalign.study.seed_review import (
     check_dimensions,
     decide,
 )
+
+#: What a workshop adds to the study by name (see :func:`_named`).
+NamedT = TypeVar("NamedT", Topic, QuestionType)
 
 DRAFT_SCHEMA = {
     "type": "object",
@@ -159,7 +163,7 @@ def add_question_type(
     return qtype
 
 
-def _named(model: type, name: str, description: str, **extra: str):
+def _named(model: type[NamedT], name: str, description: str, **extra: str) -> NamedT:
     name = name.strip()
     if not name or len(name) > 120:
         raise InputError("a name has 1 to 120 characters")
@@ -294,9 +298,9 @@ def workshop_seeds(
     prefix = f"{workshop.slug}:{group}" if group else f"{workshop.slug}:"
 
     def mine(seed: SeedQuestion | SeedExample) -> bool:
-        return bool(seed.group) and (
-            seed.group == prefix if group else seed.group.startswith(prefix)
-        )
+        if not seed.group:
+            return False
+        return seed.group == prefix if group else seed.group.startswith(prefix)
 
     return WorkshopSeeds(
         questions=[s for s in list_seed_questions(store, slug, status=None) if mine(s)],

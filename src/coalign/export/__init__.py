@@ -1,7 +1,7 @@
 """Export: training formats, named aggregation strategies, and a dataset card generated from the store.
 
 Start with :func:`export_dataset`; formats are listed in :data:`FORMATS`, aggregation strategies
-in :data:`STRATEGIES`. pyarrow and datasets come with ``coalign[export]``.
+in :data:`STRATEGIES`. pyarrow comes with ``coalign[export]``.
 """
 
 from coalign.export.aggregate import STRATEGIES, AggregationChoice, ItemScore, RatingSet, aggregate

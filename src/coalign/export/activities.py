@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -27,7 +28,7 @@ from coalign.study.seed_review import decisions
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
-def _write(path: Path, rows: Iterable[dict]) -> int:
+def _write(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as handle:
         for row in rows:
@@ -36,7 +37,7 @@ def _write(path: Path, rows: Iterable[dict]) -> int:
     return count
 
 
-def _dump(model: BaseModel, **extra: object) -> dict:
+def _dump(model: BaseModel, **extra: object) -> dict[str, Any]:
     return {**model.model_dump(mode="json"), **extra}
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, Field
 
@@ -149,16 +149,19 @@ def check_choice(choice: AggregationChoice, ratings: RatingSet) -> list[str]:
     return dims
 
 
-def _summary(frame: pd.DataFrame, ratings: RatingSet, dims: Sequence[str]) -> Iterator[dict]:
+def _summary(
+    frame: pd.DataFrame, ratings: RatingSet, dims: Sequence[str]
+) -> Iterator[dict[str, Any]]:
     """Per item: means, counts, distributions and majorities of the rows in ``frame``."""
     frame = frame[frame["dimension"].isin(dims)]
     tallies = frame.groupby(["item", "dimension"])["value"].value_counts()
     raters = frame.groupby("item")["rater"].nunique()
     for item_id, per_item in tallies.groupby(level=0, sort=True):
         by_dim: dict[str, dict[float, int]] = {}
-        for (_, dim, value), n in per_item.items():
+        for key, n in per_item.items():
+            _, dim, value = cast(tuple[Any, Any, Any], key)
             by_dim.setdefault(str(dim), {})[float(value)] = int(n)
-        out: dict = {
+        out: dict[str, Any] = {
             "item_id": str(item_id),
             "means": {},
             "counts": {},
@@ -182,7 +185,7 @@ def _summary(frame: pd.DataFrame, ratings: RatingSet, dims: Sequence[str]) -> It
         yield out
 
 
-def _score(summary: dict, kind: str, condition: str | None = None) -> ItemScore:
+def _score(summary: dict[str, Any], kind: str, condition: str | None = None) -> ItemScore:
     """An :class:`ItemScore` whose point scores are the ``majority``, the ``mean`` or none (``soft``)."""
     if kind == "majority":
         scores = dict(summary["majority"])
@@ -225,7 +228,7 @@ def _group_levels(ratings: RatingSet, column: str, min_raters: int) -> dict[str,
 
 
 def _minority_views(
-    overall: ItemScore, group: dict, label: str, dims: Sequence[str]
+    overall: ItemScore, group: dict[str, Any], label: str, dims: Sequence[str]
 ) -> list[MinorityView]:
     views = []
     for dim in dims:
@@ -283,7 +286,7 @@ def per_group(
     ratings: RatingSet, choice: AggregationChoice, dims: Sequence[str]
 ) -> list[ItemScore]:
     """The mean within each group of ``choice.group_by`` with enough raters, the group as condition."""
-    out = []
+    out: list[ItemScore] = []
     for label, rows in _group_levels(
         ratings, choice.group_by or "", choice.min_group_raters
     ).items():

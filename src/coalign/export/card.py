@@ -31,27 +31,28 @@ def _size_category(rows: int) -> str:
 
 
 def metadata(facts: CardFacts) -> dict[str, Any]:
-    """The card's YAML header: licence, languages, tags, and one config per exported format."""
+    """The card's YAML header: licence, languages, tags, and one config per non-empty format."""
     rows = max([f["rows"] for f in facts.formats.values()] or [0])
     tags = ["coalign", "alignment", "pluralistic-alignment"]
     if facts.run:
         tags.append("synthetic")
     tags += [name for name in facts.formats if FORMATS[name].trl]
-    return {
+    configs = [
+        {"config_name": name, "data_files": [{"split": "train", "path": f"data/{name}.parquet"}]}
+        for name, written in facts.formats.items()
+        if written["rows"]  # `datasets` cannot load a config without data
+    ]
+    header: dict[str, Any] = {
         "license": facts.license,
         "language": facts.study.get("languages") or ["en"],
         "pretty_name": facts.name,
         "size_categories": [_size_category(rows)],
         "task_categories": ["text-generation"],
         "tags": tags,
-        "configs": [
-            {
-                "config_name": name,
-                "data_files": [{"split": "train", "path": f"data/{name}.parquet"}],
-            }
-            for name in facts.formats
-        ],
     }
+    if configs:
+        header["configs"] = configs
+    return header
 
 
 def limitations(facts: CardFacts) -> list[str]:

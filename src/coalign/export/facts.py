@@ -184,8 +184,9 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
         for v in list_validations(store, run.id)
     ]
     for v in validations:
-        if v["judge_model"] and v["judge_model"] not in judges:
-            judges[v["judge_model"]] += 0
+        judge_model = v["judge_model"]
+        if isinstance(judge_model, str) and judge_model not in judges:
+            judges[judge_model] += 0
     models += [
         ModelUse(model_id=j, role="LLM judge in validation (its scores decided verdicts)", count=n)
         for j, n in sorted(judges.items())

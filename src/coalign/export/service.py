@@ -207,7 +207,7 @@ def _write_triples(
 def _write_rated(
     name: str,
     ratings: RatingSet,
-    items: dict,
+    items: dict[str, Any],
     options: ExportOptions,
     staging: Path,
     system: str | None,
@@ -248,7 +248,7 @@ def export_dataset(
 ) -> ExportResult:
     """Export ``source_name`` (a run id, ``study:SLUG`` or ``campaign:SLUG``) into folder ``out``.
 
-    Writes ``data/<format>.jsonl`` and ``.parquet``, ``hf/<format>/`` (``datasets.load_from_disk``),
+    Writes ``data/<format>.jsonl`` and ``.parquet``, (``datasets.load_dataset(<folder>, <format>)`` reads the Parquet),
     ``provenance/<format>.jsonl`` for TRL formats, ``croissant.json`` and the card ``README.md``.
 
     Raises:

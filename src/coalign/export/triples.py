@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -75,16 +75,22 @@ def record_summaries(store: Store, ids: Sequence[str]) -> dict[str, RecordSummar
         RecordRow.example_ids,
         RecordRow.data,
     )
-    rows = []
+    rows: list[Any] = []
     with store.read() as session:
         for start in range(0, len(ids), _BATCH):
             chunk = list(ids[start : start + _BATCH])
             rows += session.execute(select(*columns).where(RecordRow.id.in_(chunk))).all()
-    out = {}
-    for *fields, data in rows:
+    out: dict[str, RecordSummary] = {}
+    for rid, stage, model_id, template_name, template_hash, example_ids, data in rows:
         question = data.get("question") if isinstance(data, dict) else None
-        out[fields[0]] = RecordSummary(
-            *fields, question=question if isinstance(question, str) else None
+        out[rid] = RecordSummary(
+            rid,
+            stage,
+            model_id,
+            template_name,
+            template_hash,
+            example_ids,
+            question if isinstance(question, str) else None,
         )
     return out
 

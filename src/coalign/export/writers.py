@@ -1,13 +1,13 @@
-"""Streaming writers: every row goes to JSONL, Parquet and a Hugging Face ``datasets`` folder at once.
+"""Streaming writers: every row goes to JSONL and Parquet at once.
 
 Rows are buffered in small batches and written as they come, so memory stays flat whatever the
-number of rows. The ``datasets`` folder is written the way ``Dataset.save_to_disk`` lays it out
-(an Arrow stream file, ``dataset_info.json``, ``state.json``) but without first building the whole
-dataset in a cache, so ``datasets.load_from_disk`` reads it back directly.
+number of rows. The Parquet files are the Hugging Face dataset: the card's ``configs`` name one
+per format, so ``datasets.load_dataset(<export folder>, <format>)`` and the Hub read them as they
+are, and nothing is written in the private layout of ``datasets``' own cache.
 
 Layout under the export folder, per format ``F``::
 
-    data/F.jsonl   data/F.parquet   hf/F/…   provenance/F.jsonl (TRL formats)
+    data/F.jsonl   data/F.parquet   provenance/F.jsonl (TRL formats)
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coalign.core.errors import CoalignError
-from coalign.core.ids import content_hash
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -29,16 +28,15 @@ INSTALL_HINT = "install coalign[export] (pip install 'coalign[export]')"
 
 
 class MissingExportExtraError(CoalignError):
-    """pyarrow or datasets is not installed."""
+    """pyarrow is not installed."""
 
 
 def require_export_extra() -> None:
-    """Fail early, with the extra to install, when pyarrow or datasets is missing."""
-    for module in ("pyarrow", "datasets"):
-        try:
-            __import__(module)
-        except ImportError as exc:
-            raise MissingExportExtraError(f"{module} is not installed: {INSTALL_HINT}") from exc
+    """Fail early, with the extra to install, when pyarrow is missing."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as exc:
+        raise MissingExportExtraError(f"pyarrow is not installed: {INSTALL_HINT}") from exc
 
 
 def sha256_file(path: Path) -> str:
@@ -59,26 +57,20 @@ class FormatWriter:
 
     def __init__(self, out: Path, name: str, schema: pa.Schema, *, provenance: bool) -> None:
         import pyarrow.parquet as pq
-        from datasets import Features
-        from datasets.arrow_writer import ArrowWriter
 
         self.name = name
         self.schema = schema
         self.rows = 0
         self.files: list[Path] = []
         self._buffer: list[dict[str, Any]] = []
-        for folder in ("data", "provenance", f"hf/{name}"):
+        for folder in ("data", "provenance"):
             (out / folder).mkdir(parents=True, exist_ok=True)
         self._jsonl_path = out / "data" / f"{name}.jsonl"
         self._parquet_path = out / "data" / f"{name}.parquet"
-        self._hf_dir = out / "hf" / name
-        self._arrow_path = self._hf_dir / "data-00000-of-00001.arrow"
         self._prov_path = out / "provenance" / f"{name}.jsonl" if provenance else None
         self._jsonl = self._jsonl_path.open("w", encoding="utf-8")
         self._prov = self._prov_path.open("w", encoding="utf-8") if self._prov_path else None
         self._parquet = pq.ParquetWriter(self._parquet_path, schema)
-        self._features = Features.from_arrow_schema(schema)
-        self._arrow = ArrowWriter(features=self._features, path=str(self._arrow_path))
 
     def write(self, row: dict[str, Any], provenance: dict[str, Any] | None = None) -> None:
         """Add one row (and, for formats that keep it beside the data, its provenance)."""
@@ -104,38 +96,17 @@ class FormatWriter:
             return
         table = pa.Table.from_pylist(self._buffer, schema=self.schema)
         self._parquet.write_table(table)
-        self._arrow.write_table(table)
         self._buffer.clear()
 
     def close(self) -> None:
-        """Flush, finish every file and write the ``datasets`` metadata."""
-        from datasets import DatasetInfo
-
+        """Flush and finish every file; :attr:`files` then lists them."""
         self._flush()
         self._jsonl.close()
         if self._prov is not None:
             self._prov.close()
         self._parquet.close()
-        written, _ = self._arrow.finalize()
-        self._arrow.close()
-        DatasetInfo(features=self._features).write_to_directory(str(self._hf_dir))
-        state = {
-            "_data_files": [{"filename": self._arrow_path.name}],
-            "_fingerprint": content_hash([self.name, self.rows, sha256_file(self._arrow_path)], 16),
-            "_format_columns": None,
-            "_format_kwargs": {},
-            "_format_type": None,
-            "_output_all_columns": False,
-            "_split": None,
-        }
-        (self._hf_dir / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
-        if written != self.rows:
-            raise CoalignError(
-                f"{self.name}: wrote {written} rows to Arrow but {self.rows} to JSONL"
-            )
         self.files = sorted(
-            [self._jsonl_path, self._parquet_path, *self._hf_dir.iterdir()]
-            + ([self._prov_path] if self._prov_path else [])
+            [self._jsonl_path, self._parquet_path] + ([self._prov_path] if self._prov_path else [])
         )
 
     def abort(self) -> None:
@@ -144,7 +115,6 @@ class FormatWriter:
         if self._prov is not None:
             self._prov.close()
         self._parquet.close()
-        self._arrow.close()
 
     def __enter__(self) -> FormatWriter:
         return self

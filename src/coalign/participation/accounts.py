@@ -10,11 +10,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.exc import IntegrityError
 
-from coalign.core.errors import AccessDeniedError, InputError, RateLimitedError
+from coalign.core.errors import AccessDeniedError, InputError, RateLimitedError, StoreError
 from coalign.store import Store
 from coalign.store.participation import (
     account_by_id,
@@ -25,9 +25,14 @@ from coalign.store.participation import (
     count_failed_logins,
     record_login_attempt,
 )
+from coalign.store.participation_tables import AccountRow
 from coalign.store.tables import utcnow
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 AccountRole = Literal["facilitator", "admin"]
+_ROLES: tuple[AccountRole, ...] = ("facilitator", "admin")
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_CLIENT = 20
@@ -47,12 +52,24 @@ class Account:
         return self.role == "admin"
 
 
-def _hasher():
+def _hasher() -> PasswordHasher:
     try:
         from argon2 import PasswordHasher
     except ModuleNotFoundError as exc:
         raise InputError("accounts need argon2-cffi: pip install 'coalign[web]'") from exc
     return PasswordHasher()
+
+
+def _account(row: AccountRow) -> Account:
+    """The account of a stored row.
+
+    Raises:
+        StoreError: the row holds a role other than facilitator or admin.
+    """
+    role = row.role
+    if role not in _ROLES:
+        raise StoreError(f"account {row.username!r} has an unknown role {role!r}")
+    return Account(row.id, row.username, role)
 
 
 def create_account(
@@ -66,7 +83,7 @@ def create_account(
     username = username.strip()
     if not username or len(username) > 80 or not username.isprintable():
         raise InputError("a user name must be 1 to 80 printable characters")
-    if role not in ("facilitator", "admin"):
+    if role not in _ROLES:
         raise InputError(f"role must be facilitator or admin, not {role!r}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(f"a password must have at least {MIN_PASSWORD_LENGTH} characters")
@@ -112,14 +129,14 @@ def authenticate(store: Store, username: str, password: str, client: str) -> Acc
         record_login_attempt(session, username, client, ok)
     if not ok or row is None:
         raise AccessDeniedError("wrong user name or password")
-    return Account(row.id, row.username, row.role)  # type: ignore[arg-type]
+    return _account(row)
 
 
 def get_account(store: Store, account_id: int) -> Account | None:
     """The account with this id, or ``None`` if it was deleted."""
     with store.read() as session:
         row = account_by_id(session, account_id)
-        return None if row is None else Account(row.id, row.username, row.role)  # type: ignore[arg-type]
+        return None if row is None else _account(row)
 
 
 def app_secret(store: Store) -> str:
@@ -138,4 +155,7 @@ def app_secret(store: Store) -> str:
     except IntegrityError:  # another worker made it first
         pass
     with store.read() as session:
-        return app_setting(session, "secret_key")  # type: ignore[return-value]  # made above
+        secret = app_setting(session, "secret_key")
+    if secret is None:
+        raise StoreError("the app secret could not be stored")
+    return secret

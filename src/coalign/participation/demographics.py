@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from coalign.core.campaigns import DemographicQuestion
-from coalign.core.errors import ConflictError, InputError, describe_validation_error
+from coalign.core.errors import ConflictError, InputError, NotFoundError, describe_validation_error
 from coalign.core.participants import PREFER_NOT_TO_SAY, DemographicAnswer
 from coalign.participation.access import Seat
 from coalign.store import Store
@@ -63,7 +64,7 @@ _SURVEY = TypeAdapter(list[DemographicQuestion])
 
 
 def set_survey(
-    store: Store, study_slug: str, questions: list[DemographicQuestion] | list[dict]
+    store: Store, study_slug: str, questions: list[DemographicQuestion] | list[dict[str, Any]]
 ) -> None:
     """Replace a study's demographics questions.
 
@@ -90,10 +91,16 @@ def get_survey(store: Store, study_slug: str) -> list[DemographicQuestion]:
 
 
 def survey_for_seat(store: Store, seat: Seat) -> list[DemographicQuestion]:
-    """The survey of the study a seat belongs to."""
+    """The survey of the study a seat belongs to.
+
+    Raises:
+        NotFoundError: the seat's participant no longer exists.
+    """
     with store.read() as session:
         slug = study_slug_of_participant(session, seat.participant_id)
-    return get_survey(store, slug)  # type: ignore[arg-type]  # a seat's participant exists
+    if slug is None:
+        raise NotFoundError(f"no participant {seat.participant_id!r}")
+    return get_survey(store, slug)
 
 
 def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:

@@ -30,6 +30,7 @@ from coalign.store.participation_tables import ParticipantRow
 from coalign.store.tables import StudyRow
 
 T = TypeVar("T", bound=BaseModel)
+RowT = TypeVar("RowT")
 
 
 def member(session: Session, participant_id: str) -> ParticipantRow:
@@ -58,13 +59,24 @@ def check_participants(session: Session, study_id: int, slug: str, people: Seque
             raise InputError(f"{pid!r} is not a participant of study {slug!r}")
 
 
+def study_row_by_id(session: Session, study_id: int) -> StudyRow:
+    """The row of study ``study_id`` (the study of a participant, campaign or conversation).
+
+    Raises:
+        NotFoundError: no such study.
+    """
+    study = study_by_id(session, study_id)
+    if study is None:
+        raise NotFoundError(f"no study {study_id}")
+    return study
+
+
 def study_of(session: Session, participant_id: str) -> StudyRow:
     """The study a consenting participant takes part in (see :func:`member`)."""
-    study = study_by_id(session, member(session, participant_id).study_id)
-    return study  # type: ignore[return-value]  # a participant's study exists
+    return study_row_by_id(session, member(session, participant_id).study_id)
 
 
-def owned(row: object | None, participant_id: str, what: str, ident: object) -> object:
+def owned(row: RowT | None, participant_id: str, what: str, ident: object) -> RowT:
     """``row`` if it exists and belongs to ``participant_id``.
 
     Raises:

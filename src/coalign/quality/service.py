@@ -22,6 +22,7 @@ from coalign.quality.rules.apply import FilterRun, validate_records
 from coalign.quality.rules.config import build_filters, default_filters, load_filters, make_filter
 from coalign.quality.rules.judge import load_rubric
 from coalign.quality.rules.registry import RESPONSE_FIELDS, ConfiguredFilter, FilterContext
+from coalign.quality.rules.set_rules import RelevanceOptions
 from coalign.store import Store
 from coalign.store.runs import get_run, iter_records
 from coalign.store.studies import get_study
@@ -82,7 +83,7 @@ def choose_filters(
         for f in judged:
             f.options = f.options.model_copy(update={"rubric": rubric})
     for f in filters:
-        if f.spec.rule == "relevance":
+        if f.spec.rule == "relevance" and isinstance(f.options, RelevanceOptions):
             load_rubric(f.options.rubric)  # a bad rubric fails now, before any record is judged
     return filters, source
 

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from coalign.core.errors import NotFoundError
 from coalign.participation.access import Seat, require_open
+from coalign.rating.campaigns import campaign_row
 from coalign.store import Store
 from coalign.store.campaigns import (
     add_assignments,
     assignment_by_id,
     attention_check_ids,
-    campaign_by_id,
     campaign_item_translations,
     count_assignments,
     item_loads,
@@ -162,13 +162,15 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
     """The page of one assignment; the first view starts its clock (for time per item).
 
     Raises:
-        NotFoundError: the assignment is not this participant's.
+        NotFoundError: the assignment is not this participant's (or its campaign or item is gone).
     """
     with store.read() as session:
         row = owned_assignment(session, seat, assignment_id)
         start_clock = row.shown_at is None
-        campaign = campaign_by_id(session, row.campaign_id)
+        campaign = campaign_row(session, row.campaign_id)
         item = item_by_id(session, row.item_id)
+        if item is None:
+            raise NotFoundError(f"no item {row.item_id!r}")
         extra = campaign_item_translations(session, row.campaign_id, row.item_id)
         total = count_assignments(session, seat.participant_id, row.campaign_id)
         text = extra.get(language, {})

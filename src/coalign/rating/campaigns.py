@@ -11,6 +11,7 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -152,8 +153,10 @@ def items_from_run(
     return items
 
 
-def _csv_item(row: dict[str, str | None]) -> dict:
-    item: dict = {k: v for k, v in row.items() if k in _CSV_FIELDS and v not in (None, "")}
+def _csv_item(row: dict[str, str | None]) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        k: v for k, v in row.items() if k in _CSV_FIELDS and v not in (None, "")
+    }
     translations: dict[str, dict[str, str]] = {}
     for key, value in row.items():
         if key and "_" in key and key.split("_", 1)[0] in ("prompt", "response") and value:
@@ -248,7 +251,7 @@ def _stored(session: Session, row: CampaignRow) -> StoredCampaign:
         slug=row.slug,
         study_slug=study_slug,
         title=row.title,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         dimensions=row.dimensions,
         questions=row.questions,
         items_per_participant=row.items_per_participant,

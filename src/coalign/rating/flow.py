@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 
 from coalign.core.errors import AccessDeniedError
 from coalign.participation.access import Seat, require_open
+from coalign.participation.members import study_row_by_id
 from coalign.rating.assignment import assign
+from coalign.rating.campaigns import campaign_row
 from coalign.store import Store
 from coalign.store.campaigns import (
-    campaign_by_id,
     count_assignments,
     enrollment_of,
     next_open_assignment,
 )
-from coalign.store.participation import participant_by_id, study_by_id
+from coalign.store.participation import participant_by_id
+from coalign.store.participation_tables import ParticipantRow
 from coalign.store.rating_tables import CampaignRow, EnrollmentRow
 from coalign.store.tables import utcnow
 
@@ -54,10 +56,20 @@ class Welcome:
     language: str
 
 
+_SEAT_GONE = "your session is no longer valid; please use your study link again"
+
+
 def _enrollment(session: Session, seat: Seat) -> EnrollmentRow:
     row = enrollment_of(session, seat.participant_id, seat.campaign_id)
     if row is None:
-        raise AccessDeniedError("your session is no longer valid; please use your study link again")
+        raise AccessDeniedError(_SEAT_GONE)
+    return row
+
+
+def _participant(session: Session, seat: Seat) -> ParticipantRow:
+    row = participant_by_id(session, seat.participant_id)
+    if row is None:
+        raise AccessDeniedError(_SEAT_GONE)
     return row
 
 
@@ -83,12 +95,12 @@ def next_step(store: Store, seat: Seat) -> Step:
 def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
     """The next step, or ``None`` when finding it needs a write and ``write`` is false."""
     enrollment = _enrollment(session, seat)
-    campaign = campaign_by_id(session, seat.campaign_id)
+    campaign = campaign_row(session, seat.campaign_id)
     if enrollment.status == "screened_out":
         return Step("screened_out", code=campaign.screened_out_code)
     if enrollment.status == "completed":
         return _done(campaign)
-    participant = participant_by_id(session, seat.participant_id)
+    participant = _participant(session, seat)
     if participant.consented_at is None:
         return Step("consent") if campaign.status == "open" else Step("closed")
     if enrollment.demographics_done_at is None:
@@ -119,11 +131,16 @@ def _done(campaign: CampaignRow) -> Step:
 
 
 def welcome(store: Store, seat: Seat) -> Welcome:
-    """The study and campaign titles and the consent text for this participant."""
+    """The study and campaign titles and the consent text for this participant.
+
+    Raises:
+        AccessDeniedError: the seat's participant no longer exists.
+        NotFoundError: the seat's campaign or study no longer exists.
+    """
     with store.read() as session:
-        campaign = campaign_by_id(session, seat.campaign_id)
-        study = study_by_id(session, campaign.study_id)
-        participant = participant_by_id(session, seat.participant_id)
+        campaign = campaign_row(session, seat.campaign_id)
+        study = study_row_by_id(session, campaign.study_id)
+        participant = _participant(session, seat)
         return Welcome(study.title, campaign.title, study.consent_text, participant.language)
 
 
@@ -132,12 +149,13 @@ def give_consent(store: Store, seat: Seat, agree: bool) -> Step:
 
     Raises:
         ConflictError: the campaign is closed.
+        AccessDeniedError: the seat no longer exists.
     """
     with store.session() as session:
         enrollment = _enrollment(session, seat)
-        campaign = campaign_by_id(session, seat.campaign_id)
+        campaign = campaign_row(session, seat.campaign_id)
         require_open(campaign)
-        participant = participant_by_id(session, seat.participant_id)
+        participant = _participant(session, seat)
         if agree:
             if participant.consented_at is None:
                 participant.consented_at = utcnow()
@@ -147,6 +165,10 @@ def give_consent(store: Store, seat: Seat, agree: bool) -> Step:
 
 
 def set_language(store: Store, seat: Seat, language: str) -> None:
-    """Remember the participant's chosen language."""
+    """Remember the participant's chosen language.
+
+    Raises:
+        AccessDeniedError: the seat's participant no longer exists.
+    """
     with store.session() as session:
-        participant_by_id(session, seat.participant_id).language = language
+        _participant(session, seat).language = language

@@ -18,9 +18,9 @@ from coalign.core.errors import ConflictError, InputError
 from coalign.core.items import Rating
 from coalign.participation.access import Seat, require_open
 from coalign.rating.assignment import campaign_dimensions, campaign_questions, owned_assignment
+from coalign.rating.campaigns import campaign_row
 from coalign.store import Store
 from coalign.store.campaigns import (
-    campaign_by_id,
     count_open_assignments,
     existing_enrollment,
     expected_value_of,
@@ -102,7 +102,7 @@ def save_draft(
     """
     with store.session() as session:
         row = owned_assignment(session, seat, assignment_id, lock=True)
-        campaign = campaign_by_id(session, row.campaign_id)
+        campaign = campaign_row(session, row.campaign_id)
         require_open(campaign)
         if row.status == "submitted":
             raise ConflictError("this item was already submitted")
@@ -137,7 +137,7 @@ def submit(
         row = owned_assignment(session, seat, assignment_id, lock=True)
         if item_id != row.item_id:
             raise InputError("this form does not belong to this item; reload the page")
-        campaign = campaign_by_id(session, row.campaign_id)
+        campaign = campaign_row(session, row.campaign_id)
         values, chosen = _parse(session, campaign, ratings, answers, complete=True)
         if row.status == "submitted":
             if row.answers.get("ratings") != values or row.answers.get("questions", {}) != chosen:

@@ -39,7 +39,7 @@ from coalign.core.errors import InputError, NotFoundError
 from coalign.core.ids import derive_seed
 from coalign.core.study import ValueDimension
 from coalign.llm.model import Model
-from coalign.participation.members import member
+from coalign.participation.members import member, study_row_by_id
 from coalign.steer.judges import (
     JUDGE_PARAMS,
     AxisScore,
@@ -57,7 +57,6 @@ from coalign.steer.prompt_library import library_row
 from coalign.store import Store
 from coalign.store.coconstruction import conversation_by_id, turn_by_id, turns_of
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
-from coalign.store.participation import study_by_id
 from coalign.store.steer import (
     add_candidate,
     add_steered_turn,
@@ -145,7 +144,7 @@ def _generate(
     checked = check_targets(axes, targets)
     prompt = steering_prompt(system_prompt, axes, checked)
     messages = [Message(role="system", content=prompt)] if prompt else []
-    messages += [Message(role=role, content=content) for role, content in history]  # type: ignore[arg-type]
+    messages += [Message(role=role, content=content) for role, content in history]
     question = history[-1][1]
     base_seed = params.seed or 0
     candidates: list[Candidate] = []
@@ -177,6 +176,7 @@ def _generate(
 
 def _write_steered(
     session: Session,
+    participant_id: str,
     row: ConversationRow,
     expected: int,
     user_text: str | None,
@@ -199,7 +199,7 @@ def _write_steered(
         session,
         added[-1].id,
         row.id,
-        row.participant_id,  # type: ignore[arg-type]  # steered chats are never baselines
+        participant_id,
         targets=targets,
         system_prompt=prompt,
         n=len(candidates),
@@ -256,7 +256,7 @@ def steered_send(
     text = message_text(text)
     with store.read() as session:
         row = own_conversation(session, participant_id, conversation_id)
-        study = study_by_id(session, row.study_id)
+        study = study_row_by_id(session, row.study_id)
         check_usage(usage_in(session, participant_id, row.study_id))
         if shared_prompt_id is not None:
             library_row(session, row.study_id, shared_prompt_id)
@@ -277,14 +277,34 @@ def steered_send(
         ("send", conversation_id, len(history)),
     )
     with store.session() as session:
-        row = conversation_by_id(session, conversation_id)
+        row = _conversation(session, conversation_id)
         if shared_prompt_id is not None:
             library_row(session, row.study_id, shared_prompt_id).uses += 1
         steered = _write_steered(
-            session, row, len(history), text, picked, model, params, shared_prompt_id
+            session,
+            participant_id,
+            row,
+            len(history),
+            text,
+            picked,
+            model,
+            params,
+            shared_prompt_id,
         )
         steered_id = steered.id
     return steered_turn(store, participant_id, steered_id)
+
+
+def _conversation(session: Session, conversation_id: int) -> ConversationRow:
+    """The conversation read before the model calls, read again to write to it.
+
+    Raises:
+        NotFoundError: it was deleted meanwhile.
+    """
+    row = conversation_by_id(session, conversation_id)
+    if row is None:
+        raise NotFoundError(f"no conversation {conversation_id} of yours")
+    return row
 
 
 def _own_turn(
@@ -344,7 +364,7 @@ def regenerate(
         turn, row = _own_turn(session, participant_id, turn_id)
         if turn.role != "assistant":
             raise InputError("only an answer of the assistant can be regenerated")
-        study = study_by_id(session, row.study_id)
+        study = study_row_by_id(session, row.study_id)
         check_usage(usage_in(session, participant_id, row.study_id))
         history = [
             (t.role, t.content) for t in turns_of(session, row.id) if t.position < turn.position
@@ -364,9 +384,9 @@ def regenerate(
         ("regenerate", turn_id, forks),
     )
     with store.session() as session:
-        fork = _fork(session, conversation_by_id(session, conversation_id), len(history))
+        fork = _fork(session, _conversation(session, conversation_id), len(history))
         steered_id = _write_steered(
-            session, fork, len(history), None, picked, model, params, None
+            session, participant_id, fork, len(history), None, picked, model, params, None
         ).id
     return steered_turn(store, participant_id, steered_id)
 
@@ -428,7 +448,7 @@ def steered_turn(store: Store, participant_id: str, steered_id: int) -> SteeredT
         row = steered_turn_by_id(session, steered_id)
         if row is None or row.participant_id != participant_id:
             raise NotFoundError(f"no steered turn {steered_id} of yours")
-        axes = chat_axes(load_study(session, study_by_id(session, person.study_id).slug))
+        axes = chat_axes(load_study(session, study_row_by_id(session, person.study_id).slug))
         return _steered_views(session, store, axes, [row])[0]
 
 
@@ -441,7 +461,7 @@ def chat_state(store: Store, participant_id: str, conversation_id: int) -> ChatS
     """
     with store.read() as session:
         row = own_conversation(session, participant_id, conversation_id)
-        study = study_by_id(session, row.study_id)
+        study = study_row_by_id(session, row.study_id)
         axes = chat_axes(load_study(session, study.slug))
         origins = _origins(session, conversation_id)
         by_origin = {tid: position for position, tid in origins.items()}

@@ -6,7 +6,7 @@ counted, so the most useful prompts rise to the top.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from coalign.coconstruct.interact import message_text
@@ -27,6 +27,8 @@ from coalign.store.studies import study_row
 class SharedPrompt(BaseModel):
     """A prompt in the library, with who shared it and how often it was reused."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     title: str
     text: str
@@ -35,7 +37,7 @@ class SharedPrompt(BaseModel):
 
 
 def _view(row: SharedPromptRow) -> SharedPrompt:
-    return SharedPrompt.model_validate(row, from_attributes=True)
+    return SharedPrompt.model_validate(row)
 
 
 def share_prompt(store: Store, participant_id: str, text: str, title: str = "") -> SharedPrompt:

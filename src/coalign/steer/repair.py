@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from coalign.coconstruct.diary import new_entry
@@ -24,10 +24,10 @@ from coalign.core.coconstruction import DiaryEntry
 from coalign.core.errors import InputError, NotFoundError
 from coalign.llm.model import Model
 from coalign.llm.structured import call_json
+from coalign.participation.members import study_row_by_id
 from coalign.store import Store
 from coalign.store.coconstruction import turn_by_id, turns_of
 from coalign.store.coconstruction_tables import TurnRow
-from coalign.store.participation import study_by_id
 from coalign.store.seeds import list_seed_examples
 from coalign.store.steer import add_feedback, feedback_rows_on, study_feedback_rows
 from coalign.store.steer_tables import SteerFeedbackRow
@@ -47,6 +47,8 @@ FLAG_GOAL = "(flagged as misaligned in the chat; say what you were trying to do)
 
 class Feedback(BaseModel):
     """One piece of feedback on an assistant turn."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     turn_id: int
@@ -69,15 +71,7 @@ class Mitigation(BaseModel):
 
 
 def _view(row: SteerFeedbackRow) -> Feedback:
-    return Feedback(
-        id=row.id,
-        turn_id=row.turn_id,
-        kind=row.kind,  # type: ignore[arg-type]
-        value=row.value,
-        diary_entry_id=row.diary_entry_id,
-        detail=dict(row.detail or {}),
-        created_at=row.created_at,
-    )
+    return Feedback.model_validate(row)
 
 
 def _answer(session: Session, participant_id: str, turn_id: int) -> tuple[TurnRow, str, StudyRow]:
@@ -94,7 +88,7 @@ def _answer(session: Session, participant_id: str, turn_id: int) -> tuple[TurnRo
     before = [
         t for t in turns_of(session, row.id) if t.position < turn.position and t.role == "user"
     ]
-    return turn, (before[-1].content if before else ""), study_by_id(session, row.study_id)
+    return turn, (before[-1].content if before else ""), study_row_by_id(session, row.study_id)
 
 
 def mark(store: Store, participant_id: str, turn_id: int, kind: str, value: str) -> Feedback:

@@ -177,11 +177,12 @@ def campaign_item_translations(session: Session, campaign_id: int, item_id: str)
     Raises:
         sqlalchemy.exc.NoResultFound: the item is not in the campaign.
     """
-    return session.scalars(
+    translations: dict[str, Any] = session.scalars(
         select(CampaignItemRow.translations).where(
             CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.item_id == item_id
         )
     ).one()
+    return translations
 
 
 def expected_value_of(session: Session, campaign_id: int, item_id: str) -> int | None:

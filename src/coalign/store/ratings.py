@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, NotFoundError
@@ -172,7 +172,7 @@ def ratings_long_format(
         if item_ids is not None:
             query = query.where(RatingRow.item_id.in_(list(item_ids)))
         rows = session.execute(query).all()
-        answers = []
+        answers: Sequence[Row[str, str, str]] = []
         if with_demographics:
             answers = session.execute(
                 select(

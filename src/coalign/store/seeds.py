@@ -5,7 +5,9 @@ decisions people took on them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,8 +24,9 @@ def save_seed_questions(session: Session, slug: str, seeds: Iterable[SeedQuestio
     ids = []
     for seed in seeds:
         seed = seed.with_id(slug)
-        session.merge(SeedQuestionRow(study_id=study_id, **seed.model_dump()))
-        ids.append(seed.id)
+        row = SeedQuestionRow(study_id=study_id, **seed.model_dump())
+        session.merge(row)
+        ids.append(row.id)
     return ids
 
 
@@ -33,8 +36,9 @@ def save_seed_examples(session: Session, slug: str, seeds: Iterable[SeedExample]
     ids = []
     for seed in seeds:
         seed = seed.with_id(slug)
-        session.merge(SeedExampleRow(study_id=study_id, **seed.model_dump()))
-        ids.append(seed.id)
+        row = SeedExampleRow(study_id=study_id, **seed.model_dump())
+        session.merge(row)
+        ids.append(row.id)
     return ids
 
 
@@ -114,5 +118,6 @@ def seed_decision_rows(
     return list(session.scalars(query.order_by(SeedDecisionRow.id)))
 
 
-def _fields(row: object, model: type) -> dict:
+def _fields(row: object, model: type[BaseModel]) -> dict[str, Any]:
+    """The values of ``row``'s attributes named like the fields of ``model``."""
     return {name: getattr(row, name) for name in model.model_fields}

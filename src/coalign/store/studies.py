@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +28,9 @@ _DESIGN_FIELDS = (
     "consent_text",
     "entities",
 )
+
+#: The per-study design tables, each with a ``study_id`` and a ``position``.
+_DesignRow = TypeVar("_DesignRow", DimensionRow, TopicRow, QuestionTypeRow)
 
 
 def study_row(session: Session, slug: str) -> StudyRow:
@@ -67,7 +72,8 @@ def save_study(session: Session, study: Study) -> StudyRow:
     return row
 
 
-def _rows(session: Session, table: type, study_id: int) -> list:
+def _rows(session: Session, table: type[_DesignRow], study_id: int) -> list[_DesignRow]:
+    """The rows of design table ``table`` for one study, in their stored order."""
     return list(
         session.scalars(select(table).where(table.study_id == study_id).order_by(table.position))
     )
@@ -142,7 +148,8 @@ def study_counts(store: Store, slug: str) -> dict[str, int]:
         return counts
 
 
-def _count(session: Session, table: type, study_id: int) -> int:
+def _count(session: Session, table: type[_DesignRow], study_id: int) -> int:
+    """How many rows design table ``table`` holds for one study."""
     return (
         session.scalar(select(func.count()).select_from(table).where(table.study_id == study_id))
         or 0

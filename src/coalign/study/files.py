@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -23,6 +23,8 @@ from pydantic import BaseModel, ValidationError
 from coalign.core.errors import StudyFileError, describe_validation_error
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import Study
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass
@@ -64,8 +66,8 @@ def read_structured(path: Path, where: str = "file") -> Any:
 
 
 def _parse_list(
-    value: Any, model: type[BaseModel], key: str, base: Path, problems: list[str]
-) -> list:
+    value: Any, model: type[ModelT], key: str, base: Path, problems: list[str]
+) -> list[ModelT]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -73,7 +75,7 @@ def _parse_list(
     if not isinstance(value, list):
         problems.append(f"{key}: expected a list or a file path, got {type(value).__name__}")
         return []
-    parsed = []
+    parsed: list[ModelT] = []
     for index, entry in enumerate(value):
         try:
             parsed.append(model.model_validate(entry))

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from coalign.core.errors import InputError
 from coalign.core.ids import derive_seed, stable_id
@@ -28,6 +28,8 @@ from coalign.synth.sampling import expand, sample, slots, stratified
 
 QUESTIONS = "questions"
 RESPONSES = "responses"
+
+SeedT = TypeVar("SeedT", SeedQuestion, SeedExample)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def _check_slots(bundle: StudyBundle) -> None:
             )
 
 
-def _accepted(seeds: list) -> list:
+def _accepted(seeds: list[SeedT]) -> list[SeedT]:
     return [s for s in seeds if s.status == "accepted"]
 
 
@@ -121,8 +123,11 @@ def _example_pool(
 
 
 def _draw(
-    pool: list, sampling: ExampleSampling, rng: random.Random, key: Callable[[Any], Any]
-) -> list:
+    pool: list[SeedT],
+    sampling: ExampleSampling,
+    rng: random.Random,
+    key: Callable[[SeedT], Hashable],
+) -> list[SeedT]:
     if sampling.strategy == "stratified":
         return stratified(pool, sampling.k, key, rng)
     return sample(pool, sampling.k, rng)
@@ -192,7 +197,7 @@ class Planner:
                         f"× question_type={qtype.name!r} with strategy {responses.examples.strategy!r}"
                     )
 
-    def _task(self, key: tuple, **fields: Any) -> Task:
+    def _task(self, key: tuple[object, ...], **fields: Any) -> Task:
         return Task(
             id=stable_id("rec", self.run_id, *key),
             run_id=self.run_id,

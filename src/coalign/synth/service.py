@@ -354,7 +354,8 @@ def _seconds_per_token(store: Store, model_id: str) -> float | None:
         ).all()
     if len(rows) < 3:
         return None
-    return statistics.median(ms / 1000 / tokens for ms, tokens in rows)
+    # The query keeps only rows with completion_tokens > 0, so ``if tokens`` drops none.
+    return statistics.median(ms / 1000 / tokens for ms, tokens in rows if tokens)
 
 
 #: Seconds per generated token when the call log has no measurements yet (SmolLM2-135M, 2 cores).

@@ -1,6 +1,7 @@
 """Generation stages: each turns one planned task into one record through the model.
 
-A stage is one small protocol (:class:`Stage`): ``run(task, model) -> Record``. Built-ins:
+A stage is one small protocol (:class:`Stage`): ``run(task, model) -> Record``, plus
+``prompt(task)`` for cost estimates. Built-ins:
 
 * :class:`QuestionStage` - stage 1, a new question for a topic × question type cell;
 * :class:`ResponseStage` - stage 2 in one structured call: misaligned response, critique, rewrite;
@@ -38,6 +39,10 @@ class Stage(Protocol):
     """Turns a task into a record; provenance comes from the task and the stage's template."""
 
     name: str
+
+    def prompt(self, task: Task) -> str:
+        """The (first) prompt the stage sends for ``task``, without calling the model."""
+        ...
 
     def run(self, task: Task, model: Model) -> Record:
         """Call the model for ``task`` and return the record (``failed`` if nothing parsed)."""

@@ -9,6 +9,7 @@ account's user name is recorded as who promoted, recorded or decided.
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -44,6 +45,7 @@ from coalign.coconstruct.workshop_seeds import moderate, workshop_seeds
 from coalign.core.errors import InputError
 from coalign.participation.members import study_participants
 from coalign.store.studies import get_study, list_studies
+from coalign.study.seed_review import SeedKind
 from coalign.web.dependencies import (
     AppStore,
     ChatModel,
@@ -67,6 +69,8 @@ from coalign.web.pages import render
 router = APIRouter(prefix="/f/studies/{slug}")
 studies_index = APIRouter()
 AXIS_IDS_ERROR = "turn_id and attribute_id must be whole numbers"
+_SESSIONS: tuple[Literal[1, 2], ...] = (1, 2)
+_SEED_KINDS: tuple[SeedKind, ...] = ("question", "example")
 
 
 @studies_index.get("/f/studies", response_class=HTMLResponse)
@@ -262,9 +266,9 @@ async def workshop_session(
     form: CsrfForm, _: Facilitator, store: AppStore, slug: str, workshop_id: int
 ) -> Response:
     number = required_int(form, "session")
-    if number not in (1, 2):
+    if number not in _SESSIONS:
         raise InputError("a workshop has session 1 and session 2")
-    start_session(store, slug, workshop_id, number)  # type: ignore[arg-type]
+    start_session(store, slug, workshop_id, number)
     return RedirectResponse(f"/f/studies/{slug}/workshops/{workshop_id}", status_code=303)
 
 
@@ -273,15 +277,15 @@ async def workshop_moderate(
     form: CsrfForm, account: Facilitator, store: AppStore, slug: str, workshop_id: int
 ) -> Response:
     kind = text(form, "kind")
-    if kind not in ("question", "example"):
+    if kind not in _SEED_KINDS:
         raise InputError("kind is question or example")
     moderate(
         store,
         slug,
         workshop_id,
-        kind,  # type: ignore[arg-type]
+        kind,
         text(form, "seed_id"),
-        text(form, "decision"),  # type: ignore[arg-type]
+        text(form, "decision"),  # type: ignore[arg-type]  # the service refuses other decisions
         text(form, "reason"),
         account.username,
     )

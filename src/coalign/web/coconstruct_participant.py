@@ -303,7 +303,7 @@ async def workshop_design(
     name = text(form, "name")
     if text(form, "what") == "type":
         kind = text(form, "kind", "open")
-        add_question_type(store, pid, workshop_id, name, kind)  # type: ignore[arg-type]
+        add_question_type(store, pid, workshop_id, name, kind)  # type: ignore[arg-type]  # the service refuses other kinds
     else:
         add_topic(store, pid, workshop_id, name, text(form, "description"))
     return RedirectResponse(f"/p/workshops/{workshop_id}", status_code=303)

@@ -148,7 +148,7 @@ async def invites(
 async def campaign_status(
     form: CsrfForm, _: Facilitator, store: AppStore, campaign_id: int
 ) -> Response:
-    set_campaign_status(store, campaign_id, text(form, "status"))  # type: ignore[arg-type]
+    set_campaign_status(store, campaign_id, text(form, "status"))  # type: ignore[arg-type]  # the service refuses other statuses
     return RedirectResponse(f"/f/campaigns/{campaign_id}", status_code=303)
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from coalign.core.errors import InputError
 from coalign.quality.metrics.loaders import load_sentence_transformer, require
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
+    from numpy import ndarray
 
 
 class Embedder(Protocol):
@@ -66,8 +67,9 @@ class MiniLMEmbedder:
         else:
             fresh = {}
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        out = np.stack([fresh[t] if t in fresh else self._cache[t] for t in texts])
+            return cast("ndarray", np.zeros((0, 384), dtype=np.float32))
+        # numpy comes from require(), so mypy sees it as untyped here.
+        out = cast("ndarray", np.stack([fresh[t] if t in fresh else self._cache[t] for t in texts]))
         if self.cache_limit and len(self._cache) + len(fresh) <= self.cache_limit:
             self._cache.update(fresh)
         return out
@@ -121,4 +123,4 @@ def paired_cosine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     np = require("numpy")
     if left.shape != right.shape:
         raise InputError(f"paired cosine needs equal shapes, got {left.shape} and {right.shape}")
-    return np.einsum("ij,ij->i", left, right)
+    return cast("ndarray", np.einsum("ij,ij->i", left, right))

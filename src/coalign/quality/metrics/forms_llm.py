@@ -112,7 +112,7 @@ def compare_with_rules(
     )
     labelled = [f for f in classify_forms(chosen, model, params) if f.format is not None]
     same_format = same_kind = 0
-    examples = []
+    examples: list[tuple[str, str, str, str, str]] = []
     for f in labelled:
         rule_format = question_format(f.text)
         rule_kind = question_kind(f.text, rule_format)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import atexit
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from coalign.core.errors import CoalignError
 from coalign.quality.metrics.distributions import TokenCounter, count_tokens
+
+if TYPE_CHECKING:  # pragma: no cover
+    from llama_cpp import Llama
 
 WORD_TOKENIZER = "words and punctuation"
 
 
 @lru_cache(maxsize=4)
-def _vocab(path: str):
+def _vocab(path: str) -> Llama:
     from llama_cpp import Llama
 
     return Llama(model_path=path, vocab_only=True, verbose=False)

@@ -63,7 +63,8 @@ class VerbNounStats(BaseModel):
 def _object_noun(verb: Any) -> str | None:
     for child in verb.children:
         if child.dep_ in _OBJECT_DEPS and child.pos_ in _NOUNS:
-            return child.lemma_.lower()
+            lemma: str = child.lemma_  # spaCy tokens are untyped here
+            return lemma.lower()
     return None
 
 
@@ -158,7 +159,7 @@ def verb_noun_stats(pairs: Sequence[VerbNoun], top: int = 20) -> VerbNounStats:
         distinct_pairs=len(full),
         repetition_rate=(1.0 - len(full) / with_pair) if with_pair else 0.0,
         top_verbs=verbs.most_common(top),
-        top_pairs=[(v, n, c) for (v, n), c in full.most_common(top)],  # type: ignore[misc]
+        top_pairs=[(v, n, c) for (v, n), c in full.most_common(top)],
     )
 
 

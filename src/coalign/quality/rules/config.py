@@ -125,7 +125,9 @@ def build_filters(entries: Any, source: str = "filters") -> list[ConfiguredFilte
         entries = entries.get("filters")
     if not isinstance(entries, list) or not entries:
         raise FilterConfigError(source, ["filters: expected a non-empty list of filters"])
-    built, problems, seen = [], [], {}
+    built: list[ConfiguredFilter] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for i, entry in enumerate(entries):
         f, lines = _problems(entry, f"filters[{i}]")
         problems.extend(lines)

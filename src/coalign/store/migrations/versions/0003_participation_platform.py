@@ -8,6 +8,8 @@ Revision ID: 0003
 Revises: 0002
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +19,8 @@ branch_labels = None
 depends_on = None
 
 
-def _created_at() -> sa.Column:
+def _created_at() -> sa.Column[datetime]:
+    """A fresh ``created_at`` column (a Column can belong to one table only)."""
     return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)
 
 
