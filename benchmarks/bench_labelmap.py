@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from coalign.coconstruct.labelmap import MAX_CLUSTERED, project, suggest_clusters
-from coalign.quality.metrics.embeddings import MiniLMEmbedder
+from coalign.validation.metrics.embeddings import MiniLMEmbedder
 
 QUALITIES = [
     "rude",

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _validate_corpus import Corpus, make_corpus
 
-from coalign.quality import (
+from coalign.validation import (
     MiniLMEmbedder,
     QuestionSet,
     ResponseSet,
@@ -44,8 +44,8 @@ from coalign.quality import (
     near_duplicate_clusters,
     validate_records,
 )
-from coalign.quality.metrics.duplicates import DuplicateSettings, normalise, shingles
-from coalign.quality.rules.registry import FilterContext
+from coalign.validation.metrics.duplicates import DuplicateSettings, normalise, shingles
+from coalign.validation.rules.registry import FilterContext
 
 STEPS: list[tuple[str, float, float]] = []
 
@@ -124,7 +124,7 @@ def references(corpus: Corpus, embedder: MiniLMEmbedder) -> None:
 
     import numpy as np
 
-    from coalign.quality.rules.set_rules import _word_jaccard
+    from coalign.validation.rules.set_rules import _word_jaccard
 
     pairs = corpus.aligned_pairs[:300]
     t0 = time.perf_counter()
@@ -147,7 +147,7 @@ def references(corpus: Corpus, embedder: MiniLMEmbedder) -> None:
         f"flagged {int(full.sum())} vs {int(pre.sum())}"
     )
 
-    from coalign.quality.metrics.loaders import load_spacy
+    from coalign.validation.metrics.loaders import load_spacy
 
     sample = corpus.question_texts[:3000]
     full_nlp = load_spacy(exclude=())
@@ -192,13 +192,13 @@ def main() -> int:
         "question metrics (format/kind/labels/len/lex)",
         lambda: describe_questions(qset, parse=False, duplicates=False),
     )
-    from coalign.quality.metrics.verbnoun import extract_pairs, verb_noun_stats
+    from coalign.validation.metrics.verbnoun import extract_pairs, verb_noun_stats
 
     pairs = step(
         "verb–noun parse (spaCy, 2 processes)", lambda: extract_pairs(corpus.question_texts)
     )
     stats = verb_noun_stats(pairs)
-    from coalign.quality.metrics.embeddings import semantic_diversity
+    from coalign.validation.metrics.embeddings import semantic_diversity
 
     semantic = step(
         "semantic diversity (2,000 sample)",

@@ -23,7 +23,6 @@ from coalign.llm import load_model
 from coalign.llm.probe import check_model
 from coalign.participation.access import create_invites
 from coalign.participation.accounts import create_account
-from coalign.quality.service import RunValidation
 from coalign.rating.campaigns import create_campaign
 from coalign.store import Store, open_store
 from coalign.store.calls import CallStats, call_stats
@@ -31,6 +30,7 @@ from coalign.store.seeds import list_seed_examples
 from coalign.store.studies import get_study, study_counts
 from coalign.study import import_study
 from coalign.synth import RunSummary, generate
+from coalign.validation.service import RunValidation
 
 EXAMPLE = Path("examples") / "bank-assistant" / "study.yaml"
 DEMO_DIR = Path("coalign-demo")
@@ -148,8 +148,8 @@ def validate_and_report(
     Returns the validation, the report's path (``None`` when no record parsed, which the tiny
     embedded model can cause), and why there is no report.
     """
-    from coalign.quality.report import report_run
-    from coalign.quality.service import validate_run
+    from coalign.validation.report import report_run
+    from coalign.validation.service import validate_run
 
     validation = validate_run(store, run_id)
     try:

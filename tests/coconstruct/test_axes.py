@@ -17,10 +17,10 @@ from coalign.coconstruct.axis_dimensions import adopt_axis, axis_rubric
 from coalign.core.calls import SamplingParams
 from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.core.records import Record
-from coalign.quality.rules.judge import judge_request
 from coalign.rating.campaigns import create_campaign
 from coalign.store import Store
 from coalign.store.studies import get_study
+from coalign.validation.rules.judge import judge_request
 from tests.coconstruct.helpers import people
 from tests.rating.helpers import campaign_settings, items
 

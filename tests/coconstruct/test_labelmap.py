@@ -7,10 +7,10 @@ import pytest
 from coalign.coconstruct.coding import add_code, create_cluster
 from coalign.coconstruct.labelmap import PRIVATE_TURN, label_map, project, suggest_clusters
 from coalign.core.errors import InputError
-from coalign.quality.metrics.embeddings import MiniLMEmbedder
 from coalign.store import Store
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
 from coalign.store.studies import study_row
+from coalign.validation.metrics.embeddings import MiniLMEmbedder
 from tests.coconstruct.helpers import people
 
 CODES = {

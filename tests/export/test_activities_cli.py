@@ -18,10 +18,10 @@ from coalign.coconstruct.axes import (
 )
 from coalign.coconstruct.coding import add_code
 from coalign.coconstruct.diary import add_entry
-from coalign.quality.rules.judge import load_rubric
 from coalign.store import open_store
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
 from coalign.store.studies import study_row
+from coalign.validation.rules.judge import load_rubric
 from tests.coconstruct.helpers import people
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 16

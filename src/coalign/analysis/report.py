@@ -1,6 +1,6 @@
 """The analysis report page: tables and plots of an :class:`AnalysisResult`.
 
-Built on the shared :class:`coalign.report.Page` (self-contained HTML, figures
+Built on the shared :class:`coalign.pages.Page` (self-contained HTML, figures
 inline as SVG).  Plots: rating distributions per group, a coefficient forest
 plot per dimension, a disagreement map and the co-occurrence matrix.
 """
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from coalign.report.page import Page, Section, use_headless_backend
+from coalign.pages.page import Page, Section, use_headless_backend
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -32,7 +32,7 @@ def validate(
     ),
 ) -> None:
     """Run filters (and an optional LLM judge) over a run's records and store their verdicts."""
-    from coalign.quality.service import validate_run
+    from coalign.validation.service import validate_run
 
     with state(ctx).store() as store, console.status("validating"):
         result = validate_run(
@@ -73,7 +73,7 @@ def report(
     ),
 ) -> None:
     """The propagation report: seeds vs synthetic distributions with divergences, validation, review."""
-    from coalign.quality.report import report_run
+    from coalign.validation.report import report_run
 
     with state(ctx).store() as store, console.status("computing the report"):
         model = None
@@ -124,8 +124,8 @@ def review(
     ),
 ) -> None:
     """Review a stratified sample (topic × question type × verdict): accept or reject with a note."""
-    from coalign.quality.review import agreement, draw_sample, record_review, reviewed_ids
     from coalign.store.verdicts import list_verdicts
+    from coalign.validation.review import agreement, draw_sample, record_review, reviewed_ids
 
     with state(ctx).store() as store:
         if show_agreement:

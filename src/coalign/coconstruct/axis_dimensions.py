@@ -13,9 +13,9 @@ import re
 from coalign.coconstruct.axes import get_group
 from coalign.core.errors import ConflictError, NotFoundError
 from coalign.core.study import ValueDimension
-from coalign.quality.rules.judge import Rubric, RubricDimension
 from coalign.store import Store
 from coalign.store.studies import load_study, save_study
+from coalign.validation.rules.judge import Rubric, RubricDimension
 
 
 def adopt_axis(

@@ -1,6 +1,6 @@
 """The label map: every code of a study laid out by meaning, with suggested clusters.
 
-Codes are embedded with the bundled all-MiniLM-L6-v2 (through :mod:`coalign.quality.metrics.embeddings`),
+Codes are embedded with the bundled all-MiniLM-L6-v2 (through :mod:`coalign.validation.metrics.embeddings`),
 projected to two dimensions with PCA, and scaled into the unit square. Agglomerative clustering
 (average linkage on cosine distance) proposes groups; they are *suggestions* for the discussion,
 stored nowhere and never mixed up with the clusters participants made themselves.
@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.interact import conversations_for
 from coalign.core.errors import InputError
-from coalign.quality.metrics.embeddings import Embedder, MiniLMEmbedder
-from coalign.quality.metrics.loaders import require
 from coalign.store import Store
+from coalign.validation.metrics.embeddings import Embedder, MiniLMEmbedder
+from coalign.validation.metrics.loaders import require
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

@@ -170,7 +170,7 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
             judges[verdict.judge] += 1
     for entry in filters.values():
         entry["reasons"] = dict(entry["reasons"].most_common(_TOP_REASONS))
-    from coalign.quality.review import agreement
+    from coalign.validation.review import agreement
 
     review = agreement(store, run.id)
     validations = [

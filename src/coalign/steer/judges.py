@@ -4,7 +4,7 @@ A study's chat axes are its dimensions derived from deliberation (origin ``deriv
 all its dimensions when none was adopted yet. Each axis becomes a one-dimension judge rubric
 (:func:`coalign.coconstruct.axis_dimensions.axis_rubric`: definition plus the group's example turns
 as few-shot illustrations) run by the relevance judge's machinery
-(:func:`coalign.quality.rules.judge.judge_records`). Scores are stored as verdicts named
+(:func:`coalign.validation.rules.judge.judge_records`). Scores are stored as verdicts named
 ``axis:<axis>`` on a content-derived record id, and judge calls go through
 :class:`coalign.llm.Model`, whose cache answers a repeated judgement without the model.
 
@@ -26,9 +26,9 @@ from coalign.core.ids import content_hash, stable_id
 from coalign.core.records import Record, Verdict
 from coalign.core.study import Study, ValueDimension
 from coalign.llm.model import Model
-from coalign.quality.rules.judge import judge_records
 from coalign.store import Store
 from coalign.store.verdicts import current_verdicts_of, save_verdicts
+from coalign.validation.rules.judge import judge_records
 
 AXIS_PREFIX = "axis"
 #: The run id axis verdicts are filed under (they belong to no generation run).
