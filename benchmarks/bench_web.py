@@ -1,4 +1,4 @@
-"""Rating submits under load: 200 participants at once against a real ``coalign serve`` (uvicorn).
+"""Rating submits under load: hundreds of participants at once against a real ``coalign serve``.
 
 Each simulated participant opens a crowd-platform link, consents, skips the demographics, and
 rates 5 items on 5 value dimensions, submitting each item once — and the first item a second
@@ -11,9 +11,17 @@ The reference, measured in the same run under the same concurrency, is ``GET /he
 uvicorn and the client, but no database), so the ratio shows what the submit itself costs.
 The client runs on the same machine as the server and competes with it for the CPU.
 
-Usage: ``python benchmarks/bench_web.py [--participants 200] [--engine sqlite|postgresql|both] [--think 0] [--ramp 0]``
-(``--think S``: each participant spends 0..2·S seconds on an item before submitting, like a reader;
-``--ramp S``: participants arrive evenly over S seconds instead of all at once.)
+The campaign has exactly enough items for ``--participants`` people at r = 5; ``--extra`` more
+people arrive as well (default: a tenth more), as they do on a crowd platform. They must be
+turned away with the screen-out code, and no item may be rated past r on any dimension.
+
+Usage: ``python benchmarks/bench_web.py [--participants 200] [--engine sqlite|postgresql|both]
+[--workers 1] [--mode burst|think|both] [--think 2] [--ramp 0] [--extra N]``
+(``--mode think``: each participant spends 0..2·``--think`` seconds on an item before submitting,
+like a reader, and arrivals spread over ``--ramp`` seconds (default: 30 s); ``--mode burst``: no
+think time and everyone at once; ``--workers N``: uvicorn processes, PostgreSQL only.)
+Goals (issue 16): p95 submit ≤ 150 ms with think time, ≤ 500 ms in a burst; 0 lost, 0 duplicated,
+no item past r.
 (PostgreSQL: ``--pg-url`` or a throwaway cluster from Debian's postgresql binaries.)
 """
 
@@ -183,17 +191,25 @@ def prepare(db: str, participants: int, per_person: int, folder: Path) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its worker processes (Linux)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    total = 0.0
+    for each in [pid, *map(int, children.split())]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 @contextmanager
-def server(db: str, folder: Path) -> Iterator[tuple[str, int]]:
+def server(db: str, folder: Path, workers: int) -> Iterator[tuple[str, int]]:
     port, log = free_port(), folder / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
+            [sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)]
+            + ["--workers", str(workers)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -225,6 +241,7 @@ async def participant(
     errors: list[str],
     think: float,
     delay: float,
+    turned_away: list[int],
 ) -> None:
     limits = httpx.Limits(max_connections=1)
 
@@ -241,7 +258,14 @@ async def participant(
             params={"PROLIFIC_PID": f"bench{n}", "STUDY_ID": "b", "SESSION_ID": "1"},
             follow_redirects=True,
         )
-        token = CSRF.search(page.text).group(1)
+        if "BENCH-OUT" in page.text:  # the campaign is full: turned away before consent
+            turned_away.append(n)
+            return
+        found = CSRF.search(page.text)
+        if found is None:
+            errors.append(f"participant {n}: {page.status_code} on {page.url.path}")
+            return
+        token = found.group(1)
         await client.post("/p/consent", data={"csrf_token": token, "choice": "agree"})
         page = await client.post(
             "/p/demographics", data={"csrf_token": token}, follow_redirects=True
@@ -304,23 +328,26 @@ async def baseline(base: str, concurrency: int, requests: int) -> list[float]:
 
 
 async def load(
-    base: str, participants: int, think: float, ramp: float
-) -> tuple[list[float], dict, list[str], float]:
+    base: str, people: int, think: float, ramp: float
+) -> tuple[list[float], dict, list[str], list[int], float]:
     latencies: list[float] = []
     sent: dict[tuple[str, str, str], int] = {}
     errors: list[str] = []
+    turned_away: list[int] = []
     start = asyncio.Event()
     tasks = [
         asyncio.create_task(
-            participant(base, n, start, latencies, sent, errors, think, ramp * n / participants)
+            participant(
+                base, n, start, latencies, sent, errors, think, ramp * n / people, turned_away
+            )
         )
-        for n in range(participants)
+        for n in range(people)
     ]
     await asyncio.sleep(0.5)
     began = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
-    return latencies, sent, errors, time.perf_counter() - began
+    return latencies, sent, errors, turned_away, time.perf_counter() - began
 
 
 def pct(values: list[float], q: float) -> float:
@@ -329,6 +356,22 @@ def pct(values: list[float], q: float) -> float:
         if len(values) > 1
         else values[0] * 1000
     )
+
+
+def past_target(db: str, target: int) -> int:
+    """How many (item, dimension) pairs hold more than ``target`` ratings."""
+    with open_store(db) as store, store.read() as session:
+        return (
+            session.scalar(
+                select(func.count()).select_from(
+                    select(RatingRow.item_id)
+                    .group_by(RatingRow.item_id, RatingRow.dimension)
+                    .having(func.count() > target)
+                    .subquery()
+                )
+            )
+            or 0
+        )
 
 
 def verify(db: str, sent: dict[tuple[str, str, str], int]) -> tuple[int, int, int]:
@@ -361,24 +404,40 @@ def verify(db: str, sent: dict[tuple[str, str, str], int]) -> tuple[int, int, in
     return lost, duplicates + (len(rows) - len(stored)), wrong
 
 
-def bench(engine: str, db: str, participants: int, folder: Path, think: float, ramp: float) -> bool:
+def bench(
+    engine: str,
+    db: str,
+    folder: Path,
+    participants: int,
+    extra: int,
+    workers: int,
+    think: float,
+    ramp: float,
+) -> bool:
     prepare(db, participants, 5, folder)
-    with server(db, folder) as (base, pid):
+    with server(db, folder, workers) as (base, pid):
         cpu = cpu_seconds(pid)
-        latencies, sent, errors, wall = asyncio.run(load(base, participants, think, ramp))
+        latencies, sent, errors, turned_away, wall = asyncio.run(
+            load(base, participants + extra, think, ramp)
+        )
         cpu = cpu_seconds(pid) - cpu
         load_average = os.getloadavg()[0]
         reference = asyncio.run(baseline(base, participants, participants * 10))
         if errors:
             print((folder / "serve.log").read_text()[-3000:])
     lost, duplicated, wrong = verify(db, sent)
+    over = past_target(db, 5)
     submits = len(latencies)
+    mode = f"think time {think:g} s per item, arrivals over {ramp:g} s" if think else "burst"
+    goal = 150 if think else 500
     print(
-        f"== {engine}: {participants} participants x 5 items x 5 dimensions (+1 double-clicked submit each), "
-        f"think time {think:g} s per item, arrivals over {ramp:g} s"
+        f"== {engine}, {workers} worker{'s' if workers > 1 else ''}: {participants} participants "
+        f"x 5 items x 5 dimensions (+1 double-clicked submit each) and {extra} late arrivals; {mode}"
     )
     print(
-        f"submit latency ms   p50 {pct(latencies, 50):7.1f}   p95 {pct(latencies, 95):7.1f}   p99 {pct(latencies, 99):7.1f}"
+        f"submit latency ms   p50 {pct(latencies, 50):7.1f}   p95 {pct(latencies, 95):7.1f}   "
+        f"p99 {pct(latencies, 99):7.1f}   (goal p95 <= {goal} ms: "
+        f"{'met' if pct(latencies, 95) <= goal else 'NOT met'})"
     )
     print(
         f"reference /healthz  p50 {pct(reference, 50):7.1f}   p95 {pct(reference, 95):7.1f}   p99 {pct(reference, 99):7.1f}"
@@ -390,46 +449,80 @@ def bench(engine: str, db: str, participants: int, folder: Path, think: float, r
     )
     print(
         f"server CPU: {cpu:.1f} s for {REQUESTS[0]} requests = {1000 * cpu / max(REQUESTS[0], 1):.1f} ms per request "
-        f"(one uvicorn process; machine load average {load_average:.1f} on {os.cpu_count()} CPUs)"
+        f"({workers} uvicorn process{'es' if workers > 1 else ''}; machine load average "
+        f"{load_average:.1f} on {os.cpu_count()} CPUs)"
     )
     REQUESTS[0] = 0
     print(
         f"database: {len(sent)} ratings sent, {lost} lost, {duplicated} duplicated, {wrong} with a wrong value; "
+        f"{over} (item, dimension) pairs rated past r; {len(turned_away)} of {participants + extra} "
+        f"people turned away as the campaign was full; "
         f"{len(errors)} failed requests{': ' + errors[0] if errors else ''}"
     )
-    return not (lost or duplicated or wrong or [e for e in errors if not e.startswith("retried")])
+    return not (
+        lost
+        or duplicated
+        or wrong
+        or over
+        or len(turned_away) < extra
+        or [e for e in errors if not e.startswith("retried")]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument(
+        "--extra",
+        type=int,
+        default=None,
+        help="people beyond the campaign's capacity (default: a tenth of --participants)",
+    )
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (PostgreSQL only)"
+    )
+    parser.add_argument("--mode", choices=["burst", "think", "both"], default="burst")
     parser.add_argument(
         "--pg-url", default=None, help="a PostgreSQL server's maintenance database URL"
     )
     parser.add_argument(
         "--think",
         type=float,
-        default=0.0,
-        help="mean seconds a participant spends on an item before submitting (0: a pure burst)",
+        default=2.0,
+        help="mean seconds a participant spends on an item before submitting (think mode)",
     )
     parser.add_argument(
         "--ramp",
         type=float,
-        default=0.0,
-        help="seconds over which participants arrive, evenly (0: all at once)",
+        default=None,
+        help="seconds over which participants arrive, evenly (default: 0 in a burst, 30 s with "
+        "think time)",
     )
     args = parser.parse_args()
+    extra = args.participants // 10 if args.extra is None else args.extra
+    modes = ["burst", "think"] if args.mode == "both" else [args.mode]
     ok = True
-    with tempfile.TemporaryDirectory(prefix="coalign-bench-web-") as tmp:
-        folder = Path(tmp)
-        if args.engine in ("sqlite", "both"):
-            ok &= bench(
-                "sqlite", str(folder / "bench.db"), args.participants, folder, args.think, args.ramp
-            )
-        if args.engine in ("postgresql", "both"):
-            with postgres(args.pg_url) as url:
-                ok &= bench("postgresql", url, args.participants, folder, args.think, args.ramp)
+    for mode in modes:
+        think = args.think if mode == "think" else 0.0
+        ramp = args.ramp if args.ramp is not None else (30.0 if mode == "think" else 0.0)
+        with tempfile.TemporaryDirectory(prefix="coalign-bench-web-") as tmp:
+            folder = Path(tmp)
+            if args.engine in ("sqlite", "both"):
+                db = str(folder / "bench.db")
+                ok &= bench("sqlite", db, folder, args.participants, extra, 1, think, ramp)
+            if args.engine in ("postgresql", "both"):
+                with postgres(args.pg_url) as url:
+                    ok &= bench(
+                        "postgresql",
+                        url,
+                        folder,
+                        args.participants,
+                        extra,
+                        args.workers,
+                        think,
+                        ramp,
+                    )
     sys.exit(0 if ok else 1)
 
 

@@ -79,6 +79,60 @@ def test_serve_runs_the_app(tmp_path: Path) -> None:
     assert f"http://127.0.0.1:{port}/" in log.read_text()
 
 
+def test_several_workers_are_refused_on_sqlite(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "s.db")
+    assert run(["--db", db, "serve", "--workers", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "--workers 2 needs PostgreSQL" in err and "one worker" in err
+    assert run(["--db", db, "serve", "--workers", "0"]) == 1
+    assert "--workers takes 1 to 64" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_several_workers_share_sessions_and_logins_on_postgresql(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Four worker processes: a login made by one is honoured by all, a crowd seat by all."""
+    with open_store(pg_url) as store:
+        import_study(store, example_study_file())
+        web = prepare_web_demo(store, "bank-assistant")
+    port, log = free_port(), tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "coalign", "--db", pg_url, "serve", "--port", str(port)]
+            + ["--workers", "4"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process, log)
+        workers = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(workers) >= 4, log.read_text()
+        with httpx.Client(base_url=base) as facilitator:
+            token = CSRF.search(facilitator.get("/login").text).group(1)
+            form = {"csrf_token": token, "username": web.username, "password": web.password}
+            assert facilitator.post("/login", data=form).status_code == 303
+            # New connections land on any worker; every one must know the session.
+            for _ in range(12):
+                with httpx.Client(base_url=base, cookies=facilitator.cookies) as again:
+                    page = again.get("/f")
+                    assert page.status_code == 200 and "/login" not in str(page.url)
+        with httpx.Client(base_url=base) as participant:
+            first = participant.get(web.crowd_path, follow_redirects=True)
+            assert "consent" in str(first.url)
+            for _ in range(8):
+                with httpx.Client(base_url=base, cookies=participant.cookies) as again:
+                    assert "consent" in str(again.get("/p/next", follow_redirects=True).url)
+    finally:
+        stop(process)
+    assert "4 workers" in log.read_text()
+
+
 def test_prepare_web_demo(sqlite_store: Store) -> None:
     import_study(sqlite_store, example_study_file())
     web = prepare_web_demo(sqlite_store, "bank-assistant")

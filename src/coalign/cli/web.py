@@ -29,16 +29,24 @@ def serve(
     secure_cookies: bool = typer.Option(
         False, help="Send session cookies over HTTPS only (behind a TLS proxy)."
     ),
+    workers: int = typer.Option(
+        1,
+        help="Worker processes (PostgreSQL only; SQLite is served by one). "
+        "About one per CPU core for a crowd study.",
+    ),
 ) -> None:
     """Serve the participation web app: participants' study links and the facilitator dashboard."""
+    from coalign.web.server import check_workers
     from coalign.web.server import serve as serve_app
 
     store = state(ctx).store()
+    check_workers(store, workers)
     console.print(
-        f"coalign web app on http://{host}:{port}/ (database {store.display_url}); "
-        "facilitators log in at /login; Ctrl+C stops it"
+        f"coalign web app on http://{host}:{port}/ (database {store.display_url}, "
+        f"{workers} worker{'s' if workers > 1 else ''}); facilitators log in at /login; "
+        "Ctrl+C stops it"
     )
-    serve_app(store, host, port, secure_cookies=secure_cookies)
+    serve_app(store, host, port, secure_cookies=secure_cookies, workers=workers)
 
 
 @accounts.command("add")
