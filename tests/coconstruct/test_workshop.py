@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from coalign.coconstruct.workshop import create_workshop, start_session, timer
+from coalign.coconstruct.workshop_design import decide_proposal, propose, workshop_proposals
 from coalign.coconstruct.workshop_seeds import (
-    add_question_type,
-    add_topic,
     draft_example,
     moderate,
     workshop_seeds,
@@ -23,11 +23,12 @@ from coalign.core.errors import (
     NotFoundError,
     TruncatedOutputError,
 )
+from coalign.core.study import QuestionType
 from coalign.store import Store
 from coalign.store.studies import get_study
-from coalign.study.seed_review import decisions
+from coalign.study.seed_review import add_to_design, decisions
 from coalign.synth.service import prepare
-from tests.coconstruct.helpers import TINY, model, people
+from tests.coconstruct.helpers import DRAFT, TINY, canned, model, people
 
 EXAMPLE = {
     "question": "Can I tell the agent my PIN on the phone?",
@@ -51,19 +52,12 @@ def _workshop(store: Store):
     return workshop, alice, bob, carol
 
 
-def test_session_one_questions_topics_and_moderation(store: Store) -> None:
+def test_session_one_questions_and_moderation(store: Store) -> None:
     workshop, alice, bob, carol = _workshop(store)
     start_session(store, "mini", workshop.id, 1)
-    topic = add_topic(store, alice, workshop.id, "loans", "Borrowing money")
-    qtype = add_question_type(store, carol, workshop.id, "comparison", "closed")
-    study = get_study(store, "mini")
-    assert (
-        study.topics[-1] == topic
-        and topic.origin == "participant"
-        and study.question_types[-1] == qtype
-    )
-    with pytest.raises(ConflictError, match="topic 'loans' already"):
-        add_topic(store, bob, workshop.id, "loans")
+    for who, what, name in ((alice, "topic", "loans"), (carol, "question_type", "comparison")):
+        made = propose(store, who, workshop.id, what, name)
+        decide_proposal(store, "mini", workshop.id, made.id, "accepted", "a new cell", "mod")
     first = write_question(
         store, alice, workshop.id, "Can I repay my loan early?", "loans", "yes-no"
     )
@@ -105,6 +99,63 @@ def test_session_one_questions_topics_and_moderation(store: Store) -> None:
     assert [(d.decision, d.decided_by, d.workshop_id) for d in log] == [
         ("accepted", "mod", workshop.id)
     ]
+
+
+def test_proposed_topics_and_types_join_the_design_only_when_accepted(store: Store) -> None:
+    workshop, alice, bob, carol = _workshop(store)
+    before = get_study(store, "mini")
+    topic = propose(store, alice, workshop.id, "topic", " loans ", "Borrowing money")
+    qtype = propose(store, carol, workshop.id, "question_type", "comparison", kind="closed")
+    assert (topic.status, topic.group, topic.author, qtype.kind) == (
+        "proposed",
+        "w1:red",
+        alice,
+        "closed",
+    )
+    assert get_study(store, "mini") == before  # a proposal changes nothing yet
+    with pytest.raises(InputError, match="unknown topic"):
+        write_question(store, alice, workshop.id, "Can I repay early?", "loans", "yes-no")
+    with pytest.raises(ConflictError, match="proposed already"):
+        propose(store, bob, workshop.id, "topic", "loans")
+    with pytest.raises(ConflictError, match="topic 'cards' already"):
+        propose(store, bob, workshop.id, "topic", "cards")
+    with pytest.raises(InputError, match="kind"):
+        propose(store, bob, workshop.id, "question_type", "x", kind="wild")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="1 to 120"):
+        propose(store, bob, workshop.id, "topic", "x" * 121)
+    assert [p.name for p in workshop_proposals(store, "mini", workshop.id, "blue")] == [
+        "comparison"
+    ]
+    with pytest.raises(InputError, match="reason"):
+        decide_proposal(store, "mini", workshop.id, topic.id, "accepted", " ", "mod")
+    with pytest.raises(NotFoundError):
+        decide_proposal(store, "mini", workshop.id + 1, topic.id, "accepted", "ok", "mod")
+    accepted = decide_proposal(
+        store, "mini", workshop.id, topic.id, "accepted", "often asked", "mod"
+    )
+    rejected = decide_proposal(store, "mini", workshop.id, qtype.id, "rejected", "too vague", "mod")
+    assert (accepted.status, accepted.reason, accepted.decided_by) == (
+        "accepted",
+        "often asked",
+        "mod",
+    )
+    assert accepted.decided_at is not None and rejected.status == "rejected"
+    with pytest.raises(ConflictError, match="accepted already"):
+        decide_proposal(store, "mini", workshop.id, topic.id, "rejected", "changed mind", "mod")
+    study = get_study(store, "mini")
+    assert study.topics[-1].model_dump() == {
+        "name": "loans",
+        "description": "Borrowing money",
+        "origin": "participant",
+    }
+    assert "comparison" not in {q.name for q in study.question_types}
+    write_question(store, alice, workshop.id, "Can I repay early?", "loans", "yes-no")
+    again = propose(store, carol, workshop.id, "question_type", "comparison", kind="closed")
+    assert again.id != qtype.id  # a rejected name may be proposed again
+    with store.session() as session:  # meanwhile the researchers add it themselves
+        add_to_design(session, "mini", QuestionType(name="comparison"))
+    with pytest.raises(ConflictError, match="question type 'comparison' already"):
+        decide_proposal(store, "mini", workshop.id, again.id, "accepted", "dup", "mod")
 
 
 def test_outsiders_and_bad_workshops_are_refused(sqlite_store: Store) -> None:
@@ -163,13 +214,18 @@ def test_session_two_example_from_a_model_draft_reaches_the_recipe_seed_set(
     with pytest.raises(InputError, match="critique is empty"):
         write_example(sqlite_store, alice, workshop.id, {**EXAMPLE, "critique": " "}, ["safety"])
     seed = write_example(
-        sqlite_store, alice, workshop.id, EXAMPLE, ["safety", "fairness"], llm_assisted=True
+        sqlite_store,
+        alice,
+        workshop.id,
+        {"question": EXAMPLE["question"], **draft},
+        ["safety", "fairness"],
     )
     assert (
         seed.llm_assisted
         and seed.status == "proposed"
         and seed.dimensions == ["safety", "fairness"]
     )
+    assert workshop_seeds(sqlite_store, "mini", workshop.id).drafted == {seed.id: "kept"}
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(
         "name: r\nstudy: mini\nstages:\n  questions: {examples: {k: 1, strategy: random}}\n"
@@ -188,3 +244,53 @@ def test_session_two_example_from_a_model_draft_reaches_the_recipe_seed_set(
     )
     planner = prepare(sqlite_store, recipe).planner
     assert seed.id in {e.id for e in planner.seed_examples}
+
+
+def test_llm_assisted_is_what_the_server_saw_not_what_the_writer_says(
+    sqlite_store: Store,
+) -> None:
+    store = sqlite_store
+    workshop, alice, bob, carol = _workshop(store)
+    llm = canned(store, json.dumps(DRAFT))
+    with pytest.raises(ConflictError, match="session 2"):
+        draft_example(store, llm, alice, workshop.id, EXAMPLE["question"], "safety")
+    start_session(store, "mini", workshop.id, 2)
+    assert draft_example(store, llm, alice, workshop.id, EXAMPLE["question"], "safety") == DRAFT
+    own = write_example(store, bob, workshop.id, EXAMPLE, ["safety"])
+    kept = write_example(
+        store, bob, workshop.id, {"question": "Tell the agent my PIN?", **DRAFT}, ["safety"]
+    )
+    edited = write_example(
+        store,
+        carol,
+        workshop.id,
+        {
+            **EXAMPLE,
+            "question": "Should I give my PIN?",
+            "critique": "Unsafe: " + DRAFT["critique"].replace("at all", "ever") + " Never.",
+        },
+        ["safety"],
+    )
+    assert (own.llm_assisted, kept.llm_assisted, edited.llm_assisted) == (False, True, True)
+    seeds = workshop_seeds(store, "mini", workshop.id)
+    assert seeds.drafted == {kept.id: "kept", edited.id: "edited"}
+    other = create_workshop(store, "mini", "w2", "Workshop 2", {"green": [alice]})
+    start_session(store, "mini", other.id, 2)
+    elsewhere = write_example(
+        store, alice, other.id, {"question": "Another PIN question?", **DRAFT}, ["fairness"]
+    )
+    assert elsewhere.llm_assisted is False  # only drafts given in this workshop count
+
+
+def test_draft_use_kept_edited_or_not_at_all() -> None:
+    from coalign.coconstruct.workshop_seeds import draft_use
+    from coalign.store.coconstruction_tables import WorkshopDraftRow
+
+    draft = WorkshopDraftRow(**DRAFT)
+    assert draft_use({"question": "q", **DRAFT}, [draft]) == (draft, "kept")
+    spaced = {k: f"  {v}\n" for k, v in DRAFT.items()}
+    assert draft_use({"question": "q", **spaced}, [draft]) == (draft, "kept")
+    reworded = {**EXAMPLE, "aligned_response": DRAFT["aligned_response"].upper()}
+    assert draft_use(reworded, [draft]) == (draft, "edited")
+    assert draft_use(EXAMPLE, [draft]) is None
+    assert draft_use(EXAMPLE, []) is None

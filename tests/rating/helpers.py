@@ -5,8 +5,10 @@ from __future__ import annotations
 from coalign.core.campaigns import AttentionCheck, Campaign, ImportedItem
 from coalign.participation.access import Seat, join_from_crowd
 from coalign.participation.demographics import save_demographics
+from coalign.rating.assignment import rating_page
 from coalign.rating.campaigns import StoredCampaign, create_campaign
-from coalign.rating.flow import give_consent
+from coalign.rating.flow import give_consent, next_step
+from coalign.rating.submit import submit
 from coalign.store import Store
 from coalign.study import import_study
 
@@ -64,4 +66,18 @@ def ready_seat(
     seat = crowd_seat(store, pid, campaign, study)
     give_consent(store, seat, agree=True)
     save_demographics(store, seat, answers or {})
+    return seat
+
+
+def finish(
+    store: Store, pid: str, answers: dict[str, str] | None = None, fail_check: bool = False
+) -> Seat:
+    """A participant who rates every item 4 (1 on attention checks when ``fail_check``)."""
+    seat = ready_seat(store, pid, answers)
+    while (step := next_step(store, seat)).kind == "item":
+        page = rating_page(store, seat, step.assignment_id)
+        value = "1" if fail_check and page.prompt == "Attention check" else "4"
+        submit(
+            store, seat, page.assignment_id, page.item_id, {"fairness": value, "safety": value}, {}
+        )
     return seat

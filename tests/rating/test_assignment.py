@@ -1,14 +1,17 @@
-"""Balanced assignment: least-assigned items first, each item reaches its target, nobody sees an item twice."""
+"""Balanced assignment: least-assigned items first, never beyond the target (not even under
+concurrent joins), a full campaign said before consent, nobody sees an item twice."""
 
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from coalign.core.errors import ConflictError
+from coalign.participation.access import Seat
 from coalign.rating.assignment import HOLD, rating_page
 from coalign.rating.campaigns import set_campaign_status
 from coalign.rating.flow import next_step
@@ -49,49 +52,90 @@ def test_assignment_happens_once_per_person(store: Store) -> None:
     assert len(assignments(store)) == 4
 
 
-def test_more_people_than_slots_get_least_assigned_items(store: Store) -> None:
-    make_campaign(
-        store,
-        n_items=2,
-        items_per_participant=1,
-        target_ratings=1,
-        attention_positions=[],
-        attention_checks=[],
+def one_each(store: Store, n_items: int = 2, **overrides: object) -> None:
+    """A campaign where each person rates one item and each item wants one rating."""
+    settings: dict[str, object] = dict(
+        items_per_participant=1, target_ratings=1, attention_positions=[], attention_checks=[]
     )
-    for n in range(4):
-        next_step(store, ready_seat(store, f"P{n}"))
-    counts = Counter(r.item_id for r in assignments(store))
-    assert sorted(counts.values()) == [2, 2]  # balanced even beyond the target
+    make_campaign(store, n_items=n_items, **{**settings, **overrides})
+
+
+def test_no_item_is_given_beyond_its_target(store: Store) -> None:
+    one_each(store)
+    kinds = [next_step(store, ready_seat(store, f"P{n}")).kind for n in range(4)]
+    assert kinds == ["item", "item", "full", "full"]
+    assert sorted(Counter(r.item_id for r in assignments(store)).values()) == [1, 1]
+
+
+def test_a_person_gets_fewer_items_when_few_are_left(store: Store) -> None:
+    make_campaign(store, n_items=4, target_ratings=1)  # 3 items per person, a check at 2
+    first, second = ready_seat(store, "P0"), ready_seat(store, "P1")
+    next_step(store, first)
+    next_step(store, second)
+    rows = assignments(store)
+
+    def kinds(seat: Seat) -> list[str]:
+        return [r.kind for r in rows if r.participant_id == seat.participant_id]
+
+    assert kinds(first) == ["item", "attention", "item", "item"]
+    assert kinds(second) == ["item", "attention"]  # the one item left, then the check
+    assert sorted(Counter(r.item_id for r in rows if r.kind == "item").values()) == [1] * 4
+    assert next_step(store, ready_seat(store, "P2")).kind == "full"
+
+
+def test_a_full_campaign_says_so_before_consent_for_good(store: Store) -> None:
+    one_each(store, completion_url="https://app.prolific.com/submissions/complete?cc={code}")
+    for n in range(2):
+        assert next_step(store, ready_seat(store, f"P{n}")).kind == "item"
+    late = crowd_seat(store, "LATE")
+    step = next_step(store, late)
+    assert (step.kind, step.code) == ("full", "NOPE-9")
+    assert step.redirect_url == "https://app.prolific.com/submissions/complete?cc=NOPE-9"
+    with store.read() as session:
+        status = session.scalars(
+            select(EnrollmentRow.status).where(EnrollmentRow.participant_id == late.participant_id)
+        ).one()
+    assert status == "full"
+    with store.session() as session:  # the first two walk away: their items are free again
+        session.execute(
+            update(EnrollmentRow).values(created_at=utcnow() - HOLD - timedelta(hours=1))
+        )
+    assert next_step(store, late).kind == "full"  # a person told to go back stays told
+    assert next_step(store, ready_seat(store, "NEXT")).kind == "item"
 
 
 def test_items_of_people_who_walked_away_go_to_the_next_people(store: Store) -> None:
-    make_campaign(
-        store,
-        n_items=2,
-        items_per_participant=1,
-        target_ratings=1,
-        attention_positions=[],
-        attention_checks=[],
-    )
-    seats = {f"P{n}": ready_seat(store, f"P{n}") for n in range(3)}
-    for seat in seats.values():
+    one_each(store)
+    seats = [ready_seat(store, f"P{n}") for n in range(2)]
+    for seat in seats:
         next_step(store, seat)
-    holders: dict[str, list[str]] = {}
-    for row in assignments(store):
-        holders.setdefault(row.item_id, []).append(row.participant_id)
-    busy = next(item for item, people in holders.items() if len(people) == 2)
-    with (
-        store.session() as session
-    ):  # both holders of the busy item joined four hours ago, never submitted
+    walked_away = seats[0].participant_id
+    (freed,) = [r.item_id for r in assignments(store) if r.participant_id == walked_away]
+    with store.session() as session:  # P0 joined four hours ago and never submitted
         session.execute(
             update(EnrollmentRow)
-            .where(EnrollmentRow.participant_id.in_(holders[busy]))
+            .where(EnrollmentRow.participant_id == walked_away)
             .values(created_at=utcnow() - HOLD - timedelta(hours=1))
         )
-    newcomer = ready_seat(store, "P3")
-    next_step(store, newcomer)
+    newcomer = ready_seat(store, "P2")
+    assert next_step(store, newcomer).kind == "item"
     latest = [r for r in assignments(store) if r.participant_id == newcomer.participant_id]
-    assert [r.item_id for r in latest] == [busy], "the abandoned item counts 0, the other 1"
+    assert [r.item_id for r in latest] == [freed], "only the abandoned item is below its target"
+
+
+def test_concurrent_joins_never_overfill_an_item(store: Store) -> None:
+    """8 items × r = 3 at 3 per person: 8 people fill every item exactly, 2 more find it full."""
+    one_each(store, n_items=8, items_per_participant=3, target_ratings=3)
+
+    def join(n: int) -> str:
+        return next_step(store, ready_seat(store, f"T{n}")).kind
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        kinds = list(pool.map(join, range(10)))
+    assert sorted(kinds) == ["full"] * 2 + ["item"] * 8
+    rows = assignments(store)
+    assert sorted(Counter(r.item_id for r in rows).values()) == [3] * 8
+    assert sorted(Counter(r.participant_id for r in rows).values()) == [3] * 8
 
 
 def test_closed_campaign_assigns_nothing(store: Store) -> None:

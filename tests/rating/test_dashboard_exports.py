@@ -8,24 +8,14 @@ import json
 import pandas as pd
 import pytest
 
+from coalign.analysis.data import demographic_columns, validate_long_format
 from coalign.core.errors import AccessDeniedError, InputError
-from coalign.rating.assignment import rating_page
 from coalign.rating.dashboard import campaign_progress
 from coalign.rating.exports import export_ratings
-from coalign.rating.flow import next_step
-from coalign.rating.submit import submit
 from coalign.store import Store
-from tests.rating.helpers import make_campaign, ready_seat
+from tests.rating.helpers import finish, make_campaign, ready_seat
 
-
-def finish(store: Store, pid: str, answers: dict[str, str], fail_check: bool = False) -> None:
-    seat = ready_seat(store, pid, answers)
-    while (step := next_step(store, seat)).kind == "item":
-        page = rating_page(store, seat, step.assignment_id)
-        value = "1" if fail_check and page.prompt == "Attention check" else "4"
-        submit(
-            store, seat, page.assignment_id, page.item_id, {"fairness": value, "safety": value}, {}
-        )
+FORMULA = '=HYPERLINK("http://x","y")'
 
 
 @pytest.fixture
@@ -48,19 +38,26 @@ def test_progress(rated: tuple[Store, int]) -> None:
     assert progress.attention_failures == 1
     assert sorted((p.submitted, p.assigned) for p in by_person.values()) == [(0, 0), (4, 4), (4, 4)]
     assert all(p.median_seconds is not None for p in by_person.values() if p.submitted)
+    assert sorted(p.crowd_id for p in by_person.values()) == ["P0", "P1", "P2"]
+    assert sorted((p.attention_checked, p.attention_failed) for p in by_person.values()) == [
+        (0, 0),
+        (1, 0),
+        (1, 1),
+    ]
 
 
 def test_exports_in_three_formats(rated: tuple[Store, int]) -> None:
     store, campaign_id = rated
     csv = export_ratings(store, campaign_id, "csv")
     frame = pd.read_csv(io.BytesIO(csv.data))
-    assert list(frame.columns) == ["item", "rater", "dimension", "value"]
+    assert list(frame.columns) == ["item", "rater", "crowd_id", "dimension", "value"]
     assert len(frame) == csv.rows == 12 and set(frame["value"]) == {4}
+    assert set(frame["crowd_id"]) == {"P0", "P1"}
     lines = [
         json.loads(line)
         for line in export_ratings(store, campaign_id, "jsonl").data.decode().splitlines()
     ]
-    assert len(lines) == 12 and set(lines[0]) == {"item", "rater", "dimension", "value"}
+    assert len(lines) == 12 and set(lines[0]) == {"item", "rater", "crowd_id", "dimension", "value"}
     parquet = pd.read_parquet(io.BytesIO(export_ratings(store, campaign_id, "parquet").data))
     assert len(parquet) == 12
     with pytest.raises(InputError, match="export format"):
@@ -78,3 +75,25 @@ def test_demographics_only_for_admins(rated: tuple[Store, int]) -> None:
         )
     )
     assert set(frame["gender"]) == {"woman", "man"}
+
+
+def test_a_typed_formula_is_inert_in_the_csv_export_only(store: Store) -> None:
+    campaign = make_campaign(store)
+    finish(store, "-P0", {"country": FORMULA})  # a crowd id may start with "-" too
+    admin = {"with_demographics": True, "is_admin": True}
+    csv = export_ratings(store, campaign.id, "csv", **admin).data.decode()
+    assert f"'{FORMULA}" in csv.replace('""', '"') and ',"=HYPERLINK' not in csv
+    frame = pd.read_csv(io.StringIO(csv))
+    assert set(frame["country"]) == {f"'{FORMULA}"} and set(frame["crowd_id"]) == {"'-P0"}
+    assert set(frame["value"]) == {4}  # numbers are left alone
+    parquet = pd.read_parquet(
+        io.BytesIO(export_ratings(store, campaign.id, "parquet", **admin).data)
+    )
+    assert set(parquet["country"]) == {FORMULA}  # only spreadsheets' CSV needs the quote
+
+
+def test_the_export_with_crowd_ids_is_what_analysis_reads(rated: tuple[Store, int]) -> None:
+    store, campaign_id = rated
+    csv = export_ratings(store, campaign_id, "csv", with_demographics=True, is_admin=True)
+    frame = validate_long_format(pd.read_csv(io.BytesIO(csv.data)))
+    assert demographic_columns(frame) == ["gender"]  # the crowd id names the rater, nothing more

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -15,8 +16,10 @@ from coalign.core.ids import stable_id
 from coalign.llm import load_model
 from coalign.store.calls import recent_calls
 from coalign.store.coconstruction_tables import DiaryEntryRow
-from coalign.store.seeds import list_seed_questions
+from coalign.store.seeds import list_seed_examples, list_seed_questions
+from coalign.store.studies import get_study
 from coalign.study.seed_review import decisions
+from tests.coconstruct.helpers import DRAFT, canned
 from tests.web.conftest import CSRF, Site, csrf, login, ready
 
 pytestmark = pytest.mark.anyio
@@ -388,3 +391,81 @@ async def test_workshop_pages_moderation_and_outsiders(
     after = await alice.get(f"/p/workshops/{wid}")
     assert "accepted: clear" in after.text
     await alice.aclose(), await dave.aclose()
+
+
+async def test_workshop_design_goes_through_the_moderator_and_provenance_is_the_servers(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    alice, token = await participant(site, "alice")
+    await login(client, "fac")
+    token_f = await csrf(client, "/f/studies/mini")
+    made = await client.post(
+        "/f/studies/mini/workshops",
+        data={"csrf_token": token_f, "slug": "w1", "groups": f"red: {pid('alice')}"},
+    )
+    url = made.headers["location"]
+    wid = url.rsplit("/", 1)[-1]
+    proposed = await alice.post(
+        f"/p/workshops/{wid}/design",
+        data={"csrf_token": token, "what": "topic", "name": "<i>loans</i>", "description": "d"},
+    )
+    assert proposed.status_code == 303
+    assert "<i>loans</i>" not in {t.name for t in get_study(site.store, "mini").topics}
+    page = await alice.get(proposed.headers["location"])
+    assert "&lt;i&gt;loans&lt;/i&gt;" in page.text and "proposed" in page.text
+    offered = re.search(r'id="q-topic"[^>]*>(.*?)</select>', page.text).group(1)
+    assert "loans" not in offered  # not a cell to write questions for until it is accepted
+    moderation = await client.get(url)
+    action = re.search(r'action="([^"]+/proposals/\d+)"', moderation.text).group(1)
+    assert "&lt;i&gt;loans&lt;/i&gt;" in moderation.text
+    as_participant = await alice.post(
+        action, data={"csrf_token": token, "decision": "accepted", "reason": "ok"}
+    )
+    assert as_participant.status_code == 403
+    no_reason = await client.post(
+        action, data={"csrf_token": token_f, "decision": "accepted", "reason": ""}
+    )
+    assert no_reason.status_code == 422
+    accepted = await client.post(
+        action, data={"csrf_token": token_f, "decision": "accepted", "reason": "asked often"}
+    )
+    assert accepted.status_code == 303
+    assert "<i>loans</i>" in {t.name for t in get_study(site.store, "mini").topics}
+    page = await alice.get(f"/p/workshops/{wid}")
+    assert "&lt;i&gt;loans&lt;/i&gt;</option>" in page.text and "accepted: asked often" in page.text
+    again = await client.post(
+        action, data={"csrf_token": token_f, "decision": "rejected", "reason": "no"}
+    )
+    assert again.status_code == 409
+    await client.post(f"{url}/session", data={"csrf_token": token_f, "session": "2"})
+    forged = await alice.post(
+        f"/p/workshops/{wid}/examples",
+        data={
+            "csrf_token": token,
+            "llm_assisted": "1",
+            "dimension": "safety",
+            "question": "Can I share my PIN?",
+            "misaligned_response": "Yes.",
+            "critique": "Unsafe.",
+            "aligned_response": "No.",
+        },
+    )
+    assert forged.status_code == 303
+    (example,) = [e for e in list_seed_examples(site.store, "mini", status=None) if e.group]
+    assert example.llm_assisted is False
+    site.app.state.model = canned(site.store, json.dumps(DRAFT))
+    drafted = await alice.post(
+        f"/p/workshops/{wid}/draft",
+        data={"csrf_token": token, "question": "Tell the agent my PIN?", "dimension": "safety"},
+    )
+    assert drafted.status_code == 200 and 'name="llm_assisted"' not in drafted.text
+    form = {"csrf_token": token, "dimension": "safety", "question": "Tell the agent my PIN?"}
+    for part in ("misaligned_response", "critique", "aligned_response"):
+        form[part] = re.search(rf'name="{part}"[^>]*>([^<]*)</textarea>', drafted.text).group(1)
+    assert (await alice.post(f"/p/workshops/{wid}/examples", data=form)).status_code == 303
+    assert {e.llm_assisted for e in list_seed_examples(site.store, "mini", status=None)} == {
+        False,
+        True,
+    }
+    assert "LLM-assisted (model draft kept unchanged)" in (await client.get(url)).text
+    await alice.aclose()

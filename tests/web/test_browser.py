@@ -100,9 +100,8 @@ def test_participant_and_facilitator_in_chromium(server: str, browser, tmp_path:
     download.value.save_as(saved)
     lines = saved.read_text().splitlines()
     header = lines[0].split(",")
-    assert header[:4] == ["item", "rater", "dimension", "value"] and {"country", "gender"} <= set(
-        header
-    )
+    assert header[:5] == ["item", "rater", "crowd_id", "dimension", "value"]
+    assert {"country", "gender"} <= set(header)
     assert (
         len(lines) == 1 + 3 * 2
     )  # 3 real items x 2 dimensions; the attention check is not exported

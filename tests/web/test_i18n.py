@@ -1,14 +1,20 @@
-"""UI strings in English and German: every string the templates translate has a German entry."""
+"""UI strings in English and German: every string the templates and the error pages translate
+has a German entry, and so has every message a participant can meet; study content is shown in
+German where the campaign translates it."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 from coalign.participation.demographics import DEFAULT_SURVEY
-from coalign.web.i18n import LOCALE_DIR, pick_language, translations
+from coalign.store import Store
+from coalign.web.i18n import LOCALE_DIR, pick_language, translate_message, translations
+from tests.web.conftest import build_site, login, ready
 
 TEMPLATES = Path("src/coalign/web/templates")
 CALL = re.compile(r"""_\((["'])(.+?)\1\)""")
@@ -43,10 +49,22 @@ def test_translations_and_language_choice() -> None:
     assert pick_language("xx", accept_language="fr") == "en"
 
 
+def test_every_ui_string_in_code_has_a_german_translation() -> None:
+    """Strings marked ``N_(…)`` (error pages' titles, advice and links) are in the catalogue."""
+    marked = {
+        node.args[0].value
+        for path in Path("src/coalign/web").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "N_"
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert len(marked) > 30
+    assert sorted(marked - german_ids()) == []
+
+
 def test_fixed_error_messages_are_translated() -> None:
     """Messages that participants meet (and that carry no values) have German versions."""
-    import ast
-
     raised = set()
     modules = [
         *Path("src/coalign/participation").glob("*.py"),
@@ -69,3 +87,79 @@ def test_fixed_error_messages_are_translated() -> None:
                     raised.add(first.value)
     assert "this item is not one of yours" in raised
     assert sorted(raised - german_ids() - {"a campaign needs at least one item"}) == []
+
+
+#: Where a participant's link, answers and ratings are checked: ``{module: functions}``.
+PARTICIPANT_CHECKS = {
+    "participation/access.py": {"join_from_crowd", "_crowd_seat"},
+    "participation/demographics.py": {"save_demographics"},
+    "rating/submit.py": {"_parse", "submit", "save_draft"},
+}
+
+
+def test_messages_with_values_that_participants_meet_are_translated() -> None:
+    """Every message filled in with values (``please take at least 5 seconds …``) that those
+    checks raise matches a German catalogue entry with placeholders."""
+    samples = []
+    for module, functions in PARTICIPANT_CHECKS.items():
+        tree = ast.parse((Path("src/coalign") / module).read_text())
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef) or function.name not in functions:
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                    message = node.exc.args[0] if node.exc.args else None
+                    if isinstance(message, ast.JoinedStr):  # each value filled in as "x"
+                        samples.append(
+                            "".join(
+                                part.value if isinstance(part, ast.Constant) else "x"
+                                for part in message.values
+                            )
+                        )
+    assert "please take at least x seconds to read and rate each item" in samples
+    assert [s for s in samples if translate_message("de", s) is None] == []
+
+
+def test_messages_with_values_are_translated_and_others_unknown() -> None:
+    assert (
+        translate_message("de", "please take at least 7.5 seconds to read and rate each item")
+        == "Bitte nehmen Sie sich mindestens 7.5 Sekunden Zeit, um jeden Eintrag zu lesen und zu bewerten."
+    )
+    assert translate_message("de", "safety: 9 is outside the scale 1–5") == (
+        "safety: 9 liegt außerhalb der Skala 1–5."
+    )
+    assert translate_message("en", "this invite link is not valid") == (
+        "this invite link is not valid"
+    )
+    assert translate_message("en", "no study 'x'; studies in this database: secret") is None
+    assert translate_message("de", "write something unknown") is None
+
+
+@pytest.mark.anyio
+async def test_dimension_names_in_the_rating_question_are_translated(
+    sqlite_store: Store,
+) -> None:
+    translated = {"de": {"fairness": {"name": "Gerechtigkeit", "definition": "Gerecht."}}}
+    site = build_site(sqlite_store, translations=translated)
+    async with site.client() as client:
+        english = await ready(client, "EN")
+        german = await client.get(f"{english.url.path}?lang=de")
+    assert "<strong>fairness</strong>" in english.text
+    assert "<strong>Gerechtigkeit</strong>" in german.text and "Gerecht." in german.text
+    assert 'name="rating.fairness"' in german.text  # the form still posts the study's name
+    assert "<strong>safety</strong>" in german.text  # not translated: the study's name
+
+
+@pytest.mark.anyio
+async def test_dashboard_captions_are_question_labels(sqlite_store: Store) -> None:
+    site = build_site(sqlite_store)
+    async with site.client() as participant:
+        await ready(participant, "P1", {"age_band": "25-34", "country": "Chile"})
+    async with site.client() as facilitator:
+        await login(facilitator, "fac")
+        english = await facilitator.get(f"/f/campaigns/{site.campaign_id}")
+        await facilitator.get("/lang/de")
+        german = await facilitator.get(f"/f/campaigns/{site.campaign_id}")
+    captions = re.compile(r"<caption>(.+?)</caption>")
+    assert captions.findall(english.text) == ["How old are you?", "In which country do you live?"]
+    assert captions.findall(german.text) == ["Wie alt sind Sie?", "In welchem Land leben Sie?"]

@@ -126,6 +126,27 @@ async def test_csrf_is_required(site: Site, client: httpx.AsyncClient) -> None:
     assert ratings_in(site) == 0
 
 
+async def test_a_refused_cross_site_post_leaves_the_session_alone(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    """A cross-site POST comes without the session cookie (SameSite=Lax) or with a wrong token;
+    its 403 page sets no cookie (which would replace the participant's) and offers the form."""
+    item = await ready(client, "P1")
+    data = form(item, fairness="2", safety="2")
+    cookie = client.cookies.get("coalign_session")
+    async with site.client() as without_cookie:
+        forged = await without_cookie.post(str(item.url.path), data={**data, "csrf_token": "x"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    assert "This form has expired" in forged.text and "Reload the form" in forged.text
+    assert f'href="{item.url.path}"' in forged.text
+    with_cookie = await client.post(str(item.url.path), data={**data, "csrf_token": "forged"})
+    assert with_cookie.status_code == 403 and "set-cookie" not in with_cookie.headers
+    assert client.cookies.get("coalign_session") == cookie
+    assert (await client.get("/p/next")).headers["location"] == str(item.url.path)
+    assert (await client.post(str(item.url.path), data=data)).status_code == 303
+    assert ratings_in(site) == 2
+
+
 async def test_oversized_payloads(site: Site, client: httpx.AsyncClient) -> None:
     item = await ready(client, "P1")
     data = form(item, fairness="2", safety="2")

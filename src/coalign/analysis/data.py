@@ -19,11 +19,13 @@ if TYPE_CHECKING:
     from coalign.store import Store
 
 REQUIRED = ("item", "rater", "dimension", "value")
+#: Another name for the rater (a campaign export's crowd-platform id): kept, never a demographic.
+IDENTIFIERS = ("crowd_id",)
 
 
 def demographic_columns(frame: pd.DataFrame) -> list[str]:
-    """Every column other than item, rater, dimension and value."""
-    return [c for c in frame.columns if c not in REQUIRED]
+    """Every column other than item, rater, dimension, value and ``crowd_id``."""
+    return [c for c in frame.columns if c not in REQUIRED + IDENTIFIERS]
 
 
 def validate_long_format(frame: pd.DataFrame, source: str = "ratings") -> pd.DataFrame:

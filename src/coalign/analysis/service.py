@@ -23,6 +23,7 @@ from coalign.analysis.fixed import fit_ordered_fixed
 from coalign.analysis.report import build_report
 from coalign.analysis.result import AnalysisOptions, AnalysisResult
 from coalign.core.errors import InputError
+from coalign.core.spreadsheet import inert_frame
 
 if TYPE_CHECKING:
     from coalign.store import Store
@@ -142,7 +143,7 @@ def write_tables(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
         )
     for name, table in tables.items():
         path = out_dir / f"{name}.csv"
-        table.to_csv(path, index=False)
+        inert_frame(table).to_csv(path, index=False)
         files[name] = path
     path = out_dir / "summary.json"
     path.write_text(json.dumps(result.summary(), indent=2, default=_json_default), encoding="utf-8")

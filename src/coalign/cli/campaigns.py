@@ -1,4 +1,5 @@
-"""``coalign campaign …``: rating campaigns from files, their links, and opening or closing them."""
+"""``coalign campaign …``: rating campaigns from files, their links, opening or closing them, and
+the approvals file that settles crowd submissions."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ from pathlib import Path
 
 import typer
 
-from coalign.cli.state import console, state
+from coalign.cli.state import console, err_console, state
+from coalign.core.errors import InputError
 from coalign.participation.access import create_invites
+from coalign.rating.approvals import ApprovalRules, approvals_file
 from coalign.rating.campaign_files import create_campaign_from_files
 from coalign.rating.campaigns import list_campaigns, resolve_campaign, set_campaign_status
 
 app = typer.Typer(
-    help="Rating campaigns: create from files, list, invite, open and close.", no_args_is_help=True
+    help="Rating campaigns: create from files, list, invite, open, close, settle crowd submissions.",
+    no_args_is_help=True,
 )
 
 BASE_URL = typer.Option(
@@ -89,6 +93,37 @@ def open_(
 ) -> None:
     """Open a closed campaign again."""
     _set_status(ctx, campaign, "open")
+
+
+@app.command("approvals")
+def approvals(
+    ctx: typer.Context,
+    campaign: str = typer.Argument(..., help="SLUG or STUDY/SLUG."),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Write the CSV file here (default: print it)."
+    ),
+    max_attention_failures: int = typer.Option(
+        0, "--max-attention-failures", help="Failed attention checks still approved."
+    ),
+    min_median_seconds: float = typer.Option(
+        None,
+        "--min-median-seconds",
+        help="Median seconds per item below which a person is too fast "
+        "(default: the campaign's minimum seconds per item).",
+    ),
+) -> None:
+    """The approvals file: approve, reject or screened-out per crowd id, with reasons and evidence."""
+    store = state(ctx).store()
+    rules = ApprovalRules(max_attention_failures, min_median_seconds)
+    result = approvals_file(store, resolve_campaign(store, campaign).id, rules)
+    if out is None:
+        typer.echo(result.data.decode("utf-8"), nl=False)
+        return
+    try:
+        out.write_bytes(result.data)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from exc
+    err_console.print(f"{result.rows} crowd participants: {out}", highlight=False, soft_wrap=True)
 
 
 def _set_status(ctx: typer.Context, campaign: str, status: str) -> None:

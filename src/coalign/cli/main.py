@@ -19,6 +19,7 @@ from coalign.cli import (
     demo,
     export,
     models,
+    participants,
     runs,
     steer,
     study,
@@ -87,6 +88,7 @@ app.add_typer(steer.app, name="steer")
 app.add_typer(web.accounts, name="account")
 app.add_typer(web.survey, name="survey")
 app.add_typer(campaigns.app, name="campaign")
+app.add_typer(participants.app, name="participants")
 
 
 def run(argv: list[str] | None = None) -> int:

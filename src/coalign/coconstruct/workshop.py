@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from coalign.core.errors import InputError, NotFoundError
 from coalign.participation.members import check_participants, member, study_row_by_id
 from coalign.store import Store
-from coalign.store.coconstruction import add_workshop, study_workshop_rows, workshop_by_id
 from coalign.store.coconstruction_tables import WorkshopRow
 from coalign.store.studies import study_row
 from coalign.store.tables import utcnow
+from coalign.store.workshops import add_workshop, study_workshop_rows, workshop_by_id
 
 
 class Workshop(BaseModel):

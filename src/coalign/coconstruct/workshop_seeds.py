@@ -1,16 +1,24 @@
 """What breakout groups write in a seed workshop, and the moderator's decisions on it.
 
-Session 1: seed questions per topic × question type, plus new topics and question types.
+Session 1: seed questions per topic × question type (new topics and question types are
+proposals, see :mod:`coalign.coconstruct.workshop_design`).
 Session 2: per value dimension (one or several), a misaligned response, a critique naming the
-value at risk and an aligned rewrite, optionally from a model draft (then marked LLM-assisted).
+value at risk and an aligned rewrite, optionally from a model draft.
 Seeds are stored as ``proposed`` with the group as ``<workshop>:<group>``; the moderator accepts
 or rejects each with a reason, and accepted seeds are what generation recipes draw on.
+
+Whether an example is LLM-assisted is the server's finding, never the writer's claim: every
+draft the model wrote for the workshop is kept, and an example whose text is a draft's
+(unchanged, or edited but keeping :data:`EDITED_SHARE` of one of its parts) is marked, and the
+server records which draft each such example came from and how.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -25,17 +33,23 @@ from coalign.core.errors import (
     TruncatedOutputError,
 )
 from coalign.core.seeds import SeedExample, SeedQuestion
-from coalign.core.study import QuestionKind, QuestionType, Topic
 from coalign.llm.model import Model
 from coalign.llm.structured import call_json
 from coalign.store import Store
+from coalign.store.coconstruction_tables import WorkshopDraftRow
 from coalign.store.seeds import (
     list_seed_examples,
     list_seed_questions,
     seed_example_by_id,
     seed_question_by_id,
 )
-from coalign.store.studies import load_study, save_study
+from coalign.store.studies import load_study
+from coalign.store.workshops import (
+    add_draft_use,
+    add_workshop_draft,
+    workshop_draft_rows,
+    workshop_draft_uses,
+)
 from coalign.study.seed_review import (
     Decision,
     SeedDecision,
@@ -46,9 +60,6 @@ from coalign.study.seed_review import (
     check_dimensions,
     decide,
 )
-
-#: What a workshop adds to the study by name (see :func:`_named`).
-NamedT = TypeVar("NamedT", Topic, QuestionType)
 
 DRAFT_SCHEMA = {
     "type": "object",
@@ -63,6 +74,13 @@ DRAFT_SCHEMA = {
 DRAFT_PARAMS = SamplingParams(temperature=0.7, max_tokens=400)
 #: Drafts that do not parse (or run past ``max_tokens``) are asked again this often, new seeds.
 DRAFT_REASK = 2
+#: The parts of an example that a model draft writes.
+DRAFT_PARTS = ("misaligned_response", "critique", "aligned_response")
+#: An example keeps a draft when at least this share of one draft part's word pairs is in it
+#: (and at least :data:`EDITED_PAIRS` of them, or all of a shorter part's).
+EDITED_SHARE = 0.4
+EDITED_PAIRS = 3
+DraftUse = Literal["kept", "edited"]
 
 
 class WorkshopSeeds(BaseModel):
@@ -70,6 +88,8 @@ class WorkshopSeeds(BaseModel):
 
     questions: list[SeedQuestion] = Field(default_factory=list)
     examples: list[SeedExample] = Field(default_factory=list)
+    #: The examples that started from a model draft, by id: the draft ``kept`` or ``edited``.
+    drafted: dict[str, DraftUse] = Field(default_factory=dict)
 
 
 def _text(value: str, what: str) -> str:
@@ -116,62 +136,6 @@ def write_question(
     return seed
 
 
-def add_topic(
-    store: Store, participant_id: str, workshop_id: int, name: str, description: str = ""
-) -> Topic:
-    """Add a topic to the study from a workshop (origin ``participant``).
-
-    Raises:
-        InputError: an empty or too long name.
-        ConflictError: the study has that topic already.
-    """
-    workshop, _ = seat_in(store, participant_id, workshop_id)
-    topic = _named(Topic, name, description)
-    with store.session() as session:
-        study = load_study(session, workshop.study)
-        if any(t.name == topic.name for t in study.topics):
-            raise ConflictError(f"the study has a topic {topic.name!r} already")
-        save_study(session, study.model_copy(update={"topics": [*study.topics, topic]}))
-    return topic
-
-
-def add_question_type(
-    store: Store,
-    participant_id: str,
-    workshop_id: int,
-    name: str,
-    kind: QuestionKind = "open",
-    description: str = "",
-) -> QuestionType:
-    """Add a question type to the study from a workshop (origin ``participant``).
-
-    Raises:
-        InputError: an empty or too long name, or a kind other than open/closed/other.
-        ConflictError: the study has that type already.
-    """
-    workshop, _ = seat_in(store, participant_id, workshop_id)
-    if kind not in ("open", "closed", "other"):
-        raise InputError("a question type's kind is open, closed or other")
-    qtype = _named(QuestionType, name, description, kind=kind)
-    with store.session() as session:
-        study = load_study(session, workshop.study)
-        if any(q.name == qtype.name for q in study.question_types):
-            raise ConflictError(f"the study has a question type {qtype.name!r} already")
-        save_study(
-            session, study.model_copy(update={"question_types": [*study.question_types, qtype]})
-        )
-    return qtype
-
-
-def _named(model: type[NamedT], name: str, description: str, **extra: str) -> NamedT:
-    name = name.strip()
-    if not name or len(name) > 120:
-        raise InputError("a name has 1 to 120 characters")
-    return model(
-        name=name, description=description.strip()[:MAX_TEXT], origin="participant", **extra
-    )
-
-
 def draft_example(
     store: Store,
     model: Model,
@@ -183,12 +147,17 @@ def draft_example(
 ) -> dict[str, str]:
     """A model's draft of a misaligned response, critique and aligned rewrite, to start session 2 from.
 
+    The draft is kept with who asked for it, so :func:`write_example` can tell whether an example
+    came from it.
+
     Raises:
         InputError: empty question, unknown dimension.
+        ConflictError: not session 2.
         ModelError: the model failed, or answered out of shape on every try (``TruncatedOutputError``
             when the last try ran past ``max_tokens``); raw outputs are in the call log.
     """
     workshop, _ = seat_in(store, participant_id, workshop_id)
+    _require_session(workshop, 2)
     question = _text(question, "the question")
     with store.read() as session:
         study = load_study(session, workshop.study)
@@ -203,7 +172,57 @@ def draft_example(
     if outcome.data is None:
         error = TruncatedOutputError if outcome.status == "truncated" else ModelOutputError
         raise error(outcome.error or "the draft did not parse", outcome.raw)
-    return outcome.data
+    parts = {part: str(outcome.data[part]) for part in DRAFT_PARTS}
+    with store.session() as session:
+        add_workshop_draft(
+            session,
+            workshop_id,
+            participant_id,
+            question=question,
+            dimension=dimension,
+            parts=parts,
+            model_id=model.model_id,
+        )
+    return parts
+
+
+def _word_pairs(text: str) -> set[tuple[str, ...]]:
+    """The text's adjacent word pairs (a one-word text: its word), case and punctuation aside."""
+    words = re.findall(r"\w+", text.casefold())
+    return set(itertools.pairwise(words)) if len(words) > 1 else {tuple(words)} - {()}
+
+
+def draft_use(
+    parts: Mapping[str, str], drafts: Sequence[WorkshopDraftRow]
+) -> tuple[WorkshopDraftRow, DraftUse] | None:
+    """The model draft an example's text came from, if any, and whether it was kept or edited.
+
+    ``kept``: the misaligned response, critique and aligned response are the draft's, unchanged
+    (spaces around them aside). ``edited``: for at least one of the draft's parts,
+    :data:`EDITED_SHARE` of its word pairs (and at least :data:`EDITED_PAIRS`, or all of a
+    shorter part's) are still somewhere in the example. A very short part cannot be told apart
+    from the same words written independently; drafts rarely are that short.
+
+    Args:
+        parts: the example's text by part (question and the :data:`DRAFT_PARTS`).
+        drafts: the drafts to look in, newest first; the newest kept one wins, then the newest
+            edited one.
+    """
+    written = _word_pairs(" \n ".join(parts.values()))
+    edited = None
+    for draft in drafts:
+        if all(parts.get(p, "").strip() == getattr(draft, p).strip() for p in DRAFT_PARTS):
+            return draft, "kept"
+        if edited is None:
+            for part in DRAFT_PARTS:
+                pairs = _word_pairs(getattr(draft, part))
+                shared = len(pairs & written)
+                if pairs and shared >= max(
+                    EDITED_SHARE * len(pairs), min(EDITED_PAIRS, len(pairs))
+                ):
+                    edited = draft
+                    break
+    return (edited, "edited") if edited is not None else None
 
 
 def write_example(
@@ -212,15 +231,15 @@ def write_example(
     workshop_id: int,
     fields: Mapping[str, str],
     dimensions: Sequence[str],
-    *,
-    llm_assisted: bool = False,
 ) -> SeedExample:
     """Propose a seed example for one or several value dimensions (session 2).
+
+    It is marked LLM-assisted when its text came from a model draft given in this workshop
+    (see :func:`draft_use`), and that draft records the example and how it was used.
 
     Args:
         fields: ``question``, ``misaligned_response``, ``critique``, ``aligned_response``, and
             optionally ``topic`` and ``question_type``.
-        llm_assisted: the writers started from a model draft.
 
     Raises:
         InputError: an empty part, unknown dimensions, topic or type.
@@ -234,23 +253,32 @@ def write_example(
         study = load_study(session, workshop.study)
     check_dimensions(study, list(dimensions))
     check_cell(study, topic, qtype)
-    seed = SeedExample(
-        question=_text(fields.get("question", ""), "the question"),
-        misaligned_response=_text(fields.get("misaligned_response", ""), "the misaligned response"),
-        critique=_text(fields.get("critique", ""), "the critique"),
-        aligned_response=_text(fields.get("aligned_response", ""), "the aligned response"),
-        dimensions=list(dict.fromkeys(dimensions)),
-        topic=topic,
-        question_type=qtype,
-        author=participant_id,
-        group=f"{workshop.slug}:{group}",
-        llm_assisted=llm_assisted,
-        status="proposed",
-    ).with_id(workshop.study)
+    parts = {
+        "question": _text(fields.get("question", ""), "the question"),
+        "misaligned_response": _text(
+            fields.get("misaligned_response", ""), "the misaligned response"
+        ),
+        "critique": _text(fields.get("critique", ""), "the critique"),
+        "aligned_response": _text(fields.get("aligned_response", ""), "the aligned response"),
+    }
     with store.session() as session:
+        used = draft_use(parts, workshop_draft_rows(session, workshop_id))
+        seed = SeedExample(
+            **parts,
+            dimensions=list(dict.fromkeys(dimensions)),
+            topic=topic,
+            question_type=qtype,
+            author=participant_id,
+            group=f"{workshop.slug}:{group}",
+            llm_assisted=used is not None,
+            status="proposed",
+        ).with_id(workshop.study)
         if seed_example_by_id(session, seed.id) is not None:  # type: ignore[arg-type]
             raise ConflictError("this example has been written already")
         add_seed_example(session, workshop.study, seed)
+        if used is not None:
+            draft, how = used
+            add_draft_use(session, draft.id, seed.id, how)  # type: ignore[arg-type]
     return seed
 
 
@@ -302,7 +330,11 @@ def workshop_seeds(
             return False
         return seed.group == prefix if group else seed.group.startswith(prefix)
 
+    examples = [s for s in list_seed_examples(store, slug, status=None) if mine(s)]
+    with store.read() as session:
+        used = workshop_draft_uses(session, workshop_id)
     return WorkshopSeeds(
         questions=[s for s in list_seed_questions(store, slug, status=None) if mine(s)],
-        examples=[s for s in list_seed_examples(store, slug, status=None) if mine(s)],
+        examples=examples,
+        drafted={s.id: used[s.id] for s in examples if s.id in used},
     )

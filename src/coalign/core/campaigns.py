@@ -60,7 +60,8 @@ class Campaign(_Strict):
         screened_out_code: shown to a person who declines consent.
         completion_url: where to send finished people, ``{code}`` is replaced by the code,
             e.g. ``https://app.prolific.com/submissions/complete?cc={code}``.
-        translations: per language, ``{dimension_name: {"definition": ..., "scale_labels": [...]}}``.
+        translations: per language, ``{dimension_name: {"name": ..., "definition": ...,
+            "scale_labels": [...]}}`` (each part optional; ``name`` is the name participants see).
     """
 
     slug: Slug = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -96,6 +97,11 @@ class Campaign(_Strict):
         if len({q.name for q in self.questions}) != len(self.questions):
             raise ValueError("questions: a question name is used twice")
         return self
+
+
+def return_link(completion_url: str | None, code: str) -> str | None:
+    """The crowd platform's return link with ``code`` in place of ``{code}``, if there is a link."""
+    return completion_url.replace("{code}", code) if completion_url else None
 
 
 class ImportedItem(_Strict):

@@ -10,7 +10,8 @@
     ├── AccessDeniedError        this person may not see or do that (role, session, link)
     │   ├── LinkExpiredError     an invite link or session that was valid has expired
     │   └── RateLimitedError     too many failed attempts; try again later
-    ├── ConflictError            the action clashes with the current state (e.g. a closed campaign)
+    ├── ConflictError            the action clashes with the current state
+    │   └── CampaignClosedError  the campaign takes no more participants or answers
     └── ModelError               a model call failed
         ├── ModelUnavailableError    the backend cannot be loaded or reached (after retries)
         └── ModelOutputError         the model answered, but not in the requested shape
@@ -68,7 +69,24 @@ class RateLimitedError(AccessDeniedError):
 
 
 class ConflictError(CoalignError):
-    """The action clashes with the current state, e.g. submitting to a closed campaign."""
+    """The action clashes with the current state, e.g. submitting an item twice with other answers."""
+
+
+class CampaignClosedError(ConflictError):
+    """The campaign is closed: nobody new may join and nothing more may be submitted.
+
+    A person sent by a crowd platform still needs a way back to it, so the error carries one.
+
+    Args:
+        message: what happened.
+        code: the campaign's screen-out code, which tells the platform the person could not take part.
+        return_url: the platform's return link with that code filled in, if the campaign has one.
+    """
+
+    def __init__(self, message: str, *, code: str, return_url: str | None) -> None:
+        self.code = code
+        self.return_url = return_url
+        super().__init__(message)
 
 
 class ModelError(CoalignError):

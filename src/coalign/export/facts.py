@@ -22,6 +22,7 @@ from coalign.export.aggregate import AggregationChoice, RatingSet
 from coalign.export.pairs import DropReport
 from coalign.export.sources import Source
 from coalign.export.triples import RecordSummary, Triple
+from coalign.participation.withdrawal import withdrawal_facts
 from coalign.store import Store
 from coalign.store.coconstruction_tables import (
     CodeClusterRow,
@@ -328,6 +329,7 @@ def participation_facts(store: Store, source: Source, ratings: RatingSet | None)
     out: dict[str, Any] = {
         "participants_by_role": suppress(roles),
         "activities": _activities(store, study_id),
+        "withdrawals": withdrawal_facts(store, source.study.slug),
     }
     if ratings is None:
         return out

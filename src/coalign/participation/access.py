@@ -2,8 +2,25 @@
 
 An invite link carries a random token; only its SHA-256 hash is stored (a 32-byte random token
 needs no slow hash). A crowd-platform link (Prolific's ``PROLIFIC_PID``, ``STUDY_ID``,
-``SESSION_ID``) creates the participant on first use and resumes them afterwards. Either way the
-person ends up with a :class:`Seat`: who they are and which campaign they are in.
+``SESSION_ID``) creates the participant on first use. Either way the person ends up with a
+:class:`Seat`: who they are and which campaign they are in.
+
+Crowd ids are not secrets (they appear in links, file names, messages), so a known
+``PROLIFIC_PID`` alone never resumes anyone. Coming back to an existing crowd participant takes
+one of two proofs:
+
+- the browser session that already holds a seat of that participant (the web layer passes it
+  as ``held``): the same person reopening the link, even with a new ``SESSION_ID``, which is
+  then recorded and accepted later on its own;
+- a ``SESSION_ID`` recorded for that participant: Prolific gives each attempt its own
+  ``SESSION_ID``, so the same one is the same attempt (a reload, another tab, a new browser).
+
+Anything else (a known ``PROLIFIC_PID`` with a new ``SESSION_ID`` and no such session) raises
+:class:`CrowdIdTakenError` and reaches nothing of the first person: the web app shows only
+"this Prolific id has already taken part in this study". This holds across the campaigns of a
+study, because they share its participants (consent, demographics, co-construction work):
+someone who took part in one campaign joins another from the same browser session or with a
+``SESSION_ID`` already recorded.
 """
 
 from __future__ import annotations
@@ -17,9 +34,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from coalign.core.campaigns import return_link
 from coalign.core.errors import (
     AccessDeniedError,
-    ConflictError,
+    CampaignClosedError,
     InputError,
     LinkExpiredError,
     NotFoundError,
@@ -30,10 +48,20 @@ from coalign.store.campaigns import campaign_by_id, campaign_by_slug, enroll, en
 from coalign.store.participation import add_participant, invited_enrollment, participant_by_id
 from coalign.store.rating_tables import CampaignRow
 from coalign.store.studies import study_row
+from coalign.store.withdrawal import withdrawals_of
 
 CROWD_KEYS = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
 _CROWD_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_INVITES = 10_000
+
+
+class CrowdIdTakenError(AccessDeniedError):
+    """A crowd link names a participant who exists, without proof that it is the same person."""
+
+
+def crowd_participant_id(study_slug: str, crowd_id: str) -> str:
+    """The participant id a crowd link gives the person with ``crowd_id`` in study ``study_slug``."""
+    return stable_id("p", study_slug, "prolific", crowd_id.strip())
 
 
 @dataclass(frozen=True)
@@ -108,16 +136,26 @@ def join_from_crowd(
     campaign_slug: str,
     params: Mapping[str, str],
     language: str = "en",
+    *,
+    held: Seat | None = None,
 ) -> Seat:
-    """Create or resume the participant named by a crowd-platform link.
+    """Create the participant named by a crowd-platform link, or resume them with proof.
 
-    The participant id is derived from the study and ``PROLIFIC_PID``, so the same person always
-    comes back to the same seat; a new ``SESSION_ID`` is recorded, never a second participant.
+    The participant id is derived from the study and ``PROLIFIC_PID``, so one crowd id is one
+    participant of a study, never two. An existing participant is resumed only when ``held``
+    is a seat of theirs or ``SESSION_ID`` is one recorded for them (see the module docstring);
+    with ``held``, a new ``SESSION_ID`` is recorded.
+
+    Args:
+        params: the link's query parameters (``PROLIFIC_PID``, ``STUDY_ID``, ``SESSION_ID``).
+        language: the new participant's language.
+        held: the seat the requesting browser session holds already, if any.
 
     Raises:
         InputError: a missing or malformed ``PROLIFIC_PID`` / ``STUDY_ID`` / ``SESSION_ID``.
         NotFoundError: no such study or campaign.
-        ConflictError: the campaign is closed to new participants.
+        CampaignClosedError: the campaign is closed to new participants.
+        CrowdIdTakenError: the crowd id belongs to a participant and neither proof was given.
     """
     values = {}
     for key in CROWD_KEYS:
@@ -127,7 +165,7 @@ def join_from_crowd(
         values[key] = value
     for attempt in range(2):  # a concurrent first join of the same person makes one retry necessary
         try:
-            return _crowd_seat(store, study_slug, campaign_slug, values, language)
+            return _crowd_seat(store, study_slug, campaign_slug, values, language, held)
         except IntegrityError:
             if attempt:
                 raise
@@ -135,16 +173,24 @@ def join_from_crowd(
 
 
 def _crowd_seat(
-    store: Store, study_slug: str, campaign_slug: str, values: dict[str, str], language: str
+    store: Store,
+    study_slug: str,
+    campaign_slug: str,
+    values: dict[str, str],
+    language: str,
+    held: Seat | None,
 ) -> Seat:
     with store.session() as session:
         study_id = study_row(session, study_slug).id
         campaign = campaign_by_slug(session, study_id, campaign_slug)
         if campaign is None:
             raise NotFoundError(f"study {study_slug!r} has no campaign {campaign_slug!r}")
-        pid = stable_id("p", study_slug, "prolific", values["PROLIFIC_PID"])
+        pid = crowd_participant_id(study_slug, values["PROLIFIC_PID"])
         participant = participant_by_id(session, pid)
         enrollment = None
+        if participant is None and withdrawals_of(session, pid):
+            # They withdrew and their data is gone: a new seat would enrol them again unasked.
+            raise CrowdIdTakenError("this Prolific id withdrew from this study")
         if participant is None:
             require_open(campaign)
             add_participant(
@@ -162,6 +208,8 @@ def _crowd_seat(
             ids = dict(participant.external_ids)
             sessions = list(ids.get("SESSION_IDS", []))
             if values["SESSION_ID"] not in sessions:
+                if held is None or held.participant_id != pid:
+                    raise CrowdIdTakenError("this Prolific id has already taken part in this study")
                 participant.external_ids = {**ids, "SESSION_IDS": sessions + [values["SESSION_ID"]]}
             enrollment = enrollment_of(session, pid, campaign.id)
         if enrollment is None:
@@ -171,6 +219,14 @@ def _crowd_seat(
 
 
 def require_open(row: CampaignRow) -> None:
-    """Raise :class:`ConflictError` when the campaign is closed."""
+    """Raise :class:`CampaignClosedError` when the campaign is closed.
+
+    The error carries the screen-out code and the crowd platform's return link with it, so the
+    person can still return their submission there.
+    """
     if row.status != "open":
-        raise ConflictError("this campaign is closed; nothing more can be submitted")
+        raise CampaignClosedError(
+            "this campaign is closed; nothing more can be submitted",
+            code=row.screened_out_code,
+            return_url=return_link(row.completion_url, row.screened_out_code),
+        )

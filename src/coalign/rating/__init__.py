@@ -5,4 +5,5 @@
 - ``assignment``: balanced assignment and what a rating page shows
 - ``submit``: autosaved drafts and the idempotent submit
 - ``dashboard``, ``exports``: progress for facilitators; long-format exports
+- ``approvals``: approve or reject each crowd participant, with reasons and evidence
 """

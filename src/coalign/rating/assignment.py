@@ -1,14 +1,17 @@
 """Which items each participant rates, and what the rating page of one assignment shows.
 
-Assignment balances ratings per item: every participant gets the items with the fewest
-held assignments so far (ties broken at random), never an item they have seen before in any
-campaign, until each item has reached the campaign's target. An assignment is held while it
-is submitted or its participant joined less than :data:`HOLD` ago; the unsubmitted items of
-people who walked away stop counting after that and go to the next people who join (if the
-first person comes back, their answers are still taken). Attention checks are placed at
-the configured positions. Assigning locks the campaign row (``SELECT … FOR NO KEY UPDATE`` on
-PostgreSQL; SQLite writes are serialised anyway), so concurrent joins cannot over-fill an item
-or give one person two sets.
+Assignment balances ratings per item and never goes beyond the campaign's target (r,
+``target_ratings``): every participant gets the items with the fewest held assignments so far
+(ties broken at random), never an item they have seen before in any campaign, and only items
+still below r. When few such items are left a person gets fewer than ``items_per_participant``;
+when none are left they get none, and :func:`has_room` says so before they consent, so the
+campaign can tell them it is full. An assignment is held while it is submitted or its
+participant joined less than :data:`HOLD` ago; the unsubmitted items of people who walked away
+stop counting after that and go to the next people who join (if the first person comes back,
+their answers are still taken, so an item may then end with more than r ratings). Attention
+checks are placed at the configured positions. Assigning locks the campaign row
+(``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; SQLite writes are serialised anyway), so
+concurrent joins cannot over-fill an item or give one person two sets.
 """
 
 from __future__ import annotations
@@ -46,29 +49,53 @@ _random = random.SystemRandom()
 HOLD = timedelta(hours=3)
 
 
+def _open_items(
+    session: Session, campaign: CampaignRow, participant_id: str, now: datetime | None
+) -> list[str]:
+    """The items this participant may still be given: below the target and never seen by them,
+    least-assigned first (ties at random)."""
+    seen = items_seen_by(session, participant_id)
+    load = item_loads(session, campaign.id, held_since=(now or utcnow()) - HOLD)
+    ranked = sorted(
+        (count, _random.random(), item_id)
+        for item_id, count in load
+        if count < campaign.target_ratings and item_id not in seen
+    )
+    return [item_id for _, _, item_id in ranked]
+
+
+def has_room(session: Session, seat: Seat, now: datetime | None = None) -> bool:
+    """Whether the campaign still has an item this participant could be given.
+
+    Only a forecast for someone without assignments yet: others may take the last items
+    before this person reaches them, and :func:`assign` decides under the campaign's lock.
+
+    Raises:
+        NotFoundError: no such campaign.
+    """
+    campaign = campaign_row(session, seat.campaign_id)
+    return bool(_open_items(session, campaign, seat.participant_id, now))
+
+
 def assign(session: Session, seat: Seat, now: datetime | None = None) -> int:
     """Give the participant their sequence of items, once; returns how many assignments they have.
 
-    Runs inside the caller's transaction. Calling it again returns the existing count.
-    ``now`` (default: the clock) decides which unsubmitted assignments are still held.
+    Runs inside the caller's transaction. Calling it again returns the existing count; ``0``
+    means every item the person has not seen has reached the campaign's target (nothing is
+    written then). ``now`` (default: the clock) decides which unsubmitted assignments are held.
 
     Raises:
         ConflictError: the campaign is closed and the person has no assignments yet.
     """
-    # The campaign row stays locked until the transaction ends: assigners take turns.
+    # The campaign row stays locked until the transaction ends: assigners take turns, and each
+    # counts the loads only after the one before it has committed its assignments.
     campaign = lock_campaign(session, seat.campaign_id)
     existing = count_assignments(session, seat.participant_id, campaign.id)
     if existing:
         return existing
     require_open(campaign)
-    seen = items_seen_by(session, seat.participant_id)
-    load = item_loads(session, campaign.id, held_since=(now or utcnow()) - HOLD)
-    ranked = sorted(
-        (count, _random.random(), item_id) for item_id, count in load if item_id not in seen
-    )
-    sequence: list[tuple[str, str]] = [
-        ("item", item_id) for _, _, item_id in ranked[: campaign.items_per_participant]
-    ]
+    chosen = _open_items(session, campaign, seat.participant_id, now)
+    sequence = [("item", item_id) for item_id in chosen[: campaign.items_per_participant]]
     if not sequence:
         return 0
     checks = attention_check_ids(session, campaign.id)
@@ -80,11 +107,17 @@ def assign(session: Session, seat: Seat, now: datetime | None = None) -> int:
 
 @dataclass(frozen=True)
 class DimensionView:
-    """A value dimension as shown next to its scale (in the page's language where translated)."""
+    """A value dimension as shown next to its scale (in the page's language where translated).
+
+    Attributes:
+        name: the dimension's name in the study, which the rating form posts.
+        shown_name: the name the page shows (the campaign's translation, else ``name``).
+    """
 
     name: str
     definition: str
     labels: list[str]
+    shown_name: str
 
 
 @dataclass(frozen=True)
@@ -135,14 +168,16 @@ def owned_assignment(
 def campaign_dimensions(
     session: Session, campaign: CampaignRow, language: str
 ) -> list[DimensionView]:
-    """The campaign's dimensions with definitions and scale labels, translated where the campaign says."""
+    """The campaign's dimensions with names, definitions and scale labels, translated where the
+    campaign says."""
     rows = {d.name: d for d in study_dimensions(session, campaign.study_id)}
     texts = campaign.translations.get(language, {})
     views = []
     for name in campaign.dimensions:
         row, text = rows[name], texts.get(name, {})
         labels = text.get("scale_labels") or row.scale_labels
-        views.append(DimensionView(name, text.get("definition") or row.definition, list(labels)))
+        definition = text.get("definition") or row.definition
+        views.append(DimensionView(name, definition, list(labels), text.get("name") or name))
     return views
 
 
@@ -203,6 +238,7 @@ __all__ = [
     "assign",
     "campaign_dimensions",
     "campaign_questions",
+    "has_room",
     "owned_assignment",
     "rating_page",
 ]

@@ -12,7 +12,7 @@ included, e.g.::
     completion_code: PILOT-DONE
     screened_out_code: PILOT-NOCONSENT
     translations:
-      de: {fairness: {definition: "…", scale_labels: ["…", "…", "…", "…", "…"]}}
+      de: {fairness: {name: Fairness, definition: "…", scale_labels: ["…", "…", "…", "…", "…"]}}
 
 Every problem is reported with the path of its key before anything is stored.
 """

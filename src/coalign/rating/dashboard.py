@@ -1,5 +1,6 @@
-"""What facilitators see of a campaign: progress per item and per participant, attention-check
-failures and time per item. Nothing here reads demographics."""
+"""What facilitators see of a campaign: progress per item and per participant (with their crowd
+id, to settle submissions on the platform), attention-check failures and time per item. Nothing
+here reads demographics."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from coalign.store import Store
 from coalign.store.campaigns import (
     AssignmentSummary,
     assignment_summaries,
+    crowd_ids_of,
     enrollment_statuses,
     rateable_item_prompts,
 )
@@ -30,12 +32,22 @@ class ItemProgress:
 
 @dataclass(frozen=True)
 class ParticipantProgress:
-    """One participant's progress (pseudonymous id only)."""
+    """One participant's progress.
+
+    Attributes:
+        crowd_id: the crowd platform's id (``PROLIFIC_PID``); ``None`` for invited people.
+        status: the enrolment's: ``active``, ``completed``, ``screened_out`` or ``full``.
+        assigned, submitted: assignments given and submitted, attention checks included.
+        attention_checked, attention_failed: attention checks submitted, and failed of those.
+        median_seconds: median time per submitted real item.
+    """
 
     participant_id: str
+    crowd_id: str | None
     status: str
     assigned: int
     submitted: int
+    attention_checked: int
     attention_failed: int
     median_seconds: float | None
 
@@ -78,6 +90,7 @@ def campaign_progress(store: Store, campaign_id: int) -> CampaignProgress:
         assignments = assignment_summaries(session, campaign_id)
         items = rateable_item_prompts(session, campaign_id)
         enrollments = enrollment_statuses(session, campaign_id)
+        crowd_ids = crowd_ids_of(session, campaign_id)
     by_item: dict[str, list[AssignmentSummary]] = {}
     by_person: dict[str, list[AssignmentSummary]] = {}
     for row in assignments:
@@ -103,9 +116,11 @@ def campaign_progress(store: Store, campaign_id: int) -> CampaignProgress:
         progress.participants.append(
             ParticipantProgress(
                 participant_id,
+                crowd_ids.get(participant_id),
                 status,
                 len(rows),
                 len(done),
+                sum(r.kind == "attention" for r in done),
                 sum(r.attention_passed is False for r in rows),
                 _median(
                     [

@@ -1,8 +1,11 @@
 """Exports of a campaign's ratings in long format (one row per item × participant × dimension).
 
-Columns are ``item, rater, dimension, value`` — the shape ``coalign analyze`` reads — where
-``rater`` is the participant's pseudonymous id. Demographic columns are added only for admins.
-Attention checks are never exported as ratings.
+Columns are ``item, rater, crowd_id, dimension, value`` — the shape ``coalign analyze`` reads —
+where ``rater`` is the participant's pseudonymous id and ``crowd_id`` the crowd platform's id
+(``PROLIFIC_PID``, empty for invited people), so ratings can be matched to submissions.
+Demographic columns are added only for admins. Attention checks are never exported as ratings.
+In CSV, text that a spreadsheet would run as a formula is made inert
+(:func:`~coalign.core.spreadsheet.inert_frame`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from coalign.core.errors import AccessDeniedError, InputError
+from coalign.core.spreadsheet import inert_frame
 from coalign.rating.campaigns import campaign_item_ids, get_campaign
 from coalign.store import Store
 from coalign.store.ratings import ratings_long_format
@@ -59,10 +63,11 @@ def export_ratings(
         stored.campaign.study_slug,
         item_ids=campaign_item_ids(store, campaign_id),
         with_demographics=with_demographics,
+        with_crowd_ids=True,
     )
     buffer = io.BytesIO()
     if fmt == "csv":
-        buffer.write(frame.to_csv(index=False).encode("utf-8"))
+        buffer.write(inert_frame(frame).to_csv(index=False).encode("utf-8"))
     elif fmt == "jsonl":
         buffer.write(frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8"))
     else:

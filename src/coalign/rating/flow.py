@@ -2,6 +2,12 @@
 
 :func:`next_step` says where a participant stands, so every page can send them on without
 keeping state in the browser; a person who returns later resumes where they stopped.
+
+A person who arrives when every item they could rate has reached the campaign's target is told
+the campaign is full before they consent (and so before they spend time on it), with the
+screen-out code and the link back to the crowd platform. That is final: their enrolment is
+marked ``full``, as it is for the rare person who finds the last items taken between the
+consent page and their first item.
 """
 
 from __future__ import annotations
@@ -11,10 +17,11 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
+from coalign.core.campaigns import return_link
 from coalign.core.errors import AccessDeniedError
 from coalign.participation.access import Seat, require_open
 from coalign.participation.members import study_row_by_id
-from coalign.rating.assignment import assign
+from coalign.rating.assignment import assign, has_room
 from coalign.rating.campaigns import campaign_row
 from coalign.store import Store
 from coalign.store.campaigns import (
@@ -36,8 +43,9 @@ class Step:
 
     Attributes:
         assignment_id: the item to rate when ``kind == "item"``.
-        code: the completion or screen-out code, for ``done`` and ``screened_out``.
-        redirect_url: where a finished person is sent (the crowd platform), if configured.
+        code: the completion code for ``done``; the screen-out code for ``screened_out`` and
+            ``full``.
+        redirect_url: the crowd platform's return link with that code, if the campaign has one.
     """
 
     kind: StepKind
@@ -97,37 +105,44 @@ def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
     enrollment = _enrollment(session, seat)
     campaign = campaign_row(session, seat.campaign_id)
     if enrollment.status == "screened_out":
-        return Step("screened_out", code=campaign.screened_out_code)
+        return _with_code("screened_out", campaign, campaign.screened_out_code)
+    if enrollment.status == "full":
+        return _with_code("full", campaign, campaign.screened_out_code)
     if enrollment.status == "completed":
-        return _done(campaign)
+        return _with_code("done", campaign, campaign.completion_code)
     participant = _participant(session, seat)
-    if participant.consented_at is None:
-        return Step("consent") if campaign.status == "open" else Step("closed")
-    if enrollment.demographics_done_at is None:
-        return Step("demographics") if campaign.status == "open" else Step("closed")
     if campaign.status != "open":
         return Step("closed")
-    if not count_assignments(session, seat.participant_id, seat.campaign_id):
+    assigned = count_assignments(session, seat.participant_id, seat.campaign_id)
+    if not assigned and not has_room(session, seat):
+        return _full(enrollment, campaign) if write else None
+    if participant.consented_at is None:
+        return Step("consent")
+    if enrollment.demographics_done_at is None:
+        return Step("demographics")
+    if not assigned:
         if not write:
             return None
         if not assign(session, seat):
-            return Step("full")
+            return _full(enrollment, campaign)
     pending = next_open_assignment(session, seat.participant_id, seat.campaign_id)
     if pending is not None:
         return Step("item", assignment_id=pending)
     if not write:
         return None
     enrollment.status, enrollment.completed_at = "completed", utcnow()
-    return _done(campaign)
+    return _with_code("done", campaign, campaign.completion_code)
 
 
-def _done(campaign: CampaignRow) -> Step:
-    url = (
-        campaign.completion_url.replace("{code}", campaign.completion_code)
-        if campaign.completion_url
-        else None
-    )
-    return Step("done", code=campaign.completion_code, redirect_url=url)
+def _full(enrollment: EnrollmentRow, campaign: CampaignRow) -> Step:
+    """Mark the enrolment ``full`` (nothing left to rate) and say so, with the screen-out code."""
+    enrollment.status = "full"
+    return _with_code("full", campaign, campaign.screened_out_code)
+
+
+def _with_code(kind: StepKind, campaign: CampaignRow, code: str) -> Step:
+    """A final step that shows ``code`` and links back to the crowd platform with it."""
+    return Step(kind, code=code, redirect_url=return_link(campaign.completion_url, code))
 
 
 def welcome(store: Store, seat: Seat) -> Welcome:
@@ -159,7 +174,7 @@ def give_consent(store: Store, seat: Seat, agree: bool) -> Step:
         if agree:
             if participant.consented_at is None:
                 participant.consented_at = utcnow()
-        elif enrollment.status != "completed":
+        elif enrollment.status == "active":
             enrollment.status = "screened_out"
     return next_step(store, seat)
 

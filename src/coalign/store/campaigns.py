@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from coalign.core.campaigns import Campaign
+from coalign.store.participation_tables import ParticipantRow
 from coalign.store.rating_tables import (
     AssignmentRow,
     CampaignItemRow,
@@ -253,6 +254,20 @@ def enrollment_statuses(session: Session, campaign_id: int) -> list[tuple[str, s
         .order_by(EnrollmentRow.id)
     )
     return [(participant_id, status) for participant_id, status in rows]
+
+
+def crowd_ids_of(session: Session, campaign_id: int) -> dict[str, str]:
+    """``{participant id: crowd-platform id (PROLIFIC_PID)}`` of the campaign's crowd participants.
+
+    People who came by a personal invite link have no crowd id and are left out.
+    """
+    rows = session.execute(
+        select(ParticipantRow.id, ParticipantRow.external_ids)
+        .join(EnrollmentRow, EnrollmentRow.participant_id == ParticipantRow.id)
+        .where(EnrollmentRow.campaign_id == campaign_id)
+    )
+    found = {pid: (ids or {}).get("PROLIFIC_PID") for pid, ids in rows}
+    return {pid: crowd_id for pid, crowd_id in found.items() if isinstance(crowd_id, str)}
 
 
 # --- assignments ----------------------------------------------------------------------------

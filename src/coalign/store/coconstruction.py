@@ -1,5 +1,5 @@
 """Co-construction, read and written: conversations and turns, diary entries, codes and clusters,
-discussion groups with their attributes, axes and rankings, and seed workshops.
+discussion groups with their attributes, axes and rankings (seed workshops: :mod:`.workshops`).
 
 Every function takes the caller's :class:`~sqlalchemy.orm.Session`, so the stage that calls it
 decides what one transaction holds (a check and the insert it guards stay in one). Functions
@@ -11,7 +11,6 @@ The ``add_*`` functions flush, so the new row has its id and a broken unique con
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -28,7 +27,6 @@ from coalign.store.coconstruction_tables import (
     DiaryEntryRow,
     DiscussionGroupRow,
     TurnRow,
-    WorkshopRow,
 )
 
 #: A turn to write: ``(role, content, request_hash, truncated)``.
@@ -458,48 +456,3 @@ def replace_axis_rankings(
 def rankings_of_axes(session: Session, axis_ids: Sequence[int]) -> list[AxisRankingRow]:
     """Every member's post-discussion ranking of the axes ``axis_ids``."""
     return list(session.scalars(select(AxisRankingRow).where(AxisRankingRow.axis_id.in_(axis_ids))))
-
-
-# --- seed workshops -----------------------------------------------------------------------------
-
-
-def add_workshop(
-    session: Session,
-    study_id: int,
-    slug: str,
-    title: str,
-    groups: dict[str, Any],
-    *,
-    session_minutes: int,
-    break_every_minutes: int,
-) -> WorkshopRow:
-    """Insert a workshop with its breakout groups and timer settings, and flush it.
-
-    Raises:
-        sqlalchemy.exc.IntegrityError: the study has a workshop with that slug.
-    """
-    row = WorkshopRow(
-        study_id=study_id,
-        slug=slug,
-        title=title,
-        groups=groups,
-        session_minutes=session_minutes,
-        break_every_minutes=break_every_minutes,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def workshop_by_id(session: Session, workshop_id: int) -> WorkshopRow | None:
-    """The workshop ``workshop_id``, or ``None`` if there is none."""
-    return session.get(WorkshopRow, workshop_id)
-
-
-def study_workshop_rows(session: Session, study_id: int) -> list[WorkshopRow]:
-    """Every workshop of a study, oldest first."""
-    return list(
-        session.scalars(
-            select(WorkshopRow).where(WorkshopRow.study_id == study_id).order_by(WorkshopRow.id)
-        )
-    )

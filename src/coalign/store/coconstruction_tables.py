@@ -1,7 +1,7 @@
 """Tables of the co-construction activities: diaries, conversations, codes, axes, seed workshops.
 
 They share :class:`coalign.store.tables.Base` with every other table; migration 0004 creates
-them. Kept apart from ``tables.py`` because they belong to one stage (``coconstruct``) and are
+them (0011 the workshops' design proposals and model drafts). Kept apart from ``tables.py`` because they belong to one stage (``coconstruct``) and are
 only read and written through its repository functions.
 """
 
@@ -223,4 +223,65 @@ class SeedDecisionRow(Base):
     workshop_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshops.id", ondelete="SET NULL"), nullable=True
     )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DesignProposalRow(Base):
+    """A topic or question type (``what``) proposed in a workshop, waiting for the moderator.
+
+    It joins the study's design only when a facilitator accepts it; ``status``, ``reason``,
+    ``decided_by`` and ``decided_at`` record that one decision.
+    """
+
+    __tablename__ = "design_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[str] = _participant_fk()
+    group: Mapped[str] = mapped_column("group_name", String(120))
+    what: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkshopDraftRow(Base):
+    """A model draft the server gave a participant in a workshop, kept to tell which seed examples
+    started from it (:class:`DraftUseRow`)."""
+
+    __tablename__ = "workshop_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[str] = _participant_fk()
+    question: Mapped[str] = mapped_column(Text)
+    dimension: Mapped[str] = mapped_column(String(80))
+    misaligned_response: Mapped[str] = mapped_column(Text)
+    critique: Mapped[str] = mapped_column(Text)
+    aligned_response: Mapped[str] = mapped_column(Text)
+    model_id: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DraftUseRow(Base):
+    """A seed example that the server found to come from a model draft: ``kept`` or ``edited``."""
+
+    __tablename__ = "workshop_draft_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_drafts.id", ondelete="CASCADE"), index=True
+    )
+    seed_example_id: Mapped[str] = mapped_column(String(64), index=True)
+    used: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

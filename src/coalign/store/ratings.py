@@ -141,6 +141,7 @@ def ratings_long_format(
     item_ids: Collection[str] | None = None,
     with_demographics: bool = False,
     with_time: bool = False,
+    with_crowd_ids: bool = False,
 ) -> pd.DataFrame:
     """A study's ratings as one row per (item, rater, dimension), the shape analysis reads.
 
@@ -149,6 +150,8 @@ def ratings_long_format(
         with_demographics: add one column per demographic question, answers as given
             ("prefer not to say" stays a value). Only for roles allowed to see demographics.
         with_time: add ``seconds_taken``.
+        with_crowd_ids: add ``crowd_id`` after ``rater``: the crowd platform's id
+            (``PROLIFIC_PID``) of each rater, empty for people who came by an invite link.
 
     Raises:
         NotFoundError: the study does not exist.
@@ -172,6 +175,16 @@ def ratings_long_format(
         if item_ids is not None:
             query = query.where(RatingRow.item_id.in_(list(item_ids)))
         rows = session.execute(query).all()
+        crowd_ids: dict[str, str | None] = {}
+        if with_crowd_ids:
+            crowd_ids = {
+                pid: (ids or {}).get("PROLIFIC_PID")
+                for pid, ids in session.execute(
+                    select(ParticipantRow.id, ParticipantRow.external_ids).where(
+                        ParticipantRow.study_id == study_id
+                    )
+                )
+            }
         answers: Sequence[Row[str, str, str]] = []
         if with_demographics:
             answers = session.execute(
@@ -186,6 +199,8 @@ def ratings_long_format(
     frame = pd.DataFrame(rows, columns=["item", "rater", "dimension", "value", "seconds_taken"])
     if not with_time:
         frame = frame.drop(columns="seconds_taken")
+    if with_crowd_ids:
+        frame.insert(2, "crowd_id", frame["rater"].map(crowd_ids))
     if answers:
         wide = pd.DataFrame(answers, columns=["rater", "question", "answer"]).pivot(
             index="rater", columns="question", values="answer"

@@ -3,7 +3,8 @@
 Seeds from workshops and promoted diary entries go to the same ``seed_questions`` /
 ``seed_examples`` tables as imported seeds, so generation recipes pick up accepted ones
 without any extra step. Every decision is appended to ``seed_decisions``; the seed row keeps
-only its latest status and reason.
+only its latest status and reason. Topics and question types that participants propose join
+the study's design through :func:`add_to_design`, once a moderator accepted them.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Literal
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from coalign.core.errors import InputError, NotFoundError
+from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.core.seeds import SeedExample, SeedQuestion
-from coalign.core.study import Study
+from coalign.core.study import QuestionType, Study, Topic
 from coalign.store import Store
 from coalign.store.seeds import (
     add_seed_decision,
@@ -25,7 +26,7 @@ from coalign.store.seeds import (
     seed_example_by_id,
     seed_question_by_id,
 )
-from coalign.store.studies import study_row
+from coalign.store.studies import load_study, save_study, study_row
 
 SeedKind = Literal["question", "example"]
 Decision = Literal["accepted", "rejected"]
@@ -83,6 +84,22 @@ def add_seed_question(session: Session, slug: str, seed: SeedQuestion) -> str:
 def add_seed_example(session: Session, slug: str, seed: SeedExample) -> str:
     """Store a seed example (its id derives from its content) and return the id."""
     return save_seed_examples(session, slug, [seed])[0]
+
+
+def add_to_design(session: Session, slug: str, item: Topic | QuestionType) -> None:
+    """Append a topic or question type to the study's design, where seed questions and
+    generation plans find it.
+
+    Raises:
+        ConflictError: the study has a topic (or question type) of that name already.
+    """
+    study = load_study(session, slug)
+    field = "topics" if isinstance(item, Topic) else "question_types"
+    present: list[Topic] | list[QuestionType] = getattr(study, field)
+    if any(p.name == item.name for p in present):
+        what = "topic" if isinstance(item, Topic) else "question type"
+        raise ConflictError(f"the study has a {what} {item.name!r} already")
+    save_study(session, study.model_copy(update={field: [*present, item]}))
 
 
 def record_decision(session: Session, slug: str, decision: SeedDecision) -> None:

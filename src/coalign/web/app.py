@@ -5,16 +5,15 @@ concern (``site``, ``rating_*``, ``coconstruct_*``, ``steer_*``). Routes are thi
 the store, the seat, the login and the CSRF-checked form as dependencies
 (:mod:`coalign.web.dependencies`), read fields with :mod:`coalign.web.forms`, call one service
 function and render a template; an app whose route forgot a guard is refused at creation.
-coalign's errors become pages with the right HTTP status (422 bad input, 403 not allowed, 404 not
-found or not yours, 409 closed or conflicting, 410 expired link, 413 too large, 429 too many
-attempts).
+Every error, coalign's own, a bad address, a body too large or a crash, becomes a page that says
+what happened and what to do next, with the right HTTP status (:mod:`coalign.web.errors`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -22,15 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coalign.core.errors import (
-    AccessDeniedError,
-    CoalignError,
-    ConflictError,
-    InputError,
-    LinkExpiredError,
-    NotFoundError,
-    RateLimitedError,
-)
+from coalign.core.errors import CoalignError
 from coalign.participation.accounts import app_secret
 from coalign.store import Store
 from coalign.web import (
@@ -41,9 +32,10 @@ from coalign.web import (
     site,
     steer_facilitator,
     steer_participant,
+    withdrawal_routes,
 )
-from coalign.web.dependencies import LoginRequired, unguarded_routes
-from coalign.web.pages import render
+from coalign.web.dependencies import LoginRequired, unguarded_routes, well_formed_url
+from coalign.web.errors import bad_link_page, error_page, show, status_page, too_large_page
 
 STATIC = Path(__file__).parent / "static"
 SESSION_MAX_AGE = 12 * 3600
@@ -60,21 +52,12 @@ ROUTERS = (
     coconstruct_facilitator.studies_index,
     steer_participant.router,
     steer_facilitator.router,
+    withdrawal_routes.router,
 )
-
-_STATUS = [  # most specific first
-    (LinkExpiredError, 410),
-    (RateLimitedError, 429),
-    (AccessDeniedError, 403),
-    (NotFoundError, 404),
-    (ConflictError, 409),
-    (InputError, 422),
-    (CoalignError, 400),
-]
 
 
 class BodyLimit:
-    """Refuse request bodies over a size limit with 413, before any route reads them.
+    """Refuse request bodies over a size limit with a 413 page, before any route reads them.
 
     Bodies are buffered up to the limit, so a chunked upload without ``Content-Length`` is held
     to the same limit as one that declares its size.
@@ -153,12 +136,8 @@ class SecurityHeaders:
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    response = PlainTextResponse(f"request too large: at most {limit // 1024} KiB", status_code=413)
-    await response(scope, receive, send)
-
-
-def _status(exc: CoalignError) -> int:
-    return next(code for cls, code in _STATUS if isinstance(exc, cls))
+    request = Request(scope, receive)
+    await show(request, too_large_page(request, limit))(scope, receive, send)
 
 
 def create_app(
@@ -170,8 +149,16 @@ def create_app(
         secret_key: signs session cookies; default: a secret kept in the database.
         secure_cookies: send session cookies over HTTPS only (set behind a TLS proxy).
     """
-    app = FastAPI(title="coalign", docs_url=None, redoc_url=None, openapi_url=None)
+    # Every route's URL is checked first, those without guards too (a crowd link's query).
+    app = FastAPI(
+        title="coalign",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(well_formed_url)],
+    )
     app.state.store = store
+    app.add_middleware(BodyLimit)  # inside the session, so its page is in the visitor's language
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key or app_secret(store),
@@ -180,7 +167,6 @@ def create_app(
         same_site="lax",
         https_only=secure_cookies,
     )
-    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if unguarded := unguarded_routes([route for router in ROUTERS for route in router.routes]):
@@ -194,21 +180,21 @@ def create_app(
 
     @app.exception_handler(CoalignError)
     async def _coalign_error(request: Request, exc: CoalignError) -> HTMLResponse:
-        status = _status(exc)
-        if request.headers.get("hx-request"):
-            return render(request, "_message.html", status, message=str(exc), kind="error")
-        return render(request, "error.html", status, message=str(exc), status=status)
+        return show(request, error_page(request, exc))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
-        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
-        message = f"missing or malformed: {fields}"
-        return render(request, "error.html", 422, message=message, status=422)
+        return show(request, bad_link_page(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
-        status = exc.status_code
-        return render(request, "error.html", status, message=str(exc.detail), status=status)
+        response = show(request, status_page(request, exc.status_code))
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
+
+    @app.exception_handler(Exception)  # a crash: Starlette still logs it and re-raises it
+    async def _crash(request: Request, exc: Exception) -> HTMLResponse:
+        return show(request, status_page(request, 500))
 
     @app.get("/healthz", include_in_schema=False)
     def _health() -> PlainTextResponse:

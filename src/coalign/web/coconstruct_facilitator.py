@@ -41,6 +41,7 @@ from coalign.coconstruct.workshop import (
     study_workshops,
     timer,
 )
+from coalign.coconstruct.workshop_design import decide_proposal, workshop_proposals
 from coalign.coconstruct.workshop_seeds import moderate, workshop_seeds
 from coalign.core.errors import InputError
 from coalign.participation.members import study_participants
@@ -258,6 +259,7 @@ def workshop_page(
         workshop=workshop,
         timer=timer(workshop),
         seeds=workshop_seeds(store, slug, workshop_id),
+        proposals=workshop_proposals(store, slug, workshop_id),
     )
 
 
@@ -290,3 +292,25 @@ async def workshop_moderate(
         account.username,
     )
     return RedirectResponse(f"/f/studies/{slug}/workshops/{workshop_id}", status_code=303)
+
+
+@router.post("/workshops/{workshop_id}/proposals/{proposal_id}")
+async def workshop_proposal(
+    form: CsrfForm,
+    account: Facilitator,
+    store: AppStore,
+    slug: str,
+    workshop_id: int,
+    proposal_id: int,
+) -> Response:
+    """Accept (it joins the study's design) or reject a proposed topic or question type."""
+    decide_proposal(
+        store,
+        slug,
+        workshop_id,
+        proposal_id,
+        text(form, "decision"),  # type: ignore[arg-type]  # the service refuses other decisions
+        text(form, "reason"),
+        account.username,
+    )
+    return RedirectResponse(f"/f/studies/{slug}/workshops/{workshop_id}#proposals", status_code=303)

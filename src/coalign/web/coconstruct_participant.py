@@ -33,9 +33,8 @@ from coalign.coconstruct.diary import add_entry, entry_image, own_entries, own_e
 from coalign.coconstruct.interact import conversation, conversations_for, send, start_conversation
 from coalign.coconstruct.labelmap import label_map
 from coalign.coconstruct.workshop import seat_in, timer, workshops_of
+from coalign.coconstruct.workshop_design import DesignPart, propose, workshop_proposals
 from coalign.coconstruct.workshop_seeds import (
-    add_question_type,
-    add_topic,
     draft_example,
     workshop_seeds,
     write_example,
@@ -269,6 +268,7 @@ def _workshop_view(
         timer=timer(workshop),
         study=get_study(store, workshop.study),
         seeds=workshop_seeds(store, workshop.study, workshop_id, group),
+        proposals=workshop_proposals(store, workshop.study, workshop_id, group),
         draft=draft,
     )
 
@@ -299,14 +299,18 @@ async def workshop_question(
 async def workshop_design(
     form: CsrfForm, store: AppStore, pid: ParticipantId, workshop_id: int
 ) -> Response:
-    """Add a topic (``what=topic``) or a question type (``what=type``) to the study."""
-    name = text(form, "name")
-    if text(form, "what") == "type":
-        kind = text(form, "kind", "open")
-        add_question_type(store, pid, workshop_id, name, kind)  # type: ignore[arg-type]  # the service refuses other kinds
-    else:
-        add_topic(store, pid, workshop_id, name, text(form, "description"))
-    return RedirectResponse(f"/p/workshops/{workshop_id}", status_code=303)
+    """Propose a topic (``what=topic``) or a question type (``what=type``) to the moderator."""
+    what: DesignPart = "question_type" if text(form, "what") == "type" else "topic"
+    propose(
+        store,
+        pid,
+        workshop_id,
+        what,
+        text(form, "name"),
+        text(form, "description"),
+        text(form, "kind", "open"),  # type: ignore[arg-type]  # the service refuses other kinds
+    )
+    return RedirectResponse(f"/p/workshops/{workshop_id}?proposed=1#proposals", status_code=303)
 
 
 @router.post("/p/workshops/{workshop_id}/draft")
@@ -318,8 +322,8 @@ async def workshop_draft(
     model: ChatModel,
     workshop_id: int,
 ) -> Response:
-    """Ask the model for a draft; the writing form then starts from it (and the seed is marked
-    LLM-assisted)."""
+    """Ask the model for a draft; the writing form then starts from it (the server keeps the
+    draft and marks an example that keeps its text LLM-assisted)."""
     question, dimension = text(form, "question"), text(form, "dimension")
     draft = await asyncio.to_thread(
         draft_example, store, model, pid, workshop_id, question, dimension
@@ -339,6 +343,5 @@ async def workshop_example(
         workshop_id,
         texts(form, EXAMPLE_FIELDS),
         text_list(form, "dimension"),
-        llm_assisted=checked(form, "llm_assisted"),
     )
     return RedirectResponse(f"/p/workshops/{workshop_id}", status_code=303)

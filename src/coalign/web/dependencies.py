@@ -10,7 +10,8 @@ Failures, in the order a route meets them:
 
 - a malformed path or query value (``/p/items/abc``): 422, before any login or seat check, as
   for a route without guards (:func:`well_formed_url`);
-- CSRF (declare :data:`CsrfForm` first): 403 "did not come from this site";
+- CSRF (declare :data:`CsrfForm` first): 403 "did not come from this site"
+  (:class:`CsrfError`), answered without touching the session;
 - login or seat: :data:`FacilitatorPage` sends an anonymous visitor to ``/login?next=<path>``
   (303, through :class:`LoginRequired`); :data:`Facilitator` and :data:`ParticipantSeat` answer 403.
 """
@@ -33,16 +34,22 @@ from starlette.routing import BaseRoute
 
 from coalign.coconstruct.interact import DEFAULT_PARAMS
 from coalign.core.calls import SamplingParams
-from coalign.core.errors import AccessDeniedError
+from coalign.core.errors import AccessDeniedError, InputError
 from coalign.llm import Model, load_model
 from coalign.participation.access import Seat
 from coalign.participation.accounts import Account, get_account
 from coalign.steer.judges import JUDGE_PARAMS
 from coalign.store import Store
+from coalign.web.forms import MAX_WHOLE, NUL
 from coalign.web.pages import CSRF_FIELD
 
 CSRF_HEADER = "x-csrf-token"
 _model_lock = threading.Lock()
+
+
+class CsrfError(AccessDeniedError):
+    """A POST without the session's CSRF token: a form from an old session, or a request another
+    site made the browser send. Its page offers the form again and leaves the session alone."""
 
 
 class LoginRequired(Exception):
@@ -76,25 +83,36 @@ async def well_formed_url(request: Request) -> None:
 
     FastAPI validates a route's path and query parameters only after its dependencies, so
     without this check ``/p/items/abc`` would answer "no participant session" (403) instead of
-    "missing or malformed: assignment_id" (422) to a visitor without a seat.
+    "this link is incomplete or mistyped" (422) to a visitor without a seat.
 
     Raises:
-        RequestValidationError: a value does not fit the route parameter's type.
+        RequestValidationError: a value does not fit the route parameter's type, is a whole
+            number past :data:`~coalign.web.forms.MAX_WHOLE`, or any path or query value holds
+            a NUL character (which no PostgreSQL text can).
     """
     endpoint = request.scope.get("endpoint")
     if endpoint is None:
         return
-    errors: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = [
+        {"type": "nul", "loc": (where, name), "msg": "Input should not contain NUL characters"}
+        for where, values in (("path", request.path_params), ("query", request.query_params))
+        for name, raw in values.items()
+        if NUL in str(raw)
+    ]
     for name, adapter in _url_parameters(endpoint).items():
         where = "path" if name in request.path_params else "query"
         raw = request.path_params.get(name, request.query_params.get(name))
         if raw is None:
             continue
         try:
-            adapter.validate_python(raw)
+            value = adapter.validate_python(raw)
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
                 errors.append({**error, "loc": (where, name, *error["loc"])})
+        else:  # an id no database column can hold matches nothing; refuse it as mistyped
+            if isinstance(value, int) and abs(value) > MAX_WHOLE:
+                too_large = f"Input should be at most {MAX_WHOLE}"
+                errors.append({"type": "too_large", "loc": (where, name), "msg": too_large})
     if errors:
         raise RequestValidationError(errors)
 
@@ -146,12 +164,12 @@ def check_csrf(request: Request, submitted: object) -> None:
     token.
 
     Raises:
-        AccessDeniedError: missing or wrong token.
+        CsrfError: missing or wrong token.
     """
     expected = request.session.get("csrf")
     given = submitted or request.headers.get(CSRF_HEADER)
     if not expected or not given or not secrets.compare_digest(str(expected), str(given)):
-        raise AccessDeniedError(
+        raise CsrfError(
             "this form has expired or did not come from this site; reload the page and try again"
         )
 
@@ -160,10 +178,15 @@ async def csrf_form(request: Request, _: WellFormedUrl) -> FormData:
     """The posted form, read once, after its CSRF token was checked against the session's.
 
     Raises:
-        AccessDeniedError: missing or wrong token (403).
+        CsrfError: missing or wrong token (403).
+        InputError: a field (or a file's name) holds a NUL character, which no PostgreSQL text
+            can (422).
     """
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
+    for name, value in form.multi_items():
+        if NUL in name or NUL in (value if isinstance(value, str) else value.filename or ""):
+            raise InputError(f"{name[:40].replace(NUL, '?')!r} holds a NUL character")
     return form
 
 

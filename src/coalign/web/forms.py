@@ -14,6 +14,12 @@ from starlette.datastructures import FormData, UploadFile
 
 from coalign.core.errors import InputError
 
+#: The largest whole number (in size) a form or URL may carry: what an INTEGER column holds on
+#: PostgreSQL, so an id, count or rank past it is refused here rather than failing in the database.
+MAX_WHOLE = 2**31 - 1
+#: The one character no PostgreSQL text can hold; forms and URLs with it are refused at the door.
+NUL = "\x00"
+
 
 def text(form: FormData, name: str, default: str = "") -> str:
     """A text field as typed, or ``default`` when it is missing or empty."""
@@ -63,15 +69,18 @@ def optional_int(form: FormData, name: str) -> int | None:
     """A whole number, or ``None`` when the field is missing or empty.
 
     Raises:
-        InputError: the field holds something else.
+        InputError: the field holds something else, or a number past :data:`MAX_WHOLE`.
     """
     raw = text(form, name).strip()
     if not raw:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise InputError(f"{name}: {raw[:20]!r} is not a whole number") from None
+    if abs(value) > MAX_WHOLE:
+        raise InputError(f"{name}: {raw[:20]!r} is too large")
+    return value
 
 
 def int_or(form: FormData, name: str, default: int) -> int:
@@ -106,9 +115,12 @@ def int_list(form: FormData, name: str, *, error: str | None = None) -> list[int
         InputError: a value is not a whole number.
     """
     try:
-        return [int(str(value)) for value in form.getlist(name)]
+        values = [int(str(value)) for value in form.getlist(name)]
     except ValueError:
         raise InputError(error or f"{name}: not a whole number") from None
+    if any(abs(value) > MAX_WHOLE for value in values):
+        raise InputError(error or f"{name}: a number is too large")
+    return values
 
 
 def upload(form: FormData, name: str) -> UploadFile | None:

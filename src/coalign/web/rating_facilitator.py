@@ -1,6 +1,8 @@
-"""Facilitators' rating pages: campaigns, the dashboard, invites, exports, the analysis report.
+"""Facilitators' rating pages: campaigns, the dashboard, invites, exports, the approvals file,
+the analysis report.
 
-Facilitators see progress and demographic aggregates with small cells suppressed; only admins
+Facilitators see progress (with each person's crowd id) and demographic aggregates with small
+cells suppressed, and download the approvals file that settles crowd submissions; only admins
 may export demographics with the ratings or see the analysis report. Pages send an anonymous
 visitor to the login form; actions answer 403.
 """
@@ -18,7 +20,8 @@ from coalign.core.campaigns import AttentionCheck, Campaign, ItemQuestion
 from coalign.core.errors import InputError, describe_validation_error
 from coalign.participation.access import create_invites
 from coalign.participation.accounts import Account
-from coalign.participation.demographics import demographic_aggregates
+from coalign.participation.demographics import demographic_aggregates, get_survey
+from coalign.rating.approvals import ApprovalRules, approvals_file
 from coalign.rating.campaigns import (
     create_campaign,
     get_campaign,
@@ -28,7 +31,7 @@ from coalign.rating.campaigns import (
     set_campaign_status,
 )
 from coalign.rating.dashboard import campaign_progress
-from coalign.rating.exports import export_ratings
+from coalign.rating.exports import Export, export_ratings
 from coalign.store.studies import get_study, list_studies
 from coalign.web.dependencies import (
     AppStore,
@@ -60,23 +63,23 @@ def new_campaign_page(request: Request, account: FacilitatorPage, store: AppStor
 def _campaign(form: FormData) -> Campaign:
     """The campaign's settings from the form (one optional attention check and question)."""
     study = text(form, "study")
-    checks, positions = [], []
-    if optional_text(form, "attention_response"):
-        checks.append(
-            AttentionCheck(
-                prompt=text(form, "attention_prompt", "Attention check"),
-                response=text(form, "attention_response"),
-                expected_value=int_or(form, "attention_expected", 1),
+    try:  # the attention check and the question are validated too
+        checks, positions = [], []
+        if optional_text(form, "attention_response"):
+            checks.append(
+                AttentionCheck(
+                    prompt=text(form, "attention_prompt", "Attention check"),
+                    response=text(form, "attention_response"),
+                    expected_value=int_or(form, "attention_expected", 1),
+                )
             )
-        )
-        positions.append(int_or(form, "attention_position", 1))
-    questions = []
-    if optional_text(form, "question_text"):
-        questions.append(ItemQuestion(name="question_1", text=text(form, "question_text")))
-    dimensions = [
-        d.split(":", 1)[1] for d in text_list(form, "dimension") if d.startswith(f"{study}:")
-    ]
-    try:
+            positions.append(int_or(form, "attention_position", 1))
+        questions = []
+        if optional_text(form, "question_text"):
+            questions.append(ItemQuestion(name="question_1", text=text(form, "question_text")))
+        dimensions = [
+            d.split(":", 1)[1] for d in text_list(form, "dimension") if d.startswith(f"{study}:")
+        ]
         return Campaign(
             slug=text(form, "slug"),
             study_slug=study,
@@ -116,15 +119,15 @@ def campaign_page(
     request: Request, account: FacilitatorPage, store: AppStore, campaign_id: int
 ) -> Response:
     progress = campaign_progress(store, campaign_id)
-    aggregates = demographic_aggregates(
-        store, progress.campaign.campaign.study_slug, campaign_id=campaign_id
-    )
+    study_slug = progress.campaign.campaign.study_slug
+    aggregates = demographic_aggregates(store, study_slug, campaign_id=campaign_id)
     return render(
         request,
         "f_campaign.html",
         account=account,
         progress=progress,
         aggregates=aggregates,
+        questions={q.name: q for q in get_survey(store, study_slug)},
         base_url=str(request.base_url).rstrip("/"),
     )
 
@@ -171,6 +174,23 @@ def export(
     result = export_ratings(
         store, campaign_id, format, with_demographics=demographics, is_admin=account.is_admin
     )
+    return _download(result)
+
+
+@router.get("/f/campaigns/{campaign_id}/approvals")
+def approvals(
+    _: Facilitator,
+    store: AppStore,
+    campaign_id: int,
+    max_attention_failures: int = 0,
+    min_median_seconds: float | None = None,
+) -> Response:
+    """The approvals file (CSV): approve, reject or screened-out per crowd id, with evidence."""
+    rules = ApprovalRules(max_attention_failures, min_median_seconds)
+    return _download(approvals_file(store, campaign_id, rules))
+
+
+def _download(result: Export) -> Response:
     return Response(
         result.data,
         media_type=result.media_type,

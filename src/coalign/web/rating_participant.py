@@ -3,7 +3,10 @@ with autosaved drafts, completion.
 
 Every route after joining finds the participant's seat in the signed session cookie
 (:data:`~coalign.web.dependencies.ParticipantSeat`); nothing in a URL or a form can point a
-person at another participant's data (their assignments answer 404).
+person at another participant's data (their assignments answer 404). A crowd link that names
+an existing participant resumes them only from the browser session holding their seat or with
+a ``SESSION_ID`` recorded for them; otherwise it gets a page saying that this Prolific id has
+already taken part, and nothing else (:func:`~coalign.participation.access.join_from_crowd`).
 """
 
 from __future__ import annotations
@@ -13,13 +16,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from coalign.core.errors import InputError
-from coalign.participation.access import Seat, join_by_invite, join_from_crowd
+from coalign.participation.access import (
+    CrowdIdTakenError,
+    Seat,
+    join_by_invite,
+    join_from_crowd,
+)
 from coalign.participation.demographics import save_demographics, survey_for_seat
 from coalign.rating.assignment import rating_page
 from coalign.rating.flow import give_consent, next_step, set_language, welcome
 from coalign.rating.submit import save_draft, submit
 from coalign.store import Store
-from coalign.web.dependencies import AppStore, CsrfForm, ParticipantSeat
+from coalign.web.dependencies import AppStore, CsrfForm, MaybeSeat, ParticipantSeat
 from coalign.web.forms import all_texts, prefixed, text
 from coalign.web.i18n import pick_language
 from coalign.web.pages import language, render
@@ -50,17 +58,30 @@ def _next(store: Store, seat: Seat) -> RedirectResponse:
 
 @router.get("/s/{study_slug}/{campaign_slug}")
 def crowd_link(
-    request: Request, store: AppStore, study_slug: str, campaign_slug: str, lang: str | None = None
+    request: Request,
+    store: AppStore,
+    held: MaybeSeat,
+    study_slug: str,
+    campaign_slug: str,
+    lang: str | None = None,
 ) -> Response:
-    """A crowd-platform study link: creates or resumes the participant named by PROLIFIC_PID."""
+    """A crowd-platform study link: creates the participant named by PROLIFIC_PID, or resumes
+    them from this browser's session or their SESSION_ID; anyone else learns only that the id
+    has taken part (403)."""
     chosen = pick_language(lang) if lang else None
-    seat = join_from_crowd(
-        store,
-        study_slug,
-        campaign_slug,
-        dict(request.query_params),
-        language=chosen or language(request),
-    )
+    try:
+        seat = join_from_crowd(
+            store,
+            study_slug,
+            campaign_slug,
+            dict(request.query_params),
+            language=chosen or language(request),
+            held=held,
+        )
+    except CrowdIdTakenError:
+        if chosen:
+            request.session["lang"] = chosen
+        return render(request, "taken.html", 403)
     return _start(request, store, seat, chosen)
 
 

@@ -2,7 +2,9 @@
 logout.
 
 Logging in starts a fresh session (no fixation, no participant seat carried over) that keeps
-only the chosen language; :mod:`coalign.web.dependencies` reads the account from it.
+only the chosen language; :mod:`coalign.web.dependencies` reads the account from it. A refused
+login (wrong password, too many attempts) shows the form again with the reason and the user name
+as typed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from coalign.core.errors import AccessDeniedError
 from coalign.participation.accounts import authenticate
 from coalign.rating.flow import set_language
 from coalign.web.dependencies import AppStore, CsrfForm, MaybeSeat
+from coalign.web.errors import status_of, visitor_message
 from coalign.web.forms import text
 from coalign.web.i18n import LANGUAGES
 from coalign.web.pages import render
@@ -42,13 +45,24 @@ def choose_language(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/f") -> Response:
-    return render(request, "login.html", next=next)
+    return render(request, "login.html", next=next, username="", error=None)
 
 
 @router.post("/login")
 async def login(request: Request, form: CsrfForm, store: AppStore) -> Response:
     client = request.client.host if request.client else "unknown"
-    account = authenticate(store, text(form, "username"), text(form, "password"), client)
+    username = text(form, "username")
+    try:
+        account = authenticate(store, username, text(form, "password"), client)
+    except AccessDeniedError as exc:  # wrong password, or too many attempts (RateLimitedError)
+        return render(
+            request,
+            "login.html",
+            status_of(exc),
+            next=text(form, "next", "/f"),
+            username=username,
+            error=visitor_message(request, exc),
+        )
     lang = request.session.get("lang")
     request.session.clear()  # a new session on login: no fixation, no participant seat carried over
     request.session["account"] = account.id

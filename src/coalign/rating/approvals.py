@@ -1,0 +1,203 @@
+"""Settling crowd submissions: approve or reject each crowd participant of a campaign, and why.
+
+One row per crowd participant (everyone who came with a ``PROLIFIC_PID``; people invited by a
+personal link are not paid through a platform). The decision follows the dashboard's numbers:
+
+- ``screened-out``: the person declined consent or arrived when the campaign was full. They
+  were shown the screen-out code, which the platform settles; neither approve nor reject them
+  (withdrawing must cost nobody anything).
+- ``reject``, with every reason that applies:
+
+  - ``incomplete``: not every assigned item was submitted (or none was assigned yet). Someone
+    still rating is incomplete too, so settle after the campaign is closed or its people done.
+  - ``failed attention checks``: more failed checks than ``max_attention_failures``
+    (default 0: any failed check).
+  - ``too fast``: the median seconds per submitted item is below ``min_median_seconds``
+    (default: the campaign's minimum seconds per item). Every submit faster than that minimum
+    is refused already, so the default flags nobody; give a stricter threshold to catch people
+    who rate at the bare minimum.
+
+- ``approve`` otherwise.
+
+Each row carries its evidence: the counts, the median seconds and the thresholds used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Literal
+
+from coalign.core.errors import InputError
+from coalign.core.spreadsheet import inert_cell
+from coalign.rating.dashboard import CampaignProgress, ParticipantProgress, campaign_progress
+from coalign.rating.exports import MEDIA_TYPES, Export
+from coalign.store import Store
+
+Decision = Literal["approve", "reject", "screened-out"]
+INCOMPLETE = "incomplete"
+FAILED_ATTENTION = "failed attention checks"
+TOO_FAST = "too fast"
+SCREENED_OUT = {"screened_out": "declined consent", "full": "study full"}
+COLUMNS = (
+    "crowd_id",
+    "decision",
+    "reasons",
+    "participant",
+    "status",
+    "submitted",
+    "assigned",
+    "attention_checks",
+    "attention_failed",
+    "median_seconds",
+    "max_attention_failures",
+    "min_median_seconds",
+)
+
+
+@dataclass(frozen=True)
+class ApprovalRules:
+    """The thresholds of the decisions; each row of the approvals file records them.
+
+    Attributes:
+        max_attention_failures: failed attention checks a person may have and still be approved.
+        min_median_seconds: the lowest median seconds per item that is not too fast;
+            ``None`` takes the campaign's minimum seconds per item.
+
+    Raises:
+        InputError: a negative threshold.
+    """
+
+    max_attention_failures: int = 0
+    min_median_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_attention_failures < 0:
+            raise InputError("the number of attention-check failures allowed cannot be negative")
+        if self.min_median_seconds is not None and self.min_median_seconds < 0:
+            raise InputError("the minimum median seconds per item cannot be negative")
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The decision on one crowd participant, with its reasons and evidence.
+
+    Attributes:
+        reasons: why a person is rejected or screened out; empty when approved.
+        submitted, assigned: assignments submitted and given, attention checks included.
+        attention_checks, attention_failed: attention checks submitted, and failed.
+        median_seconds: median seconds per submitted real item (``None``: none submitted).
+        max_attention_failures, min_median_seconds: the thresholds the decision used.
+    """
+
+    crowd_id: str
+    decision: Decision
+    reasons: tuple[str, ...]
+    participant_id: str
+    status: str
+    submitted: int
+    assigned: int
+    attention_checks: int
+    attention_failed: int
+    median_seconds: float | None
+    max_attention_failures: int
+    min_median_seconds: float
+
+
+def decide(
+    person: ParticipantProgress, max_attention_failures: int, min_median_seconds: float
+) -> tuple[Decision, tuple[str, ...]]:
+    """The decision on one participant's progress, with its reasons (see the module docstring)."""
+    if person.status in SCREENED_OUT:
+        return "screened-out", (SCREENED_OUT[person.status],)
+    reasons = []
+    if person.status != "completed":  # completed: every assignment submitted
+        reasons.append(INCOMPLETE)
+    if person.attention_failed > max_attention_failures:
+        reasons.append(FAILED_ATTENTION)
+    if person.median_seconds is not None and person.median_seconds < min_median_seconds:
+        reasons.append(TOO_FAST)
+    return ("reject" if reasons else "approve"), tuple(reasons)
+
+
+def _settle(progress: CampaignProgress, rules: ApprovalRules) -> list[Approval]:
+    floor = rules.min_median_seconds
+    if floor is None:
+        floor = progress.campaign.campaign.min_seconds_per_item
+    approvals = []
+    for person in progress.participants:
+        if person.crowd_id is None:
+            continue
+        decision, reasons = decide(person, rules.max_attention_failures, floor)
+        approvals.append(
+            Approval(
+                crowd_id=person.crowd_id,
+                decision=decision,
+                reasons=reasons,
+                participant_id=person.participant_id,
+                status=person.status,
+                submitted=person.submitted,
+                assigned=person.assigned,
+                attention_checks=person.attention_checked,
+                attention_failed=person.attention_failed,
+                median_seconds=person.median_seconds,
+                max_attention_failures=rules.max_attention_failures,
+                min_median_seconds=floor,
+            )
+        )
+    return approvals
+
+
+def crowd_approvals(
+    store: Store, campaign_id: int, rules: ApprovalRules | None = None
+) -> list[Approval]:
+    """The decision on every crowd participant of the campaign, in order of joining.
+
+    Raises:
+        NotFoundError: no such campaign.
+    """
+    return _settle(campaign_progress(store, campaign_id), rules or ApprovalRules())
+
+
+def approvals_file(store: Store, campaign_id: int, rules: ApprovalRules | None = None) -> Export:
+    """The approvals of :func:`crowd_approvals` as a CSV file, ``reasons`` joined by ``"; "``.
+
+    Raises:
+        NotFoundError: no such campaign.
+    """
+    progress = campaign_progress(store, campaign_id)
+    approvals = _settle(progress, rules or ApprovalRules())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for a in approvals:
+        row = (
+            a.crowd_id,
+            a.decision,
+            "; ".join(a.reasons),
+            a.participant_id,
+            a.status,
+            a.submitted,
+            a.assigned,
+            a.attention_checks,
+            a.attention_failed,
+            a.median_seconds,
+            a.max_attention_failures,
+            a.min_median_seconds,
+        )
+        writer.writerow([inert_cell(cell) for cell in row])
+    campaign = progress.campaign.campaign
+    name = f"{campaign.study_slug}-{campaign.slug}-approvals.csv"
+    return Export(buffer.getvalue().encode("utf-8"), MEDIA_TYPES["csv"], name, len(approvals))
+
+
+__all__ = [
+    "COLUMNS",
+    "Approval",
+    "ApprovalRules",
+    "Decision",
+    "approvals_file",
+    "crowd_approvals",
+    "decide",
+]
