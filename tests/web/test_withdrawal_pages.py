@@ -56,6 +56,8 @@ async def test_participant_withdraws_from_their_pages(
     assert count(site, RatingRow) == 0 and count(site, ParticipantRow) == 0
     assert (await client.get("/p/next")).status_code == 403, "the session holds no seat"
     assert (await client.get("/withdrawn")).status_code == 200, "a reload deletes nothing twice"
+    again = await join(client, "PID-W")  # the same browser opens the study link again
+    assert again.status_code == 403 and "your data was deleted" in again.text
 
 
 async def test_the_confirmation_is_in_german(site: Site, client: httpx.AsyncClient) -> None:

@@ -59,6 +59,10 @@ class CrowdIdTakenError(AccessDeniedError):
     """A crowd link names a participant who exists, without proof that it is the same person."""
 
 
+class CrowdIdWithdrawnError(CrowdIdTakenError):
+    """A crowd link names a person who withdrew from the study; their data is gone."""
+
+
 def crowd_participant_id(study_slug: str, crowd_id: str) -> str:
     """The participant id a crowd link gives the person with ``crowd_id`` in study ``study_slug``."""
     return stable_id("p", study_slug, "prolific", crowd_id.strip())
@@ -190,7 +194,7 @@ def _crowd_seat(
         enrollment = None
         if participant is None and withdrawals_of(session, pid):
             # They withdrew and their data is gone: a new seat would enrol them again unasked.
-            raise CrowdIdTakenError("this Prolific id withdrew from this study")
+            raise CrowdIdWithdrawnError("this Prolific id withdrew from this study")
         if participant is None:
             require_open(campaign)
             add_participant(

@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from coalign.core.errors import InputError
 from coalign.participation.access import (
     CrowdIdTakenError,
+    CrowdIdWithdrawnError,
     Seat,
     join_by_invite,
     join_from_crowd,
@@ -78,10 +79,11 @@ def crowd_link(
             language=chosen or language(request),
             held=held,
         )
-    except CrowdIdTakenError:
+    except CrowdIdTakenError as exc:
         if chosen:
             request.session["lang"] = chosen
-        return render(request, "taken.html", 403)
+        withdrawn = isinstance(exc, CrowdIdWithdrawnError)
+        return render(request, "taken.html", 403, withdrawn=withdrawn)
     return _start(request, store, seat, chosen)
 
 
