@@ -42,7 +42,7 @@ from coalign.steer.prompt_library import share_prompt
 from coalign.store import Store
 from coalign.store.coconstruction import add_turns
 from coalign.store.coconstruction_tables import DiscussionGroupRow, WorkshopRow
-from coalign.store.participation_tables import ParticipantRow
+from coalign.store.participation_tables import ParticipantRow, WithdrawalRow
 from coalign.store.rating_tables import RatingRow
 from coalign.store.runs import create_run, save_record
 from coalign.store.seeds import save_seed_examples, save_seed_questions
@@ -50,7 +50,6 @@ from coalign.store.steer import add_candidate, add_feedback, add_steered_turn
 from coalign.store.tables import Base, ModelCallRow
 from coalign.store.verdicts import save_verdicts
 from coalign.store.withdrawal import EDITED, ERASED, KEPT
-from coalign.store.withdrawal_tables import WithdrawalRow
 from tests.coconstruct.helpers import people
 from tests.rating.helpers import crowd_seat
 

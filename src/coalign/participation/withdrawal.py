@@ -34,6 +34,7 @@ from coalign.participation.access import crowd_participant_id
 from coalign.participation.accounts import app_secret
 from coalign.store import Store
 from coalign.store.participation import participant_by_id, study_by_id, study_id_by_slug
+from coalign.store.participation_tables import WithdrawalRow
 from coalign.store.studies import study_row
 from coalign.store.withdrawal import (
     ERASED,
@@ -47,7 +48,6 @@ from coalign.store.withdrawal import (
     withdrawals_of,
     withdrawn_count,
 )
-from coalign.store.withdrawal_tables import WithdrawalRow
 
 RequestedBy = Literal["participant", "admin"]
 Channel = Literal["page", "link", "web", "cli"]

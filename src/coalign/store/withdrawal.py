@@ -36,7 +36,12 @@ from coalign.store.coconstruction_tables import (
     WorkshopDraftRow,
     WorkshopRow,
 )
-from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
+from coalign.store.participation_tables import (
+    DemographicAnswerRow,
+    ParticipantRow,
+    WithdrawalRow,
+    WithdrawnSeedRow,
+)
 from coalign.store.rating_tables import AssignmentRow, EnrollmentRow, RatingRow
 from coalign.store.steer_tables import (
     ConversationForkRow,
@@ -53,7 +58,6 @@ from coalign.store.tables import (
     SeedQuestionRow,
     VerdictRow,
 )
-from coalign.store.withdrawal_tables import WithdrawalRow, WithdrawnSeedRow
 
 
 class Erased(NamedTuple):
