@@ -18,7 +18,8 @@ turned away with the screen-out code, and no item may be rated past r on any dim
 Usage: ``python benchmarks/bench_web.py [--participants 200] [--engine sqlite|postgresql|both]
 [--workers 1] [--mode burst|think|both] [--think 2] [--ramp 0] [--extra N]``
 (``--mode think``: each participant spends 0..2·``--think`` seconds on an item before submitting,
-like a reader, and arrivals spread over ``--ramp`` seconds (default: 30 s); ``--mode burst``: no
+like a reader, and arrivals spread over ``--ramp`` seconds (default: 0.4 s per participant, a
+study filling at 150 people a minute); ``--mode burst``: no
 think time and everyone at once; ``--workers N``: uvicorn processes, PostgreSQL only.)
 Goals (issue 16): p95 submit ≤ 150 ms with think time, ≤ 500 ms in a burst; 0 lost, 0 duplicated,
 no item past r.
@@ -72,6 +73,7 @@ STUDY = """study:
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ITEM = re.compile(r'name="item_id" value="([^"]+)"')
 REQUESTS = [0]  # requests sent by the simulated participants (redirects followed count too)
+EARLY = [0]  # late arrivals turned away before consent
 
 
 def free_port() -> int:
@@ -260,6 +262,7 @@ async def participant(
         )
         if "BENCH-OUT" in page.text:  # the campaign is full: turned away before consent
             turned_away.append(n)
+            EARLY[0] += 1
             return
         found = CSRF.search(page.text)
         if found is None:
@@ -307,7 +310,9 @@ async def participant(
             page = await client.get(
                 answer.headers.get("location", "/p/next"), follow_redirects=True
             )
-        if "BENCH-DONE" not in page.text:
+        if "BENCH-OUT" in page.text:  # full by the time they had consented (a burst)
+            turned_away.append(n)
+        elif "BENCH-DONE" not in page.text:
             errors.append(f"participant {n} did not finish: {page.url}")
 
 
@@ -456,9 +461,11 @@ def bench(
     print(
         f"database: {len(sent)} ratings sent, {lost} lost, {duplicated} duplicated, {wrong} with a wrong value; "
         f"{over} (item, dimension) pairs rated past r; {len(turned_away)} of {participants + extra} "
-        f"people turned away as the campaign was full; "
+        f"people turned away as the campaign was full ({EARLY[0]} before consent, the others when "
+        "it filled while they were consenting); "
         f"{len(errors)} failed requests{': ' + errors[0] if errors else ''}"
     )
+    EARLY[0] = 0
     return not (
         lost
         or duplicated
@@ -496,8 +503,8 @@ def main() -> None:
         "--ramp",
         type=float,
         default=None,
-        help="seconds over which participants arrive, evenly (default: 0 in a burst, 30 s with "
-        "think time)",
+        help="seconds over which participants arrive, evenly (default: 0 in a burst, 0.4 s per "
+        "participant with think time)",
     )
     args = parser.parse_args()
     extra = args.participants // 10 if args.extra is None else args.extra
@@ -505,7 +512,8 @@ def main() -> None:
     ok = True
     for mode in modes:
         think = args.think if mode == "think" else 0.0
-        ramp = args.ramp if args.ramp is not None else (30.0 if mode == "think" else 0.0)
+        default_ramp = 0.4 * args.participants if mode == "think" else 0.0
+        ramp = args.ramp if args.ramp is not None else default_ramp
         with tempfile.TemporaryDirectory(prefix="coalign-bench-web-") as tmp:
             folder = Path(tmp)
             if args.engine in ("sqlite", "both"):
