@@ -5,8 +5,6 @@ keyboard and mouse, and gets the completion code; a facilitator logs in and expo
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +13,8 @@ import pytest
 from coalign.core.campaigns import ItemQuestion
 from coalign.participation.accounts import create_account
 from coalign.store import open_store
-from tests.conftest import free_port
 from tests.rating.helpers import make_campaign
-from tests.web.test_cli_serve import stop, wait_until_up
+from tests.web.serving import serving
 
 pytestmark = pytest.mark.browser
 
@@ -30,19 +27,8 @@ def server(tmp_path: Path) -> Iterator[str]:
             store, questions=[ItemQuestion(name="about_gender", text="Is this about gender?")]
         )
         create_account(store, "admin", "correct horse", role="admin")
-    port, log = free_port(), tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, log)
+    with serving(["--db", db, "serve"], tmp_path / "serve.log") as (base, _):
         yield base
-    finally:
-        stop(process)
 
 
 def test_participant_and_facilitator_in_chromium(server: str, browser, tmp_path: Path) -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,31 +15,9 @@ from coalign.demo import example_study_file, prepare_web_demo
 from coalign.participation.accounts import authenticate
 from coalign.store import Store, open_store
 from coalign.study import import_study
-from tests.conftest import free_port
+from tests.web.serving import serving
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("server exited: " + log.read_text()[-2000:])
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    pytest.fail("server did not start: " + log.read_text()[-2000:])
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def test_account_add(
@@ -62,21 +37,11 @@ def test_account_add(
 
 
 def test_serve_runs_the_app(tmp_path: Path) -> None:
-    db, port, log = str(tmp_path / "s.db"), free_port(), tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, log)
+    db, log = str(tmp_path / "s.db"), tmp_path / "serve.log"
+    with serving(["--db", db, "serve"], log) as (base, _):
         assert "Log in" in httpx.get(f"{base}/login").text
         assert httpx.get(f"{base}/static/htmx.min.js").status_code == 200
-    finally:
-        stop(process)
-    assert f"http://127.0.0.1:{port}/" in log.read_text()
+    assert f"{base}/" in log.read_text()
 
 
 def test_several_workers_are_refused_on_sqlite(
@@ -98,17 +63,8 @@ def test_several_workers_share_sessions_and_logins_on_postgresql(
     with open_store(pg_url) as store:
         import_study(store, example_study_file())
         web = prepare_web_demo(store, "bank-assistant")
-    port, log = free_port(), tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "coalign", "--db", pg_url, "serve", "--port", str(port)]
-            + ["--workers", "4"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, log)
+    log = tmp_path / "serve.log"
+    with serving(["--db", pg_url, "serve", "--workers", "4"], log) as (base, process):
         workers = subprocess.run(
             ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
         ).stdout.split()
@@ -128,8 +84,6 @@ def test_several_workers_share_sessions_and_logins_on_postgresql(
             for _ in range(8):
                 with httpx.Client(base_url=base, cookies=participant.cookies) as again:
                     assert "consent" in str(again.get("/p/next", follow_redirects=True).url)
-    finally:
-        stop(process)
     assert "4 workers" in log.read_text()
 
 
@@ -143,32 +97,10 @@ def test_prepare_web_demo(sqlite_store: Store) -> None:
 
 @pytest.mark.model
 def test_demo_serve_prints_a_login_and_working_links(tmp_path: Path) -> None:
-    port, log = free_port(), tmp_path / "demo.log"
+    log = tmp_path / "demo.log"
     env = {**os.environ, "COALIGN_THREADS": "1", "NO_COLOR": "1", "COLUMNS": "200"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "coalign",
-                "demo",
-                "--out",
-                str(tmp_path / "demo"),
-                "--questions",
-                "0",
-                "--generate",
-                "0",
-                "--serve",
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, log)
+    demo = ["demo", "--out", str(tmp_path / "demo"), "--questions", "0", "--generate", "0"]
+    with serving([*demo, "--serve"], log, env) as (base, _):
         text = log.read_text()
         password = re.search(r"user admin\s+password (\S+)", text).group(1)
         crowd = re.search(r"participant \(crowd link\) (\S+)", text).group(1)
@@ -183,8 +115,6 @@ def test_demo_serve_prints_a_login_and_working_links(tmp_path: Path) -> None:
             assert "rate the assistant" in facilitator.get("/f").text
         with httpx.Client() as participant:
             assert "consent" in str(participant.get(crowd, follow_redirects=True).url)
-    finally:
-        stop(process)
 
 
 def test_survey_set_and_show(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -3,17 +3,14 @@ link from the consent page, withdraws from the footer of a later page, and the l
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from coalign.store import open_store
-from tests.conftest import free_port
 from tests.rating.helpers import make_campaign
-from tests.web.test_cli_serve import stop, wait_until_up
+from tests.web.serving import serving
 
 pytestmark = pytest.mark.browser
 
@@ -23,19 +20,8 @@ def served(tmp_path: Path) -> Iterator[str]:
     db = str(tmp_path / "w.db")
     with open_store(db) as store:
         make_campaign(store)
-    port, log = free_port(), tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "coalign", "--db", db, "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, log)
+    with serving(["--db", db, "serve"], tmp_path / "serve.log") as (base, _):
         yield base
-    finally:
-        stop(process)
 
 
 def test_participant_withdraws_in_chromium(served: str, browser) -> None:
