@@ -73,7 +73,6 @@ STUDY = """study:
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ITEM = re.compile(r'name="item_id" value="([^"]+)"')
 REQUESTS = [0]  # requests sent by the simulated participants (redirects followed count too)
-EARLY = [0]  # late arrivals turned away before consent
 
 
 def free_port() -> int:
@@ -243,7 +242,7 @@ async def participant(
     errors: list[str],
     think: float,
     delay: float,
-    turned_away: list[int],
+    turned_away: list[tuple[int, str]],
 ) -> None:
     limits = httpx.Limits(max_connections=1)
 
@@ -261,8 +260,7 @@ async def participant(
             follow_redirects=True,
         )
         if "BENCH-OUT" in page.text:  # the campaign is full: turned away before consent
-            turned_away.append(n)
-            EARLY[0] += 1
+            turned_away.append((n, "before consent"))
             return
         found = CSRF.search(page.text)
         if found is None:
@@ -311,7 +309,7 @@ async def participant(
                 answer.headers.get("location", "/p/next"), follow_redirects=True
             )
         if "BENCH-OUT" in page.text:  # full by the time they had consented (a burst)
-            turned_away.append(n)
+            turned_away.append((n, "after consent"))
         elif "BENCH-DONE" not in page.text:
             errors.append(f"participant {n} did not finish: {page.url}")
 
@@ -334,11 +332,11 @@ async def baseline(base: str, concurrency: int, requests: int) -> list[float]:
 
 async def load(
     base: str, people: int, think: float, ramp: float
-) -> tuple[list[float], dict, list[str], list[int], float]:
+) -> tuple[list[float], dict, list[str], list[tuple[int, str]], float]:
     latencies: list[float] = []
     sent: dict[tuple[str, str, str], int] = {}
     errors: list[str] = []
-    turned_away: list[int] = []
+    turned_away: list[tuple[int, str]] = []
     start = asyncio.Event()
     tasks = [
         asyncio.create_task(
@@ -432,6 +430,7 @@ def bench(
             print((folder / "serve.log").read_text()[-3000:])
     lost, duplicated, wrong = verify(db, sent)
     over = past_target(db, 5)
+    early = sum(1 for _, when in turned_away if when == "before consent")
     submits = len(latencies)
     mode = f"think time {think:g} s per item, arrivals over {ramp:g} s" if think else "burst"
     goal = 150 if think else 500
@@ -461,11 +460,10 @@ def bench(
     print(
         f"database: {len(sent)} ratings sent, {lost} lost, {duplicated} duplicated, {wrong} with a wrong value; "
         f"{over} (item, dimension) pairs rated past r; {len(turned_away)} of {participants + extra} "
-        f"people turned away as the campaign was full ({EARLY[0]} before consent, the others when "
+        f"people turned away as the campaign was full ({early} before consent, the others when "
         "it filled while they were consenting); "
         f"{len(errors)} failed requests{': ' + errors[0] if errors else ''}"
     )
-    EARLY[0] = 0
     return not (
         lost
         or duplicated
