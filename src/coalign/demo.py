@@ -215,6 +215,11 @@ def prepare_web_demo(store: Store, study_slug: str) -> WebDemo:
         slug="demo-ratings",
         study_slug=study_slug,
         title=f"{study.title}: rate the assistant's answers",
+        title_translations={
+            language: f"{texts.title}: Bewerten Sie die Antworten des Assistenten"
+            for language, texts in study.translations.items()
+            if language == "de" and texts.title
+        },
         dimensions=[d.name for d in study.dimensions],
         items_per_participant=4,
         target_ratings=3,

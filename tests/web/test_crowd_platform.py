@@ -121,3 +121,20 @@ async def test_a_formula_typed_by_a_participant_is_inert_in_the_csv(
         f"/f/campaigns/{site.campaign_id}/export?format=csv&demographics=true"
     )
     assert set(pd.read_csv(io.StringIO(export.text))["country"]) == {"'" + formula}
+
+
+async def test_a_full_campaign_shows_its_own_code_when_it_has_one(sqlite_store: Store) -> None:
+    site = build_site(
+        sqlite_store,
+        n_items=1,
+        items_per_participant=1,
+        target_ratings=1,
+        attention_positions=[],
+        attention_checks=[],
+        full_code="FULL-7",
+    )
+    async with site.client() as first:
+        await ready(first, "PID-1")
+    async with site.client() as late:
+        page = await join(late, "PID-2")
+    assert "FULL-7" in page.text and "NOPE-9" not in page.text

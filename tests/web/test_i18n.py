@@ -11,10 +11,14 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from coalign.core.study import Study, StudyTranslation
 from coalign.participation.demographics import DEFAULT_SURVEY
 from coalign.store import Store
+from coalign.store.studies import save_study
+from coalign.study import load_study_file
 from coalign.web.i18n import LOCALE_DIR, pick_language, translate_message, translations
-from tests.web.conftest import build_site, login, ready
+from tests.rating.helpers import MINI
+from tests.web.conftest import build_site, join, login, ready
 
 TEMPLATES = Path("src/coalign/web/templates")
 CALL = re.compile(r"""_\((["'])(.+?)\1\)""")
@@ -163,3 +167,34 @@ async def test_dashboard_captions_are_question_labels(sqlite_store: Store) -> No
     captions = re.compile(r"<caption>(.+?)</caption>")
     assert captions.findall(english.text) == ["How old are you?", "In which country do you live?"]
     assert captions.findall(german.text) == ["Wie alt sind Sie?", "In welchem Land leben Sie?"]
+
+
+@pytest.mark.anyio
+async def test_study_and_campaign_texts_are_shown_in_the_participants_language(
+    sqlite_store: Store,
+) -> None:
+    study = load_study_file(MINI).study.model_copy(
+        update={
+            "languages": ["en", "de"],
+            "consent_text": "Please agree.",
+            "translations": {
+                "de": StudyTranslation(title="Mini-Studie", consent_text="Bitte zustimmen.")
+            },
+        }
+    )
+    site = build_site(sqlite_store, title_translations={"de": "Pilotbewertungen"})
+    with sqlite_store.session() as session:
+        save_study(session, study)
+    async with site.client() as english, site.client() as german:
+        en = await join(english, "EN")
+        de = await join(german, "DE", lang="de")
+        withdraw = await german.get("/p/withdraw")
+    assert "Please agree." in en.text and "Pilot ratings" in en.text
+    assert "Bitte zustimmen." in de.text and "Mini-Studie" in de.text
+    assert "Pilotbewertungen" in de.text and "Pilot ratings" not in de.text
+    assert "Mini-Studie" in withdraw.text
+
+
+def test_a_translation_needs_one_of_the_studys_languages() -> None:
+    with pytest.raises(ValueError, match="fr not among the study's languages"):
+        Study(slug="s", title="S", languages=["en"], translations={"fr": {"title": "Étude"}})

@@ -58,8 +58,12 @@ class Campaign(_Strict):
         attention_positions: 1-based places in each person's sequence where a check is shown.
         completion_code: shown (and passed to ``completion_url``) when a person finishes.
         screened_out_code: shown to a person who declines consent.
+        full_code: shown to a person who arrives when every item already has its ratings
+            (crowd platforms often pay these people a return fee); defaults to
+            ``screened_out_code``.
         completion_url: where to send finished people, ``{code}`` is replaced by the code,
             e.g. ``https://app.prolific.com/submissions/complete?cc={code}``.
+        title_translations: the title in other languages, ``{"de": "…"}``.
         translations: per language, ``{dimension_name: {"name": ..., "definition": ...,
             "scale_labels": [...]}}`` (each part optional; ``name`` is the name participants see).
     """
@@ -76,8 +80,12 @@ class Campaign(_Strict):
     questions: list[ItemQuestion] = Field(default_factory=list)
     completion_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     screened_out_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    full_code: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"
+    )
     completion_url: str | None = Field(default=None, pattern=r"^https?://")
     status: CampaignStatus = "open"
+    title_translations: dict[str, str] = Field(default_factory=dict)
     translations: dict[str, dict[str, dict[str, str | list[str]]]] = Field(default_factory=dict)
 
     @model_validator(mode="after")

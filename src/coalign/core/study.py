@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Name = str
 QuestionKind = Literal["open", "closed", "other"]
@@ -62,6 +63,15 @@ class QuestionType(_Strict):
 _Named = TypeVar("_Named", ValueDimension, Topic, QuestionType)
 
 
+class StudyTranslation(_Strict):
+    """A study's participant-facing texts in one more language (each part optional: a missing part
+    is shown in the study's first language)."""
+
+    title: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    consent_text: str | None = None
+
+
 class Study(_Strict):
     """The design of one study; everything else in coalign hangs off a study.
 
@@ -72,6 +82,8 @@ class Study(_Strict):
         system_prompt: the prompt the deployed model runs under.
         languages: ISO codes of the languages participants may use; first is the default.
         entities: replaceable slot values, e.g. ``{"country": ["Kenya", "Peru"]}``.
+        translations: per language, the title, description and consent text participants see
+            (``{"de": {"title": …, "consent_text": …}}``).
     """
 
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -85,6 +97,17 @@ class Study(_Strict):
     topics: list[Topic] = Field(default_factory=list)
     question_types: list[QuestionType] = Field(default_factory=list)
     entities: dict[str, list[str]] = Field(default_factory=dict)
+    translations: dict[str, StudyTranslation] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _translated_languages(self) -> Study:
+        unknown = sorted(set(self.translations) - set(self.languages))
+        if unknown:
+            raise ValueError(
+                f"translations: {', '.join(unknown)} not among the study's languages "
+                f"({', '.join(self.languages)}); add it to languages or remove the translation"
+            )
+        return self
 
     @field_validator("dimensions", "topics", "question_types")
     @classmethod
@@ -102,3 +125,12 @@ class Study(_Strict):
             if dimension.name == name:
                 return dimension
         raise KeyError(name)
+
+
+def study_text(
+    translations: Mapping[str, Mapping[str, Any]], language: str, part: str, original: str
+) -> str:
+    """Part ``part`` (``title``, ``description``, ``consent_text``) of a study in ``language``:
+    the stored translation (``{"de": {"title": …}}``), else ``original``."""
+    translated = translations.get(language, {}).get(part)
+    return translated if isinstance(translated, str) and translated else original

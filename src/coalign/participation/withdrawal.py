@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import AccessDeniedError, InputError, NotFoundError
+from coalign.core.study import study_text
 from coalign.participation.access import crowd_participant_id
 from coalign.participation.accounts import app_secret
 from coalign.store import Store
@@ -124,19 +125,22 @@ def _view(session: Session, row: WithdrawalRow) -> Withdrawal:
     )
 
 
-def _summary(session: Session, plan: ErasurePlan) -> DataSummary:
+def _summary(session: Session, plan: ErasurePlan, language: str) -> DataSummary:
     study = study_by_id(session, plan.study_id)
     return DataSummary(
         participant_id=plan.participant_id,
         study=study.slug if study else "?",
-        study_title=study.title if study else "?",
+        study_title=study_text(study.translations, language, "title", study.title)
+        if study
+        else "?",
         counts=plan.counts(),
         used_seeds=len(plan.used_seeds),
     )
 
 
-def data_summary(store: Store, participant_id: str) -> DataSummary:
-    """What deleting ``participant_id``'s data would remove, table by table.
+def data_summary(store: Store, participant_id: str, language: str = "en") -> DataSummary:
+    """What deleting ``participant_id``'s data would remove, table by table (the study's title in
+    ``language``).
 
     Raises:
         NotFoundError: no such participant (their data may have been deleted already).
@@ -145,7 +149,7 @@ def data_summary(store: Store, participant_id: str) -> DataSummary:
         plan = erasure_plan(session, participant_id)
         if plan is None:
             raise NotFoundError(_gone(session, participant_id))
-        return _summary(session, plan)
+        return _summary(session, plan, language)
 
 
 def _gone(session: Session, participant_id: str) -> str:

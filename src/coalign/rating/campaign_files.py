@@ -6,11 +6,13 @@ included, e.g.::
     slug: pilot
     study_slug: bank-assistant
     title: Rate the assistant's answers
+    title_translations: {de: Bewerten Sie die Antworten des Assistenten}
     dimensions: [fairness, safety]
     items_per_participant: 10
     target_ratings: 5
     completion_code: PILOT-DONE
     screened_out_code: PILOT-NOCONSENT
+    full_code: PILOT-FULL
     translations:
       de: {fairness: {name: Fairness, definition: "…", scale_labels: ["…", "…", "…", "…", "…"]}}
 

@@ -269,7 +269,9 @@ def _stored(session: Session, row: CampaignRow) -> StoredCampaign:
         ],
         completion_code=row.completion_code,
         screened_out_code=row.screened_out_code,
+        full_code=row.full_code,
         completion_url=row.completion_url,
+        title_translations=row.title_translations,
         translations=row.translations,
     )
     return StoredCampaign(id=row.id, campaign=campaign, item_count=count)

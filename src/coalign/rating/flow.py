@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from coalign.core.campaigns import return_link
 from coalign.core.errors import AccessDeniedError
+from coalign.core.study import study_text
 from coalign.participation.access import Seat, require_open
 from coalign.participation.members import study_row_by_id
 from coalign.rating.assignment import assign, has_room
@@ -107,7 +108,7 @@ def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
     if enrollment.status == "screened_out":
         return _with_code("screened_out", campaign, campaign.screened_out_code)
     if enrollment.status == "full":
-        return _with_code("full", campaign, campaign.screened_out_code)
+        return _with_code("full", campaign, campaign.full_code or campaign.screened_out_code)
     if enrollment.status == "completed":
         return _with_code("done", campaign, campaign.completion_code)
     participant = _participant(session, seat)
@@ -137,7 +138,7 @@ def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
 def _full(enrollment: EnrollmentRow, campaign: CampaignRow) -> Step:
     """Mark the enrolment ``full`` (nothing left to rate) and say so, with the screen-out code."""
     enrollment.status = "full"
-    return _with_code("full", campaign, campaign.screened_out_code)
+    return _with_code("full", campaign, campaign.full_code or campaign.screened_out_code)
 
 
 def _with_code(kind: StepKind, campaign: CampaignRow, code: str) -> Step:
@@ -156,7 +157,13 @@ def welcome(store: Store, seat: Seat) -> Welcome:
         campaign = campaign_row(session, seat.campaign_id)
         study = study_row_by_id(session, campaign.study_id)
         participant = _participant(session, seat)
-        return Welcome(study.title, campaign.title, study.consent_text, participant.language)
+        language = participant.language
+        return Welcome(
+            study_text(study.translations, language, "title", study.title),
+            campaign.title_translations.get(language) or campaign.title,
+            study_text(study.translations, language, "consent_text", study.consent_text),
+            language,
+        )
 
 
 def give_consent(store: Store, seat: Seat, agree: bool) -> Step:

@@ -68,8 +68,10 @@ class CampaignRow(Base):
     attention_positions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     completion_code: Mapped[str] = mapped_column(String(64))
     screened_out_code: Mapped[str] = mapped_column(String(64))
+    full_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     completion_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    title_translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

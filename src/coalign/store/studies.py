@@ -59,6 +59,10 @@ def save_study(session: Session, study: Study) -> StudyRow:
         session.add(row)
     for field in _DESIGN_FIELDS:
         setattr(row, field, getattr(study, field))
+    row.translations = {
+        language: texts.model_dump(exclude_none=True)
+        for language, texts in study.translations.items()
+    }
     session.flush()
     for table in (DimensionRow, TopicRow, QuestionTypeRow):
         session.execute(delete(table).where(table.study_id == row.id))
@@ -89,6 +93,7 @@ def load_study(session: Session, slug: str) -> Study:
     return Study(
         slug=row.slug,
         **{field: getattr(row, field) for field in _DESIGN_FIELDS},
+        translations=row.translations,
         dimensions=[
             ValueDimension(
                 name=d.name,

@@ -49,6 +49,7 @@ class StudyRow(Base):
     languages: Mapped[list[Any]] = mapped_column(JSON, default=list)
     consent_text: Mapped[str] = mapped_column(Text, default="")
     entities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

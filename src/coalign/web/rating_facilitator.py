@@ -93,6 +93,7 @@ def _campaign(form: FormData) -> Campaign:
             questions=questions,
             completion_code=text(form, "completion_code"),
             screened_out_code=text(form, "screened_out_code"),
+            full_code=optional_text(form, "full_code"),
             completion_url=optional_text(form, "completion_url"),
         )
     except ValidationError as exc:

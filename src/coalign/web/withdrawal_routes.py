@@ -34,7 +34,7 @@ from coalign.web.dependencies import (
     admin_only,
 )
 from coalign.web.forms import optional_text, text
-from coalign.web.pages import render
+from coalign.web.pages import language, render
 
 router = APIRouter()
 AdminDelete = Annotated[Account, Depends(admin_only("delete a participant's data"))]
@@ -61,7 +61,7 @@ def link_url(request: Request, token: str) -> str:
 @router.get("/p/withdraw", response_class=HTMLResponse)
 def withdraw_page(request: Request, store: AppStore, seat: ParticipantSeat) -> Response:
     """What will be deleted, and the button that deletes it."""
-    summary = data_summary(store, seat.participant_id)
+    summary = data_summary(store, seat.participant_id, language(request))
     return render(request, "withdraw.html", summary=summary, action="/p/withdraw")
 
 
@@ -85,7 +85,7 @@ def withdraw_link(request: Request, store: AppStore, seat: ParticipantSeat) -> R
 
 @router.get("/w/{token}", response_class=HTMLResponse)
 def link_page(request: Request, store: AppStore, token: str) -> Response:
-    summary = data_summary(store, participant_of_token(store, token))
+    summary = data_summary(store, participant_of_token(store, token), language(request))
     return render(request, "withdraw.html", summary=summary, action=f"/w/{token}")
 
 
