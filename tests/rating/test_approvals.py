@@ -10,6 +10,7 @@ import pytest
 from coalign.core.errors import InputError
 from coalign.participation.access import create_invites, join_by_invite
 from coalign.participation.demographics import save_demographics
+from coalign.participation.withdrawal import withdraw
 from coalign.rating.approvals import COLUMNS, ApprovalRules, approvals_file, crowd_approvals
 from coalign.rating.assignment import rating_page
 from coalign.rating.flow import give_consent, next_step
@@ -95,3 +96,23 @@ def test_a_crowd_id_that_starts_like_a_formula_is_inert(store: Store) -> None:
     finish(store, "-1-1")
     rows = list(csv.DictReader(io.StringIO(approvals_file(store, campaign.id).data.decode())))
     assert [(r["crowd_id"], r["decision"]) for r in rows] == [("'-1-1", "approve")]
+
+
+def test_a_person_who_withdrew_stays_in_the_file_as_withdrawn(store: Store) -> None:
+    campaign = make_campaign(store)
+    done = finish(store, "GONE")
+    finish(store, "STAYS")
+    withdraw(store, done.participant_id)
+    other = make_campaign(store, slug="other")  # a campaign the person was never in
+    approvals = {a.crowd_id: a for a in crowd_approvals(store, campaign.id)}
+    assert list(approvals) == ["STAYS", "GONE"]
+    gone = approvals["GONE"]
+    assert (gone.decision, gone.status, gone.submitted) == ("withdrawn", "withdrawn", 0)
+    assert "their data was deleted" in gone.reasons[0]
+    assert gone.participant_id == done.participant_id
+    assert crowd_approvals(store, other.id) == []
+    rows = list(csv.DictReader(io.StringIO(approvals_file(store, campaign.id).data.decode())))
+    assert [(r["crowd_id"], r["decision"]) for r in rows] == [
+        ("STAYS", "approve"),
+        ("GONE", "withdrawn"),
+    ]

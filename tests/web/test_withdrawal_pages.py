@@ -81,6 +81,7 @@ async def test_withdrawal_link_works_later_in_another_browser(
     async with site.client() as later:  # no session: the link alone
         page = await later.get(url)
         assert page.status_code == 200 and "Yes, withdraw and delete my data" in page.text
+        assert 'id="keep"' in page.text  # no study to go back to: closing the page keeps all
         forged = await later.get(url[:-3] + "abc")
         assert forged.status_code == 403 and "not valid" in forged.text
         token = CSRF.search(page.text).group(1)

@@ -112,7 +112,8 @@ def approvals(
         "(default: the campaign's minimum seconds per item).",
     ),
 ) -> None:
-    """The approvals file: approve, reject or screened-out per crowd id, with reasons and evidence."""
+    """The approvals file: approve, reject, screened-out or withdrawn per crowd id, with reasons and
+    evidence."""
     store = state(ctx).store()
     rules = ApprovalRules(max_attention_failures, min_median_seconds)
     result = approvals_file(store, resolve_campaign(store, campaign).id, rules)

@@ -18,6 +18,10 @@ personal link are not paid through a platform). The decision follows the dashboa
     who rate at the bare minimum.
 
 - ``approve`` otherwise.
+- ``withdrawn``: the person withdrew and their data was deleted (only their crowd id, their
+  campaigns and the time are kept, for this file). Neither approve nor reject them here: settle
+  their submission as the study's consent text promises (withdrawing must cost nobody anything);
+  on Prolific, someone who withdrew before finishing is usually asked to return the submission.
 
 Each row carries its evidence: the counts, the median seconds and the thresholds used.
 """
@@ -34,8 +38,9 @@ from coalign.core.spreadsheet import inert_cell
 from coalign.rating.dashboard import CampaignProgress, ParticipantProgress, campaign_progress
 from coalign.rating.exports import MEDIA_TYPES, Export
 from coalign.store import Store
+from coalign.store.withdrawal import campaign_withdrawal_rows
 
-Decision = Literal["approve", "reject", "screened-out"]
+Decision = Literal["approve", "reject", "screened-out", "withdrawn"]
 INCOMPLETE = "incomplete"
 FAILED_ATTENTION = "failed attention checks"
 TOO_FAST = "too fast"
@@ -121,10 +126,15 @@ def decide(
     return ("reject" if reasons else "approve"), tuple(reasons)
 
 
+def _floor(progress: CampaignProgress, rules: ApprovalRules) -> float:
+    """The lowest median seconds per item that is not too fast."""
+    if rules.min_median_seconds is None:
+        return progress.campaign.campaign.min_seconds_per_item
+    return rules.min_median_seconds
+
+
 def _settle(progress: CampaignProgress, rules: ApprovalRules) -> list[Approval]:
-    floor = rules.min_median_seconds
-    if floor is None:
-        floor = progress.campaign.campaign.min_seconds_per_item
+    floor = _floor(progress, rules)
     approvals = []
     for person in progress.participants:
         if person.crowd_id is None:
@@ -149,15 +159,51 @@ def _settle(progress: CampaignProgress, rules: ApprovalRules) -> list[Approval]:
     return approvals
 
 
+def _withdrawn(
+    store: Store, campaign_id: int, rules: ApprovalRules, floor: float
+) -> list[Approval]:
+    """The crowd participants of the campaign who withdrew, from the withdrawal log."""
+    with store.read() as session:
+        rows = campaign_withdrawal_rows(session, campaign_id)
+        return [
+            Approval(
+                crowd_id=row.crowd_id,
+                decision="withdrawn",
+                reasons=(f"withdrew on {row.created_at:%Y-%m-%d %H:%M}; their data was deleted",),
+                participant_id=row.participant_id,
+                status="withdrawn",
+                submitted=0,
+                assigned=0,
+                attention_checks=0,
+                attention_failed=0,
+                median_seconds=None,
+                max_attention_failures=rules.max_attention_failures,
+                min_median_seconds=floor,
+            )
+            for row in rows
+            if row.crowd_id
+        ]
+
+
+def _all(
+    store: Store, campaign_id: int, rules: ApprovalRules
+) -> tuple[CampaignProgress, list[Approval]]:
+    progress = campaign_progress(store, campaign_id)
+    settled = _settle(progress, rules)
+    floor = _floor(progress, rules)
+    return progress, settled + _withdrawn(store, campaign_id, rules, floor)
+
+
 def crowd_approvals(
     store: Store, campaign_id: int, rules: ApprovalRules | None = None
 ) -> list[Approval]:
-    """The decision on every crowd participant of the campaign, in order of joining.
+    """The decision on every crowd participant of the campaign, in order of joining; those who
+    withdrew come last.
 
     Raises:
         NotFoundError: no such campaign.
     """
-    return _settle(campaign_progress(store, campaign_id), rules or ApprovalRules())
+    return _all(store, campaign_id, rules or ApprovalRules())[1]
 
 
 def approvals_file(store: Store, campaign_id: int, rules: ApprovalRules | None = None) -> Export:
@@ -166,8 +212,7 @@ def approvals_file(store: Store, campaign_id: int, rules: ApprovalRules | None =
     Raises:
         NotFoundError: no such campaign.
     """
-    progress = campaign_progress(store, campaign_id)
-    approvals = _settle(progress, rules or ApprovalRules())
+    progress, approvals = _all(store, campaign_id, rules or ApprovalRules())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)

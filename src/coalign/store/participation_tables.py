@@ -102,7 +102,9 @@ class WithdrawalRow(Base):
     ``participant_id`` is the pseudonymous id of the person whose data was deleted: kept so the
     study can show that (and when) a deletion happened, and so a crowd link does not silently
     enrol the same person again. ``requested_by`` is ``participant`` or ``admin``; ``account``
-    names the admin (their login, or the operator's name at the command line).
+    names the admin (their login, or the operator's name at the command line). ``crowd_id`` (the
+    crowd platform's id) and ``campaign_ids`` (the campaigns the person was in) are kept so the
+    researcher can still settle the person's submission on the platform without penalising them.
     """
 
     __tablename__ = "withdrawals"
@@ -114,6 +116,8 @@ class WithdrawalRow(Base):
     account: Mapped[str | None] = mapped_column(String(80), nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
     deleted: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    crowd_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    campaign_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -42,7 +42,7 @@ from coalign.store.participation_tables import (
     WithdrawalRow,
     WithdrawnSeedRow,
 )
-from coalign.store.rating_tables import AssignmentRow, EnrollmentRow, RatingRow
+from coalign.store.rating_tables import AssignmentRow, CampaignRow, EnrollmentRow, RatingRow
 from coalign.store.steer_tables import (
     ConversationForkRow,
     SharedPromptRow,
@@ -164,6 +164,8 @@ class ErasurePlan:
     used_seeds: dict[tuple[str, str], tuple[list[str], int]] = field(default_factory=dict)
     edits: dict[str, int] = field(default_factory=dict)
     turn_ids: set[int] = field(default_factory=set)
+    crowd_id: str | None = None
+    campaign_ids: list[int] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Rows per table of :data:`ERASED`, then rows edited per table of :data:`EDITED`."""
@@ -297,6 +299,8 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
     rows["ratings"] = _ids(session, RatingRow.id, RatingRow.participant_id == pid)
     rows["assignments"] = _ids(session, AssignmentRow.id, AssignmentRow.participant_id == pid)
     rows["enrollments"] = _ids(session, EnrollmentRow.id, EnrollmentRow.participant_id == pid)
+    campaign_ids = _ids(session, EnrollmentRow.campaign_id, EnrollmentRow.participant_id == pid)
+    crowd_id = (person.external_ids or {}).get("PROLIFIC_PID")
     rows["demographic_answers"] = _ids(
         session, DemographicAnswerRow.id, DemographicAnswerRow.participant_id == pid
     )
@@ -331,7 +335,15 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
     )
     rows["participants"] = [pid]
     in_order = {name: rows[name] for name in ERASED}  # a KeyError here: a table without a query
-    plan = ErasurePlan(pid, study_id, in_order, used, turn_ids=set(turn_ids))
+    plan = ErasurePlan(
+        pid,
+        study_id,
+        in_order,
+        used,
+        turn_ids=set(turn_ids),
+        crowd_id=crowd_id if isinstance(crowd_id, str) else None,
+        campaign_ids=campaign_ids,
+    )
     plan.edits = {
         table: len(changed) for table, changed in _edits(session, plan).items() if changed
     }
@@ -418,6 +430,8 @@ def erase(
         account=account,
         channel=channel,
         deleted=deleted,
+        crowd_id=plan.crowd_id,
+        campaign_ids=sorted(plan.campaign_ids),
     )
     session.add(log)
     session.flush()
@@ -461,6 +475,15 @@ def study_withdrawal_rows(session: Session, study_id: int | None = None) -> list
     if study_id is not None:
         query = query.where(WithdrawalRow.study_id == study_id)
     return list(session.scalars(query))
+
+
+def campaign_withdrawal_rows(session: Session, campaign_id: int) -> list[WithdrawalRow]:
+    """The logged withdrawals of people who were in campaign ``campaign_id``, oldest first."""
+    study_id = select(CampaignRow.study_id).where(CampaignRow.id == campaign_id).scalar_subquery()
+    rows = session.scalars(
+        select(WithdrawalRow).where(WithdrawalRow.study_id == study_id).order_by(WithdrawalRow.id)
+    )
+    return [row for row in rows if campaign_id in (row.campaign_ids or [])]
 
 
 def withdrawn_count(session: Session, study_id: int) -> int:

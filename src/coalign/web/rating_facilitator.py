@@ -186,7 +186,7 @@ def approvals(
     max_attention_failures: int = 0,
     min_median_seconds: float | None = None,
 ) -> Response:
-    """The approvals file (CSV): approve, reject or screened-out per crowd id, with evidence."""
+    """The approvals file (CSV): approve, reject, screened-out or withdrawn per crowd id, with evidence."""
     rules = ApprovalRules(max_attention_failures, min_median_seconds)
     return _download(approvals_file(store, campaign_id, rules))
 
