@@ -78,6 +78,10 @@ def test_the_card_names_every_model_template_filter_and_checksum(exported: Path)
         "question shorter than 3 words (1)" in card and "aligned response is a refusal (1)" in card
     )
     assert "Accepted triples exported: 3" in card
+    kept = card.split("Kept per stage", 1)[1].split("Kept per rule", 1)[0]
+    # r3 fails a filter, r5's question did, r6 did not parse: 3 of 6 kept, as exported
+    assert "| responses | 6 | 5 | 3 | 50.0% |" in kept
+    assert "| responses | parent rejected | 5 | 4 | 80.0% | 1 |" in card
     for path in sorted(p for p in exported.rglob("*") if p.is_file() and p.name != "README.md"):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert f"`{path.relative_to(exported).as_posix()}` | `{digest}`" in card

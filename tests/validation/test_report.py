@@ -11,6 +11,7 @@ from coalign.core.errors import InputError
 from coalign.validation.metrics.distributions import jensen_shannon
 from coalign.validation.report import build_report, write_report
 from coalign.validation.report.page import SECTIONS
+from coalign.store.verdicts import list_verdicts
 from coalign.validation.review import record_review
 from coalign.validation.service import validate_run
 
@@ -94,3 +95,35 @@ def test_report_of_a_run_without_parsed_records_is_an_input_error(sqlite_store, 
     make_run(sqlite_store, [r for r in bank_records() if r.parse_status == "failed"])
     with pytest.raises(InputError, match="no parsed records"):
         build_report(sqlite_store, "run_test")
+
+
+def test_kept_rates_per_stage_and_rule(reported, sqlite_store):
+    report, html_path, json_path, records = reported
+    data = json.loads(json_path.read_text())
+    kept = {k["stage"]: k for k in data["kept"]}
+    assert list(kept) == ["questions", "responses"]
+    assert sum(k["kept"] for k in kept.values()) == data["validation"]["accepted"]
+    failing: dict[str, set[str]] = {}
+    for v in list_verdicts(sqlite_store, "run_test"):
+        if not v.passed:
+            failing.setdefault(v.record_id, set()).add(v.rule)
+    own = set(failing)
+    for r in records:  # as in exports: a response whose question was rejected is not kept
+        if r.parse_status == "ok" and any(p in own for p in r.parents):
+            failing.setdefault(r.id, set()).add("parent rejected")
+    stage_of = {r.id: r.stage for r in records}
+    for stage, k in kept.items():
+        mine = [r for r in records if r.stage == stage]
+        assert k["generated"] == len(mine)
+        assert k["kept"] == sum(1 for r in mine if r.parse_status == "ok" and r.id not in failing)
+        assert k["share"] == pytest.approx(k["kept"] / k["generated"], abs=1e-4)
+        for rule in k["rules"]:
+            alone = sum(
+                1
+                for rid, rules in failing.items()
+                if stage_of[rid] == stage and rules == {rule["rule"]}
+            )
+            assert rule["alone"] == alone and rule["kept"] <= rule["judged"]
+    assert any(r["judged"] > r["kept"] for k in kept.values() for r in k["rules"])
+    html = html_path.read_text()
+    assert "Kept per stage" in html and "rejected by this rule alone" in html

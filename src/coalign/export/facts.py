@@ -37,6 +37,7 @@ from coalign.store.runs import record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.store.studies import study_row
 from coalign.store.verdicts import list_validations, list_verdicts
+from coalign.validation.report.kept import kept_rates
 
 SMALL_CELL = 5
 _TOP_REASONS = 10
@@ -98,6 +99,7 @@ class CardFacts(BaseModel):
     attributes: dict[str, dict[str, int]] = Field(default_factory=dict)
     filters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     validations: list[dict[str, Any]] = Field(default_factory=list)
+    kept: list[dict[str, Any]] = Field(default_factory=list)
     review: dict[str, Any] = Field(default_factory=dict)
     propagation: dict[str, Any] = Field(default_factory=dict)
     participation: dict[str, Any] = Field(default_factory=dict)
@@ -211,6 +213,7 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
         "attributes": {k: dict(sorted(c.items())) for k, c in tally.attributes.items() if c},
         "filters": filters,
         "validations": validations,
+        "kept": [stage.model_dump() for stage in kept_rates(store, run.id)] if filters else [],
         "review": {
             "decisions": review.n,
             "observed_agreement": review.observed,

@@ -223,6 +223,56 @@ def verdict_counts(store: Store, run_id: str) -> dict[str, dict[str, int]]:
     return dict(sorted(counts.items()))
 
 
+def stage_verdict_counts(store: Store, run_id: str) -> dict[str, dict[str, dict[str, int]]]:
+    """Per stage, then per rule, how many current verdicts passed and failed."""
+    run = get_run(store, run_id)
+    with store.read() as session:
+        rows = session.execute(
+            select(RecordRow.stage, VerdictRow.rule, VerdictRow.passed, func.count())
+            .join(RecordRow, RecordRow.id == VerdictRow.record_id)
+            .where(VerdictRow.run_id == run.id, VerdictRow.current.is_(True))
+            .group_by(RecordRow.stage, VerdictRow.rule, VerdictRow.passed)
+        ).all()
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for stage, rule, passed, n in rows:
+        entry = counts.setdefault(stage, {}).setdefault(rule, {"passed": 0, "failed": 0})
+        entry["passed" if passed else "failed"] = n
+    return counts
+
+
+def parsed_children(store: Store, run_id: str) -> list[tuple[str, str, list[str]]]:
+    """``(record id, stage, parent ids)`` of the run's parsed records that have parents."""
+    run = get_run(store, run_id)
+    with store.read() as session:
+        rows = session.execute(
+            select(RecordRow.id, RecordRow.stage, RecordRow.parents).where(
+                RecordRow.run_id == run.id, RecordRow.parse_status == "ok"
+            )
+        ).all()
+    return [(rid, stage, list(parents)) for rid, stage, parents in rows if parents]
+
+
+def failing_rules(store: Store, run_id: str) -> dict[str, tuple[str, set[str]]]:
+    """``{record id: (stage, rules of its current failing verdicts)}`` of the run's parsed
+    records that fail at least one verdict."""
+    run = get_run(store, run_id)
+    with store.read() as session:
+        rows = session.execute(
+            select(VerdictRow.record_id, RecordRow.stage, VerdictRow.rule)
+            .join(RecordRow, RecordRow.id == VerdictRow.record_id)
+            .where(
+                VerdictRow.run_id == run.id,
+                VerdictRow.current.is_(True),
+                VerdictRow.passed.is_(False),
+                RecordRow.parse_status == "ok",
+            )
+        ).all()
+    failing: dict[str, tuple[str, set[str]]] = {}
+    for record_id, stage, rule in rows:
+        failing.setdefault(record_id, (stage, set()))[1].add(rule)
+    return failing
+
+
 def resolve_record_id(store: Store, run_id: str, record_id: str) -> str:
     """The full id of the run's record ``record_id`` (a unique prefix is enough).
 

@@ -296,8 +296,33 @@ def _validation(page: Page, report: RunReport) -> None:
             [[rule, c["passed"], c["failed"]] for rule, c in v.verdicts.items()],
             caption=f"Current verdicts per rule; accepted set: {v.accepted} of {v.parsed} parsed records",
         )
+    if v.verdicts and report.kept:
+        _kept(s, report)
     for error in v.errors:
         s.note("A filter could not run: " + error, kind="error")
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share:.1%}"
+
+
+def _kept(s: Section, report: RunReport) -> None:
+    """Kept rates per stage and per rule (study 000 reports its filtering this way)."""
+    s.rows(
+        ["stage", "generated", "parsed", "kept", "kept share"],
+        [[k.stage, k.generated, k.parsed, k.kept, _percent(k.share)] for k in report.kept],
+        caption="Kept per stage: parsed and failing no current verdict "
+        "(study 000 kept 87.5% of its questions and 33.3% of its responses)",
+    )
+    s.rows(
+        ["stage", "rule", "judged", "kept", "kept share", "rejected by this rule alone"],
+        [
+            [k.stage, r.rule, r.judged, r.kept, _percent(r.share), r.alone]
+            for k in report.kept
+            for r in k.rules
+        ],
+        caption="Kept per rule and stage",
+    )
 
 
 def _review(page: Page, report: RunReport) -> None:

@@ -31,6 +31,7 @@ from coalign.validation.metrics.profile import (
     describe_responses,
 )
 from coalign.validation.metrics.tokens import generator_tokenizer
+from coalign.validation.report.kept import StageKept, kept_rates
 from coalign.validation.report.propagation import (
     DistributionComparison,
     PropagationFigures,
@@ -73,6 +74,7 @@ class RunReport(BaseModel):
     questions: PropagationFigures | None = None
     responses: list[DistributionComparison] = Field(default_factory=list)
     validation: ValidationFigures
+    kept: list[StageKept] = Field(default_factory=list)
     review: Agreement
     llm_forms: FormAgreement | None = None
 
@@ -222,6 +224,7 @@ def build_report(
         questions=figures,
         responses=response_comparisons,
         validation=validation,
+        kept=kept_rates(store, run.id),
         review=agreement(store, run.id),
         llm_forms=llm_forms,
     )
