@@ -80,7 +80,7 @@ def kept_rates(store: Store, run_id: str) -> list[StageKept]:
         counts = parsing.get(stage, {})
         generated, parsed = sum(counts.values()), counts.get("ok", 0)
         kept = parsed - rejected.get(stage, 0)
-        rules = [
+        per_rule = [
             RuleKept(
                 rule=rule,
                 judged=c["passed"] + c["failed"],
@@ -97,7 +97,7 @@ def kept_rates(store: Store, run_id: str) -> list[StageKept]:
                 parsed=parsed,
                 kept=kept,
                 share=_share(kept, generated),
-                rules=rules,
+                rules=per_rule,
             )
         )
     return out
