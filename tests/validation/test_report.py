@@ -8,10 +8,10 @@ import re
 import pytest
 
 from coalign.core.errors import InputError
+from coalign.store.verdicts import list_verdicts
 from coalign.validation.metrics.distributions import jensen_shannon
 from coalign.validation.report import build_report, write_report
 from coalign.validation.report.page import SECTIONS
-from coalign.store.verdicts import list_verdicts
 from coalign.validation.review import record_review
 from coalign.validation.service import validate_run
 
