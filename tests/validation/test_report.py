@@ -98,7 +98,7 @@ def test_report_of_a_run_without_parsed_records_is_an_input_error(sqlite_store, 
 
 
 def test_kept_rates_per_stage_and_rule(reported, sqlite_store):
-    report, html_path, json_path, records = reported
+    _, html_path, json_path, records = reported
     data = json.loads(json_path.read_text())
     kept = {k["stage"]: k for k in data["kept"]}
     assert list(kept) == ["questions", "responses"]
