@@ -95,3 +95,24 @@ def test_bad_input_is_one_line(capsys, db, tmp_path):
     assert code == 1 and "no record" in err
     code, _, err = cli(capsys, "--db", db, "report", "run_test", "--out", "/proc/no/such/dir")
     assert code == 1 and err.startswith("error:")
+
+
+def test_a_second_pass_names_what_stays_in_force_and_clean_starts_over(capsys, db, tmp_path):
+    assert cli(capsys, "--db", db, "validate", "run_test")[0] == 0
+    only = tmp_path / "only.yaml"
+    only.write_text("- rule: well_formed\n")
+    code, out, err = cli(capsys, "--db", db, "validate", "run_test", "--filters", str(only))
+    assert code == 0, err
+    assert "still in force from earlier passes" in " ".join(out.split())
+    code, out, err = cli(
+        capsys, "--db", db, "validate", "run_test", "--filters", str(only), "--clean"
+    )
+    assert code == 0, err
+    assert "earlier automatic verdicts no longer count" in out and "still in force" not in out
+    code, out, err = cli(capsys, "--db", db, "validate", "run_test", "--rule", "near_duplicate")
+    assert code == 0, err
+    table, rest = out.split("still in force", 1)
+    assert "near_duplicate" in table and "well_formed" not in table
+    assert "well_formed (1)" in " ".join(rest.split())  # its failing verdict still counts
+    code, _, err = cli(capsys, "--db", db, "validate", "run_test", "--rule", "nope")
+    assert code != 0 and "no filter named nope" in err

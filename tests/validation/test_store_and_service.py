@@ -18,6 +18,7 @@ from coalign.store.verdicts import (
     verdict_counts,
 )
 from coalign.validation.metrics.distributions import count_tokens
+from coalign.validation.review import record_review
 from coalign.validation.rules.config import FilterConfigError
 from coalign.validation.service import validate_run, with_parent_questions
 
@@ -151,3 +152,50 @@ def test_response_records_borrow_their_parent_question_in_memory():
     child = next(r for r in enriched if r.stage == "responses" and r.parse_status == "ok")
     assert child.data["question"] == records[0].data["question"]
     assert "question" not in next(r for r in records if r.id == child.id).data
+
+
+def test_a_pass_says_which_earlier_verdicts_stay_in_force_and_a_clean_pass_retires_them(
+    store, tmp_path: Path
+):
+    records = bank_records()
+    short = {
+        "rule": "length",
+        "name": "short_questions",
+        "field": "question",
+        "max_tokens": 14,
+        "applies_to": "questions",
+    }
+    make_run(store, records, recipe={"filters": [short, {"rule": "well_formed"}]})
+    first = validate_run(store, "run_test")
+    rejected = rejected_record_ids(store, "run_test")
+    failing = {
+        name: {v.record_id for v in list_verdicts(store, "run_test", rule=name) if not v.passed}
+        for name in ("short_questions", "well_formed")
+    }
+    assert failing["short_questions"] and first.earlier_failures == {}
+    reviewed = next(r.id for r in records if r.id not in rejected)
+    record_review(store, "run_test", reviewed, accept=False, reviewer="ana", note="off topic")
+
+    path = tmp_path / "f.yaml"
+    path.write_text("- rule: well_formed\n")
+    second = validate_run(store, "run_test", filters_file=path)
+    assert second.earlier_failures == {
+        "short_questions": len(failing["short_questions"]),
+        "human_review:ana": 1,
+    }
+    assert rejected_record_ids(store, "run_test") == rejected | {reviewed}
+
+    judged = len(list_verdicts(store, "run_test", rule="short_questions"))
+    clean = validate_run(store, "run_test", filters_file=path, clean=True)
+    assert clean.retired == judged + len(records)  # short_questions and well_formed…
+    assert clean.earlier_failures == {"human_review:ana": 1}  # …but human reviews stay
+    assert rejected_record_ids(store, "run_test") == failing["well_formed"] | {reviewed}
+    assert list_validations(store, "run_test")[-1].summary["clean"] is True
+
+    again = validate_run(store, "run_test", only=["short_questions"])
+    assert [f.name for f in again.filters] == ["short_questions"]
+    assert rejected_record_ids(store, "run_test") == rejected | {reviewed}
+    with pytest.raises(InputError, match="no filter named nope"):
+        validate_run(store, "run_test", only=["nope"])
+    with pytest.raises(InputError, match="clean pass runs every filter"):
+        validate_run(store, "run_test", only=["short_questions"], clean=True)

@@ -30,8 +30,20 @@ def validate(
     rubric: Path = typer.Option(
         None, "--rubric", help="Rubric YAML for the judge (default: the bundled one)."
     ),
+    clean: bool = typer.Option(
+        False,
+        "--clean",
+        help="Start a clean pass: earlier automatic verdicts stop counting (human reviews stay).",
+    ),
+    rule: list[str] = typer.Option(
+        None, "--rule", help="Re-run only this filter (by name; repeat for several)."
+    ),
 ) -> None:
-    """Run filters (and an optional LLM judge) over a run's records and store their verdicts."""
+    """Run filters (and an optional LLM judge) over a run's records and store their verdicts.
+
+    Each verdict replaces the earlier verdict of the same filter on the same record; verdicts of
+    filters this pass does not run stay in force, and the output lists them.
+    """
     from coalign.validation.service import validate_run
 
     with state(ctx).store() as store, console.status("validating"):
@@ -41,6 +53,8 @@ def validate(
             filters_file=filters,
             judge_model=judge,
             rubric=str(rubric) if rubric else None,
+            clean=clean,
+            only=rule or None,
         )
     table = Table("filter", "rule", "checked", "failed", "seconds", "error")
     for f in result.filters:
@@ -50,6 +64,15 @@ def validate(
     console.print(table)
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if result.retired:
+        console.print(f"clean pass: {result.retired} earlier automatic verdicts no longer count")
+    if result.earlier_failures:
+        still = ", ".join(f"{name} ({n})" for name, n in result.earlier_failures.items())
+        console.print(
+            f"[yellow]still in force from earlier passes:[/] failing verdicts of {still}; "
+            "they keep rejecting records (--clean starts over)",
+            highlight=False,
+        )
     console.print(
         f"run {result.run_id}: {result.records} records, {result.verdicts_saved} verdicts; "
         f"accepted {result.accepted}, rejected {result.rejected}"

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
 
 from coalign.core.errors import NotFoundError
 from coalign.core.ids import stable_id
@@ -108,6 +110,37 @@ def save_verdicts(
     Returns:
         How many verdicts were written.
     """
+    with store.session() as session:
+        return _write(session, run_id, verdicts, validation_id)
+
+
+def save_clean_pass(
+    store: Store, run_id: str, verdicts: Iterable[Verdict], validation_id: str | None = None
+) -> tuple[int, int]:
+    """Retire every current automatic verdict of the run, then store ``verdicts``, in one
+    transaction: a clean validation pass. Human reviews (``judge`` ``human:…``) stay in force;
+    retired verdicts stay in the table with ``current`` False.
+
+    Returns:
+        How many verdicts were written, and how many were retired.
+    """
+    with store.session() as session:
+        retired: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(VerdictRow)
+            .where(
+                VerdictRow.run_id == run_id,
+                VerdictRow.current.is_(True),
+                or_(VerdictRow.judge.is_(None), ~VerdictRow.judge.startswith("human:")),
+            )
+            .values(current=False)
+            .execution_options(synchronize_session=False)
+        )
+        return _write(session, run_id, verdicts, validation_id), retired.rowcount
+
+
+def _write(
+    session: Session, run_id: str, verdicts: Iterable[Verdict], validation_id: str | None
+) -> int:
     latest: dict[tuple[str, str], Verdict] = {}
     for v in verdicts:
         latest[(v.record_id, v.rule)] = v
@@ -132,20 +165,19 @@ def save_verdicts(
         }
         for v in latest.values()
     ]
-    with store.session() as session:
-        for rule, ids in by_rule.items():
-            for start in range(0, len(ids), _CHUNK):
-                session.execute(
-                    update(VerdictRow)
-                    .where(
-                        VerdictRow.rule == rule,
-                        VerdictRow.current.is_(True),
-                        VerdictRow.record_id.in_(ids[start : start + _CHUNK]),
-                    )
-                    .values(current=False)
+    for rule, ids in by_rule.items():
+        for start in range(0, len(ids), _CHUNK):
+            session.execute(
+                update(VerdictRow)
+                .where(
+                    VerdictRow.rule == rule,
+                    VerdictRow.current.is_(True),
+                    VerdictRow.record_id.in_(ids[start : start + _CHUNK]),
                 )
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(VerdictRow), rows[start : start + 5000])
+                .values(current=False)
+            )
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(VerdictRow), rows[start : start + 5000])
     return len(rows)
 
 

@@ -5,6 +5,12 @@ recipe, else :data:`~coalign.validation.rules.config.DEFAULT_FILTERS`. A judge m
 ``relevance`` filter (with the default rubric or ``--rubric FILE``) when none is configured.
 Everything is checked before any record is judged, and all verdicts of a pass are written in
 one transaction.
+
+What is in force after a pass: each verdict of the pass supersedes the earlier verdict of the same
+rule on the same record; verdicts of rules the pass did not run stay in force, and the pass says
+so (:attr:`RunValidation.earlier_failures`). ``clean=True`` retires every earlier automatic
+verdict first (human reviews stay); ``only=[name, …]`` re-runs just those filters of the chosen
+configuration.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from coalign.store.runs import get_run, iter_records
 from coalign.store.studies import get_study
 from coalign.store.verdicts import (
     rejected_record_ids,
+    save_clean_pass,
     save_validation,
     save_verdicts,
     update_validation_summary,
+    verdict_counts,
 )
 from coalign.validation.metrics.embeddings import Embedder
 from coalign.validation.rules.apply import FilterRun, validate_records
@@ -51,6 +59,8 @@ class RunValidation(BaseModel):
     rejected: int
     failures_by_rule: dict[str, int] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    retired: int = 0
+    earlier_failures: dict[str, int] = Field(default_factory=dict)
 
     @property
     def errors(self) -> list[str]:
@@ -131,6 +141,8 @@ def validate_run(
     rubric: str | None = None,
     judge: Any = None,
     embedder_factory: Callable[[], Embedder] | None = None,
+    clean: bool = False,
+    only: Sequence[str] | None = None,
 ) -> RunValidation:
     """Run the chosen filters over every record of a run and store their verdicts.
 
@@ -142,14 +154,27 @@ def validate_run(
         rubric: a rubric YAML file for the judge (default: the bundled one).
         judge: an already loaded :class:`coalign.llm.Model` to judge with (overrides ``judge_model``).
         embedder_factory: builds the sentence embedder (default all-MiniLM-L6-v2).
+        clean: retire every earlier automatic verdict first (human reviews stay in force).
+        only: run only the filters of these names (of the chosen configuration).
 
     Raises:
         NotFoundError: no such run.
-        InputError: the run has no records; invalid filters or rubric.
+        InputError: the run has no records; invalid filters or rubric; ``only`` names a filter
+            the configuration does not have; ``clean`` together with ``only``.
     """
     run = get_run(store, run_id)
     judge_id = judge.model_id if judge is not None else judge_model
     filters, source = choose_filters(run, filters_file, judge=judge_id is not None, rubric=rubric)
+    if only:
+        if clean:
+            raise InputError("a clean pass runs every filter: leave out --rule, or --clean")
+        unknown = sorted(set(only) - {f.name for f in filters})
+        if unknown:
+            known = ", ".join(f.name for f in filters)
+            raise InputError(
+                f"no filter named {', '.join(unknown)} in the {source} filters ({known})"
+            )
+        filters = [f for f in filters if f.name in set(only)]
     records = with_parent_questions(list(iter_records(store, run.id)))
     if not records:
         raise InputError(f"run {run.id} has no records to validate")
@@ -169,7 +194,16 @@ def validate_run(
     )
     context = FilterContext(embedder_factory=embedder_factory, judge=judge, study=study)
     result = validate_records(records, filters, context)
-    saved = save_verdicts(store, run.id, result.verdicts, validation.id)
+    if clean:
+        saved, retired = save_clean_pass(store, run.id, result.verdicts, validation.id)
+    else:
+        saved, retired = save_verdicts(store, run.id, result.verdicts, validation.id), 0
+    ran = {v.rule for v in result.verdicts} | {f.name for f in filters}
+    earlier = {
+        rule: c["failed"]
+        for rule, c in verdict_counts(store, run.id).items()
+        if c["failed"] and rule not in ran and rule.split(":", 1)[0] not in ran
+    }
     rejected = rejected_record_ids(store, run.id)
     ok = [r for r in records if r.parse_status == "ok"]
     summary = RunValidation(
@@ -182,6 +216,8 @@ def validate_run(
         rejected=sum(1 for r in records if r.id in rejected),
         failures_by_rule=result.failures_by_rule(),
         warnings=warnings,
+        retired=retired,
+        earlier_failures=earlier,
     )
     update_validation_summary(
         store,
@@ -192,6 +228,9 @@ def validate_run(
             "accepted": summary.accepted,
             "rejected": summary.rejected,
             "failures_by_rule": summary.failures_by_rule,
+            "clean": clean,
+            "retired": retired,
+            "earlier_failures": earlier,
             "errors": summary.errors,
             "filters": [f.model_dump() for f in result.filters],
         },
