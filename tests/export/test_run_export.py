@@ -118,7 +118,8 @@ def test_review_agreement_and_a_propagation_report_reach_the_card(
         [
             Verdict(record_id=r, rule="human_review:ana", passed=True, judge="human:ana")
             for r in ("rec_r1", "rec_r3")
-        ],
+        ]
+        + [Verdict(record_id="rec_r1", rule="human_review:ben", passed=True, judge="human:ben")],
     )
     report = tmp_path / "report.json"
     report.write_text(
@@ -142,15 +143,19 @@ def test_review_agreement_and_a_propagation_report_reach_the_card(
     card = (out / "README.md").read_text()
     # ana accepted r1 (automatic: accepted) and r3 (automatic: rejected by the refusal rule)
     assert (
-        "Human spot-check: 2 decisions compared with the automatic verdicts; observed agreement 0.50"
+        "Human spot-check: 3 decisions compared with the automatic verdicts; observed agreement 0.67"
         in card
+    )
+    assert (
+        "Reviewers ana and ben on the 1 records both decided: observed agreement 1.00, "
+        "Cohen's kappa undefined" in card
     )
     assert (
         "| topic | 0.125 |" in card and "| kind | – |" in card and "| dimension | 0.500 |" in card
     )
     rai = json.loads((out / "croissant.json").read_text())["rai:dataAnnotationAnalysis"]
     assert rai == [
-        "human spot-check of 2 automatic decisions: observed agreement 0.50, Cohen's kappa 0.0"
+        "human spot-check of 3 automatic decisions: observed agreement 0.67, Cohen's kappa 0.0"
     ]
     report.write_text(json.dumps({"run_id": "run_other"}))
     with pytest.raises(InputError, match="reports on run run_other, not on the exported run"):

@@ -9,6 +9,7 @@ from coalign.core.errors import InputError, NotFoundError
 from coalign.store.verdicts import accepted_records, list_verdicts, save_verdicts
 from coalign.validation.review import (
     agreement,
+    automatic_decision,
     cohen_kappa,
     draw_sample,
     record_review,
@@ -30,25 +31,32 @@ def test_cohen_kappa_known_values():
     assert cohen_kappa({}) == (None, None)
 
 
-def test_stratified_sample_covers_every_stratum_in_proportion():
+def test_stratified_sample_covers_every_stratum_and_oversamples_rare_and_borderline():
     records = [
         record(
             "r", "questions", {"question": f"q{i}"}, {"topic": t, "question_type": "how-to"}, key=i
         )
-        for i, t in enumerate(["savings"] * 80 + ["cards"] * 18 + ["fraud"] * 2)
+        for i, t in enumerate(["savings"] * 400 + ["cards"] * 96 + ["fraud"] * 4)
     ]
-    rejected = {records[0].id, records[1].id}
-    sample = stratified_sample(records, rejected, 10, seed=3)
-    assert len(sample) == 10 and len({r.id for r in sample}) == 10
+    failing = {records[0].id: 1, records[1].id: 1, records[2].id: 3}  # 2 borderline, 1 rejected
+    sample = stratified_sample(records, failing, 20, seed=3)
+    assert len(sample) == 20 and len({r.id for r in sample}) == 20
     topics = [r.attributes["topic"] for r in sample]
-    assert (
-        topics.count("fraud") >= 1 and topics.count("cards") >= 1 and topics.count("savings") >= 5
-    )
-    assert any(r.id in rejected for r in sample)  # the small 'rejected' stratum is represented
-    assert stratified_sample(records, rejected, 10, seed=3) == sample  # same seed, same sample
-    assert len(stratified_sample(records[:4], set(), 10)) == 4
+    # square-root shares (strata of 397, 96, 4, 2 and 1): 11.7, 5.7, 1.2, 0.8 and 0.6 places
+    # (with at least one each), where shares in proportion would give 15.9, 3.8, 0.2, 0.1, 0.0
+    accepted_savings = [
+        r for r in sample if r.id not in failing and topics[sample.index(r)] == "savings"
+    ]
+    assert len(accepted_savings) in (11, 12) and topics.count("cards") in (5, 6)
+    assert topics.count("fraud") >= 1  # 4 of 500 records: 0.16 places in proportion
+    chosen = {r.id for r in sample}
+    assert records[2].id in chosen and chosen & {records[0].id, records[1].id}  # 3 of 500
+    assert automatic_decision(0) == "accepted" and automatic_decision(1) == "borderline"
+    assert automatic_decision(2) == "rejected"
+    assert stratified_sample(records, failing, 20, seed=3) == sample  # same seed, same sample
+    assert len(stratified_sample(records[:4], {}, 10)) == 4
     with pytest.raises(InputError):
-        stratified_sample(records, set(), 0)
+        stratified_sample(records, {}, 0)
 
 
 def test_review_decisions_agreement_and_the_accepted_set(store):
@@ -91,6 +99,11 @@ def test_review_decisions_agreement_and_the_accepted_set(store):
         (parsed[3].id, "ana"),
         (parsed[3].id, "ben"),
     }
+    (pair,) = a.between_reviewers  # ana and ben both decided parsed[3]: both rejected it
+    assert (pair.first, pair.second, pair.n, pair.observed) == ("ana", "ben", 1, 1.0)
+    record_review(store, "run_test", parsed[0].id, accept=True, reviewer="ben")
+    (pair,) = agreement(store, "run_test").between_reviewers
+    assert pair.n == 2 and pair.confusion["reject"] == {"accept": 1, "reject": 1}
     # A reviewer who changes their mind supersedes their own verdict only.
     record_review(store, "run_test", parsed[3].id, accept=True, reviewer="ana")
     assert len(list_verdicts(store, "run_test", record_id=parsed[3].id)) == 3  # length, ana, ben

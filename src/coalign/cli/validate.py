@@ -146,7 +146,12 @@ def review(
         False, "--agreement", help="Print human vs automatic agreement and stop."
     ),
 ) -> None:
-    """Review a stratified sample (topic × question type × verdict): accept or reject with a note."""
+    """Review a stratified sample (topic × question type × verdict): accept or reject with a note.
+
+    Rare strata and borderline records (rejected by one rule only) are oversampled. A second
+    reviewer with the same --seed reviews the same sample; --agreement then shows how far the
+    reviewers agree among themselves, next to human vs automatic.
+    """
     from coalign.store.verdicts import list_verdicts
     from coalign.validation.review import agreement, draw_sample, record_review, reviewed_ids
 
@@ -160,6 +165,12 @@ def review(
             for h in ("accept", "reject"):
                 table.add_row(h, str(a.confusion[h]["accept"]), str(a.confusion[h]["reject"]))
             console.print(table)
+            for pair in a.between_reviewers:
+                kappa = "n/a" if pair.kappa is None else f"{pair.kappa:.3f}"
+                console.print(
+                    f"{pair.first} and {pair.second}: {pair.n} records both decided; "
+                    f"observed agreement {pair.observed:.3f}; Cohen's kappa {kappa}"
+                )
             return
         if record is not None:
             if accept is None:

@@ -218,6 +218,9 @@ def run_facts(store: Store, source: Source, tally: RecordTally) -> dict[str, Any
             "decisions": review.n,
             "observed_agreement": review.observed,
             "kappa": review.kappa,
+            "between_reviewers": [
+                pair.model_dump(exclude={"confusion"}) for pair in review.between_reviewers
+            ],
         }
         if review.n
         else {},

@@ -7,22 +7,31 @@ A human reject removes a record from the accepted set like any failing verdict.
 
 Agreement compares each human decision with the *automatic* decision on the same record:
 accepted when no current non-human verdict fails. It is reported as a 2×2 confusion table
-and Cohen's kappa.
+and Cohen's kappa, next to the agreement between reviewers on the records both decided (two
+reviewers who draw with the same seed review the same sample): human–automatic agreement means
+little when humans disagree among themselves as often.
+
+The sample is stratified by topic × question type × automatic verdict, where the verdict is
+``accepted``, ``borderline`` (rejected by exactly one rule) or ``rejected`` (by several), and the
+places are shared in proportion to the square root of each stratum's size: rare strata and the
+borderline decisions, where the rules are most often wrong, are oversampled.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from collections.abc import Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from coalign.core import Record, Verdict
 from coalign.core.errors import InputError
 from coalign.store import Store
 from coalign.store.runs import get_run, iter_records
 from coalign.store.verdicts import (
+    failing_rules,
     list_verdicts,
     rejected_record_ids,
     resolve_record_id,
@@ -34,14 +43,18 @@ HUMAN_JUDGE = "human:"
 STRATA = ("topic", "question_type", "verdict")
 
 
-def stratum(
-    record: Record, automatic_rejected: set[str], by: Sequence[str] = STRATA
-) -> tuple[str, ...]:
-    """The stratum of a record: its attributes named in ``by``; ``verdict`` is the automatic decision."""
+def automatic_decision(failing: int) -> str:
+    """``accepted`` (no failing rule), ``borderline`` (one) or ``rejected`` (several)."""
+    return "accepted" if failing == 0 else "borderline" if failing == 1 else "rejected"
+
+
+def stratum(record: Record, failing: dict[str, int], by: Sequence[str] = STRATA) -> tuple[str, ...]:
+    """The stratum of a record: its attributes named in ``by``; ``verdict`` is the automatic
+    decision (:func:`automatic_decision` of its number of failing rules in ``failing``)."""
     key = []
     for name in by:
         if name == "verdict":
-            key.append("rejected" if record.id in automatic_rejected else "accepted")
+            key.append(automatic_decision(failing.get(record.id, 0)))
         else:
             key.append(str(record.attributes.get(name, "(none)")))
     return tuple(key)
@@ -49,17 +62,18 @@ def stratum(
 
 def stratified_sample(
     records: Sequence[Record],
-    automatic_rejected: set[str],
+    failing: dict[str, int],
     size: int,
     *,
     seed: int = 0,
     by: Sequence[str] = STRATA,
 ) -> list[Record]:
-    """Draw ``size`` records so every stratum is represented in proportion to its size.
+    """Draw ``size`` records so every stratum is represented, rare ones more than their share.
 
-    Each stratum gets its proportional share rounded down, at least one when ``size`` allows
-    one per stratum, and the remaining places go to the strata with the largest remainders.
-    The same records, seed and size always give the same sample.
+    ``failing`` gives the number of failing automatic rules per record id (absent: none). Each
+    stratum's share is proportional to the square root of its size, rounded down, at least one
+    when ``size`` allows one per stratum; the remaining places go to the strata with the largest
+    remainders. The same records, seed and size always give the same sample.
 
     Raises:
         InputError: ``size`` < 1.
@@ -68,12 +82,13 @@ def stratified_sample(
         raise InputError("the sample size must be at least 1")
     groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
     for r in records:
-        groups[stratum(r, automatic_rejected, by)].append(r)
+        groups[stratum(r, failing, by)].append(r)
     total = len(records)
     if total <= size:
         return list(records)
     keys = sorted(groups)
-    exact = {k: size * len(groups[k]) / total for k in keys}
+    weights = {k: math.sqrt(len(groups[k])) for k in keys}
+    exact = {k: size * weights[k] / sum(weights.values()) for k in keys}
     quota = {k: int(exact[k]) for k in keys}
     if size >= len(keys):
         for k in keys:
@@ -107,9 +122,11 @@ def draw_sample(store: Store, run_id: str, size: int = 50, *, seed: int = 0) -> 
     records = list(iter_records(store, run.id, only_ok=True))
     if not records:
         raise InputError(f"run {run.id} has no parsed records to review")
-    return stratified_sample(
-        records, rejected_record_ids(store, run.id, exclude_judges=(HUMAN_JUDGE,)), size, seed=seed
-    )
+    failing = {
+        record_id: sum(1 for rule in rules if not rule.startswith(HUMAN_RULE))
+        for record_id, (_, rules) in failing_rules(store, run.id).items()
+    }
+    return stratified_sample(records, failing, size, seed=seed)
 
 
 def record_review(
@@ -145,6 +162,17 @@ def record_review(
     return verdict
 
 
+class ReviewerAgreement(BaseModel):
+    """Two reviewers on the records both decided: ``confusion[first][second]``, observed, kappa."""
+
+    first: str
+    second: str
+    n: int
+    confusion: dict[str, dict[str, int]]
+    observed: float | None
+    kappa: float | None
+
+
 class Agreement(BaseModel):
     """Human vs automatic decisions on the reviewed records.
 
@@ -154,6 +182,7 @@ class Agreement(BaseModel):
         observed: share of decisions where both agree.
         kappa: Cohen's kappa; ``None`` when chance agreement is 1 (every decision the same).
         disagreements: ``[record_id, reviewer, human, automatic, note]`` for each disagreement.
+        between_reviewers: for each pair of reviewers, their agreement on the records both decided.
     """
 
     n: int
@@ -161,6 +190,37 @@ class Agreement(BaseModel):
     observed: float | None
     kappa: float | None
     disagreements: list[tuple[str, str, str, str, str]]
+    between_reviewers: list[ReviewerAgreement] = Field(default_factory=list)
+
+
+def _between_reviewers(human: Sequence[Verdict]) -> list[ReviewerAgreement]:
+    decisions: dict[str, dict[str, str]] = defaultdict(dict)
+    for v in human:
+        decisions[(v.judge or "")[len(HUMAN_JUDGE) :]][v.record_id] = (
+            "accept" if v.passed else "reject"
+        )
+    pairs = []
+    names = sorted(decisions)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            both = sorted(set(decisions[first]) & set(decisions[second]))
+            if not both:
+                continue
+            confusion = {"accept": {"accept": 0, "reject": 0}, "reject": {"accept": 0, "reject": 0}}
+            for record_id in both:
+                confusion[decisions[first][record_id]][decisions[second][record_id]] += 1
+            observed, kappa = cohen_kappa(confusion)
+            pairs.append(
+                ReviewerAgreement(
+                    first=first,
+                    second=second,
+                    n=len(both),
+                    confusion=confusion,
+                    observed=observed,
+                    kappa=kappa,
+                )
+            )
+    return pairs
 
 
 def cohen_kappa(confusion: dict[str, dict[str, int]]) -> tuple[float | None, float | None]:
@@ -203,6 +263,7 @@ def agreement(store: Store, run_id: str) -> Agreement:
         observed=observed,
         kappa=kappa,
         disagreements=disagreements,
+        between_reviewers=_between_reviewers(human),
     )
 
 

@@ -339,6 +339,24 @@ def _review(page: Page, report: RunReport) -> None:
         ["human \\ automatic", "accept", "reject"],
         [[h, a.confusion[h]["accept"], a.confusion[h]["reject"]] for h in ("accept", "reject")],
     )
+    if a.between_reviewers:
+        s.rows(
+            ["reviewers", "records both decided", "observed agreement", "Cohen's kappa"],
+            [
+                [
+                    f"{p.first} / {p.second}",
+                    p.n,
+                    "–" if p.observed is None else f"{p.observed:.3f}",
+                    "undefined" if p.kappa is None else f"{p.kappa:.3f}",
+                ]
+                for p in a.between_reviewers
+            ],
+            caption="Reviewers among themselves: human–automatic agreement can be read against it",
+        )
+    else:
+        s.note(
+            "One reviewer only: a second reviewer on the same sample (same --seed) measures how far reviewers agree among themselves."
+        )
     if a.disagreements:
         s.rows(
             ["record", "reviewer", "human", "automatic", "note"],
