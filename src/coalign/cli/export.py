@@ -70,6 +70,11 @@ def export(
         "--propagation-report",
         help="The run's report.json from `coalign report`, for the card.",
     ),
+    comparison_report: Path = typer.Option(
+        None,
+        "--comparison-report",
+        help="A comparison.json from `coalign report RUN_A RUN_B …` that includes this run.",
+    ),
     allow_empty: bool = typer.Option(
         False, "--allow-empty", help="Write a format even when no row survives."
     ),
@@ -93,6 +98,7 @@ def export(
         name=name,
         overwrite=overwrite,
         propagation_report=propagation_report,
+        comparison_report=comparison_report,
         allow_empty=allow_empty,
     )
     with state(ctx).store() as store:

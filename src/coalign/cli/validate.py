@@ -81,9 +81,14 @@ def validate(
 
 def report(
     ctx: typer.Context,
-    run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    runs: list[str] = typer.Argument(
+        ..., help="Run id (a unique prefix is enough); two or more runs are compared side by side."
+    ),
     out: Path = typer.Option(
-        Path("report"), "--out", "-o", help="Folder for report.html and report.json."
+        Path("report"),
+        "--out",
+        "-o",
+        help="Folder for report.html and report.json (comparison.html and comparison.json).",
     ),
     no_parse: bool = typer.Option(False, "--no-parse", help="Skip the spaCy verb–noun analysis."),
     classifier: str = typer.Option(
@@ -95,9 +100,17 @@ def report(
         50, "--classifier-sample", min=1, help="Questions the LLM labels."
     ),
 ) -> None:
-    """The propagation report: seeds vs synthetic distributions with divergences, validation, review."""
+    """The propagation report: seeds vs synthetic distributions with divergences, validation, review.
+
+    With two or more runs: one page that compares them (parse, truncation, kept and copy rates,
+    divergences from the seeds, judge scores, tokens per second and per kept record).
+    """
     from coalign.validation.report import report_run
 
+    if len(runs) > 1:
+        _compare(ctx, runs, out, parse=not no_parse)
+        return
+    (run,) = runs
     with state(ctx).store() as store, console.status("computing the report"):
         model = None
         if classifier is not None:
@@ -116,6 +129,27 @@ def report(
         js = "n/a" if comparison.jensen_shannon is None else f"{comparison.jensen_shannon:.3f}"
         console.print(f"  {comparison.name:<18} JS {js}")
     console.print(f"report: {html_path}\nnumbers: {json_path}")
+
+
+def _compare(ctx: typer.Context, runs: list[str], out: Path, *, parse: bool) -> None:
+    """Write the comparison page of ``runs`` and print its main figures."""
+    from coalign.validation.report.compare import compare_runs, write_comparison
+
+    with state(ctx).store() as store, console.status(f"comparing {len(runs)} runs"):
+        comparison = compare_runs(store, runs, parse=parse)
+        html_path, json_path = write_comparison(comparison, out)
+    table = Table("run", "model", "kept", "tokens/s", "tokens per kept record")
+    for r in comparison.runs:
+        kept = sum(k.kept for k in r.kept)
+        table.add_row(
+            r.run_id[:16],
+            r.model_id,
+            f"{kept} of {r.records}",
+            "n/a" if r.tokens_per_second is None else f"{r.tokens_per_second:.1f}",
+            "n/a" if r.tokens_per_kept is None else f"{r.tokens_per_kept:.0f}",
+        )
+    console.print(table)
+    console.print(f"comparison: {html_path}\nnumbers: {json_path}")
 
 
 def _show(record: Record, failing: list[str]) -> None:

@@ -102,6 +102,7 @@ class CardFacts(BaseModel):
     kept: list[dict[str, Any]] = Field(default_factory=list)
     review: dict[str, Any] = Field(default_factory=dict)
     propagation: dict[str, Any] = Field(default_factory=dict)
+    comparison: dict[str, Any] = Field(default_factory=dict)
     participation: dict[str, Any] = Field(default_factory=dict)
     aggregation: dict[str, Any] = Field(default_factory=dict)
     formats: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -251,6 +252,40 @@ def propagation_facts(path: Path, run_id: str) -> dict[str, Any]:
         "report": path.name,
         "jensen_shannon": {c["name"]: c.get("jensen_shannon") for c in comparisons if "name" in c},
         "scalars": (report.get("questions") or {}).get("scalars") or {},
+    }
+
+
+def comparison_facts(path: Path, run_id: str) -> dict[str, Any]:
+    """How the exported run compared with other runs, from a ``comparison.json`` (written by
+    ``coalign report RUN_A RUN_B …``).
+
+    Raises:
+        InputError: the file is unreadable, not a comparison, or does not include the run.
+    """
+    try:
+        comparison = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the comparison {path}: {exc}") from exc
+    runs = comparison.get("runs") if isinstance(comparison, dict) else None
+    if not isinstance(runs, list) or not all(isinstance(r, dict) and "run_id" in r for r in runs):
+        raise InputError(f"{path} is not a comparison.json written by `coalign report RUN RUN`")
+    if run_id not in {r["run_id"] for r in runs}:
+        raise InputError(f"{path} does not compare the exported run {run_id}")
+    return {
+        "report": path.name,
+        "runs": [
+            {
+                "run_id": r["run_id"],
+                "exported": r["run_id"] == run_id,
+                "model_id": r.get("model_id"),
+                "recipe_name": r.get("recipe_name"),
+                "records": r.get("records"),
+                "kept": sum(k.get("kept", 0) for k in r.get("kept") or []),
+                "tokens_per_kept": r.get("tokens_per_kept"),
+                "seconds_per_kept": r.get("seconds_per_kept"),
+            }
+            for r in runs
+        ],
     }
 
 

@@ -35,6 +35,7 @@ from coalign.export.facts import (
     aggregation_facts,
     participation_facts,
     producer_facts,
+    comparison_facts,
     propagation_facts,
     run_facts,
     study_facts,
@@ -68,6 +69,8 @@ class ExportOptions(BaseModel):
         overwrite: replace a non-empty output folder.
         propagation_report: a run's ``report.json`` (``coalign report``) whose seed → synthetic
             figures go into the card.
+        comparison_report: a ``comparison.json`` (``coalign report RUN_A RUN_B …``) that includes
+            the exported run: the card records how the run compared with the others.
         allow_empty: write a format even when no row survives (its card then says why),
             instead of refusing.
     """
@@ -80,6 +83,7 @@ class ExportOptions(BaseModel):
     name: str | None = None
     overwrite: bool = False
     propagation_report: Path | None = None
+    comparison_report: Path | None = None
     allow_empty: bool = False
 
 
@@ -147,6 +151,8 @@ def check_options(source: Source, options: ExportOptions) -> None:
         raise InputError("--with-demographics applies only to --format annotators")
     if options.propagation_report is not None and source.kind != "run":
         raise InputError("--propagation-report describes a generation run; the source is not a run")
+    if options.comparison_report is not None and source.kind != "run":
+        raise InputError("--comparison-report compares generation runs; the source is not a run")
     if choice.strategy == "none" and (choice.dimensions or choice.lower_is_better):
         raise InputError(
             "--dimension and --lower-is-better choose how ratings are aggregated: pass --aggregate too"
@@ -263,6 +269,11 @@ def export_dataset(
         if options.propagation_report is not None and source.run is not None
         else {}
     )
+    comparison = (
+        comparison_facts(options.comparison_report, source.run.id)
+        if options.comparison_report is not None and source.run is not None
+        else {}
+    )
     choice = options.aggregation
     rated = [n for n in options.formats if uses_ratings(n, choice)]
     triple_formats = [n for n in options.formats if n not in rated]
@@ -307,6 +318,7 @@ def export_dataset(
             raise InputError(f"nothing to export for --format {', '.join(empty)}: {why}")
         facts = _facts(store, source, options, tally, ratings, reports, rows)
         facts.propagation = propagation
+        facts.comparison = comparison
         facts.files = _checksums(staging)  # every data file, hashed once
         document = json.dumps(croissant(facts, schemas), indent=2, ensure_ascii=False)
         (staging / "croissant.json").write_text(document, encoding="utf-8")

@@ -62,7 +62,7 @@ class Model:
 
         Args:
             request: messages, sampling and an optional JSON schema.
-            purpose: a short label stored with the logged call (``synth:questions``, ``ask`` …).
+            purpose: a short label stored with the logged call (``synth:RUN:questions``, ``ask`` …).
 
         Raises:
             ModelUnavailableError: the backend failed on every try.

@@ -33,6 +33,34 @@ def call_stats(store: Store) -> CallStats:
     return CallStats(total=total, cache_hits=hits, errors=errors)
 
 
+@dataclass(frozen=True)
+class CallUsage:
+    """What the calls of one purpose cost: tokens and model seconds (cache hits cost none)."""
+
+    calls: int
+    cache_hits: int
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
+def usage_by_purpose(store: Store, prefix: str) -> CallUsage:
+    """Calls, tokens and seconds of every logged call whose purpose starts with ``prefix``
+    (a generation run's calls: ``synth:RUN_ID:``)."""
+    fresh = ModelCallRow.cache_hit.is_(False)
+    with store.read() as session:
+        calls, hits, prompt, completion, millis = session.execute(
+            select(
+                func.count(ModelCallRow.id),
+                func.count(ModelCallRow.id).filter(ModelCallRow.cache_hit.is_(True)),
+                func.coalesce(func.sum(ModelCallRow.prompt_tokens).filter(fresh), 0),
+                func.coalesce(func.sum(ModelCallRow.completion_tokens).filter(fresh), 0),
+                func.coalesce(func.sum(ModelCallRow.latency_ms).filter(fresh), 0.0),
+            ).where(ModelCallRow.purpose.startswith(prefix, autoescape=True))
+        ).one()
+    return CallUsage(calls, hits, int(prompt), int(completion), float(millis) / 1000.0)
+
+
 def recent_calls(store: Store, limit: int = 20) -> list[ModelCall]:
     """The newest calls first."""
     with store.read() as session:

@@ -272,6 +272,24 @@ def stage_verdict_counts(store: Store, run_id: str) -> dict[str, dict[str, dict[
     return counts
 
 
+def mean_scores(store: Store, run_id: str, prefix: str) -> dict[str, tuple[int, float]]:
+    """``{rule: (verdicts, mean score)}`` of the current scored verdicts whose rule starts with
+    ``prefix`` (an LLM judge's dimensions: ``relevance:``)."""
+    run = get_run(store, run_id)
+    with store.read() as session:
+        rows = session.execute(
+            select(VerdictRow.rule, func.count(), func.avg(VerdictRow.score))
+            .where(
+                VerdictRow.run_id == run.id,
+                VerdictRow.current.is_(True),
+                VerdictRow.score.is_not(None),
+                VerdictRow.rule.startswith(prefix, autoescape=True),
+            )
+            .group_by(VerdictRow.rule)
+        ).all()
+    return {rule: (n, float(mean)) for rule, n, mean in sorted(rows)}
+
+
 def parsed_children(store: Store, run_id: str) -> list[tuple[str, str, list[str]]]:
     """``(record id, stage, parent ids)`` of the run's parsed records that have parents."""
     run = get_run(store, run_id)

@@ -136,7 +136,7 @@ class QuestionStage:
             QUESTION_SCHEMA,
             params,
             self.reask,
-            f"synth:{self.name}",
+            f"synth:{task.run_id}:{self.name}",
         )
         attributes = {**task.attributes, "entities": dict(task.attributes.get("entities") or {})}
         data: dict[str, Any] = {}
@@ -182,7 +182,7 @@ class ResponseStage:
             response_schema(RESPONSE_FIELDS),
             params,
             self.reask,
-            f"synth:{self.name}",
+            f"synth:{task.run_id}:{self.name}",
         )
         data = _response_data(task, outcome.data) if outcome.data is not None else {}
         return _record(
@@ -237,7 +237,7 @@ class ChainedResponseStage:
                 response_schema((field,)),
                 params,
                 self.reask,
-                f"synth:{self.name}:{field}",
+                f"synth:{task.run_id}:{self.name}:{field}",
             )
             attempts += outcome.attempts
             seeds.append(outcome.seed)
