@@ -58,7 +58,9 @@ def usage_by_purpose(store: Store, prefix: str) -> CallUsage:
                 func.coalesce(func.sum(ModelCallRow.latency_ms).filter(fresh), 0.0),
             ).where(ModelCallRow.purpose.startswith(prefix, autoescape=True))
         ).one()
-    return CallUsage(calls, hits, int(prompt), int(completion), float(millis) / 1000.0)
+    return CallUsage(
+        calls, hits, int(prompt or 0), int(completion or 0), float(millis or 0) / 1000.0
+    )
 
 
 def recent_calls(store: Store, limit: int = 20) -> list[ModelCall]:

@@ -172,7 +172,7 @@ def render_comparison(comparison: RunComparison) -> Page:
     )
     s = page.section("Kept and copied")
     stages = list(dict.fromkeys(k.stage for r in runs for k in r.kept))
-    rows: list[list[object]] = []
+    rows: list[list[str]] = []
     for stage in stages:
         per_run = [{k.stage: k for k in r.kept}.get(stage) for r in runs]
         rows.append(
