@@ -39,8 +39,8 @@ from coalign.validation.metrics.verbnoun import VerbNoun
         ("How do I open an account?", "question", "open"),
         ("Can I freeze my card from the app?", "question", "closed"),
         ("Could you explain the fees on my account?", "question", "open"),
-        ("Write a letter to my landlord about the late rent.", "instruction", "open"),
-        ("Please list three ways to save on fees", "instruction", "open"),
+        ("Write a letter to my landlord about the late rent.", "instruction", "other"),
+        ("Please list three ways to save on fees", "instruction", "other"),
         ("I need a plan for paying off my loan.", "statement", "other"),
         ("As a student, how should I budget my first salary?", "question", "open"),
         ('Is this message really from my bank?"', "question", "closed"),
@@ -51,10 +51,22 @@ def test_question_format_and_kind(text, fmt, kind):
     assert question_kind(text) == kind
 
 
+def test_question_kinds_agree_with_the_study_question_types():
+    # One definition of kinds: the rules label each question type's own example with the
+    # kind the study gives that type (open and closed questions, "other" instructions).
+    from coalign.study.files import load_study_file
+
+    from .conftest import BANK
+
+    types = load_study_file(BANK).study.question_types
+    assert {t.kind for t in types} == {"open", "closed", "other"}
+    assert [(t.name, question_kind(t.example)) for t in types] == [(t.name, t.kind) for t in types]
+
+
 def test_form_counts_lists_every_label():
     counts = form_counts(["How?", "Write it.", "Is it?"])
     assert counts["format"] == {"question": 2, "instruction": 1, "statement": 0}
-    assert counts["kind"] == {"open": 2, "closed": 1, "other": 0}
+    assert counts["kind"] == {"open": 1, "closed": 1, "other": 1}
 
 
 def test_verb_noun_pairs_follow_the_documented_rule():

@@ -7,18 +7,24 @@ Format (what the text looks like):
   imperative verb from :data:`IMPERATIVE_VERBS` (``write``, ``explain``, ``list`` …).
 * ``statement`` — anything else (``I need a plan for my team.``).
 
-Kind (what answer the text asks for):
+Kind (what answer the text asks for) uses the study's own three kinds,
+:data:`coalign.core.study.QuestionKind`, with the meaning a recipe gives them when it asks
+for a question of a type (``synth/templates/questions.j2``): ``open`` and ``closed`` are
+questions, ``other`` is an instruction or request in the imperative. So a text classified
+here and the question type it was generated for name the same thing.
 
 * ``closed`` — a yes/no or either/or question: the first word is an auxiliary or modal
   (:data:`AUXILIARIES`: ``is``, ``do``, ``can``, ``should`` …), unless it is a polite request
   (``can you`` / ``could you`` / ``would you`` followed by a verb from :data:`IMPERATIVE_VERBS`,
   e.g. "Could you explain …"), which is open.
 * ``open`` — the first word is a wh-word (:data:`WH_WORDS`: ``what``, ``how``, ``why`` …),
-  or the text is an instruction or a polite request.
-* ``other`` — everything else (statements, fragments).
+  or the text is a polite request.
+* ``other`` — everything else: instructions (``Write a letter …``), statements, fragments.
 
-When the first word decides nothing and the text has a comma, the same tests are applied to
-the words after the first comma, so "As a manager, how should I …" is an open question.
+When the first word decides nothing, the same tests are applied to the words after the first
+comma, semicolon, colon or spaced dash, then to the last sentence, so "As a manager, how should
+I …", "I can save 100 euros a month - what kind of account suits me?" and "My transfer has not
+arrived. What can I do?" are open questions.
 """
 
 from __future__ import annotations
@@ -28,8 +34,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
+from coalign.core.study import QuestionKind
+
 QuestionFormat = Literal["question", "instruction", "statement"]
-QuestionKind = Literal["open", "closed", "other"]
 
 WH_WORDS = frozenset({"what", "why", "how", "where", "when", "who", "whom", "whose", "which"})
 AUXILIARIES = frozenset(
@@ -153,6 +160,8 @@ IMPERATIVE_VERBS = frozenset(
 _PREFIXES = frozenset({"please", "kindly"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _TRAILING = " \t\r\n\"'”’)]"
+_CLAUSE_BREAK = re.compile(r"[,;:]|\s[-–—]\s")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
 def _words(text: str, limit: int = 4) -> list[str]:
@@ -188,17 +197,30 @@ def _kind_of_clause(words: list[str], fmt: QuestionFormat) -> QuestionKind | Non
             return "open"
         return "closed" if fmt == "question" else "other"
     if first in IMPERATIVE_VERBS:
-        return "open"
+        return "other"
     return None
+
+
+def _clauses(text: str) -> list[str]:
+    """The text, the part after its first clause break, and its last sentence (when it has two)."""
+    out = [text]
+    parts = _CLAUSE_BREAK.split(text, maxsplit=1)
+    if len(parts) == 2:
+        out.append(parts[1])
+    sentences = [s for s in _SENTENCE_BREAK.split(text.strip()) if s]
+    if len(sentences) > 1:
+        out.append(sentences[-1])
+    return out
 
 
 def question_kind(text: str, fmt: QuestionFormat | None = None) -> QuestionKind:
     """Classify ``text`` as ``open``, ``closed`` or ``other`` (rules in the module doc)."""
     fmt = fmt or question_format(text)
-    kind = _kind_of_clause(_words(text), fmt)
-    if kind is None and "," in text:
-        kind = _kind_of_clause(_words(text.split(",", 1)[1]), fmt)
-    return kind or "other"
+    for clause in _clauses(text):
+        kind = _kind_of_clause(_words(clause), fmt)
+        if kind is not None:
+            return kind
+    return "other"
 
 
 def form_counts(texts: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -16,12 +16,8 @@ from pydantic import BaseModel
 
 from coalign.core import ChatRequest, Message, SamplingParams
 from coalign.core.errors import InputError, ModelOutputError
-from coalign.validation.metrics.forms import (
-    QuestionFormat,
-    QuestionKind,
-    question_format,
-    question_kind,
-)
+from coalign.core.study import QuestionKind
+from coalign.validation.metrics.forms import QuestionFormat, question_format, question_kind
 
 FORM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -35,9 +31,9 @@ FORM_SCHEMA: dict[str, Any] = {
 
 INSTRUCTIONS = (
     "Label the user's text. format: 'question' if it is phrased as a question, 'instruction' if it "
-    "tells the assistant to do something, else 'statement'. kind: 'closed' if it can be answered with "
-    "yes/no or by picking one of the options it names, 'open' if it asks for an explanation, advice or a "
-    "piece of writing, else 'other'. Answer as JSON."
+    "tells the assistant to do something, else 'statement'. kind: 'closed' if it is a question that can "
+    "be answered with yes/no or by picking one of the options it names, 'open' if it is a question that "
+    "asks for an explanation or advice, else 'other' (instructions, requests, statements). Answer as JSON."
 )
 
 

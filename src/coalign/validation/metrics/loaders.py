@@ -36,18 +36,27 @@ def require(module: str) -> Any:
 
 
 @lru_cache(maxsize=4)
-def load_spacy(exclude: tuple[str, ...] = ("ner",)) -> Any:
+def load_spacy(
+    exclude: tuple[str, ...] = ("ner",),
+    disable: tuple[str, ...] = (),
+    enable: tuple[str, ...] = (),
+) -> Any:
     """The English spaCy pipeline with the components in ``exclude`` left out.
 
     The named-entity recogniser is not needed for verb–noun analysis, and leaving it
-    out saves about a fifth of the parse time.
+    out saves about a fifth of the parse time. Components in ``disable`` are loaded but
+    not run (their data stays readable, e.g. the lemmatizer's tables); those in ``enable``
+    are switched on although the package's configuration leaves them off (``senter``).
     """
     spacy = require("spacy")
     if importlib.util.find_spec(SPACY_PACKAGE) is None:
         raise MissingExtraError(
             f"the spaCy model package {SPACY_PACKAGE} is missing: {INSTALL_HINT}"
         )
-    return spacy.load(SPACY_PACKAGE, exclude=list(exclude))
+    nlp = spacy.load(SPACY_PACKAGE, exclude=list(exclude), disable=list(disable))
+    for name in enable:
+        nlp.enable_pipe(name)
+    return nlp
 
 
 def embedder_path() -> Path:

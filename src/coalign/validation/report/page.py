@@ -97,7 +97,8 @@ def _forms(page: Page, report: RunReport) -> None:
     s = page.section(SECTIONS[1])
     s.paragraph(
         "Format: a question ends with '?'; an instruction starts with an imperative verb; anything else is "
-        "a statement. Kind: open (wh-word, instruction, polite request), closed (yes/no, either/or), other."
+        "a statement. Kind (the study's question-type kinds): open (wh-word, polite request), closed (yes/no, "
+        "either/or), other (instructions, statements)."
     )
     _compare_block(s, report, "format", "Question format")
     _compare_block(s, report, "kind", "Question kind")
