@@ -284,3 +284,17 @@ def test_question_prompts_follow_the_kind_and_carry_personas(bundle):
     assert "instruction or request" in prompts["other"] and "new request" in prompts["other"]
     assert "open question" in prompts["open"] and "new question" in prompts["open"]
     assert all("someone who moved here last month" in p for p in prompts.values())
+
+
+def test_a_recipe_can_leave_out_seeds_that_started_from_a_model_draft(bundle):
+    drafted = bundle.seed_examples[0].model_copy(update={"llm_assisted": True})
+    bundle.seed_examples[0] = drafted
+    kept = planner(bundle, llm_assisted_seeds=False)
+    assert drafted.id not in {e.id for e in kept.seed_examples}
+    assert drafted.id in {e.id for e in planner(bundle).seed_examples}  # by default: used
+    bundle.seed_examples = [
+        e.model_copy(update={"llm_assisted": True}) if "fairness" in e.dimensions else e
+        for e in bundle.seed_examples
+    ]
+    with pytest.raises(InputError, match="no accepted seed examples written by people"):
+        planner(bundle, llm_assisted_seeds=False, stages__responses__dimensions=["fairness"])

@@ -150,7 +150,11 @@ class Planner:
     def __post_init__(self) -> None:
         self.study: Study = self.bundle.study
         self.seed_questions = _accepted(self.bundle.seed_questions)
-        self.seed_examples = _accepted(self.bundle.seed_examples)
+        self.seed_examples = [
+            s
+            for s in _accepted(self.bundle.seed_examples)
+            if self.recipe.llm_assisted_seeds or not s.llm_assisted
+        ]
         stage = self.recipe.stages.questions
         self.topics: list[Topic] = _subset(stage.topics, self.study.topics, "topics")
         self.types: list[QuestionType] = _subset(
@@ -187,7 +191,13 @@ class Planner:
             return
         for dimension in self.dimensions:
             if not _example_pool(self.seed_examples, ExampleSampling(k=1), dimension.name, "", ""):
-                raise InputError(f"dimension {dimension.name!r} has no accepted seed examples")
+                left_out = "" if self.recipe.llm_assisted_seeds else (
+                    " written by people (llm_assisted_seeds: false leaves out those that started "
+                    "from a model draft)"
+                )
+                raise InputError(
+                    f"dimension {dimension.name!r} has no accepted seed examples{left_out}"
+                )
             for topic, qtype in itertools.product(self.topics, self.types):
                 if not _example_pool(
                     self.seed_examples, responses.examples, dimension.name, topic.name, qtype.name

@@ -156,6 +156,9 @@ class Recipe(_Strict):
         seed: the run's random seed; every task's seed is derived from it.
         concurrency: requests in flight (the embedded model serialises calls anyway).
         reask_on_parse_failure: extra tries, each with a new seed, when the output does not parse.
+        llm_assisted_seeds: whether seed examples that a participant started from a model draft
+            (``llm_assisted``) may be shown in-context; ``false`` keeps the model's own words
+            out of the seeds, so the run is seeded by people alone.
         filters: the validation filters ``coalign validate`` runs on this recipe's runs (same
             entries as a ``--filters`` file; checked when validation starts); ``None``: defaults.
     """
@@ -167,6 +170,7 @@ class Recipe(_Strict):
     concurrency: int = Field(1, ge=1, le=256)
     reask_on_parse_failure: int = Field(0, ge=0, le=5)
     stages: Stages = Field(default_factory=Stages)
+    llm_assisted_seeds: bool = True
     filters: list[dict[str, Any]] | None = None
 
 
