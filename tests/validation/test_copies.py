@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from coalign.coconstruct.diary import add_entry
 from coalign.core import Record, SeedExample, SeedQuestion
 from coalign.core.coconstruction import DiaryEntry
 from coalign.core.errors import InputError
@@ -25,6 +26,7 @@ from coalign.validation.metrics.copies import SourceIndex, SourceText
 from coalign.validation.metrics.repetition import find_repetition
 from coalign.validation.report.copies import copied_sources, copy_rates
 from coalign.validation.service import validate_run
+from tests.coconstruct.helpers import people
 
 from .conftest import BANK, make_run, record
 
@@ -467,3 +469,23 @@ def test_normal_text_lists_and_recaps_are_not_degenerate(text):
     r = record("run_r", "responses", {"aligned_response": text}, key=text)
     v = make_filter("degenerate_repetition")([r], FilterContext())[0]
     assert v.passed and v.score is not None and v.score > 0.6
+
+
+def test_validate_run_gives_the_rule_the_studys_diary_entries(sqlite_store, tmp_path: Path):
+    (alice,) = people(sqlite_store, "alice")
+    entry = add_entry(
+        sqlite_store,
+        alice,
+        {
+            "goal": "Pay my rent from abroad",
+            "prompt": "How do I send my monthly rent to my landlord in Peru without high fees?",
+            "response": "Just carry cash.",
+        },
+    )
+    copy = record("run_test", "questions", {"question": entry.prompt}, key="diary")
+    make_run(sqlite_store, [copy])  # the mini study, already imported with the campaign
+    filters = tmp_path / "filters.yaml"
+    filters.write_text("- rule: seed_copy\n  use_embeddings: false\n")
+    validate_run(sqlite_store, "run_test", filters_file=filters)
+    (v,) = list_verdicts(sqlite_store, "run_test", rule="seed_copy")
+    assert v.reason == f"question: copies diary entry {entry.id} prompt (token containment 1.0)"

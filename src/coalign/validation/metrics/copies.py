@@ -7,8 +7,9 @@ matter):
   word ``n``-gram (default trigram) the text also holds. A verbatim copy scores 1.0, so does a
   source pasted inside a much longer text; changing two words of a fifteen-word sentence
   leaves about 0.87 (only the changed words lose cover, because their neighbours are still
-  covered by the trigrams on their other side). Texts that merely share a topic share a few
-  short phrases ("how do I", "in the app") and stay far below.
+  covered by the trigrams on their other side; a change near either end uncovers its
+  neighbours too). Texts that merely share a topic share a few short phrases ("how do I",
+  "in the app") and stay below.
 - **verbatim span**: the text repeats a run of at least ``span_words`` consecutive words of
   the source. This is checked against every source whatever its kind, so a critique pasted
   into an answer or a diary prompt reused as a question is caught too.
