@@ -191,9 +191,13 @@ class Planner:
             return
         for dimension in self.dimensions:
             if not _example_pool(self.seed_examples, ExampleSampling(k=1), dimension.name, "", ""):
-                left_out = "" if self.recipe.llm_assisted_seeds else (
-                    " written by people (llm_assisted_seeds: false leaves out those that started "
-                    "from a model draft)"
+                left_out = (
+                    ""
+                    if self.recipe.llm_assisted_seeds
+                    else (
+                        " written by people (llm_assisted_seeds: false leaves out those that started "
+                        "from a model draft)"
+                    )
                 )
                 raise InputError(
                     f"dimension {dimension.name!r} has no accepted seed examples{left_out}"

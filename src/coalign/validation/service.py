@@ -22,10 +22,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from coalign.core import GenerationRun, Record, Study, ValidationPass
+from coalign.core.coconstruction import DiaryEntry
 from coalign.core.errors import InputError
 from coalign.store import Store
+from coalign.store.coconstruction import study_diary_entries
 from coalign.store.runs import get_run, iter_records
-from coalign.store.studies import get_study
+from coalign.store.seeds import list_seed_examples, list_seed_questions
+from coalign.store.studies import get_study, study_row
 from coalign.store.verdicts import (
     rejected_record_ids,
     save_clean_pass,
@@ -132,6 +135,15 @@ def self_judging_warning(run: GenerationRun, judge_model: str | None) -> str | N
     return None
 
 
+def _add_study_texts(store: Store, slug: str, context: FilterContext) -> None:
+    """Give the context every seed of the study (whatever its status) and its diary entries."""
+    context.seed_questions = list_seed_questions(store, slug, status=None)
+    context.seed_examples = list_seed_examples(store, slug, status=None)
+    with store.read() as session:
+        rows = study_diary_entries(session, study_row(session, slug).id)
+        context.diary_entries = [DiaryEntry.model_validate(r, from_attributes=True) for r in rows]
+
+
 def validate_run(
     store: Store,
     run_id: str,
@@ -193,6 +205,8 @@ def validate_run(
         warnings=warnings,
     )
     context = FilterContext(embedder_factory=embedder_factory, judge=judge, study=study)
+    if study is not None:
+        _add_study_texts(store, study.slug, context)
     result = validate_records(records, filters, context)
     if clean:
         saved, retired = save_clean_pass(store, run.id, result.verdicts, validation.id)

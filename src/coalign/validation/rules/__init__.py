@@ -5,4 +5,11 @@ here, in one place, so ``RULES`` is complete whichever module is imported first.
 one module with ``@register(...)`` functions plus one line below.
 """
 
-from coalign.validation.rules import builtin, fragments, judge, set_rules  # noqa: F401  (registers the rules)
+from coalign.validation.rules import (  # noqa: F401  (registers the rules)
+    builtin,
+    copies,
+    fragments,
+    judge,
+    repetition,
+    set_rules,
+)

@@ -15,7 +15,8 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from coalign.core import Record, Study, Verdict
+from coalign.core import Record, SeedExample, SeedQuestion, Study, Verdict
+from coalign.core.coconstruction import DiaryEntry
 from coalign.core.errors import InputError
 from coalign.validation.metrics.distributions import TokenCounter, count_tokens
 from coalign.validation.metrics.embeddings import Embedder
@@ -49,7 +50,7 @@ class FilterOptions(BaseModel):
 
 @dataclass
 class FilterContext:
-    """What filters share during one validation: the embedder, the tokenizer, earlier verdicts.
+    """What filters share during one validation: the embedder, the tokenizer, earlier verdicts, the study's seeds.
 
     The embedder is created on first use, so rules that need none never load a model.
     """
@@ -61,6 +62,10 @@ class FilterContext:
     judge: Any = None
     #: The study of the records, for judge criteria (deployment context, dimension definitions).
     study: Study | None = None
+    #: The study's seeds and diary entries, for the ``seed_copy`` rule (``None``: not loaded).
+    seed_questions: list[SeedQuestion] | None = None
+    seed_examples: list[SeedExample] | None = None
+    diary_entries: list[DiaryEntry] | None = None
     _embedder: Embedder | None = None
 
     @property
