@@ -5,4 +5,4 @@ here, in one place, so ``RULES`` is complete whichever module is imported first.
 one module with ``@register(...)`` functions plus one line below.
 """
 
-from coalign.validation.rules import builtin, judge, set_rules  # noqa: F401  (registers the rules)
+from coalign.validation.rules import builtin, fit, judge, set_rules  # noqa: F401  (registers the rules)
