@@ -9,7 +9,8 @@ rules do that with the shared sentence embedder (all-MiniLM-L6-v2) instead of a 
     assigned topic; its reason gives the assigned topic's rank among all the study's topics
     and the nearest *other* topic, e.g.
     ``topic 'cards' ranks 4 of 6 (cosine 0.12); nearest: 'fraud-and-security' (0.41)``.
-    It fails when the assigned topic is both below ``floor`` and outside the ``top_k``.
+    It fails when the assigned topic is below ``floor`` and either outside the ``top_k`` or
+    below ``min_cosine`` (a question far from every topic has a rank by chance).
 ``type_fit``
     The same against the question types. A type is represented by the mean of three
     embeddings — its name in words, its description, its example — because the example
@@ -25,22 +26,27 @@ Verdicts carry no structured detail beyond ``score`` and ``reason``, so the reas
 fit verdict, passing or failing, has one fixed shape that :func:`parse_fit` reads back (the
 report's rank distributions use it).
 
-Recommended defaults, measured on the 42 seed questions and 14 seed examples of
-``examples/bank-assistant`` (7 topics, 14 question types), each with its labelled topic and
-type, against the same questions under every wrong label and against ten questions from
-outside banking:
+Recommended defaults, measured with all-MiniLM-L6-v2 on the 53 English seed questions and seed
+examples of ``examples/bank-assistant`` (7 topics, 14 question types) under their own labels,
+under every wrong label, and on 15 questions from outside banking under every label:
 
-* ``topic_fit``: ``floor 0.2, top_k 3``. 7% of correctly labelled seeds fail (cosines of
-  right labels: median 0.31, 10th percentile 0.12), 56% of wrong labels fail (many wrong labels
-  are near misses, a card question that is also about fraud), every off-domain question fails
-  (highest cosine with any topic 0.11). A tighter ``top_k 2`` doubles the false failures.
-* ``type_fit``: ``floor 0.2, top_k 5``. Question types are about form, which this embedder sees
-  less than subject: the right type ranks first for only half of the seeds. With these values
-  11% of right labels fail, 66% of wrong labels and 94% of off-domain questions. Use it as a
-  signal for the report more than as a filter, or with the judge's ``question_type`` dimension.
+* ``topic_fit``: ``floor 0.2, top_k 3, min_cosine 0.12``. 9% of correctly labelled seeds fail
+  (their cosines: median 0.31, four below 0.12), 58% of wrong labels fail (many are near
+  misses: a card question is often about fraud too), 98% of off-domain questions fail (their
+  highest cosine with any topic is 0.21, mostly ~0.1). Without ``min_cosine`` only 57% of
+  off-domain questions fail: with 7 topics, ranking in the top 3 is likely by chance.
+  ``top_k 2`` doubles the false failures. With few topics (4-6), lower ``top_k``.
+* ``type_fit``: ``floor 0.2, top_k 5, min_cosine 0.1``. Question types are about form, which
+  this embedder sees less than subject: the right type ranks first for only half of the seeds.
+  8% of right labels fail, 67% of wrong labels; off-domain questions are ``topic_fit``'s
+  business (a recipe question is still a well-formed how-to). Use it as a signal in the report,
+  or with the judge's ``question_type`` dimension, more than as a hard filter.
 * ``answers_question``: ``floor 0.2``. Seed responses have cosine 0.34–0.79 with their question
   (misaligned ones included), off-domain texts at most 0.19; a response written for another
   in-domain question has median 0.16, so 64% of such swaps fail too.
+
+Texts that do not look English get no verdict (``english_only``): the embedder reads English,
+and German seeds scored near zero against every label; the ``language`` rule reports them.
 
 None of these rules is in the default filters; a recipe or ``--filters`` file adds them, e.g.
 ``- rule: topic_fit`` or ``- {rule: type_fit, top_k: 4}``. Without a study (or a study with no
@@ -61,6 +67,7 @@ from coalign.core import Record, Study, Verdict
 from coalign.core.errors import InputError
 from coalign.validation.metrics.embeddings import Embedder
 from coalign.validation.metrics.loaders import require
+from coalign.validation.rules.checks import looks_english
 from coalign.validation.rules.registry import (
     FilterContext,
     FilterOptions,
@@ -192,10 +199,18 @@ def rank_fit(cosines: Sequence[float], names: Sequence[str], assigned: str, aspe
 class FitOptions(FilterOptions):
     """Options of ``topic_fit`` and ``type_fit``.
 
+    A question passes when its cosine with the assigned label reaches ``floor``, or when the
+    label ranks among the ``top_k`` nearest *and* the cosine reaches ``min_cosine``. The second
+    floor is what catches an off-domain question: it is far from every label, so its rank is
+    chance.
+
     Attributes:
         field: the text that must fit (``question``).
         floor: a cosine with the assigned label at or above it always passes.
-        top_k: an assigned label ranked this high or better always passes.
+        top_k: an assigned label ranked this high or better passes (above ``min_cosine``).
+        min_cosine: below it the question fails whatever the rank.
+        english_only: texts that do not look English get no verdict (the embedder reads
+            English; the ``language`` rule reports them).
         applies_to: ``questions`` by default: a response record repeats its question, which is
             judged once, on its question record.
     """
@@ -203,6 +218,8 @@ class FitOptions(FilterOptions):
     field: str = "question"
     floor: float = Field(0.2, ge=-1.0, le=1.0)
     top_k: int = Field(3, ge=1)
+    min_cosine: float = Field(0.12, ge=-1.0, le=1.0)
+    english_only: bool = True
     applies_to: Literal["all", "questions", "responses"] = "questions"
 
 
@@ -210,6 +227,22 @@ class TypeFitOptions(FitOptions):
     """``type_fit`` ranks among more, and less separable, labels: a wider ``top_k`` by default."""
 
     top_k: int = Field(5, ge=1)
+    min_cosine: float = Field(0.1, ge=-1.0, le=1.0)
+
+
+def _fit_failure(fit: Fit, options: FitOptions) -> str | None:
+    """Why ``fit`` fails under ``options``, or ``None`` when it passes."""
+    if fit.cosine >= options.floor:
+        return None
+    if fit.cosine < options.min_cosine:
+        return f"fails: cosine below {options.min_cosine:.2f}"
+    if fit.rank > options.top_k:
+        return f"fails: below {options.floor:.2f} and outside the top {options.top_k}"
+    return None
+
+
+def _english(text: str) -> bool:
+    return looks_english(text)[0]
 
 
 def _assigned(record: Record, key: str) -> str | None:
@@ -231,6 +264,7 @@ def _fit_verdicts(
         if r.parse_status == "ok"
         and isinstance(r.data.get(options.field), str)
         and r.data[options.field].strip()
+        and (not options.english_only or _english(r.data[options.field]))
         and (label := _assigned(r, key)) is not None
     ]
     if not chosen:
@@ -251,11 +285,9 @@ def _fit_verdicts(
         ).tolist()
         for (r, label), row in zip(todo, cosines, strict=True):
             fit = rank_fit(row, names, label, aspect)
-            passed = fit.cosine >= options.floor or fit.rank <= options.top_k
-            reason = fit.describe()
-            if not passed:
-                reason += f"; below {options.floor:.2f} and outside the top {options.top_k}"
-            out.append(verdict(r, name, passed, fit.cosine, reason))
+            failure = _fit_failure(fit, options)
+            reason = fit.describe() + (f"; {failure}" if failure else "")
+            out.append(verdict(r, name, failure is None, fit.cosine, reason))
     order = {r.id: i for i, r in enumerate(records)}
     return sorted(out, key=lambda v: order[v.record_id])
 
@@ -282,6 +314,7 @@ class AnswersQuestionOptions(FilterOptions):
     Attributes:
         fields: the response fields that must answer the question.
         floor: a cosine with the question below it fails.
+        english_only: only English texts are compared (the embedder reads English).
         applies_to: ``all``, so that parent question records validated with the responses can
             be found; only records holding one of ``fields`` get a verdict.
     """
@@ -290,11 +323,15 @@ class AnswersQuestionOptions(FilterOptions):
         default_factory=lambda: ["aligned_response", "misaligned_response"], min_length=1
     )
     floor: float = Field(0.2, ge=-1.0, le=1.0)
+    english_only: bool = True
 
 
-def _texts(record: Record, key: str) -> str | None:
+def _text(record: Record, key: str, english_only: bool) -> str | None:
+    """The stripped text of ``key``, or ``None`` when absent, empty or (if asked) not English."""
     value = record.data.get(key)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return None if english_only and not _english(value) else value.strip()
 
 
 @register("answers_question", AnswersQuestionOptions)
@@ -307,14 +344,16 @@ def answers_question(
     for r in records:
         if r.parse_status != "ok" or not is_response_record(r):
             continue
-        answers = [(f, t) for f in options.fields if (t := _texts(r, f)) is not None]
+        answers = [
+            (f, t) for f in options.fields if (t := _text(r, f, options.english_only)) is not None
+        ]
         questions: list[tuple[str, str]] = []
-        own = _texts(r, "question")
+        own = _text(r, "question", options.english_only)
         if own is not None:
             questions.append(("question", own))
         for parent_id in r.parents:
             parent = by_id.get(parent_id)
-            text = _texts(parent, "question") if parent is not None else None
+            text = _text(parent, "question", options.english_only) if parent else None
             if text is not None and text not in {q for _, q in questions}:
                 questions.append((f"parent question {parent_id}", text))
         if answers and questions:
