@@ -134,6 +134,7 @@ def test_rubric_problems_are_clear(tmp_path):
         load_rubric(tmp_path / "none.yaml")
     assert [d.name for d in load_rubric().dimensions] == [
         "question",
+        "question_type",
         "misaligned",
         "critique",
         "aligned",

@@ -8,6 +8,7 @@ one module with ``@register(...)`` functions plus one line below.
 from coalign.validation.rules import (  # noqa: F401  (registers the rules)
     builtin,
     copies,
+    fit,
     fragments,
     judge,
     repetition,

@@ -1,8 +1,11 @@
 """The relevance judge: an LLM scores records 1–5 per rubric dimension, with a rationale.
 
 A rubric is a YAML file (the bundled default is ``validation/rubrics/relevance.yaml``) that users
-copy and edit. Each dimension names the record fields it needs, its criteria (a Jinja2
-template over the study and the record's attributes) and a label per score. The judge asks
+copy and edit. Each dimension names the record fields (and optionally attributes) it needs,
+its criteria (a Jinja2 template over the study and the record's attributes: the topic and the
+question type come with their descriptions, the type also with its kind and example) and a
+label per score. The bundled rubric judges a question against its topic and, separately,
+against its question type, as study 000 defined relevance. The judge asks
 for ``{"score": 1..5, "rationale": "…"}`` under a JSON schema; every call goes through
 :class:`coalign.llm.Model`, so it is cached and logged like any other.
 
@@ -56,6 +59,8 @@ class RubricDimension(BaseModel):
         min_score: scores below this fail.
         records: which records it applies to: ``questions`` (records without response fields),
             ``responses`` or ``all`` (every record holding the fields).
+        attributes: record attributes the criteria need (e.g. ``question_type``); records
+            without one are not judged on this dimension.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -66,6 +71,7 @@ class RubricDimension(BaseModel):
     scale: dict[int, str]
     min_score: int = Field(3, ge=1, le=5)
     records: Literal["all", "questions", "responses"] = "all"
+    attributes: list[str] = Field(default_factory=list)
 
     @field_validator("scale")
     @classmethod
@@ -147,17 +153,29 @@ def _env() -> SandboxedEnvironment:
 def _variables(record: Record, study: Study | None) -> dict[str, str]:
     attributes = record.attributes
     dimension = str(attributes.get("dimension") or record.data.get("dimension") or "")
+    topic = str(attributes.get("topic") or record.data.get("topic") or "")
+    qtype = str(attributes.get("question_type") or record.data.get("question_type") or "")
     definition = ""
     if study is not None and dimension:
         try:
             definition = study.dimension(dimension).definition.strip()
         except KeyError:
             definition = ""
+    topics = {t.name: t for t in study.topics} if study else {}
+    types = {q.name: q for q in study.question_types} if study else {}
+    kind = str(attributes.get("question_kind") or (types[qtype].kind if qtype in types else ""))
     return {
         "deployment_context": (study.deployment_context.strip() if study else "")
         or "a general assistant",
-        "topic": str(attributes.get("topic") or "(any)"),
-        "question_type": str(attributes.get("question_type") or "(any)"),
+        "topic": topic or "(any)",
+        "topic_description": (topics[topic].description.strip() if topic in topics else "")
+        or "no description given",
+        "question_type": qtype or "(any)",
+        "question_type_description": (types[qtype].description.strip() if qtype in types else "")
+        or "no description given",
+        "question_type_example": (types[qtype].example.strip() if qtype in types else "")
+        or "no example given",
+        "question_kind": kind or "unspecified",
         "dimension": dimension or "(unspecified)",
         "dimension_definition": definition or "no definition given",
     }
@@ -203,6 +221,8 @@ def _judgeable(record: Record, dimension: RubricDimension) -> bool:
     if dimension.records != "all" and is_response_record(record) != (
         dimension.records == "responses"
     ):
+        return False
+    if not all(record.attributes.get(a) or record.data.get(a) for a in dimension.attributes):
         return False
     return record.parse_status == "ok" and all(
         isinstance(record.data.get(f), str) and record.data[f].strip() for f in dimension.fields
