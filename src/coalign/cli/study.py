@@ -97,3 +97,87 @@ def export(
         paths = export_study(store, slug, out)
     for path in paths:
         console.print(str(path))
+
+
+@app.command("check-seeds")
+def check_seeds_command(
+    ctx: typer.Context,
+    slug: str = typer.Argument(None, help="Study slug (optional if only one)."),
+    reject: bool = typer.Option(
+        False, "--reject", help="Reject every flagged seed, with its issues as the reason."
+    ),
+) -> None:
+    """Check the accepted seeds before generating from them, and show per-group statistics.
+
+    Checks: near-duplicates across the seeds (naming the group), fragments (cut off, no finite
+    verb, a question without its "?"), verbose seed examples; a note for questions without a
+    verb–noun pair. Seeds a moderator accepted with `coalign study override` are left alone.
+    """
+    from coalign.validation.seed_checks import check_seeds, reject_flagged
+
+    with state(ctx).store() as store, console.status("checking seeds"):
+        slug = _only_study(store, slug)
+        check = check_seeds(store, slug)
+        rejected = reject_flagged(store, check) if reject else 0
+    groups = Table(
+        "group",
+        "questions",
+        "examples",
+        "authors",
+        "open",
+        "closed",
+        "other",
+        "top types",
+        "top topics",
+        "LLM-assisted",
+        title="Seeds per group",
+    )
+    for g in check.groups:
+        groups.add_row(
+            g.group or "(none)",
+            str(g.seed_questions),
+            str(g.seed_examples),
+            str(g.authors),
+            *(f"{g.kinds[k]:.0%}" for k in ("open", "closed", "other")),
+            ", ".join(f"{n} ({c})" for n, c in g.top_question_types),
+            ", ".join(f"{n} ({c})" for n, c in g.top_topics),
+            str(g.llm_assisted),
+        )
+    console.print(groups)
+    issues = Table("seed", "group", "check", "detail", title="Issues")
+    for i in check.issues:
+        issues.add_row(
+            i.seed_id,
+            i.group or "",
+            i.check + (" (note)" if i.severity == "note" else ""),
+            i.detail,
+        )
+    console.print(issues)
+    flagged = len({i.seed_id for i in check.issues if i.severity == "reject"})
+    console.print(
+        f"{check.seeds_checked} seeds checked, {flagged} flagged"
+        + (f", {rejected} rejected" if reject else " (--reject rejects them)")
+        + (
+            f"; {len(check.overridden)} accepted by a moderator despite a check"
+            if check.overridden
+            else ""
+        )
+    )
+
+
+@app.command("override")
+def override_command(
+    ctx: typer.Context,
+    seed_id: str = typer.Argument(..., help="The seed's id (sq_… or se_…)."),
+    reason: str = typer.Option(..., "--reason", help="Why the seed is fine after all."),
+    by: str = typer.Option(..., "--by", help="The moderator's name."),
+    slug: str = typer.Option(None, "--study", help="Study slug (optional if only one)."),
+) -> None:
+    """Accept a seed that the checks flagged or rejected; later checks leave it alone."""
+    from coalign.validation.seed_checks import override
+
+    kind = "example" if seed_id.startswith("se_") else "question"
+    with state(ctx).store() as store:
+        slug = _only_study(store, slug)
+        override(store, slug, kind, seed_id, reason=reason, decided_by=by)
+    console.print(f"seed {seed_id} accepted by {by}: {reason}")
