@@ -99,7 +99,8 @@ def seed_statistics(bundle: StudyBundle) -> list[GroupStatistics]:
     """Per group (sorted, no group last): counts, kind shares, top types and topics."""
     kinds = _kinds(bundle)
     questions, examples = _accepted_questions(bundle), _accepted_examples(bundle)
-    groups = sorted({s.group for s in [*questions, *examples]}, key=lambda g: (g is None, g or ""))
+    named = {s.group for s in questions} | {s.group for s in examples}
+    groups = sorted(named, key=lambda g: (g is None, g or ""))
     out = []
     for group in groups:
         qs = [s for s in questions if s.group == group]
@@ -110,7 +111,9 @@ def seed_statistics(bundle: StudyBundle) -> list[GroupStatistics]:
                 group=group,
                 seed_questions=len(qs),
                 seed_examples=len(es),
-                authors=len({s.author for s in [*qs, *es] if s.author}),
+                authors=len(
+                    {s.author for s in qs if s.author} | {s.author for s in es if s.author}
+                ),
                 kinds={
                     k: round(counted[k] / len(qs), 3) if qs else 0.0
                     for k in ("open", "closed", "other")
@@ -274,7 +277,7 @@ def reject_flagged(store: Store, check: SeedCheck) -> int:
             store,
             check.study_slug,
             SeedDecision(
-                seed_kind=kind,  # type: ignore[arg-type]
+                seed_kind=kind,
                 seed_id=seed_id,
                 decision="rejected",
                 reason="; ".join(found),
@@ -299,7 +302,7 @@ def override(
         store,
         slug,
         SeedDecision(
-            seed_kind=seed_kind,  # type: ignore[arg-type]
+            seed_kind=seed_kind,
             seed_id=seed_id,
             decision="accepted",
             reason=f"{OVERRIDE} {reason.strip()}",
