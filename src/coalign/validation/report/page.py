@@ -29,6 +29,7 @@ SECTIONS = (
     "Validation",
     "Human review",
     "Divergences",
+    "Seed dominance",
 )
 
 JS_NOTE = (
@@ -383,6 +384,41 @@ def _divergences(page: Page, report: RunReport) -> None:
     s.paragraph(JS_NOTE)
 
 
+def _dominance(page: Page, report: RunReport) -> None:
+    s = page.section(SECTIONS[10])
+    s.paragraph(
+        "A seed, entity value, persona or intervention dominates when one of its distinctive words "
+        "(used by no other seed and not by the study's design) is in at least 10% of a stage's "
+        "outputs and in at least 3× as many outputs as prompts showed it."
+    )
+    dominating = [d for d in report.dominance if d.dominates]
+    if not dominating:
+        s.note("No source dominates the outputs.")
+    else:
+        s.note(
+            "Dominating: "
+            + "; ".join(f"{d.kind} {d.source} ('{d.word}', {d.ratio:g}×)" for d in dominating[:10]),
+            kind="error",
+        )
+    if report.dominance:
+        s.rows(
+            ["stage", "kind", "source", "word", "share of prompts", "share of outputs", "ratio"],
+            [
+                [
+                    d.stage,
+                    d.kind,
+                    d.source,
+                    d.word,
+                    f"{d.prompt_share:.1%}",
+                    f"{d.output_share:.1%}",
+                    d.ratio,
+                ]
+                for d in report.dominance
+            ],
+            caption="Sources whose distinctive words come back in the outputs, dominating first",
+        )
+
+
 def render_page(report: RunReport) -> Page:
     """The report as a :class:`~coalign.pages.page.Page` with every section of :data:`SECTIONS`."""
     page = Page(
@@ -400,6 +436,7 @@ def render_page(report: RunReport) -> Page:
         _validation,
         _review,
         _divergences,
+        _dominance,
     ):
         build(page, report)
     return page

@@ -31,6 +31,7 @@ from coalign.validation.metrics.profile import (
     describe_responses,
 )
 from coalign.validation.metrics.tokens import generator_tokenizer
+from coalign.validation.report.dominance import Dominance, seed_dominance
 from coalign.validation.report.kept import StageKept, kept_rates
 from coalign.validation.report.propagation import (
     DistributionComparison,
@@ -40,6 +41,10 @@ from coalign.validation.report.propagation import (
 )
 from coalign.validation.review import Agreement, agreement
 from coalign.validation.rules.registry import is_response_record
+
+
+#: How many sources the report lists under seed dominance (dominating ones first).
+_DOMINANCE_ROWS = 40
 
 
 class Side(BaseModel):
@@ -75,6 +80,7 @@ class RunReport(BaseModel):
     responses: list[DistributionComparison] = Field(default_factory=list)
     validation: ValidationFigures
     kept: list[StageKept] = Field(default_factory=list)
+    dominance: list[Dominance] = Field(default_factory=list)
     review: Agreement
     llm_forms: FormAgreement | None = None
 
@@ -225,6 +231,13 @@ def build_report(
         responses=response_comparisons,
         validation=validation,
         kept=kept_rates(store, run.id),
+        dominance=seed_dominance(
+            parsed,
+            bundle.study,
+            bundle.seed_questions,
+            bundle.seed_examples,
+            recipe=run.recipe,
+        )[:_DOMINANCE_ROWS],
         review=agreement(store, run.id),
         llm_forms=llm_forms,
     )
