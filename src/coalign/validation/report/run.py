@@ -42,7 +42,6 @@ from coalign.validation.report.propagation import (
 from coalign.validation.review import Agreement, agreement
 from coalign.validation.rules.registry import is_response_record
 
-
 #: How many sources the report lists under seed dominance (dominating ones first).
 _DOMINANCE_ROWS = 40
 
