@@ -300,6 +300,46 @@ def _validation(page: Page, report: RunReport) -> None:
         )
     if v.verdicts and report.kept:
         _kept(s, report)
+    if report.copies:
+        s.rows(
+            ["stage", "checked", "copies of a seed or diary entry", "copy rate", "copied most"],
+            [
+                [
+                    c.stage,
+                    c.checked,
+                    c.copies,
+                    _percent(c.rate),
+                    ", ".join(f"{t.kind} {t.id} ({t.records})" for t in c.top_sources[:5]) or "–",
+                ]
+                for c in report.copies
+            ],
+            caption="Copy rate per stage (rule seed_copy)",
+        )
+    if report.fit:
+        s.rows(
+            [
+                "rule",
+                "stage",
+                "checked",
+                "failed",
+                "median cosine",
+                "assigned rank (count)",
+                "confused most",
+            ],
+            [
+                [
+                    f.rule,
+                    f.stage,
+                    f.checked,
+                    f"{f.failed} ({f.share_failed:.1%})",
+                    "–" if f.median_cosine is None else f"{f.median_cosine:.3f}",
+                    ", ".join(f"{rank}: {n}" for rank, n in f.ranks.items()) or "–",
+                    ", ".join(f"{k} ({n})" for k, n in list(f.confused_with.items())[:3]) or "–",
+                ]
+                for f in report.fit
+            ],
+            caption="Relevance without an LLM: topic and question-type fit, responses vs their question",
+        )
     for error in v.errors:
         s.note("A filter could not run: " + error, kind="error")
 

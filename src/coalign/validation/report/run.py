@@ -18,7 +18,12 @@ from coalign.core import Record
 from coalign.core.errors import InputError
 from coalign.store import Store
 from coalign.store.runs import get_run, iter_records
-from coalign.store.verdicts import list_validations, rejected_record_ids, verdict_counts
+from coalign.store.verdicts import (
+    list_validations,
+    list_verdicts,
+    rejected_record_ids,
+    verdict_counts,
+)
 from coalign.study import read_bundle
 from coalign.validation.metrics.embeddings import Embedder
 from coalign.validation.metrics.forms_llm import FormAgreement, compare_with_rules
@@ -31,7 +36,9 @@ from coalign.validation.metrics.profile import (
     describe_responses,
 )
 from coalign.validation.metrics.tokens import generator_tokenizer
+from coalign.validation.report.copies import StageCopies, copy_rates
 from coalign.validation.report.dominance import Dominance, seed_dominance
+from coalign.validation.report.fit import FIT_RULES, FitSummary, fit_summaries
 from coalign.validation.report.kept import StageKept, kept_rates
 from coalign.validation.report.propagation import (
     DistributionComparison,
@@ -80,6 +87,8 @@ class RunReport(BaseModel):
     validation: ValidationFigures
     kept: list[StageKept] = Field(default_factory=list)
     dominance: list[Dominance] = Field(default_factory=list)
+    copies: list[StageCopies] = Field(default_factory=list)
+    fit: list[FitSummary] = Field(default_factory=list)
     review: Agreement
     llm_forms: FormAgreement | None = None
 
@@ -204,6 +213,9 @@ def build_report(
         response_comparisons.append(
             compare("dimension", seeds.responses.dimensions, synthetic.responses.dimensions)
         )
+    judged = [
+        v for rule in ("seed_copy", *FIT_RULES) for v in list_verdicts(store, run.id, rule=rule)
+    ]
     passes = list_validations(store, run.id)
     rejected = rejected_record_ids(store, run.id)
     validation = ValidationFigures(
@@ -237,6 +249,8 @@ def build_report(
             bundle.seed_examples,
             recipe=run.recipe,
         )[:_DOMINANCE_ROWS],
+        copies=[c for c in copy_rates(records, judged) if c.checked],
+        fit=fit_summaries(records, judged),
         review=agreement(store, run.id),
         llm_forms=llm_forms,
     )
