@@ -178,10 +178,28 @@ def _seeds_markdown(bundle: StudyBundle) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Recipes in the order they run: the cheap ones of both seed sets first, so a run cut short
+#: still has records of both.
+ORDER = (
+    ("city-library-services", "recipe-short-personas.yaml"),
+    ("smallholder-farm-advice", "recipe-short.yaml"),
+    ("city-library-services", "recipe-chained.yaml"),
+    ("smallholder-farm-advice", "recipe-long-personas.yaml"),
+)
+
+
 def generate(limit: int | None, only: list[str] | None, out: Path = RECORDS) -> None:
-    """Run every recipe of every seed set into a throwaway store and dump all records."""
+    """Run every recipe of every seed set into a throwaway store and dump all records.
+
+    ``out`` is rewritten after each recipe, so a run stopped early leaves the finished recipes.
+    """
     if os.environ.get("COALIGN_THREADS") != "1":
         print("note: COALIGN_THREADS is not 1; records may differ from the committed corpus")
+    missing = {p.relative_to(DATA) for s in SEED_SETS for p in _recipes(s)} - {
+        Path(s) / name for s, name in ORDER
+    }
+    if missing:
+        raise SystemExit(f"recipes not in ORDER: {sorted(map(str, missing))}")
     rows: list[dict[str, Any]] = []
     seeds: list[dict[str, Any]] = []
     started = time.perf_counter()
@@ -189,40 +207,48 @@ def generate(limit: int | None, only: list[str] | None, out: Path = RECORDS) -> 
         for seed_set in SEED_SETS:
             with open_store(str(Path(tmp) / f"{seed_set}.db")) as store:
                 bundle = import_study(store, DATA / seed_set / "study.yaml")
-                seeds += _seed_rows(seed_set, bundle)
-                (DATA / seed_set / "seeds.md").write_text(_seeds_markdown(bundle), encoding="utf-8")
-                for recipe_path in _recipes(seed_set):
-                    recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))["name"]
-                    if only and recipe not in only:
-                        continue
-                    summary = execute(
-                        store,
-                        prepare(store, recipe_path, limit=limit),
-                        LogProgress(f"{seed_set}/{recipe}"),
+            seeds += _seed_rows(seed_set, bundle)
+            (DATA / seed_set / "seeds.md").write_text(_seeds_markdown(bundle), encoding="utf-8")
+        _write_jsonl(DATA / "seeds.jsonl", seeds)
+        for seed_set, name in ORDER:
+            recipe_path = DATA / seed_set / name
+            recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))["name"]
+            if only and recipe not in only:
+                continue
+            with open_store(str(Path(tmp) / f"{seed_set}.db")) as store:
+                summary = execute(
+                    store,
+                    prepare(store, recipe_path, limit=limit),
+                    LogProgress(f"{seed_set}/{recipe}"),
+                )
+                for stage in summary.stages:
+                    print(
+                        f"{seed_set}/{recipe} {stage.stage}: planned {stage.planned}, ok "
+                        f"{stage.ok}, failed {stage.failed} (cut off {stage.truncated})",
+                        flush=True,
                     )
-                    for stage in summary.stages:
-                        print(
-                            f"{seed_set}/{recipe} {stage.stage}: planned {stage.planned}, ok "
-                            f"{stage.ok}, failed {stage.failed} (cut off {stage.truncated})",
-                            flush=True,
-                        )
-                    records = list(iter_records(store, summary.run.id))
-                    questions = {
-                        r.id: r.data.get("question", "") for r in records if r.stage == "questions"
-                    }
-                    rows += [_row(seed_set, recipe, r, questions) for r in records]
-    seen: Counter[str] = Counter()
-    for row in rows:  # identical texts (a repeated question) keep distinct, stable keys
-        seen[row["key"]] += 1
-        if seen[row["key"]] > 1:
-            row["key"] += f"-{seen[row['key']]}"
-    _write_jsonl(out, rows)
-    _write_jsonl(DATA / "seeds.jsonl", seeds)
+                records = list(iter_records(store, summary.run.id))
+            questions = {
+                r.id: r.data.get("question", "") for r in records if r.stage == "questions"
+            }
+            rows += [_row(seed_set, recipe, r, questions) for r in records]
+            _write_jsonl(out, _unique_keys(rows))
     print(f"wrote {len(rows)} records to {out} in {time.perf_counter() - started:.0f} s")
     for (seed_set, stage, recipe, status), n in sorted(
         Counter((r["seed_set"], r["stage"], r["recipe"], r["parse_status"]) for r in rows).items()
     ):
         print(f"  {seed_set:<24} {stage:<10} {recipe:<24} {status:<10} {n}")
+
+
+def _unique_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of ``rows`` where a repeated text (the same question twice) gets ``-2``, ``-3`` …"""
+    seen: Counter[str] = Counter()
+    out = []
+    for row in rows:
+        seen[row["key"]] += 1
+        n = seen[row["key"]]
+        out.append({**row, "key": row["key"] + (f"-{n}" if n > 1 else "")})
+    return out
 
 
 def _fill(text: str, entities: dict[str, str]) -> str:
