@@ -95,9 +95,14 @@ class LogProgress:
 
 
 def record_key(stage: str, data: dict[str, Any], raw_output: str) -> str:
-    """A stable key from the stage and the record's field texts (raw output when none parsed)."""
-    fields = {f: data.get(f) for f in STAGE_FIELDS.get(stage, ())} if data else {}
-    if not any(fields.values()):
+    """A stable key from the stage and the record's texts (raw output when none parsed).
+
+    A response's key covers the question it answers too, so equal triples for two different
+    questions differ.
+    """
+    names = ("question", *STAGE_FIELDS[stage]) if stage == "responses" else STAGE_FIELDS[stage]
+    fields = {f: data.get(f) for f in names} if data else {}
+    if not any(fields.get(f) for f in STAGE_FIELDS[stage]):
         fields = {"raw_output": raw_output}
     return "k_" + content_hash([stage, fields], 16)
 
