@@ -76,7 +76,7 @@ class LogProgress:
     def __init__(self, label: str) -> None:
         self.label = label
         self.started = time.perf_counter()
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[tuple[str, bool]] = Counter()
 
     def stage_started(self, stage: str, total: int, done: int) -> None:
         print(
@@ -84,8 +84,8 @@ class LogProgress:
         )
 
     def task_done(self, stage: str, ok: bool) -> None:
-        self.counts[(stage, ok)] += 1  # type: ignore[index]
-        n = self.counts[(stage, True)] + self.counts[(stage, False)]  # type: ignore[index]
+        self.counts[(stage, ok)] += 1
+        n = self.counts[(stage, True)] + self.counts[(stage, False)]
         print(
             f"[{self._elapsed()}] {self.label} {stage} #{n} {'ok' if ok else 'FAILED'}", flush=True
         )
