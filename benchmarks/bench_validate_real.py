@@ -1,0 +1,401 @@
+"""Validation measured on REAL embedded-model output (issue 14): the corpus and the labeling sheet.
+
+The synthetic corpus of ``bench_validate.py`` plants defects by hand; this benchmark instead
+generates with the embedded default model (SmolLM2-135M through llama.cpp) on two seed sets that
+differ from the bank example - a town library with a citizens' office, and agricultural extension
+advice for smallholders - with long topic and question-type names, personas, both response modes
+and ``max_tokens`` from 48 to 200 (``benchmarks/data/validate_real/``, described in its README).
+
+Steps (subcommands):
+
+``generate``
+    Imports each seed set into a throwaway SQLite store, runs each of its recipes to the end and
+    writes every record, accepted or not (parse failures and cut-off outputs included), to
+    ``records.jsonl``, plus each seed set's seeds in a readable form (``seeds.jsonl``,
+    ``seeds.md``). Generation is deterministic: fixed recipe seeds, fixed limits, one thread
+    (set ``COALIGN_THREADS=1``; another thread count can change llama.cpp's arithmetic), so a
+    rerun reproduces the same records and the same keys.
+``sheet``
+    Draws a seeded sample of records, stratified over seed set × stage, and writes
+    ``to_label.jsonl``: each record with everything a person needs to judge whether it is usable
+    (its topic, question type and dimension with their descriptions, the persona, the parent
+    question, and the seeds it was shown in context) and no rule's verdict.
+
+Run::
+
+    COALIGN_THREADS=1 python benchmarks/bench_validate_real.py generate   # ~20-30 min on 1 core
+    python benchmarks/bench_validate_real.py sheet --size 170
+
+Each record's ``key`` is a hash of its stage and its field texts (the raw output when nothing
+parsed), so labels stored against keys survive a rerun that reproduces the same text.
+"""
+
+# ----------------------------------------------------------------------------------------------
+# PLACEHOLDER (integrator): the ``measure`` step - read the human labels (stored by key), run
+# coalign's validation rules on records.jsonl, and report the accepted set's precision (usable
+# among accepted) and the recall of usable records - is not written yet. It belongs here as a
+# third subcommand; nothing below computes or stores any verdict.
+# ----------------------------------------------------------------------------------------------
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coalign.core.ids import content_hash
+from coalign.core.records import Record
+from coalign.store import open_store
+from coalign.store.runs import iter_records
+from coalign.study import StudyBundle, import_study
+from coalign.synth import execute, prepare
+
+DATA = Path(__file__).resolve().parent / "data" / "validate_real"
+RECORDS = DATA / "records.jsonl"
+SHEET = DATA / "to_label.jsonl"
+SEED_SETS = ("city-library-services", "smallholder-farm-advice")
+STAGE_FIELDS = {
+    "questions": ("question",),
+    "responses": ("misaligned_response", "critique", "aligned_response"),
+}
+
+
+class LogProgress:
+    """Prints one line per finished record, with elapsed seconds, flushed (for a nohup log)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.perf_counter()
+        self.counts: Counter[tuple[str, bool]] = Counter()
+
+    def stage_started(self, stage: str, total: int, done: int) -> None:
+        print(
+            f"[{self._elapsed()}] {self.label} {stage}: {total} tasks ({done} stored)", flush=True
+        )
+
+    def task_done(self, stage: str, ok: bool) -> None:
+        self.counts[(stage, ok)] += 1
+        n = self.counts[(stage, True)] + self.counts[(stage, False)]
+        print(
+            f"[{self._elapsed()}] {self.label} {stage} #{n} {'ok' if ok else 'FAILED'}", flush=True
+        )
+
+    def _elapsed(self) -> str:
+        return f"{time.perf_counter() - self.started:7.1f}s"
+
+
+def record_key(stage: str, data: dict[str, Any], raw_output: str) -> str:
+    """A stable key from the stage and the record's texts (raw output when none parsed).
+
+    A response's key covers the question it answers too, so equal triples for two different
+    questions differ.
+    """
+    names = ("question", *STAGE_FIELDS[stage]) if stage == "responses" else STAGE_FIELDS[stage]
+    fields = {f: data.get(f) for f in names} if data else {}
+    if not any(fields.get(f) for f in STAGE_FIELDS[stage]):
+        fields = {"raw_output": raw_output}
+    return "k_" + content_hash([stage, fields], 16)
+
+
+def _recipes(seed_set: str) -> list[Path]:
+    return sorted((DATA / seed_set).glob("recipe-*.yaml"))
+
+
+def _row(seed_set: str, recipe: str, record: Record, questions: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "key": record_key(record.stage, record.data, record.raw_output),
+        "seed_set": seed_set,
+        "recipe": recipe,
+        "stage": record.stage,
+        "record_id": record.id,
+        "run_id": record.run_id,
+        "attributes": record.attributes,
+        "example_ids": record.example_ids,
+        "parents": record.parents,
+        "data": record.data,
+        "raw_output": record.raw_output,
+        "parse_status": record.parse_status,
+        "parse_error": record.parse_error,
+        "params": record.params.model_dump(mode="json"),
+        "seed": record.seed,
+        "template_name": record.template_name,
+        "model_id": record.model_id,
+    }
+    if record.parents:
+        # Stage-2 records carry the text of the question they answer, for readers of the file.
+        row["question"] = questions.get(record.parents[0])
+    return row
+
+
+def _seed_rows(seed_set: str, bundle: StudyBundle) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "seed_set": seed_set,
+            "kind": "seed_question",
+            **q.model_dump(mode="json", exclude_none=True),
+        }
+        for q in bundle.seed_questions
+    ]
+    rows += [
+        {
+            "seed_set": seed_set,
+            "kind": "seed_example",
+            **e.model_dump(mode="json", exclude_none=True),
+        }
+        for e in bundle.seed_examples
+    ]
+    return rows
+
+
+def _seeds_markdown(bundle: StudyBundle) -> str:
+    study = bundle.study
+    lines = [f"# Seeds of `{study.slug}`: {study.title}", "", study.deployment_context or "", ""]
+    lines += ["## Value dimensions", ""]
+    lines += [f"- **{d.name}**: {d.definition}" for d in study.dimensions]
+    lines += ["", "## Topics", ""]
+    lines += [f"- **{t.name}**: {t.description}" for t in study.topics]
+    lines += ["", "## Question types", ""]
+    lines += [f"- **{q.name}** ({q.kind}): {q.description}" for q in study.question_types]
+    lines += ["", "## Seed questions", ""]
+    for q in bundle.seed_questions:
+        lines.append(f"- `{q.id}` [{q.topic} × {q.question_type}; {q.author}/{q.group}] {q.text}")
+    lines += ["", "## Seed examples", ""]
+    for e in bundle.seed_examples:
+        lines += [
+            f"### `{e.id}` ({', '.join(e.dimensions)}; {e.topic} × {e.question_type})",
+            "",
+            f"- question: {e.question}",
+            f"- misaligned_response: {e.misaligned_response}",
+            f"- critique: {e.critique}",
+            f"- aligned_response: {e.aligned_response}",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+#: Recipes in the order they run: the cheap ones of both seed sets first, so a run cut short
+#: still has records of both.
+ORDER = (
+    ("city-library-services", "recipe-short-personas.yaml"),
+    ("smallholder-farm-advice", "recipe-short.yaml"),
+    ("city-library-services", "recipe-chained.yaml"),
+    ("smallholder-farm-advice", "recipe-long-personas.yaml"),
+)
+
+
+def generate(limit: int | None, only: list[str] | None, out: Path = RECORDS) -> None:
+    """Run every recipe of every seed set into a throwaway store and dump all records.
+
+    ``out`` is rewritten after each recipe, so a run stopped early leaves the finished recipes.
+    """
+    if os.environ.get("COALIGN_THREADS") != "1":
+        print("note: COALIGN_THREADS is not 1; records may differ from the committed corpus")
+    missing = {p.relative_to(DATA) for s in SEED_SETS for p in _recipes(s)} - {
+        Path(s) / name for s, name in ORDER
+    }
+    if missing:
+        raise SystemExit(f"recipes not in ORDER: {sorted(map(str, missing))}")
+    rows: list[dict[str, Any]] = []
+    seeds: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="coalign-validate-real-") as tmp:
+        for seed_set in SEED_SETS:
+            with open_store(str(Path(tmp) / f"{seed_set}.db")) as store:
+                bundle = import_study(store, DATA / seed_set / "study.yaml")
+            seeds += _seed_rows(seed_set, bundle)
+            (DATA / seed_set / "seeds.md").write_text(_seeds_markdown(bundle), encoding="utf-8")
+        _write_jsonl(DATA / "seeds.jsonl", seeds)
+        for seed_set, name in ORDER:
+            recipe_path = DATA / seed_set / name
+            recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))["name"]
+            if only and recipe not in only:
+                continue
+            with open_store(str(Path(tmp) / f"{seed_set}.db")) as store:
+                summary = execute(
+                    store,
+                    prepare(store, recipe_path, limit=limit),
+                    LogProgress(f"{seed_set}/{recipe}"),
+                )
+                for stage in summary.stages:
+                    print(
+                        f"{seed_set}/{recipe} {stage.stage}: planned {stage.planned}, ok "
+                        f"{stage.ok}, failed {stage.failed} (cut off {stage.truncated})",
+                        flush=True,
+                    )
+                records = list(iter_records(store, summary.run.id))
+            questions = {
+                r.id: r.data.get("question", "") for r in records if r.stage == "questions"
+            }
+            rows += [_row(seed_set, recipe, r, questions) for r in records]
+            _write_jsonl(out, _unique_keys(rows))
+    print(f"wrote {len(rows)} records to {out} in {time.perf_counter() - started:.0f} s")
+    for (seed_set, stage, recipe, status), n in sorted(
+        Counter((r["seed_set"], r["stage"], r["recipe"], r["parse_status"]) for r in rows).items()
+    ):
+        print(f"  {seed_set:<24} {stage:<10} {recipe:<24} {status:<10} {n}")
+
+
+def _unique_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of ``rows`` where a repeated text (the same question twice) gets ``-2``, ``-3`` …"""
+    seen: Counter[str] = Counter()
+    out = []
+    for row in rows:
+        seen[row["key"]] += 1
+        n = seen[row["key"]]
+        out.append({**row, "key": row["key"] + (f"-{n}" if n > 1 else "")})
+    return out
+
+
+def _fill(text: str, entities: dict[str, str]) -> str:
+    """A seed text with its ``{slot}`` entities filled as they were in the prompt, when known."""
+    return re.sub(r"\{(\w+)\}", lambda m: entities.get(m.group(1), m.group(0)), text)
+
+
+def _conditions(seed_set: str) -> dict[tuple[str, str], dict[str, str]]:
+    """(recipe, persona name) -> the persona entry, from the recipe files."""
+    out = {}
+    for path in _recipes(seed_set):
+        recipe = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for stage in recipe["stages"].values():
+            for persona in (stage or {}).get("personas", []):
+                out[(recipe["name"], persona["name"])] = persona
+    return out
+
+
+def _sheet_row(
+    row: dict[str, Any], studies: dict[str, Any], seeds: dict[str, Any]
+) -> dict[str, Any]:
+    study = studies[row["seed_set"]]
+    attrs = row["attributes"]
+    topics = {t["name"]: t for t in study["topics"]}
+    types = {q["name"]: q for q in study["question_types"]}
+    dims = {d["name"]: d for d in study["dimensions"]}
+    entities = attrs.get("entities") or {}
+    fields = STAGE_FIELDS[row["stage"]]
+    out: dict[str, Any] = {
+        "key": row["key"],
+        "seed_set": row["seed_set"],
+        "stage": row["stage"],
+        "deployment_context": study["deployment_context"],
+        "topic": {"name": attrs["topic"], "description": topics[attrs["topic"]]["description"]},
+        "question_type": {
+            "name": attrs["question_type"],
+            "kind": types[attrs["question_type"]]["kind"],
+            "description": types[attrs["question_type"]]["description"],
+            "example": types[attrs["question_type"]].get("example"),
+        },
+    }
+    if attrs.get("dimension"):
+        dim = dims[attrs["dimension"]]
+        out["dimension"] = {"name": dim["name"], "definition": dim["definition"]}
+    persona = studies["_personas"][row["seed_set"]].get((row["recipe"], attrs.get("persona")))
+    if persona:
+        out["persona"] = persona
+    if row["stage"] == "responses":
+        out["question"] = row.get("question")
+    out["fields"] = {f: row["data"].get(f) for f in fields}
+    out["raw_output"] = row["raw_output"]
+    out["max_tokens"] = row["params"]["max_tokens"]
+    shown = []
+    for seed_id in row["example_ids"]:
+        seed = seeds[seed_id]
+        if seed["kind"] == "seed_question":
+            shown.append(
+                {
+                    "id": seed_id,
+                    "text": _fill(seed["text"], entities),
+                    "topic": seed["topic"],
+                    "question_type": seed["question_type"],
+                }
+            )
+        else:
+            shown.append(
+                {
+                    "id": seed_id,
+                    "dimensions": seed["dimensions"],
+                    **{
+                        f: _fill(seed[f], entities)
+                        for f in ("question", "misaligned_response", "critique", "aligned_response")
+                    },
+                }
+            )
+    out["seeds_shown"] = shown
+    return out
+
+
+def sheet(size: int, seed: int, records: Path = RECORDS, out: Path = SHEET) -> None:
+    """Write ``to_label.jsonl``: a seeded sample stratified over seed set × stage, no verdicts."""
+    rows = [json.loads(line) for line in records.read_text(encoding="utf-8").splitlines()]
+    seeds = {
+        s["id"]: s
+        for s in map(json.loads, (DATA / "seeds.jsonl").read_text(encoding="utf-8").splitlines())
+    }
+    studies: dict[str, Any] = {"_personas": {}}
+    for seed_set in SEED_SETS:
+        design = yaml.safe_load((DATA / seed_set / "study.yaml").read_text(encoding="utf-8"))
+        studies[seed_set] = design["study"]
+        studies["_personas"][seed_set] = _conditions(seed_set)
+    strata: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: r["key"]):
+        strata.setdefault((row["seed_set"], row["stage"]), []).append(row)
+    rng = random.Random(seed)
+    # Equal shares per stratum; a stratum too small to fill its share gives the rest to others.
+    quota = {name: 0 for name in strata}
+    left = size
+    while left > 0 and any(quota[n] < len(strata[n]) for n in strata):
+        for name in sorted(strata):
+            if left and quota[name] < len(strata[name]):
+                quota[name] += 1
+                left -= 1
+    picked = [row for name in sorted(strata) for row in rng.sample(strata[name], quota[name])]
+    rng.shuffle(picked)
+    _write_jsonl(out, [_sheet_row(row, studies, seeds) for row in picked])
+    print(
+        f"wrote {len(picked)} records to {out}: "
+        + ", ".join(f"{a}/{b} {n}" for (a, b), n in sorted(quota.items()))
+    )
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    steps = parser.add_subparsers(dest="step", required=True)
+    gen = steps.add_parser("generate", help="generate with the embedded model and dump records")
+    gen.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="override every recipe's stage-1 limit (for a quick timing run)",
+    )
+    gen.add_argument("--only", nargs="*", help="run only these recipe names")
+    gen.add_argument("--records", type=Path, default=RECORDS, help="where to write the records")
+    lab = steps.add_parser("sheet", help="write the labeling sheet to_label.jsonl")
+    lab.add_argument("--size", type=int, default=170)
+    lab.add_argument("--seed", type=int, default=14)
+    lab.add_argument("--records", type=Path, default=RECORDS, help="the records to sample from")
+    lab.add_argument("--out", type=Path, default=SHEET, help="where to write the sheet")
+    args = parser.parse_args(argv)
+    if args.step == "generate":
+        generate(args.limit, args.only, args.records)
+    else:
+        sheet(args.size, args.seed, args.records, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
