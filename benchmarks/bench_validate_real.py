@@ -21,21 +21,27 @@ Steps (subcommands):
     (its topic, question type and dimension with their descriptions, the persona, the parent
     question, and the seeds it was shown in context) and no rule's verdict.
 
+``measure``
+    Stores the records of ``records.jsonl`` as their runs in a fresh SQLite store (one per seed
+    set, the study and its seeds imported), validates every run with coalign's filters (the
+    defaults, or ``--filters FILE``; ``--compare FILE`` adds a second configuration), and compares
+    the accepted set with the labels a person gave by hand (``labels.jsonl``, by key; written
+    blind to every rule). A record is accepted as an export takes it: parsed, no failing verdict,
+    and its question (for a response) accepted too. Prints the precision of the accepted set
+    (usable among accepted), the recall of usable records (accepted among usable), per stage and
+    per seed set, and per rule how many usable and unusable labelled records it rejected; with
+    ``--compare`` also the ratio of the two configurations' precision and recall.
+    Goal (issue 14): precision >= 0.9 and recall >= 0.8.
+
 Run::
 
     COALIGN_THREADS=1 python benchmarks/bench_validate_real.py generate   # ~20-30 min on 1 core
     python benchmarks/bench_validate_real.py sheet --size 170
+    python benchmarks/bench_validate_real.py measure [--filters FILE] [--compare FILE]
 
 Each record's ``key`` is a hash of its stage and its field texts (the raw output when nothing
 parsed), so labels stored against keys survive a rerun that reproduces the same text.
 """
-
-# ----------------------------------------------------------------------------------------------
-# PLACEHOLDER (integrator): the ``measure`` step - read the human labels (stored by key), run
-# coalign's validation rules on records.jsonl, and report the accepted set's precision (usable
-# among accepted) and the recall of usable records - is not written yet. It belongs here as a
-# third subcommand; nothing below computes or stores any verdict.
-# ----------------------------------------------------------------------------------------------
 
 from __future__ import annotations
 
@@ -372,6 +378,172 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+LABELS = DATA / "labels.jsonl"
+
+
+def _record(row: dict[str, Any]) -> Record:
+    """The record of a corpus row, as the runner stored it (prompt and template hash left out)."""
+    return Record(
+        id=row["record_id"],
+        run_id=row["run_id"],
+        stage=row["stage"],
+        parents=row["parents"],
+        example_ids=row["example_ids"],
+        template_name=row["template_name"],
+        template_hash="",
+        prompt="",
+        model_id=row["model_id"],
+        params=row["params"],
+        seed=row["seed"],
+        attributes=row["attributes"],
+        data=row["data"],
+        raw_output=row["raw_output"],
+        parse_status=row["parse_status"],
+        parse_error=row.get("parse_error"),
+    )
+
+
+def _recipe_file(seed_set: str, name: str) -> dict[str, Any]:
+    for path in _recipes(seed_set):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data["name"] == name:
+            return data
+    raise SystemExit(f"no recipe {name!r} in {seed_set}")
+
+
+def validate_corpus(
+    rows: list[dict[str, Any]], filters: Path | None, tmp: Path
+) -> tuple[dict[str, bool], dict[str, set[str]]]:
+    """Validate the corpus as stored runs; per key, whether it is accepted and its failing rules."""
+    from coalign.core import GenerationRun
+    from coalign.store.runs import create_run, save_record
+    from coalign.store.verdicts import list_verdicts
+    from coalign.validation.service import validate_run
+
+    accepted: dict[str, bool] = {}
+    failing: dict[str, set[str]] = {}
+    for seed_set in SEED_SETS:
+        mine = [r for r in rows if r["seed_set"] == seed_set]
+        with open_store(str(tmp / f"measure-{seed_set}-{len(accepted)}.db")) as store:
+            bundle = import_study(store, DATA / seed_set / "study.yaml")
+            for run_id in dict.fromkeys(r["run_id"] for r in mine):
+                first = next(r for r in mine if r["run_id"] == run_id)
+                create_run(
+                    store,
+                    GenerationRun(
+                        id=run_id,
+                        study_slug=bundle.study.slug,
+                        recipe_name=first["recipe"],
+                        recipe=_recipe_file(seed_set, first["recipe"]),
+                        model_id=first["model_id"],
+                        seed=0,
+                        status="done",
+                    ),
+                )
+                for row in mine:
+                    if row["run_id"] == run_id:
+                        save_record(store, _record(row))
+                validate_run(store, run_id, filters_file=filters)
+                for v in list_verdicts(store, run_id):
+                    if not v.passed:
+                        failing.setdefault(v.record_id, set()).add(v.rule)
+        for row in mine:
+            rid = row["record_id"]
+            own = row["parse_status"] == "ok" and rid not in failing
+            parent_ok = all(p not in failing for p in row["parents"])
+            accepted[row["key"]] = own and parent_ok
+            failing[row["key"]] = failing.get(rid, set()) | (
+                set() if parent_ok else {"parent rejected"}
+            )
+    return accepted, failing
+
+
+def _precision_recall(pairs: list[tuple[bool, bool]]) -> tuple[float | None, float | None, str]:
+    """``pairs`` of (usable, accepted): precision, recall and a ``tp/acc, tp/usable`` note."""
+    tp = sum(1 for u, a in pairs if u and a)
+    acc = sum(1 for _, a in pairs if a)
+    usable = sum(1 for u, _ in pairs if u)
+    precision = tp / acc if acc else None
+    recall = tp / usable if usable else None
+    return precision, recall, f"{tp}/{acc} accepted usable, {tp}/{usable} usable accepted"
+
+
+def _fmt(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:.3f}"
+
+
+def measure(labels_path: Path, filters: Path | None, compare: Path | None) -> bool:
+    """Precision and recall of the accepted set against the hand labels; True if goals are met."""
+    rows = [json.loads(line) for line in RECORDS.read_text(encoding="utf-8").splitlines()]
+    labels = {
+        (label := json.loads(line))["key"]: label
+        for line in labels_path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    by_key = {r["key"]: r for r in rows}
+    unknown = sorted(set(labels) - set(by_key))
+    if unknown:
+        raise SystemExit(
+            f"{len(unknown)} labelled keys are not in records.jsonl, e.g. {unknown[0]}"
+        )
+    configs = [("default filters" if filters is None else str(filters), filters)]
+    if compare is not None:
+        configs.append((str(compare), compare))
+    results: list[tuple[float | None, float | None]] = []
+    print(
+        f"{len(labels)} labelled records of {len(rows)}; "
+        f"{sum(1 for v in labels.values() if v['usable'])} usable by hand"
+    )
+    met = True
+    with tempfile.TemporaryDirectory(prefix="coalign-measure-") as tmp:
+        for name, path in configs:
+            started = time.perf_counter()
+            accepted, failing = validate_corpus(rows, path, Path(tmp))
+            seconds = time.perf_counter() - started
+            print(f"\n== {name} ({seconds:.0f} s to validate {len(rows)} records)")
+            pairs = [(lab["usable"], accepted[k]) for k, lab in labels.items()]
+            precision, recall, note = _precision_recall(pairs)
+            results.append((precision, recall))
+            print(f"all         precision {_fmt(precision)}   recall {_fmt(recall)}   ({note})")
+            for stage in ("questions", "responses"):
+                for seed_set in (None, *SEED_SETS):
+                    part = [
+                        (lab["usable"], accepted[k])
+                        for k, lab in labels.items()
+                        if by_key[k]["stage"] == stage
+                        and (seed_set is None or by_key[k]["seed_set"] == seed_set)
+                    ]
+                    p, r, note = _precision_recall(part)
+                    label = f"{stage}" + (f" / {seed_set}" if seed_set else "")
+                    print(f"  {label:<42} precision {_fmt(p)}   recall {_fmt(r)}   ({note})")
+            rules: dict[str, Counter[str]] = {}
+            for k, lab in labels.items():
+                for rule in failing.get(k, set()):
+                    rules.setdefault(rule, Counter())[
+                        "usable" if lab["usable"] else "unusable"
+                    ] += 1
+            print("  rejections of labelled records per rule (usable wrongly / unusable rightly):")
+            for rule, c in sorted(rules.items(), key=lambda kv: -sum(kv[1].values())):
+                print(f"    {rule:<28} {c['usable']:>3} / {c['unusable']:>3}")
+            missed: Counter[str] = Counter()
+            for k, lab in labels.items():
+                if not lab["usable"] and accepted[k]:
+                    missed.update(lab.get("problems") or ["(none given)"])
+            print(
+                "  unusable records accepted, by the labeller's problem class: "
+                + (", ".join(f"{p} {n}" for p, n in missed.most_common()) or "none")
+            )
+            if precision is None or recall is None or precision < 0.9 or recall < 0.8:
+                met = False
+    if len(results) == 2 and all(v is not None for pair in results for v in pair):
+        (p0, r0), (p1, r1) = results
+        print(
+            f"\nratio {configs[1][0]} / {configs[0][0]}: precision {p1 / p0:.2f}x, recall {r1 / r0:.2f}x"
+        )  # type: ignore[operator]
+    print(f"\ngoal precision >= 0.9 and recall >= 0.8: {'met' if met else 'NOT met'}")
+    return met
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     steps = parser.add_subparsers(dest="step", required=True)
@@ -389,11 +561,17 @@ def main(argv: list[str] | None = None) -> int:
     lab.add_argument("--seed", type=int, default=14)
     lab.add_argument("--records", type=Path, default=RECORDS, help="the records to sample from")
     lab.add_argument("--out", type=Path, default=SHEET, help="where to write the sheet")
+    mea = steps.add_parser("measure", help="precision and recall against the hand labels")
+    mea.add_argument("--labels", type=Path, default=LABELS, help="the hand labels (by key)")
+    mea.add_argument("--filters", type=Path, default=None, help="a filter file (default: defaults)")
+    mea.add_argument("--compare", type=Path, default=None, help="a second filter file to compare")
     args = parser.parse_args(argv)
     if args.step == "generate":
         generate(args.limit, args.only, args.records)
-    else:
+    elif args.step == "sheet":
         sheet(args.size, args.seed, args.records, args.out)
+    else:
+        measure(args.labels, args.filters, args.compare)
     return 0
 
 
