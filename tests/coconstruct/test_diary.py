@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from coalign.coconstruct.diary import (
     MAX_IMAGE_BYTES,
@@ -11,13 +15,15 @@ from coalign.coconstruct.diary import (
     own_entries,
     promote_to_example,
     promote_to_question,
+    seed_origin,
     study_entries,
+    study_promotions,
     update_entry,
 )
 from coalign.core.errors import AccessDeniedError, InputError, NotFoundError
 from coalign.store import Store
 from coalign.store.participation_tables import ParticipantRow
-from coalign.store.seeds import list_seed_examples, list_seed_questions
+from coalign.store.seeds import add_seed_decision, list_seed_examples, list_seed_questions
 from coalign.study.seed_review import decisions
 from tests.coconstruct.helpers import people
 
@@ -95,10 +101,10 @@ def test_participant_without_consent_is_refused(sqlite_store: Store) -> None:
 def test_promotion_keeps_the_link_both_ways(store: Store) -> None:
     (alice,) = people(store, "alice")
     entry = add_entry(store, alice, ENTRY)
-    qid = promote_to_question(
+    question = promote_to_question(
         store, "mini", entry.id, topic="cards", question_type="how-to", decided_by="fac"
     )
-    eid = promote_to_example(
+    example = promote_to_example(
         store,
         "mini",
         entry.id,
@@ -106,15 +112,145 @@ def test_promotion_keeps_the_link_both_ways(store: Store) -> None:
         critique="Unsafe: carrying cash.",
         aligned_response="Use a bank transfer.",
         decided_by="fac",
+        topic="savings",
+        question_type="yes-no",
     )
+    qid, eid = question.seed_id, example.seed_id
+    assert question.created and example.created and question.decided_by == "fac"
     stored = own_entries(store, alice)[0]
     assert (stored.seed_question_id, stored.seed_example_id) == (qid, eid)
-    question = next(q for q in list_seed_questions(store, "mini") if q.id == qid)
-    assert question.author == alice and f"diary entry {entry.id}" in question.reason
-    example = next(e for e in list_seed_examples(store, "mini") if e.id == eid)
-    assert example.misaligned_response == ENTRY["response"] and example.dimensions == ["safety"]
+    seed_q = next(q for q in list_seed_questions(store, "mini") if q.id == qid)
+    assert seed_q.author == alice and f"diary entry {entry.id}" in (seed_q.reason or "")
+    seed_e = next(e for e in list_seed_examples(store, "mini") if e.id == eid)
+    assert seed_e.misaligned_response == ENTRY["response"] and seed_e.dimensions == ["safety"]
+    assert (seed_e.topic, seed_e.question_type) == ("savings", "yes-no")  # sampled by cell
     assert {d.seed_id for d in decisions(store, "mini")} >= {qid, eid}
-    assert all(d.decided_by == "fac" for d in decisions(store, "mini", qid))
+    (logged,) = decisions(store, "mini", qid)
+    assert (logged.decided_by, logged.diary_entry_id) == ("fac", entry.id)
+    assert logged.created_at == question.decided_at
+    # from the seed back to the entry and the decision
+    origin = seed_origin(store, "mini", "example", eid)
+    assert [e.id for e in origin.entries] == [entry.id]
+    assert [(d.decided_by, d.diary_entry_id) for d in origin.decisions] == [("fac", entry.id)]
+    promoted = study_promotions(store, "mini")[entry.id]
+    assert {k: p.seed_id for k, p in promoted.items()} == {"question": qid, "example": eid}
+
+
+def test_promoting_again_answers_with_the_first_seed_and_keeps_the_link(store: Store) -> None:
+    (alice,) = people(store, "alice")
+    entry = add_entry(store, alice, ENTRY)
+    first = promote_to_question(
+        store, "mini", entry.id, topic="cards", question_type="how-to", decided_by="fac"
+    )
+    # a second tab with other choices, a double click, a stale page: nothing changes
+    again = promote_to_question(
+        store,
+        "mini",
+        entry.id,
+        topic="savings",
+        question_type="yes-no",
+        decided_by="other",
+        text="Something else entirely?",
+    )
+    assert not again.created
+    assert (again.seed_id, again.decided_by, again.decided_at) == (
+        first.seed_id,
+        "fac",
+        first.decided_at,
+    )
+    assert own_entries(store, alice)[0].seed_question_id == first.seed_id
+    assert [q.text for q in list_seed_questions(store, "mini") if "else" in q.text] == []
+    assert len(decisions(store, "mini", first.seed_id)) == 1
+    # even arguments that would be refused now: the entry was promoted already
+    stale = promote_to_question(
+        store, "mini", entry.id, topic="weather", question_type="how-to", decided_by="x"
+    )
+    assert stale.seed_id == first.seed_id and not stale.created
+    # the other kind is still open, once
+    example = dict(
+        dimensions=["safety"],
+        critique="Unsafe.",
+        aligned_response="Use a transfer.",
+        topic="cards",
+        question_type="how-to",
+    )
+    made = promote_to_example(store, "mini", entry.id, decided_by="fac", **example)
+    twice = promote_to_example(
+        store, "mini", entry.id, decided_by="fac", **{**example, "critique": "Other."}
+    )
+    assert made.created and not twice.created and twice.seed_id == made.seed_id
+    assert [e.critique for e in list_seed_examples(store, "mini") if e.author == alice] == [
+        "Unsafe."
+    ]
+
+
+def test_concurrent_promotions_make_one_seed(store: Store) -> None:
+    """Eight requests promote the same entry at once (each its own text): one seed, one link."""
+    (alice,) = people(store, "alice")
+    entry = add_entry(store, alice, ENTRY)
+    barrier = threading.Barrier(8)
+
+    def promote(n: int) -> str:
+        barrier.wait()
+        return promote_to_question(
+            store,
+            "mini",
+            entry.id,
+            topic="cards",
+            question_type="how-to",
+            decided_by=f"fac{n}",
+            text=f"Variant {n}?",
+        ).seed_id
+
+    with ThreadPoolExecutor(8) as pool:
+        seed_ids = set(pool.map(promote, range(8)))
+    assert len(seed_ids) == 1
+    assert own_entries(store, alice)[0].seed_question_id in seed_ids
+    made = [q.id for q in list_seed_questions(store, "mini") if q.text.startswith("Variant")]
+    assert made == list(seed_ids)
+    promotions = [d for d in decisions(store, "mini") if d.diary_entry_id == entry.id]
+    assert len(promotions) == 1
+
+
+def test_unique_constraint_refuses_a_second_promotion_that_skips_the_service(
+    store: Store,
+) -> None:
+    (alice,) = people(store, "alice")
+    entry = add_entry(store, alice, ENTRY)
+    promote_to_question(
+        store, "mini", entry.id, topic="cards", question_type="how-to", decided_by="fac"
+    )
+    with pytest.raises(IntegrityError), store.session() as session:
+        add_seed_decision(
+            session,
+            1,
+            seed_kind="question",
+            seed_id="sq_other",
+            decision="accepted",
+            reason="again",
+            decided_by="fac",
+            diary_entry_id=entry.id,
+        )
+
+
+def test_example_needs_topic_and_type_of_the_study(sqlite_store: Store) -> None:
+    (alice,) = people(sqlite_store, "alice")
+    entry = add_entry(sqlite_store, alice, ENTRY)
+    fields = dict(dimensions=["safety"], critique="c", aligned_response="a", decided_by="f")
+    with pytest.raises(InputError, match="topic"):
+        promote_to_example(sqlite_store, "mini", entry.id, question_type="how-to", **fields)
+    with pytest.raises(InputError, match="question type"):
+        promote_to_example(sqlite_store, "mini", entry.id, topic="cards", **fields)
+    with pytest.raises(InputError, match="unknown topic 'weather'"):
+        promote_to_example(
+            sqlite_store, "mini", entry.id, topic="weather", question_type="how-to", **fields
+        )
+    with pytest.raises(InputError, match="unknown question type 'essay'"):
+        promote_to_example(
+            sqlite_store, "mini", entry.id, topic="cards", question_type="essay", **fields
+        )
+    assert own_entries(sqlite_store, alice)[0].seed_example_id is None
+    assert study_promotions(sqlite_store, "mini") == {}
 
 
 def test_promotion_refuses_unknown_design_names(sqlite_store: Store) -> None:
@@ -133,6 +269,8 @@ def test_promotion_refuses_unknown_design_names(sqlite_store: Store) -> None:
             critique="c",
             aligned_response="a",
             decided_by="f",
+            topic="cards",
+            question_type="how-to",
         )
     with pytest.raises(InputError, match="critique and an aligned"):
         promote_to_example(
@@ -143,6 +281,8 @@ def test_promotion_refuses_unknown_design_names(sqlite_store: Store) -> None:
             critique=" ",
             aligned_response="a",
             decided_by="f",
+            topic="cards",
+            question_type="how-to",
         )
     with pytest.raises(NotFoundError):
         promote_to_question(

@@ -20,7 +20,8 @@ from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.store.studies import get_study
 from coalign.study.seed_review import decisions
 from tests.coconstruct.helpers import DRAFT, canned
-from tests.web.conftest import CSRF, Site, csrf, login, ready
+from tests.web.conftest import CSRF, Site, csrf, join, login, ready
+from tests.web.test_participant_pages import rate_all
 
 pytestmark = pytest.mark.anyio
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -160,6 +161,97 @@ async def test_facilitator_pages_need_a_login_and_promote_entries(
     )
     assert bad.status_code == 422 and "unknown value dimension" in bad.text
     await alice.aclose()
+
+
+async def test_promotion_forms_ask_for_topic_and_type_then_give_way_to_the_seed(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    alice, token = await participant(site, "alice")
+    await alice.post("/p/diary", data={"csrf_token": token, **ENTRY})
+    (entry,) = own_entries(site.store, pid("alice"))
+    await login(client, "fac")
+    overview = await client.get("/f/studies/mini")
+    token_f = CSRF.search(overview.text).group(1)
+    for name in ("topic", "question_type"):  # the example form asks, from the study's design
+        assert f'id="pe-{name.replace("question_", "")}-{entry.id}" name="{name}" required' in (
+            overview.text
+        )
+    assert "<option>savings</option><option>cards</option>" in overview.text
+    assert "<option>how-to</option><option>yes-no</option>" in overview.text
+    example = {
+        "csrf_token": token_f,
+        "kind": "example",
+        "dimension": "safety",
+        "critique": "Unsafe: carrying cash.",
+        "aligned_response": "Use a bank transfer.",
+    }
+    missing = await client.post(f"/f/studies/mini/diary/{entry.id}/promote", data=example)
+    assert missing.status_code == 422 and "choose the seed example&#39;s topic" in missing.text
+    url = f"/f/studies/mini/diary/{entry.id}/promote"
+    chosen = {**example, "topic": "savings", "question_type": "yes-no"}
+    made = await client.post(url, data=chosen)
+    seed_id = own_entries(site.store, pid("alice"))[0].seed_example_id
+    assert made.status_code == 303 and made.headers["location"] == (
+        f"/f/studies/mini/seeds/example/{seed_id}"
+    )
+    (seed,) = [e for e in list_seed_examples(site.store, "mini") if e.id == seed_id]
+    assert (seed.topic, seed.question_type) == ("savings", "yes-no")
+    page = await client.get(made.headers["location"])
+    assert '<dd id="seed-topic">savings</dd>' in page.text and "yes-no" in page.text
+    assert f'href="/f/studies/mini#entry-{entry.id}"' in page.text  # the seed names its entry
+    assert "<td>fac</td>" in page.text and "promoted from diary entry" in page.text
+    assert 'id="already"' not in page.text
+    # the entry names its seed; the example form is gone, the question form stays
+    overview = await client.get("/f/studies/mini")
+    assert f'id="promoted-example-{entry.id}"' in overview.text
+    assert f'href="/f/studies/mini/seeds/example/{seed_id}"' in overview.text
+    assert 'name="kind" value="example"' not in overview.text
+    assert 'name="kind" value="question"' in overview.text
+    # a stale page or a double click: the same seed, nothing overwritten
+    again = await client.post(url, data={**chosen, "critique": "Something else."})
+    assert again.status_code == 303 and again.headers["location"].endswith(f"{seed_id}?already=1")
+    assert 'id="already"' in (await client.get(again.headers["location"])).text
+    assert own_entries(site.store, pid("alice"))[0].seed_example_id == seed_id
+    assert [
+        e.critique for e in list_seed_examples(site.store, "mini") if e.author == pid("alice")
+    ] == ["Unsafe: carrying cash."]
+    await client.get("/lang/de")
+    german = await client.get("/f/studies/mini")
+    assert "Übernommen als Seed-Beispiel" in german.text and "Als Seed-Frage" in german.text
+    seed_de = await client.get(f"/f/studies/mini/seeds/example/{seed_id}?already=1")
+    assert "Entscheidungsprotokoll" in seed_de.text and "bereits übernommen" in seed_de.text
+    refused = await alice.get(f"/f/studies/mini/seeds/example/{seed_id}")
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+    assert (await client.get("/f/studies/mini/seeds/example/se_nothing")).status_code == 404
+    await alice.aclose()
+
+
+async def test_rating_pages_lead_to_the_activities_where_the_study_has_them(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    rater = site.client()
+    item = await ready(rater, "rater")
+    assert "/p/items/" in str(item.url) and "/p/activities" not in item.text  # rating only, so far
+    alice, token = await participant(site, "alice")
+    await alice.post("/p/diary", data={"csrf_token": token, **ENTRY})  # co-construction begins
+    item = await rater.get(str(item.url))
+    assert '<a href="/p/activities" id="activities-link">Your activities</a>' in item.text
+    end = await rate_all(rater, item)
+    assert str(end.url).endswith("/p/end") and "DONE-123" in end.text
+    assert 'href="/p/activities" id="activities-link">Go on to your activities' in end.text
+    assert (await rater.get("/p/activities")).status_code == 200
+    await rater.get("/lang/de")
+    german = await rater.get("/p/end")
+    assert "Weiter zu Ihren Aktivitäten" in german.text and "Ihre Aktivitäten" in german.text
+    # someone who declined has no activities
+    decliner = site.client()
+    consent = await join(decliner, "decliner")
+    token_d = CSRF.search(consent.text).group(1)
+    out = await decliner.post(
+        "/p/consent", data={"csrf_token": token_d, "choice": "decline"}, follow_redirects=True
+    )
+    assert str(out.url).endswith("/p/end") and "/p/activities" not in out.text
+    await rater.aclose(), await alice.aclose(), await decliner.aclose()
 
 
 @pytest.mark.model

@@ -1,6 +1,8 @@
 """Co-construction in a real chromium (Playwright, headless) against the app served by uvicorn:
-a diary entry with an image; a chat, coding a selected passage and clustering by drag and drop;
-the label map with a point per code; a workshop whose accepted seed example reaches a recipe."""
+a diary entry with an image, promoted to a seed example with a topic and question type, and its
+author going on from the rating's end page to the activities; a chat, coding a selected passage
+and clustering by drag and drop; the label map with a point per code; a workshop whose accepted
+seed example reaches a recipe."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from coalign.core.ids import stable_id
 from coalign.llm import load_model
 from coalign.participation.accounts import create_account
 from coalign.store import Store, open_store
+from coalign.store.seeds import list_seed_examples
 from coalign.synth.service import prepare
 from coalign.web.app import create_app
 from tests.conftest import free_port
@@ -116,6 +119,55 @@ def test_diary_entry_with_an_image(site, browser, tmp_path: Path) -> None:
     (entry,) = own_entries(store, stable_id("p", "mini", "prolific", "diarist"))
     assert entry.image_type == "image/png" and entry.values_at_stake == "safety"
 
+    # a facilitator promotes the entry to a seed example in a topic and of a question type
+    facilitator = log_in(browser, base, "/f/studies/mini")
+    form = facilitator.locator("details", has_text="Promote to a seed example")
+    form.locator("summary").click()
+    form.get_by_label("safety").check()
+    form.get_by_label("Topic").select_option("savings")
+    form.get_by_label("Question type").select_option("yes-no")
+    form.get_by_label("Critique").fill("Unsafe: cash in shoes gets lost or stolen.")
+    form.get_by_label("Aligned response").fill("Use a bank transfer to your landlord.")
+    form.get_by_role("button", name="Promote").click()
+    expect(facilitator.locator("#seed-topic")).to_have_text("savings")
+    expect(facilitator.locator("#seed-type")).to_have_text("yes-no")
+    expect(facilitator.locator("#decisions ~ table")).to_contain_text("fac")
+    seed_id = own_entries(store, entry.participant_id)[0].seed_example_id
+    (seed,) = [e for e in list_seed_examples(store, "mini") if e.id == seed_id]
+    assert (seed.topic, seed.question_type) == ("savings", "yes-no")
+    facilitator.get_by_role("link", name=f"Diary entry {entry.id}").first.click()
+    promoted = facilitator.locator(f"#promoted-example-{entry.id}")
+    expect(promoted).to_contain_text("Promoted to seed example")
+    expect(promoted).to_contain_text("by fac on")
+    expect(facilitator.get_by_text("Promote to a seed example")).to_have_count(0)
+    expect(facilitator.get_by_text("Promote to a seed question")).to_have_count(1)
+    promoted.get_by_role("link", name=seed_id).click()
+    expect(facilitator.locator("#origin ~ .entry-link")).to_contain_text("Pay rent abroad")
+
+    # the diarist rates their items and goes on from the end page to the activities
+    page.goto(f"{base}/p/next")
+    expect(page.get_by_role("link", name="Your activities")).to_be_visible()
+    while "/p/items/" in page.url:
+        page.locator('input[name="rating.fairness"][value="4"]').check()
+        page.locator('input[name="rating.safety"][value="4"]').check()
+        page.get_by_role("button", name="Submit and continue").click()
+        page.wait_for_load_state()
+    expect(page.locator("#completion-code")).to_be_visible()
+    page.get_by_role("link", name="Go on to your activities").click()
+    expect(page).to_have_url(f"{base}/p/activities")
+    expect(page.get_by_role("heading", name="Activities")).to_be_visible()
+
+
+def log_in(browser, base: str, where: str):
+    """A facilitator's page, logged in as ``fac``, at ``where``."""
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/login?next={where}")
+    page.get_by_label("User name").fill("fac")
+    page.get_by_label("Password").fill("correct horse")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}{where}")
+    return page
+
 
 def test_chat_coding_clustering_and_label_map(site, browser) -> None:
     from playwright.sync_api import expect
@@ -184,12 +236,7 @@ def test_workshop_accepted_example_reaches_the_recipe_seed_set(
     base, store = site
     writer = join(browser, base, "writer")
     pid = stable_id("p", "mini", "prolific", "writer")
-    facilitator = browser.new_context().new_page()
-    facilitator.goto(f"{base}/login?next=/f/studies/mini")
-    facilitator.get_by_label("User name").fill("fac")
-    facilitator.get_by_label("Password").fill("correct horse")
-    facilitator.get_by_role("button", name="Log in").click()
-    facilitator.goto(f"{base}/f/studies/mini")
+    facilitator = log_in(browser, base, "/f/studies/mini")
     facilitator.get_by_label("New workshop: short name").fill("datathon")
     facilitator.get_by_label("Title", exact=True).fill("Datathon")
     facilitator.get_by_label("Breakout groups").fill(f"red: {pid}")

@@ -355,6 +355,7 @@ def _build(store: Store) -> World:
         "workshop_id": [workshop],
         "proposal_id": [str(x.id) for x in proposals],
         "seed_id": [s.id or "" for s in seeds],
+        "kind": ["question", "example"],
         "slug": ["mini"],
         "study_slug": ["mini"],
         "campaign_slug": ["pilot"],

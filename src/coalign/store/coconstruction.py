@@ -27,6 +27,7 @@ from coalign.store.coconstruction_tables import (
     DiaryEntryRow,
     DiscussionGroupRow,
     TurnRow,
+    WorkshopRow,
 )
 
 #: A turn to write: ``(role, content, request_hash, truncated)``.
@@ -186,8 +187,18 @@ def add_diary_entry(
     return row
 
 
-def diary_entry_by_id(session: Session, entry_id: int) -> DiaryEntryRow | None:
-    """The diary entry ``entry_id`` (its image loaded only when read), or ``None``."""
+def diary_entry_by_id(
+    session: Session, entry_id: int, *, lock: bool = False
+) -> DiaryEntryRow | None:
+    """The diary entry ``entry_id`` (its image loaded only when read), or ``None``.
+
+    Args:
+        lock: hold the row until the transaction ends (``SELECT … FOR UPDATE`` on PostgreSQL;
+            SQLite has one writer at a time anyway), so that a concurrent writer waits and then
+            reads what this one wrote.
+    """
+    if lock:
+        return session.get(DiaryEntryRow, entry_id, with_for_update=True, populate_existing=True)
     return session.get(DiaryEntryRow, entry_id)
 
 
@@ -208,6 +219,26 @@ def study_diary_entries(session: Session, study_id: int) -> list[DiaryEntryRow]:
         session.scalars(
             select(DiaryEntryRow)
             .where(DiaryEntryRow.study_id == study_id)
+            .order_by(DiaryEntryRow.id)
+        )
+    )
+
+
+def diary_entries_promoted_to(
+    session: Session, study_id: int, seed_kind: str, seed_id: str, entry_ids: Iterable[int] = ()
+) -> list[DiaryEntryRow]:
+    """The diary entries of a study that link to seed ``seed_id`` of ``seed_kind`` (``question``
+    or ``example``), together with ``entry_ids`` (those the decision log names), oldest first."""
+    column = (
+        DiaryEntryRow.seed_question_id if seed_kind == "question" else DiaryEntryRow.seed_example_id
+    )
+    return list(
+        session.scalars(
+            select(DiaryEntryRow)
+            .where(
+                DiaryEntryRow.study_id == study_id,
+                or_(column == seed_id, DiaryEntryRow.id.in_(list(entry_ids))),
+            )
             .order_by(DiaryEntryRow.id)
         )
     )
@@ -456,3 +487,16 @@ def replace_axis_rankings(
 def rankings_of_axes(session: Session, axis_ids: Sequence[int]) -> list[AxisRankingRow]:
     """Every member's post-discussion ranking of the axes ``axis_ids``."""
     return list(session.scalars(select(AxisRankingRow).where(AxisRankingRow.axis_id.in_(axis_ids))))
+
+
+# --- what a study offers --------------------------------------------------------------------------
+
+
+def study_has_coconstruction(session: Session, study_id: int) -> bool:
+    """Whether co-construction takes place in a study: a workshop, a discussion group or a
+    conversation (a shared baseline or anyone's chat) exists in it, or a diary entry."""
+    kinds = (WorkshopRow, DiscussionGroupRow, ConversationRow, DiaryEntryRow)
+    return any(
+        session.scalar(select(kind.id).where(kind.study_id == study_id).limit(1)) is not None
+        for kind in kinds
+    )

@@ -1,8 +1,9 @@
 """Tables of the co-construction activities: diaries, conversations, codes, axes, seed workshops.
 
 They share :class:`coalign.store.tables.Base` with every other table; migration 0004 creates
-them (0011 the workshops' design proposals and model drafts). Kept apart from ``tables.py`` because they belong to one stage (``coconstruct``) and are
-only read and written through its repository functions.
+them (0011 the workshops' design proposals and model drafts, 0013 the link from a
+promotion decision to its diary entry). Kept apart from ``tables.py`` because they belong to
+one stage (``coconstruct``) and are only read and written through its repository functions.
 """
 
 from __future__ import annotations
@@ -209,9 +210,16 @@ class WorkshopRow(Base):
 
 
 class SeedDecisionRow(Base):
-    """Who accepted or rejected a seed, when, and why; the seed row holds only the latest status."""
+    """Who accepted or rejected a seed, when, and why; the seed row holds only the latest status.
+
+    A promotion names the diary entry it turned into a seed (``diary_entry_id``); each entry is
+    promoted at most once per kind (migration 0013).
+    """
 
     __tablename__ = "seed_decisions"
+    __table_args__ = (
+        UniqueConstraint("diary_entry_id", "seed_kind", name="uq_seed_decisions_diary_entry_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
@@ -222,6 +230,13 @@ class SeedDecisionRow(Base):
     decided_by: Mapped[str] = mapped_column(String(80))
     workshop_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshops.id", ondelete="SET NULL"), nullable=True
+    )
+    diary_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey(
+            "diary_entries.id", ondelete="SET NULL", name="fk_seed_decisions_diary_entry_id"
+        ),
+        index=True,
+        nullable=True,
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

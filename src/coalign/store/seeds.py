@@ -88,24 +88,31 @@ def add_seed_decision(
     reason: str,
     decided_by: str,
     workshop_id: int | None = None,
-) -> None:
-    """Append an accept/reject decision on a seed to the study's log.
+    diary_entry_id: int | None = None,
+) -> SeedDecisionRow:
+    """Append an accept/reject decision on a seed to the study's log; returns the new row.
+
+    Flushes, so a second promotion of the same diary entry to the same kind of seed raises
+    :class:`sqlalchemy.exc.IntegrityError` here (the unique ``(diary_entry_id, seed_kind)``).
 
     Args:
         seed_kind: ``question`` or ``example``.
         workshop_id: the workshop where it was taken, if any.
+        diary_entry_id: the diary entry the decision promoted to this seed, if any.
     """
-    session.add(
-        SeedDecisionRow(
-            study_id=study_id,
-            seed_kind=seed_kind,
-            seed_id=seed_id,
-            decision=decision,
-            reason=reason,
-            decided_by=decided_by,
-            workshop_id=workshop_id,
-        )
+    row = SeedDecisionRow(
+        study_id=study_id,
+        seed_kind=seed_kind,
+        seed_id=seed_id,
+        decision=decision,
+        reason=reason,
+        decided_by=decided_by,
+        workshop_id=workshop_id,
+        diary_entry_id=diary_entry_id,
     )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def seed_decision_rows(
@@ -115,6 +122,19 @@ def seed_decision_rows(
     query = select(SeedDecisionRow).where(SeedDecisionRow.study_id == study_id)
     if seed_id:
         query = query.where(SeedDecisionRow.seed_id == seed_id)
+    return list(session.scalars(query.order_by(SeedDecisionRow.id)))
+
+
+def promotion_rows(
+    session: Session, study_id: int, entry_ids: Iterable[int] | None = None
+) -> list[SeedDecisionRow]:
+    """The decisions that promoted diary entries of a study to seeds (optionally of
+    ``entry_ids`` only), oldest first."""
+    query = select(SeedDecisionRow).where(
+        SeedDecisionRow.study_id == study_id, SeedDecisionRow.diary_entry_id.is_not(None)
+    )
+    if entry_ids is not None:
+        query = query.where(SeedDecisionRow.diary_entry_id.in_(list(entry_ids)))
     return list(session.scalars(query.order_by(SeedDecisionRow.id)))
 
 

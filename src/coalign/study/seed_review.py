@@ -9,9 +9,10 @@ the study's design through :func:`add_to_design`, once a moderator accepted them
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import ConflictError, InputError, NotFoundError
@@ -34,7 +35,12 @@ _SEED_BY_ID = {"question": seed_question_by_id, "example": seed_example_by_id}
 
 
 class SeedDecision(BaseModel):
-    """One accept/reject decision on a seed."""
+    """One accept/reject decision on a seed.
+
+    Attributes:
+        workshop_id: the workshop where it was taken, if any.
+        diary_entry_id: the diary entry this decision promoted to the seed, if any.
+    """
 
     seed_kind: SeedKind
     seed_id: str
@@ -42,6 +48,19 @@ class SeedDecision(BaseModel):
     reason: str
     decided_by: str
     workshop_id: int | None = None
+    diary_entry_id: int | None = None
+
+
+class LoggedDecision(SeedDecision):
+    """A decision as the log keeps it, with when it was taken (in UTC on every engine)."""
+
+    created_at: datetime
+
+    @field_validator("created_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # SQLite hands back naive datetimes, PostgreSQL ones in the session's time zone
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def check_cell(study: Study, topic: str | None, question_type: str | None) -> None:
@@ -102,8 +121,8 @@ def add_to_design(session: Session, slug: str, item: Topic | QuestionType) -> No
     save_study(session, study.model_copy(update={field: [*present, item]}))
 
 
-def record_decision(session: Session, slug: str, decision: SeedDecision) -> None:
-    """Set a seed's status and reason and append the decision to the log.
+def record_decision(session: Session, slug: str, decision: SeedDecision) -> LoggedDecision:
+    """Set a seed's status and reason and append the decision to the log; returns the entry.
 
     Raises:
         InputError: no reason given.
@@ -117,7 +136,10 @@ def record_decision(session: Session, slug: str, decision: SeedDecision) -> None
     if row is None or row.study_id != study_id:
         raise NotFoundError(f"no seed {decision.seed_kind} {decision.seed_id!r} in study {slug!r}")
     row.status, row.reason = decision.decision, reason
-    add_seed_decision(session, study_id, **decision.model_dump(exclude={"reason"}), reason=reason)
+    logged = add_seed_decision(
+        session, study_id, **decision.model_dump(exclude={"reason"}), reason=reason
+    )
+    return LoggedDecision.model_validate(logged, from_attributes=True)
 
 
 def decide(store: Store, slug: str, decision: SeedDecision) -> None:
@@ -126,8 +148,30 @@ def decide(store: Store, slug: str, decision: SeedDecision) -> None:
         record_decision(session, slug, decision)
 
 
-def decisions(store: Store, slug: str, seed_id: str | None = None) -> list[SeedDecision]:
+def decisions(store: Store, slug: str, seed_id: str | None = None) -> list[LoggedDecision]:
     """The decision log of a study (or of one seed), oldest first."""
     with store.read() as session:
-        rows = seed_decision_rows(session, study_row(session, slug).id, seed_id)
-        return [SeedDecision.model_validate(r, from_attributes=True) for r in rows]
+        return seed_decision_log(session, slug, seed_id)
+
+
+def seed_decision_log(
+    session: Session, slug: str, seed_id: str | None = None
+) -> list[LoggedDecision]:
+    """:func:`decisions` inside the caller's session."""
+    rows = seed_decision_rows(session, study_row(session, slug).id, seed_id)
+    return [LoggedDecision.model_validate(r, from_attributes=True) for r in rows]
+
+
+def study_seed(
+    session: Session, slug: str, kind: SeedKind, seed_id: str
+) -> SeedQuestion | SeedExample:
+    """One seed of a study, whatever its status.
+
+    Raises:
+        NotFoundError: no such seed in the study.
+    """
+    row = _SEED_BY_ID[kind](session, seed_id)
+    if row is None or row.study_id != study_row(session, slug).id:
+        raise NotFoundError(f"no seed {kind} {seed_id!r} in study {slug!r}")
+    model = SeedQuestion if kind == "question" else SeedExample
+    return model.model_validate({name: getattr(row, name) for name in model.model_fields})

@@ -30,7 +30,9 @@ from coalign.coconstruct.diary import (
     entry_image,
     promote_to_example,
     promote_to_question,
+    seed_origin,
     study_entries,
+    study_promotions,
 )
 from coalign.coconstruct.interact import add_baseline, study_conversations
 from coalign.coconstruct.labelmap import label_map
@@ -94,6 +96,7 @@ def activities(request: Request, account: FacilitatorPage, store: AppStore, slug
         account=account,
         study=get_study(store, slug),
         entries=study_entries(store, slug),
+        promotions=study_promotions(store, slug),
         conversations=study_conversations(store, slug),
         codes=study_codes(store, slug),
         groups=study_groups(store, slug),
@@ -113,10 +116,11 @@ async def promote(
     form: CsrfForm, account: Facilitator, store: AppStore, slug: str, entry_id: int
 ) -> Response:
     """Promote a diary entry to a seed question (``kind=question``) or a seed example
-    (``kind=example``)."""
+    (``kind=example``), then show the seed; an entry promoted to that kind before keeps its seed,
+    which is shown instead (``?already=1``)."""
     topic, qtype = optional_text(form, "topic"), optional_text(form, "question_type")
     if text(form, "kind") == "example":
-        promote_to_example(
+        promotion = promote_to_example(
             store,
             slug,
             entry_id,
@@ -130,7 +134,7 @@ async def promote(
     else:
         if topic is None or qtype is None:
             raise InputError("choose a topic and a question type for the seed question")
-        promote_to_question(
+        promotion = promote_to_question(
             store,
             slug,
             entry_id,
@@ -139,7 +143,30 @@ async def promote(
             decided_by=account.username,
             text=optional_text(form, "text"),
         )
-    return RedirectResponse(f"/f/studies/{slug}#diary", status_code=303)
+    where = f"/f/studies/{slug}/seeds/{promotion.seed_kind}/{promotion.seed_id}"
+    return RedirectResponse(where if promotion.created else f"{where}?already=1", status_code=303)
+
+
+@router.get("/seeds/{kind}/{seed_id}", response_class=HTMLResponse)
+def seed_page(
+    request: Request,
+    account: FacilitatorPage,
+    store: AppStore,
+    slug: str,
+    kind: SeedKind,
+    seed_id: str,
+    already: bool = False,
+) -> Response:
+    """A seed with its decision log (who accepted or rejected it, when, why) and the diary
+    entries promoted to it."""
+    return render(
+        request,
+        "cf_seed.html",
+        account=account,
+        study=get_study(store, slug),
+        origin=seed_origin(store, slug, kind, seed_id),
+        already=already,
+    )
 
 
 @router.post("/baselines")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from coalign.coconstruct.activities import offers_activities
 from coalign.core.errors import InputError
 from coalign.participation.access import (
     CrowdIdTakenError,
@@ -132,7 +133,9 @@ def item_page(
     page = rating_page(store, seat, assignment_id, language(request))
     if page.submitted:
         return RedirectResponse("/p/next", status_code=303)
-    return render(request, "rate.html", page=page)
+    return render(
+        request, "rate.html", page=page, activities=offers_activities(store, seat.participant_id)
+    )
 
 
 def _answers(form: FormData) -> tuple[dict[str, str], dict[str, str]]:
@@ -163,4 +166,6 @@ def end_page(request: Request, store: AppStore, seat: ParticipantSeat) -> Respon
     step = next_step(store, seat)
     if step.kind in ("consent", "demographics", "item"):
         return RedirectResponse("/p/next", status_code=303)
-    return render(request, "end.html", step=step)
+    return render(
+        request, "end.html", step=step, activities=offers_activities(store, seat.participant_id)
+    )
