@@ -82,8 +82,8 @@ from pydantic import Field
 from coalign.core import Record, Study, Verdict
 from coalign.core.errors import InputError
 from coalign.validation.metrics.embeddings import Embedder
-from coalign.validation.metrics.loaders import require
 from coalign.validation.metrics.forms import IMPERATIVE_VERBS, question_format
+from coalign.validation.metrics.loaders import require
 from coalign.validation.rules.checks import looks_english
 from coalign.validation.rules.registry import (
     FilterContext,
