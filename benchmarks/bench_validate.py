@@ -32,8 +32,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _validate_corpus import Corpus, make_corpus
+from _validate_corpus import TOPICS, TYPES, Corpus, make_corpus
 
+from coalign.core.seeds import SeedExample, SeedQuestion
+from coalign.core.study import QuestionType, Study, Topic
 from coalign.validation import (
     MiniLMEmbedder,
     QuestionSet,
@@ -48,6 +50,54 @@ from coalign.validation.metrics.duplicates import DuplicateSettings, normalise, 
 from coalign.validation.rules.registry import FilterContext
 
 STEPS: list[tuple[str, float, float]] = []
+#: The kind of each procedural question type (``other``: its templates are instructions).
+KINDS = {
+    "advice": "open",
+    "how-to": "open",
+    "opinion": "open",
+    "factual": "open",
+    "creative": "other",
+    "planning": "other",
+}
+SEEDS = 400  # the published run had ~400 seed questions; 100 seed examples
+
+
+def corpus_study(seeds: Corpus) -> tuple[Study, list[SeedQuestion], list[SeedExample]]:
+    """A study whose topics and types are the corpus's, with seeds from ``seeds`` (a second corpus
+    made by the same grammar with another random seed, as people write in the same patterns as
+    each other): the copy rule compares every record with them."""
+    study = Study(
+        slug="datathon",
+        title="Datathon-scale benchmark",
+        topics=[Topic(name=t, description=", ".join(nouns)) for t, (_, nouns) in TOPICS.items()],
+        question_types=[
+            QuestionType(name=q, kind=KINDS[q], description=f"{q} requests", example=templates[0])
+            for q, templates in TYPES.items()
+        ],
+    )
+    questions = [r for r in seeds.records if r.stage == "questions"][:SEEDS]
+    triples = [r for r in seeds.records if r.stage != "questions" and r.parse_status == "ok"][:100]
+    seed_questions = [
+        SeedQuestion(
+            id=f"sq_{i}",
+            text=r.data["question"],
+            topic=r.attributes["topic"],
+            question_type=r.attributes["question_type"],
+        )
+        for i, r in enumerate(questions)
+    ]
+    seed_examples = [
+        SeedExample(
+            id=f"se_{i}",
+            question=r.data.get("question") or "?",
+            misaligned_response=r.data.get("misaligned_response") or "-",
+            critique=r.data.get("critique") or "-",
+            aligned_response=r.data.get("aligned_response") or "-",
+            dimensions=[r.attributes.get("dimension") or "safety"],
+        )
+        for i, r in enumerate(triples)
+    ]
+    return study, seed_questions, seed_examples
 
 
 def _vm(key: str) -> float:
@@ -217,7 +267,13 @@ def main() -> int:
     r_profile = step(
         "response metrics (len/lex/semantic)", lambda: describe_responses(rset, embedder=embedder)
     )
-    context = FilterContext(embedder_factory=lambda: embedder)
+    study, seed_questions, seed_examples = corpus_study(make_corpus(SEEDS, 100, seed=args.seed + 1))
+    context = FilterContext(
+        embedder_factory=lambda: embedder,
+        study=study,
+        seed_questions=seed_questions,
+        seed_examples=seed_examples,
+    )
     result = step(
         "all default filters over records",
         lambda: validate_records(corpus.records, default_filters(), context),

@@ -32,6 +32,12 @@ Steps (subcommands):
     per seed set, and per rule how many usable and unusable labelled records it rejected; with
     ``--compare`` also the ratio of the two configurations' precision and recall.
     Goal (issue 14): precision >= 0.9 and recall >= 0.8.
+    The labelled model output holds very few usable records (the embedded model is tiny), so
+    recall is also measured where usable text is plentiful: the human-written seeds of three
+    studies (the bank example and both seed sets), stored as a run of question and response
+    records and validated with the same filters (``seed_copy`` left out: a seed would copy
+    itself). Every seed is usable by construction; the share accepted is the recall on clean
+    text, and the rejections per rule name the rules that would drop good data.
 
 Run::
 
@@ -458,6 +464,115 @@ def validate_corpus(
     return accepted, failing
 
 
+SEED_STUDIES = (
+    Path(__file__).resolve().parents[1] / "examples" / "bank-assistant" / "study.yaml",
+    *(DATA / s / "study.yaml" for s in SEED_SETS),
+)
+
+
+def _seed_records(bundle: StudyBundle, run_id: str) -> list[Record]:
+    """The study's seed questions and seed examples as question and response records."""
+    kinds = {q.name: q.kind for q in bundle.study.question_types}
+    out: list[Record] = []
+
+    def add(stage: str, key: str, data: dict[str, Any], attributes: dict[str, Any]) -> None:
+        out.append(
+            Record(
+                id=f"rec_{run_id}_{key}",
+                run_id=run_id,
+                stage=stage,
+                template_name="seed",
+                template_hash="",
+                prompt="",
+                model_id="people",
+                params={},
+                seed=0,
+                attributes=attributes,
+                data=data,
+                raw_output=json.dumps(data),
+            )
+        )
+
+    for q in bundle.seed_questions:
+        text = re.sub(r"[{}]", "", q.text)
+        kind = kinds.get(q.question_type)
+        add(
+            "questions",
+            str(q.id),
+            {"question": text},
+            {"topic": q.topic, "question_type": q.question_type, "question_kind": kind},
+        )
+    for e in bundle.seed_examples:
+        data = {
+            "question": re.sub(r"[{}]", "", e.question),
+            "misaligned_response": e.misaligned_response,
+            "critique": e.critique,
+            "aligned_response": e.aligned_response,
+        }
+        attributes = {
+            "dimension": e.dimensions[0],
+            "topic": e.topic,
+            "question_type": e.question_type,
+        }
+        add("responses", str(e.id), data, attributes)
+    return out
+
+
+def seed_recall(filters: Path | None, tmp: Path) -> None:
+    """Print the share of human-written seeds the filters accept (``seed_copy`` left out)."""
+    from coalign.core import GenerationRun
+    from coalign.store.runs import create_run, save_record
+    from coalign.store.verdicts import list_verdicts
+    from coalign.validation.rules.config import DEFAULT_FILTERS
+    from coalign.validation.service import validate_run
+
+    entries = (
+        yaml.safe_load(filters.read_text(encoding="utf-8")) if filters else list(DEFAULT_FILTERS)
+    )
+    kept = [f for f in entries if f.get("rule") != "seed_copy"]
+    config = tmp / f"seed-recall-{len(list(tmp.iterdir()))}.yaml"
+    config.write_text(yaml.safe_dump(kept), encoding="utf-8")
+    accepted: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    for path in SEED_STUDIES:
+        with open_store(
+            str(tmp / f"seeds-{path.parent.name}-{len(list(tmp.iterdir()))}.db")
+        ) as store:
+            bundle = import_study(store, path)
+            run_id = f"run_seeds_{path.parent.name[:20]}"
+            create_run(
+                store,
+                GenerationRun(
+                    id=run_id,
+                    study_slug=bundle.study.slug,
+                    recipe_name="seeds",
+                    recipe={},
+                    model_id="people",
+                    seed=0,
+                    status="done",
+                ),
+            )
+            records = _seed_records(bundle, run_id)
+            for r in records:
+                save_record(store, r)
+            validate_run(store, run_id, filters_file=config)
+            failing: dict[str, set[str]] = {}
+            for v in list_verdicts(store, run_id):
+                if not v.passed:
+                    failing.setdefault(v.record_id, set()).add(v.rule)
+            for r in records:
+                total[r.stage] += 1
+                accepted[r.stage] += r.id not in failing
+                rules.update(failing.get(r.id, set()))
+    print(
+        "  recall on human-written seeds of 3 studies: "
+        + ", ".join(f"{s} {accepted[s]}/{total[s]} ({accepted[s] / total[s]:.1%})" for s in total)
+        + "; rejected by: "
+        + (", ".join(f"{rule} {n}" for rule, n in rules.most_common()) or "nothing")
+    )
+
+
 def _precision_recall(pairs: list[tuple[bool, bool]]) -> tuple[float | None, float | None, str]:
     """``pairs`` of (usable, accepted): precision, recall and a ``tp/acc, tp/usable`` note."""
     tp = sum(1 for u, a in pairs if u and a)
@@ -533,6 +648,7 @@ def measure(labels_path: Path, filters: Path | None, compare: Path | None) -> bo
                 "  unusable records accepted, by the labeller's problem class: "
                 + (", ".join(f"{p} {n}" for p, n in missed.most_common()) or "none")
             )
+            seed_recall(path, Path(tmp))
             if precision is None or recall is None or precision < 0.9 or recall < 0.8:
                 met = False
     if len(results) == 2 and all(v is not None for pair in results for v in pair):
