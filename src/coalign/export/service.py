@@ -366,7 +366,7 @@ def _facts(
         else re.sub(r"[^A-Za-z0-9._-]+", "-", source.name.split(":", 1)[1])
     )
     made = producer_facts(tally)
-    traced = lineage.facts()
+    traced = {"study": source.study.slug, **lineage.facts()}
     generated_by = (
         get_run(store, traced["runs"][0])
         if source.run is None and len(traced["runs"]) == 1
