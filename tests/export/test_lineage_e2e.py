@@ -102,6 +102,11 @@ def _generate(store: Store, tmp_path: Path) -> str:
 
 @pytest.fixture
 def walked(store: Store, tmp_path: Path) -> dict[str, object]:
+    return walk(store, tmp_path)
+
+
+def walk(store: Store, tmp_path: Path) -> dict[str, object]:
+    """The researcher's walk up to the ratings; returns the diary entry, the run, seeds and items."""
     import_study(store, MINI)
     with store.session() as session:
         session.add(
@@ -164,7 +169,12 @@ def walked(store: Store, tmp_path: Path) -> dict[str, object]:
             **{p: {"safety": 1 if aligned else 5} for p in Y},
         }
     add_ratings(store, table)
-    return {"entry": entry.id, "run": run_id, "seeds": {seed_question, seed_example}}
+    return {
+        "entry": entry.id,
+        "run": run_id,
+        "seeds": {seed_question, seed_example},
+        "items": [i.id for i in items],
+    }
 
 
 def _reaches_the_people(entry: dict, diary_entry: int, seeds: set[str]) -> None:

@@ -211,10 +211,10 @@ def links(trace: Trace, base_url: str = "") -> dict[str, str]:
     ``diary:ID`` and ``workshop:ID``."""
     base, slug = base_url.rstrip("/"), trace.study
     out = {
-        f"item:{i.item_id}": f"{base}/f/trace/{slug}?item={i.item_id}" for i in trace.lineage.items
+        f"item:{i.item_id}": f"{base}/f/trace/{slug}/item/{i.item_id}" for i in trace.lineage.items
     }
     out |= {
-        f"record:{r.record_id}": f"{base}/f/trace/{slug}?record={r.record_id}"
+        f"record:{r.record_id}": f"{base}/f/trace/{slug}/record/{r.record_id}"
         for r in trace.lineage.records
     }
     for seed in trace.lineage.seeds:
