@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -267,6 +267,10 @@ class LineageResolver:
             parents = {p for s in found.values() for p in s.parents}
             wanted = {p for p in parents if p not in self._records and p not in wanted}
 
+    def forget_records(self) -> None:
+        """Drop the records read so far (a run export streams in batches; memory stays flat)."""
+        self._records.clear()
+
     def load_ratings(self, frame: pd.DataFrame | None) -> None:
         """Keep the ratings by demographic group of every item in ``frame`` (long format)."""
         if frame is not None and not frame.empty:
@@ -365,14 +369,22 @@ def with_lineage(
 
 
 class LineageTally:
-    """Counts, per format, the rows that trace to participant-written seeds, by origin."""
+    """Counts, per format, the rows that trace to participant-written seeds, by origin.
 
-    def __init__(self) -> None:
+    Args:
+        on_new_record: called once with every generated record first seen in a row's lineage
+            (the card counts the models and templates of those records).
+    """
+
+    def __init__(self, on_new_record: Callable[[Step], None] | None = None) -> None:
+        self.on_new_record = on_new_record
         self.rows: Counter[str] = Counter()
         self.participant_written: Counter[str] = Counter()
         self.by_origin: dict[str, Counter[str]] = {}
         self.without_seed: Counter[str] = Counter()
-        self.steps: dict[str, Step] = {}
+        self.record_ids: set[str] = set()
+        self.stages: Counter[str] = Counter()
+        self.runs: set[str] = set()
         self.seeds: dict[str, SeedOrigin] = {}
         self.items: set[str] = set()
         self.diary_entries: set[int] = set()
@@ -388,7 +400,13 @@ class LineageTally:
         if not lineage.seeds:
             self.without_seed[format_name] += 1
         for step in lineage.records:
-            self.steps.setdefault(step.record_id, step)
+            if step.record_id in self.record_ids:
+                continue
+            self.record_ids.add(step.record_id)
+            self.stages[step.stage] += 1
+            self.runs.add(step.run_id)
+            if self.on_new_record is not None:
+                self.on_new_record(step)
         for seed in lineage.seeds:
             self.seeds.setdefault(seed.seed_id, seed)
             self.diary_entries.update(seed.diary_entries)
@@ -409,9 +427,9 @@ class LineageTally:
                 }
                 for name, n in self.rows.items()
             },
-            "runs": sorted({s.run_id for s in self.steps.values()}),
-            "records": len(self.steps),
-            "records_by_stage": dict(sorted(Counter(s.stage for s in self.steps.values()).items())),
+            "runs": sorted(self.runs),
+            "records": len(self.record_ids),
+            "records_by_stage": dict(sorted(self.stages.items())),
             "items": len(self.items),
             "seeds": {o: seeds_by_origin[o] for o in ORIGINS if seeds_by_origin[o]},
             "diary_entries": len(self.diary_entries),

@@ -208,6 +208,7 @@ def _write_triples(
                     for row, provenance in fmt.triple_rows(name, triple, system):
                         lineage.add(name, resolved)
                         writer.write(row, {**provenance, "lineage": document})
+            resolver.forget_records()
     except BaseException:
         for writer in writers.values():
             writer.abort()
@@ -301,7 +302,7 @@ def export_dataset(
         schemas: dict[str, pa.Schema] = {}
         tally = RecordTally()
         resolver = LineageResolver(store, source.study.slug)
-        lineage = LineageTally()
+        lineage = LineageTally(on_new_record=tally.add_producer)  # stage-1 parents too
         rows = (
             _write_triples(
                 store, source, triple_formats, staging, system, schemas, tally, resolver, lineage
@@ -319,8 +320,6 @@ def export_dataset(
                 )
                 if report:
                     reports.append(report)
-        for step in lineage.steps.values():  # every record behind a row, stage-1 parents too
-            tally.add_producer(step)
         empty = [n for n in options.formats if not rows.get(n)]
         if empty and not options.allow_empty:
             why = "; ".join(f"{r.rule}: dropped {r.dropped}" for r in reports) or (
