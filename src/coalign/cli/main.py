@@ -23,6 +23,7 @@ from coalign.cli import (
     runs,
     steer,
     study,
+    trace,
     validate,
     web,
 )
@@ -75,6 +76,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(web.serve)
 app.command("analyze")(analyze.analyze)
 app.command("export")(export.export)
+app.command("trace")(trace.trace)
 app.command("validate")(validate.validate)
 app.command("report")(validate.report)
 app.command("review")(validate.review)

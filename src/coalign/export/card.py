@@ -96,9 +96,14 @@ def limitations(facts: CardFacts) -> list[str]:
         out.append("No person rated the exported records.")
     rating = facts.participation.get("rating")
     if rating:
+        summarised = (
+            ", and aggregated labels summarise disagreement rather than resolve it"
+            if facts.aggregation.get("used")
+            else ""
+        )
         out.append(
-            f"Ratings come from {rating['raters']} people; they do not represent any wider population, "
-            "and aggregated labels summarise disagreement rather than resolve it."
+            f"Ratings come from {rating['raters']} people; they do not represent any wider "
+            f"population{summarised}."
         )
     if facts.aggregation.get("groups_left_out"):
         g = facts.aggregation["groups_left_out"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from coalign.core.items import Item
-from coalign.export.aggregate import ItemScore, RatingSet
+from coalign.export.aggregate import AggregationChoice, ItemScore, RatingSet
 from coalign.export.pairs import Label, Pair
 from coalign.export.triples import Triple
 
@@ -79,6 +79,21 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("annotators", "one row per rating with its annotator", False, True),
     )
 }
+
+
+def uses_ratings(name: str, choice: AggregationChoice) -> bool:
+    """True when format ``name`` is built from ratings under ``choice``."""
+    spec = FORMATS[name]
+    return not spec.from_records or (spec.from_ratings and choice.strategy != "none")
+
+
+def row_source(name: str, choice: AggregationChoice) -> str:
+    """What the rows of format ``name`` were built from under ``choice``, as the card says it."""
+    if name == "annotators":
+        return "one row per rating: each rater's own value on one dimension, not aggregated"
+    if uses_ratings(name, choice):
+        return f"built from the ratings, aggregated by the strategy {choice.strategy}"
+    return "the accepted generated triples as they are; no rating was used"
 
 
 def _messages_type() -> pa.DataType:

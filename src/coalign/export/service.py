@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from coalign.export.facts import (
     run_facts,
     study_facts,
 )
+from coalign.export.lineage import LineageResolver, LineageTally, with_lineage
 from coalign.export.pairs import DropReport, good_bad_labels, preference_pairs
 from coalign.export.sources import (
     Source,
@@ -48,12 +50,16 @@ from coalign.export.sources import (
     resolve_source,
     source_items,
 )
-from coalign.export.triples import accepted_triples, record_summaries
+from coalign.export.triples import accepted_triples
 from coalign.export.writers import FormatWriter, require_export_extra, sha256_file
 from coalign.store import Store
+from coalign.store.runs import get_run
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+
+_LINEAGE_BATCH = 500
 
 
 class ExportOptions(BaseModel):
@@ -96,12 +102,6 @@ class ExportResult(BaseModel):
     files: dict[str, dict[str, Any]]
 
 
-def uses_ratings(name: str, choice: AggregationChoice) -> bool:
-    """True when format ``name`` is built from ratings under ``choice``."""
-    spec = fmt.FORMATS[name]
-    return not spec.from_records or (spec.from_ratings and choice.strategy != "none")
-
-
 def check_options(source: Source, options: ExportOptions) -> None:
     """Refuse unknown names and options that contradict each other, naming what is wrong.
 
@@ -119,7 +119,7 @@ def check_options(source: Source, options: ExportOptions) -> None:
             f"unknown aggregation {choice.strategy!r}; choose one of {', '.join(STRATEGIES)}"
         )
     for name in options.formats:
-        if source.kind != "run" and not uses_ratings(name, choice):
+        if source.kind != "run" and not fmt.uses_ratings(name, choice):
             reason = (
                 "rows come from a generation run's triples"
                 if not fmt.FORMATS[name].from_ratings
@@ -189,18 +189,26 @@ def _write_triples(
     system: str | None,
     schemas: dict[str, pa.Schema],
     tally: RecordTally,
+    resolver: LineageResolver,
+    lineage: LineageTally,
 ) -> dict[str, int]:
     writers = {}
     try:
         for name in names:
             schemas[name] = fmt.schema(name)
-            writers[name] = FormatWriter(
-                staging, name, schemas[name], provenance=bool(fmt.FORMATS[name].trl)
-            )
-        for triple in accepted_triples(store, source.run.id if source.run else ""):
-            tally.add(triple)
-            for name, writer in writers.items():
-                writer.write_all(fmt.triple_rows(name, triple, system))
+            writers[name] = FormatWriter(staging, name, schemas[name], provenance=True)
+        triples = accepted_triples(store, source.run.id if source.run else "")
+        while batch := list(islice(triples, _LINEAGE_BATCH)):
+            resolver.load_records(t.record.id for t in batch)  # one query per batch and level
+            for triple in batch:
+                tally.add(triple)
+                resolved = resolver.for_records([triple.record.id])
+                document = resolved.document()
+                for name, writer in writers.items():
+                    for row, provenance in fmt.triple_rows(name, triple, system):
+                        lineage.add(name, resolved)
+                        writer.write(row, {**provenance, "lineage": document})
+            resolver.forget_records()
     except BaseException:
         for writer in writers.values():
             writer.abort()
@@ -218,6 +226,8 @@ def _write_rated(
     staging: Path,
     system: str | None,
     schemas: dict[str, pa.Schema],
+    resolver: LineageResolver,
+    lineage: LineageTally,
 ) -> tuple[int, DropReport | None]:
     choice = options.aggregation
     dims = check_choice(choice, ratings) if choice.strategy != "none" else ratings.dimensions
@@ -242,10 +252,8 @@ def _write_rated(
         else:
             labels, report = good_bad_labels(scores, ratings, choice)
             rows = fmt.label_rows(labels, items, system)
-    with FormatWriter(
-        staging, name, schemas[name], provenance=bool(fmt.FORMATS[name].trl)
-    ) as writer:
-        writer.write_all(rows)
+    with FormatWriter(staging, name, schemas[name], provenance=True) as writer:
+        writer.write_all(with_lineage(rows, resolver, items, lineage, name))
     return writer.rows, report
 
 
@@ -275,7 +283,7 @@ def export_dataset(
         else {}
     )
     choice = options.aggregation
-    rated = [n for n in options.formats if uses_ratings(n, choice)]
+    rated = [n for n in options.formats if fmt.uses_ratings(n, choice)]
     triple_formats = [n for n in options.formats if n not in rated]
     items = source_items(store, source)
     try:  # a run's ratings, if any, are described in the card even when no format uses them
@@ -293,18 +301,22 @@ def export_dataset(
     try:
         schemas: dict[str, pa.Schema] = {}
         tally = RecordTally()
+        resolver = LineageResolver(store, source.study.slug)
+        lineage = LineageTally(on_new_record=tally.add_producer)  # stage-1 parents too
         rows = (
-            _write_triples(store, source, triple_formats, staging, system, schemas, tally)
+            _write_triples(
+                store, source, triple_formats, staging, system, schemas, tally, resolver, lineage
+            )
             if triple_formats
             else {}
         )
         reports = []
         if rated and ratings is not None:
-            for summary in record_summaries(store, item_record_ids(items, ratings)).values():
-                tally.add_producer(summary)
+            resolver.load_records(item_record_ids(items, ratings))
+            resolver.load_ratings(ratings.frame)
             for name in rated:
                 rows[name], report = _write_rated(
-                    name, ratings, items, options, staging, system, schemas
+                    name, ratings, items, options, staging, system, schemas, resolver, lineage
                 )
                 if report:
                     reports.append(report)
@@ -316,7 +328,7 @@ def export_dataset(
                 else "no rated items"
             )
             raise InputError(f"nothing to export for --format {', '.join(empty)}: {why}")
-        facts = _facts(store, source, options, tally, ratings, reports, rows)
+        facts = _facts(store, source, options, tally, ratings, reports, rows, lineage)
         facts.propagation = propagation
         facts.comparison = comparison
         facts.files = _checksums(staging)  # every data file, hashed once
@@ -344,6 +356,7 @@ def _facts(
     ratings: RatingSet | None,
     reports: list[DropReport],
     rows: dict[str, int],
+    lineage: LineageTally,
 ) -> CardFacts:
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     short = (
@@ -352,7 +365,13 @@ def _facts(
         else re.sub(r"[^A-Za-z0-9._-]+", "-", source.name.split(":", 1)[1])
     )
     made = producer_facts(tally)
-    run = run_facts(store, source, tally)
+    traced = {"study": source.study.slug, **lineage.facts()}
+    generated_by = (
+        get_run(store, traced["runs"][0])
+        if source.run is None and len(traced["runs"]) == 1
+        else None
+    )
+    run = run_facts(store, source, tally, generated_by)
     made["models"] += run.pop("judges", [])
     facts = CardFacts(
         name=options.name or f"{source.study.slug}-{short}",
@@ -370,7 +389,8 @@ def _facts(
             for n in options.formats
         },
         participation=participation_facts(store, source, ratings),
-        aggregation=aggregation_facts(options.aggregation, reports, ratings),
+        aggregation=aggregation_facts(options.aggregation, reports, ratings, options.formats),
+        lineage=traced,
         **made,
         **run,
     )

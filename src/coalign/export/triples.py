@@ -35,6 +35,8 @@ class RecordSummary(NamedTuple):
     template_hash: str
     example_ids: list[str]
     question: str | None
+    run_id: str = ""
+    parents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,8 @@ def record_summaries(store: Store, ids: Sequence[str]) -> dict[str, RecordSummar
         RecordRow.template_hash,
         RecordRow.example_ids,
         RecordRow.data,
+        RecordRow.run_id,
+        RecordRow.parents,
     )
     rows: list[Any] = []
     with store.read() as session:
@@ -81,7 +85,7 @@ def record_summaries(store: Store, ids: Sequence[str]) -> dict[str, RecordSummar
             chunk = list(ids[start : start + _BATCH])
             rows += session.execute(select(*columns).where(RecordRow.id.in_(chunk))).all()
     out: dict[str, RecordSummary] = {}
-    for rid, stage, model_id, template_name, template_hash, example_ids, data in rows:
+    for rid, stage, model_id, template_name, template_hash, example_ids, data, run, parents in rows:
         question = data.get("question") if isinstance(data, dict) else None
         out[rid] = RecordSummary(
             rid,
@@ -91,6 +95,8 @@ def record_summaries(store: Store, ids: Sequence[str]) -> dict[str, RecordSummar
             template_hash,
             example_ids,
             question if isinstance(question, str) else None,
+            run,
+            tuple(parents or ()),
         )
     return out
 

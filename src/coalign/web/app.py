@@ -32,6 +32,7 @@ from coalign.web import (
     site,
     steer_facilitator,
     steer_participant,
+    trace_routes,
     withdrawal_routes,
 )
 from coalign.web.dependencies import LoginRequired, unguarded_routes, well_formed_url
@@ -53,6 +54,7 @@ ROUTERS = (
     steer_participant.router,
     steer_facilitator.router,
     withdrawal_routes.router,
+    trace_routes.router,
 )
 
 
