@@ -30,8 +30,11 @@ text is caught in *any* field. Three measures (see :mod:`coalign.validation.metr
   same topic score 0.45–0.6 (one close sibling 0.83) and the closest pair of distinct seeds
   0.54; distinct seed answers and critiques peak near 0.62. Responses giving the same advice
   are naturally alike: a new answer to a similar loan question scores 0.78 against the seed
-  answer and a sentence-by-sentence rewording of it 0.83, so the response limit stays at 0.9
-  (a light paraphrase scores 0.98) and the lexical measures do most of the work there.
+  answer and a sentence-by-sentence rewording of it 0.83, so a response limit would stay at 0.9
+  (a light paraphrase scores 0.98) and the lexical measures do most of the work there. So
+  response fields are not embedded by default (``response_cosine: null``): at the scale of a
+  published run (100,000 records, three fields each) embedding them costs minutes on two cores
+  and catches only light paraphrases; set ``response_cosine: 0.9`` to add it.
 
 A failing verdict names the field, the source, the measure and its value, e.g. ``question:
 copies seed question sq-12 (token containment 0.93)`` (up to three sources, strongest
@@ -115,7 +118,7 @@ class SeedCopyOptions(FilterOptions):
     span_words: int = Field(12, ge=3, le=200)
     use_embeddings: bool = True
     question_cosine: float = Field(0.9, gt=0.0, le=1.0)
-    response_cosine: float = Field(0.9, gt=0.0, le=1.0)
+    response_cosine: float | None = Field(None, gt=0.0, le=1.0)
     max_words: int = Field(2000, ge=10)
 
 
@@ -260,6 +263,8 @@ def _cosine_matches(
     out: dict[tuple[str, str], list[tuple[int, float, bool]]] = {}
     limits = {"question": options.question_cosine, "response": options.response_cosine}
     for role, limit in limits.items():
+        if limit is None:
+            continue
         src = [i for i, s in enumerate(sources) if s.role == role]
         keys = [(r.id, f, r.data[f]) for r, fs in checked for f, rl in fs if rl == role]
         if not src or not keys:
