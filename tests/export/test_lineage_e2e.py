@@ -128,7 +128,7 @@ def walk(store: Store, tmp_path: Path) -> dict[str, object]:
     )
     seed_question = promote_to_question(
         store, "mini", entry.id, topic="cards", question_type="how-to", decided_by="facil"
-    )
+    ).seed_id
     seed_example = promote_to_example(
         store,
         "mini",
@@ -139,7 +139,7 @@ def walk(store: Store, tmp_path: Path) -> dict[str, object]:
         decided_by="facil",
         topic="cards",
         question_type="how-to",
-    )
+    ).seed_id
     run_id = _generate(store, tmp_path)
     used = {e for r in iter_records(store, run_id) for e in r.example_ids}
     assert {seed_question, seed_example} <= used  # the run showed both seeds in-context

@@ -39,10 +39,13 @@ def _calls(store: Store, run_id: str, n: int, tokens: int, millis: float, cached
 
 
 @pytest.fixture
-def two_runs(sqlite_store: Store, embedder) -> Store:
+def two_runs(sqlite_store: Store, embedder, tmp_path: Path) -> Store:
+    # a few rules, so this test decides which records copy a seed (below)
+    filters = tmp_path / "filters.yaml"
+    filters.write_text("- rule: well_formed\n- rule: fields_non_empty\n- rule: near_duplicate\n")
     for run_id, model in (("run_a", "llama-cpp:smollm2-135m"), ("run_b", "openai:http://x/v1#big")):
         make_run(sqlite_store, bank_records(run_id), run_id=run_id, study=BANK, model_id=model)
-        validate_run(sqlite_store, run_id, embedder_factory=lambda: embedder)
+        validate_run(sqlite_store, run_id, filters_file=filters, embedder_factory=lambda: embedder)
     records = bank_records("run_b")
     parents = {p for r in records for p in r.parents}
     first_question = next(r.id for r in records if r.stage == "questions" and r.id not in parents)

@@ -247,8 +247,6 @@ def test_a_response_copying_a_seed_example_fails(context, case, aligned, measure
         r.id
     ]
     assert not v.passed, case
-    if semantic:  # responses are embedded only when asked: by default the paraphrase passes
-        assert judge([r], context)[r.id].passed
     assert f"aligned_response: copies seed example {LOAN.id} aligned_response (" in v.reason
     assert shows(v.reason, measure), v.reason
 
