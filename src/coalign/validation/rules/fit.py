@@ -64,8 +64,8 @@ under every wrong label, and on 15 questions from outside banking under every la
 Texts that do not look English get no verdict (``english_only``): the embedder reads English,
 and German seeds scored near zero against every label; the ``language`` rule reports them.
 
-``topic_fit``, ``kind_fit`` and ``answers_question`` are in the default filters; ``type_fit`` is
-not (a recipe or ``--filters`` file adds it, e.g. ``- {rule: type_fit, top_k: 4}``). Without a study (or a study with no
+``topic_fit`` and ``kind_fit`` are in the default filters; ``type_fit`` and ``answers_question``
+are not (a recipe or ``--filters`` file adds them, e.g. ``- {rule: type_fit, top_k: 4}``). Without a study (or a study with no
 topics / types) the fit rules raise :class:`~coalign.core.errors.InputError`, which the runner
 records as that filter's error. Records without an assigned topic / type get no fit verdict.
 """
