@@ -428,9 +428,10 @@ def validate_corpus(
 
     accepted: dict[str, bool] = {}
     failing: dict[str, set[str]] = {}
+    run = len(list(tmp.glob("measure-*.db")))  # a fresh store per configuration and seed set
     for seed_set in SEED_SETS:
         mine = [r for r in rows if r["seed_set"] == seed_set]
-        with open_store(str(tmp / f"measure-{seed_set}-{len(accepted)}.db")) as store:
+        with open_store(str(tmp / f"measure-{seed_set}-{run}.db")) as store:
             bundle = import_study(store, DATA / seed_set / "study.yaml")
             for run_id in dict.fromkeys(r["run_id"] for r in mine):
                 first = next(r for r in mine if r["run_id"] == run_id)

@@ -254,10 +254,9 @@ def test_the_fragment_rule_judges_each_response_field_in_both_modes(chained):
     assert run_rule("fragment", [both])[both.id].score == 2.0
 
 
-def test_the_rules_are_registered_and_fields_repeat_is_default():
+def test_the_rules_are_registered_and_default():
     assert {"fragment", "fields_repeat"} <= set(RULES)
-    defaults = {f["rule"] for f in DEFAULT_FILTERS}
-    assert "fields_repeat" in defaults and "fragment" not in defaults  # opt-in: see config.py
+    assert {f["rule"] for f in DEFAULT_FILTERS} >= {"fragment", "fields_repeat"}
 
 
 # --- fields that repeat each other ---------------------------------------------------------
