@@ -52,6 +52,28 @@ def _order(stage: str) -> tuple[int, str]:
     return (_STAGE_ORDER.index(stage) if stage in _STAGE_ORDER else len(_STAGE_ORDER), stage)
 
 
+def _add_parent_rejections(
+    failing: dict[str, tuple[str, set[str]]], children: list[tuple[str, str, list[str]]]
+) -> None:
+    """Mark every child of a record in ``failing`` as rejected by :data:`PARENT_REJECTED`."""
+    own = set(failing)
+    for rid, stage, parents in children:
+        if any(p in own for p in parents):
+            failing.setdefault(rid, (stage, set()))[1].add(PARENT_REJECTED)
+
+
+def rejections(store: Store, run_id: str) -> dict[str, tuple[str, set[str]]]:
+    """``{record id: (stage, failing rules)}`` of the run's parsed records that are not kept: those
+    with a current failing verdict, and those whose parent has one (:data:`PARENT_REJECTED`).
+
+    Raises:
+        NotFoundError: no such run.
+    """
+    failing = failing_rules(store, run_id)
+    _add_parent_rejections(failing, parsed_children(store, run_id))
+    return failing
+
+
 def kept_rates(store: Store, run_id: str) -> list[StageKept]:
     """Per stage (questions first), the records that went in and were kept, and per rule.
 
@@ -61,13 +83,13 @@ def kept_rates(store: Store, run_id: str) -> list[StageKept]:
     parsing = record_counts(store, run_id)
     verdicts = stage_verdict_counts(store, run_id)
     failing = failing_rules(store, run_id)
-    own_failures = set(failing)
-    for rid, stage, parents in parsed_children(store, run_id):
-        verdicts.setdefault(stage, {}).setdefault(PARENT_REJECTED, {"passed": 0, "failed": 0})
-        bad = any(p in own_failures for p in parents)
-        verdicts[stage][PARENT_REJECTED]["failed" if bad else "passed"] += 1
-        if bad:
-            failing.setdefault(rid, (stage, set()))[1].add(PARENT_REJECTED)
+    children = parsed_children(store, run_id)
+    for _, stage, parents in children:
+        entry = verdicts.setdefault(stage, {}).setdefault(
+            PARENT_REJECTED, {"passed": 0, "failed": 0}
+        )
+        entry["failed" if any(p in failing for p in parents) else "passed"] += 1
+    _add_parent_rejections(failing, children)
     rejected: dict[str, int] = {}
     alone: dict[tuple[str, str], int] = {}
     for stage, rules in failing.values():
