@@ -423,11 +423,12 @@ def validate_corpus(
     """Validate the corpus as stored runs; per key, whether it is accepted and its failing rules."""
     from coalign.core import GenerationRun
     from coalign.store.runs import create_run, save_record
-    from coalign.store.verdicts import list_verdicts
+    from coalign.validation.report.kept import rejections
     from coalign.validation.service import validate_run
 
     accepted: dict[str, bool] = {}
     failing: dict[str, set[str]] = {}
+    rejected: dict[str, set[str]] = {}
     run = len(list(tmp.glob("measure-*.db")))  # a fresh store per configuration and seed set
     for seed_set in SEED_SETS:
         mine = [r for r in rows if r["seed_set"] == seed_set]
@@ -451,17 +452,15 @@ def validate_corpus(
                     if row["run_id"] == run_id:
                         save_record(store, _record(row))
                 validate_run(store, run_id, filters_file=filters)
-                for v in list_verdicts(store, run_id):
-                    if not v.passed:
-                        failing.setdefault(v.record_id, set()).add(v.rule)
+                # kept as exports and the report's kept rates take it (a response of a
+                # rejected question is not kept)
+                rejected.update(
+                    {rid: rules for rid, (_, rules) in rejections(store, run_id).items()}
+                )
         for row in mine:
             rid = row["record_id"]
-            own = row["parse_status"] == "ok" and rid not in failing
-            parent_ok = all(p not in failing for p in row["parents"])
-            accepted[row["key"]] = own and parent_ok
-            failing[row["key"]] = failing.get(rid, set()) | (
-                set() if parent_ok else {"parent rejected"}
-            )
+            accepted[row["key"]] = row["parse_status"] == "ok" and rid not in rejected
+            failing[row["key"]] = rejected.get(rid, set())
     return accepted, failing
 
 
@@ -519,8 +518,9 @@ def _seed_records(bundle: StudyBundle, run_id: str) -> list[Record]:
     return out
 
 
-def seed_recall(filters: Path | None, tmp: Path) -> None:
-    """Print the share of human-written seeds the filters accept (``seed_copy`` left out)."""
+def seed_recall(filters: Path | None, tmp: Path) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """Human-written seeds the filters accept (``seed_copy`` left out): per stage accepted and
+    total, and how many seeds each rule rejected."""
     from coalign.core import GenerationRun
     from coalign.store.runs import create_run, save_record
     from coalign.store.verdicts import list_verdicts
@@ -566,12 +566,7 @@ def seed_recall(filters: Path | None, tmp: Path) -> None:
                 total[r.stage] += 1
                 accepted[r.stage] += r.id not in failing
                 rules.update(failing.get(r.id, set()))
-    print(
-        "  recall on human-written seeds of 3 studies: "
-        + ", ".join(f"{s} {accepted[s]}/{total[s]} ({accepted[s] / total[s]:.1%})" for s in total)
-        + "; rejected by: "
-        + (", ".join(f"{rule} {n}" for rule, n in rules.most_common()) or "nothing")
-    )
+    return accepted, total, rules
 
 
 def _precision_recall(pairs: list[tuple[bool, bool]]) -> tuple[float | None, float | None, str]:
@@ -649,7 +644,16 @@ def measure(labels_path: Path, filters: Path | None, compare: Path | None) -> bo
                 "  unusable records accepted, by the labeller's problem class: "
                 + (", ".join(f"{p} {n}" for p, n in missed.most_common()) or "none")
             )
-            seed_recall(path, Path(tmp))
+            accepted_seeds, total, rules_seeds = seed_recall(path, Path(tmp))
+            print(
+                "  recall on human-written seeds of 3 studies: "
+                + ", ".join(
+                    f"{s} {accepted_seeds[s]}/{total[s]} ({accepted_seeds[s] / total[s]:.1%})"
+                    for s in total
+                )
+                + "; rejected by: "
+                + (", ".join(f"{r} {n}" for r, n in rules_seeds.most_common()) or "nothing")
+            )
             if precision is None or recall is None or precision < 0.9 or recall < 0.8:
                 met = False
     if len(results) == 2 and all(v is not None for pair in results for v in pair):
