@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from coalign.core.calls import generation_purpose
 from coalign.core.ids import stable_id
 from coalign.store import open_store
+from coalign.store.calls import usage_by_purpose
 from coalign.store.runs import get_run, iter_records, record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.synth import estimate, generate, prepare, resume
@@ -27,6 +29,8 @@ def test_small_recipe_end_to_end_with_lineage(store, tmp_path):
     assert run.status == "done" and run.finished_at is not None
     assert run.planned == {"questions": 2, "responses": 2 - summary.stages[0].failed}
     counts = record_counts(store, run.id)
+    usage = usage_by_purpose(store, generation_purpose(run.id))  # the run's calls, for comparisons
+    assert usage.calls >= sum(s.ok + s.failed for s in summary.stages) and usage.completion_tokens
     assert sum(counts["questions"].values()) == 2
     assert sum(counts.get("responses", {}).values()) == run.planned["responses"]
     assert [(s.stage, s.planned, s.ok + s.failed) for s in summary.stages] == [

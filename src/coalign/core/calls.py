@@ -12,6 +12,12 @@ from coalign.core.ids import content_hash
 Role = Literal["system", "user", "assistant"]
 
 
+def generation_purpose(run_id: str, *steps: str) -> str:
+    """The purpose logged with a generation run's model calls, ``synth:RUN:stage[:field]``; with
+    no steps, the prefix every call of the run shares (``synth:RUN:``)."""
+    return ":".join(("synth", run_id, *steps)) + ("" if steps else ":")
+
+
 class Message(BaseModel):
     """One chat message."""
 

@@ -62,7 +62,7 @@ class Model:
 
         Args:
             request: messages, sampling and an optional JSON schema.
-            purpose: a short label stored with the logged call (``synth:RUN:questions``, ``ask`` …).
+            purpose: a short label stored with the logged call (``synth:RUN:questions`` from :func:`coalign.core.calls.generation_purpose`, ``ask`` …).
 
         Raises:
             ModelUnavailableError: the backend failed on every try.

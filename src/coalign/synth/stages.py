@@ -22,7 +22,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from coalign.core.calls import SamplingParams
+from coalign.core.calls import SamplingParams, generation_purpose
 from coalign.core.ids import content_hash, derive_seed
 from coalign.core.records import Record
 from coalign.llm import Model
@@ -136,7 +136,7 @@ class QuestionStage:
             QUESTION_SCHEMA,
             params,
             self.reask,
-            f"synth:{task.run_id}:{self.name}",
+            generation_purpose(task.run_id, self.name),
         )
         attributes = {**task.attributes, "entities": dict(task.attributes.get("entities") or {})}
         data: dict[str, Any] = {}
@@ -182,7 +182,7 @@ class ResponseStage:
             response_schema(RESPONSE_FIELDS),
             params,
             self.reask,
-            f"synth:{task.run_id}:{self.name}",
+            generation_purpose(task.run_id, self.name),
         )
         data = _response_data(task, outcome.data) if outcome.data is not None else {}
         return _record(
@@ -237,7 +237,7 @@ class ChainedResponseStage:
                 response_schema((field,)),
                 params,
                 self.reask,
-                f"synth:{task.run_id}:{self.name}:{field}",
+                generation_purpose(task.run_id, self.name, field),
             )
             attempts += outcome.attempts
             seeds.append(outcome.seed)

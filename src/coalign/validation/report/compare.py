@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from coalign.core.calls import generation_purpose
 from coalign.core.errors import InputError
 from coalign.pages.page import Page
 from coalign.store import Store
@@ -82,7 +83,7 @@ def summarize_run(
     kept = kept_rates(store, run.id)
     report = build_report(store, run.id, embedder_factory=embedder_factory, parse=parse)
     pool = (report.questions.comparisons if report.questions else []) + report.responses
-    usage = usage_by_purpose(store, f"synth:{run.id}:")
+    usage = usage_by_purpose(store, generation_purpose(run.id))
     tokens = usage.prompt_tokens + usage.completion_tokens
     kept_records = sum(k.kept for k in kept)
     return RunSummary(
