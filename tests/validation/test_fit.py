@@ -403,3 +403,21 @@ def test_the_judge_rubric_scores_the_question_type_next_to_the_topic(bank):
         (True, "relevance:question"),
         (True, "relevance:question_type"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "fails"),
+    [
+        ("Draft a notice about the new opening hours.", "other", False),
+        ("Could you draft a notice about the new opening hours?", "other", False),
+        ("How can I book a room for our reading group?", "other", True),
+        ("Is the library open on Sundays?", "closed", False),
+        ("Which is cheaper, the bus pass or the bike scheme?", "closed", False),
+        ("What are the opening hours on Sundays?", "closed", True),
+        ("Is there a way to renew a book online?", "open", False),
+    ],
+)
+def test_kind_mismatch_checks_the_instruction_and_the_yes_no_boundaries(text, kind, fails):
+    from coalign.validation.rules.fit import kind_mismatch
+
+    assert (kind_mismatch(text, kind) is not None) is fails

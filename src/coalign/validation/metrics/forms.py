@@ -181,6 +181,21 @@ def question_format(text: str) -> QuestionFormat:
     return "statement"
 
 
+def _polite(words: list[str]) -> bool:
+    return (
+        len(words) >= 3
+        and words[0] in AUXILIARIES
+        and words[1] == "you"
+        and words[2] in IMPERATIVE_VERBS
+    )
+
+
+def is_polite_request(text: str) -> bool:
+    """An instruction asked as a question: "(Please) could you draft …?" (module doc)."""
+    words = _words(text)
+    return _polite(words[1:] if words and words[0] in _PREFIXES else words)
+
+
 def _kind_of_clause(words: list[str], fmt: QuestionFormat) -> QuestionKind | None:
     if not words:
         return None
@@ -193,7 +208,7 @@ def _kind_of_clause(words: list[str], fmt: QuestionFormat) -> QuestionKind | Non
     if first in WH_WORDS:
         return "open"
     if first in AUXILIARIES:
-        if len(words) >= 3 and words[1] == "you" and words[2] in IMPERATIVE_VERBS:
+        if _polite(words):
             return "open"
         return "closed" if fmt == "question" else "other"
     if first in IMPERATIVE_VERBS:

@@ -82,7 +82,7 @@ from pydantic import Field
 from coalign.core import Record, Study, Verdict
 from coalign.core.errors import InputError
 from coalign.validation.metrics.embeddings import Embedder
-from coalign.validation.metrics.forms import IMPERATIVE_VERBS, question_format
+from coalign.validation.metrics.forms import WH_WORDS, is_polite_request, question_format
 from coalign.validation.metrics.loaders import require
 from coalign.validation.rules.checks import looks_english
 from coalign.validation.rules.registry import (
@@ -371,16 +371,15 @@ class KindFitOptions(FilterOptions):
     applies_to: Literal["all", "questions", "responses"] = "questions"
 
 
-_POLITE = re.compile(r"^\W*(?:please\s+)?(?:can|could|would|will)\s+you\s+(\w+)", re.IGNORECASE)
 _OPENING = re.compile(r"^\W*(\w+)")
-_NOT_CLOSED = frozenset({"how", "what", "why", "where", "when", "who", "whom", "whose"})
+#: Openings of an open question; "which" asks to choose, as a closed question may.
+_NOT_CLOSED = WH_WORDS - {"which"}
 
 
 def kind_mismatch(text: str, kind: str) -> str | None:
     """Why ``text`` does not have the form a question type of ``kind`` asks for, or ``None``."""
     if kind == "other" and question_format(text) == "question":
-        polite = _POLITE.match(text)
-        if polite and polite.group(1).lower() in IMPERATIVE_VERBS:
+        if is_polite_request(text):
             return None
         return "a question where the type asks for an instruction or request (kind other)"
     if kind == "closed":
