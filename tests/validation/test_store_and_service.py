@@ -15,6 +15,7 @@ from coalign.store.verdicts import (
     list_verdicts,
     rejected_record_ids,
     save_verdicts,
+    unkept_record_ids,
     verdict_counts,
 )
 from coalign.validation.metrics.distributions import count_tokens
@@ -69,6 +70,20 @@ def test_accepted_records_are_parsed_records_without_a_failing_verdict(store):
     }
     with pytest.raises(NotFoundError):
         list(accepted_records(store, "no-such-run"))
+
+
+def test_a_rejected_question_takes_its_answers_out_of_the_accepted_set(store):
+    records = bank_records()
+    make_run(store, records)
+    answers = [r for r in records if r.parents and r.parse_status == "ok"]
+    question = answers[0].parents[0]
+    children = {r.id for r in answers if question in r.parents}
+    assert children
+    save_verdicts(store, "run_test", [Verdict(record_id=question, rule="x", passed=False)])
+    accepted = {r.id for r in accepted_records(store, "run_test")}
+    assert question not in accepted and not (children & accepted)
+    assert {r.id for r in answers} - children <= accepted
+    assert unkept_record_ids(store, "run_test") == {question} | children
 
 
 def test_validate_run_with_default_filters(store, embedder):

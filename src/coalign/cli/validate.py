@@ -76,6 +76,11 @@ def validate(
     console.print(
         f"run {result.run_id}: {result.records} records, {result.verdicts_saved} verdicts; "
         f"accepted {result.accepted}, rejected {result.rejected}"
+        + (
+            f", {result.parent_rejected} more left out with their rejected question"
+            if result.parent_rejected
+            else ""
+        )
     )
 
 

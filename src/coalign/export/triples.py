@@ -19,7 +19,7 @@ from coalign.core.records import Record
 from coalign.store import Store
 from coalign.store.runs import iter_records, record_counts
 from coalign.store.tables import RecordRow
-from coalign.store.verdicts import accepted_records, rejected_record_ids
+from coalign.store.verdicts import accepted_records
 
 TRIPLE_FIELDS = ("misaligned_response", "critique", "aligned_response")
 _BATCH = 1000
@@ -117,15 +117,12 @@ def accepted_triples(store: Store, run_id: str) -> Iterator[Triple]:
     Records without a resolvable question (no field, no parent with one) are skipped: they
     cannot make a training row.
     """
-    rejected = rejected_record_ids(store, run_id)
     for stage in triple_stages(store, run_id):
         records = (r for r in accepted_records(store, run_id, stage=stage) if is_triple(r))
         while batch := list(islice(records, _BATCH)):
             wanted = {r.parents[0] for r in batch if not r.data.get("question") and r.parents}
-            parents = record_summaries(store, sorted(wanted - rejected))
+            parents = record_summaries(store, sorted(wanted))
             for record in batch:
-                if any(p in rejected for p in record.parents):
-                    continue
                 parent = (
                     parents.get(record.parents[0])
                     if record.parents and not record.data.get("question")

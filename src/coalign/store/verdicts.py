@@ -223,8 +223,24 @@ def rejected_record_ids(
     return {rid for rid, judge in rows if not (judge and judge.startswith(tuple(exclude_judges)))}
 
 
+def unkept_record_ids(store: Store, run_id: str) -> set[str]:
+    """Ids of records of the run that are not kept: a current failing verdict of their own, or a
+    parent (the stage-1 question of a stage-2 record) with one.
+
+    Raises:
+        NotFoundError: no such run.
+    """
+    rejected = rejected_record_ids(store, run_id)
+    return rejected | {
+        rid
+        for rid, _, parents in parsed_children(store, run_id)
+        if any(p in rejected for p in parents)
+    }
+
+
 def accepted_records(store: Store, run_id: str, *, stage: str | None = None) -> Iterator[Record]:
-    """The accepted set of a run: parsed records with no current failing verdict, in id order.
+    """The accepted set of a run: parsed records with no current failing verdict and no parent
+    with one, in id order.
 
     This is what later stages (exports, rating campaigns) should read. A run that was never
     validated has no failing verdicts, so every parsed record is accepted; check
@@ -234,9 +250,9 @@ def accepted_records(store: Store, run_id: str, *, stage: str | None = None) -> 
         NotFoundError: no such run.
     """
     run = get_run(store, run_id)
-    rejected = rejected_record_ids(store, run.id)
+    unkept = unkept_record_ids(store, run.id)
     for record in iter_records(store, run.id, stage=stage, only_ok=True):
-        if record.id not in rejected:
+        if record.id not in unkept:
             yield record
 
 

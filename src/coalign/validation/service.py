@@ -34,6 +34,7 @@ from coalign.store.verdicts import (
     save_clean_pass,
     save_validation,
     save_verdicts,
+    unkept_record_ids,
     update_validation_summary,
     verdict_counts,
 )
@@ -58,8 +59,12 @@ class RunValidation(BaseModel):
     filters: list[FilterRun]
     records: int
     verdicts_saved: int
+    #: parsed records kept: no failing verdict of their own or of their parent question
     accepted: int
+    #: records with a failing verdict of their own
     rejected: int
+    #: parsed records left out only because their parent question is rejected
+    parent_rejected: int = 0
     failures_by_rule: dict[str, int] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     retired: int = 0
@@ -219,6 +224,7 @@ def validate_run(
         if c["failed"] and rule not in ran and rule.split(":", 1)[0] not in ran
     }
     rejected = rejected_record_ids(store, run.id)
+    unkept = unkept_record_ids(store, run.id)
     ok = [r for r in records if r.parse_status == "ok"]
     summary = RunValidation(
         run_id=run.id,
@@ -226,8 +232,9 @@ def validate_run(
         filters=result.filters,
         records=len(records),
         verdicts_saved=saved,
-        accepted=sum(1 for r in ok if r.id not in rejected),
+        accepted=sum(1 for r in ok if r.id not in unkept),
         rejected=sum(1 for r in records if r.id in rejected),
+        parent_rejected=len(unkept - rejected),
         failures_by_rule=result.failures_by_rule(),
         warnings=warnings,
         retired=retired,

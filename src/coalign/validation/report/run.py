@@ -22,6 +22,7 @@ from coalign.store.verdicts import (
     list_validations,
     list_verdicts,
     rejected_record_ids,
+    unkept_record_ids,
     verdict_counts,
 )
 from coalign.study import read_bundle
@@ -218,10 +219,11 @@ def build_report(
     ]
     passes = list_validations(store, run.id)
     rejected = rejected_record_ids(store, run.id)
+    unkept = unkept_record_ids(store, run.id)
     validation = ValidationFigures(
         records=len(records),
         parsed=len(parsed),
-        accepted=sum(1 for r in parsed if r.id not in rejected),
+        accepted=sum(1 for r in parsed if r.id not in unkept),
         rejected=sum(1 for r in records if r.id in rejected),
         validated=bool(passes),
         verdicts=verdict_counts(store, run.id),
