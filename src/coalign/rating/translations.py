@@ -125,12 +125,16 @@ def _check_language(language: str) -> None:
 
 def _texts(session: Session, campaign: CampaignRow, language: str) -> list[CampaignText]:
     texts: list[CampaignText] = []
-    for kind, part in (("item", "item"), ("attention", "attention_check")):
+    parts: tuple[tuple[str, TranslationPart], ...] = (
+        ("item", "item"),
+        ("attention", "attention_check"),
+    )
+    for kind, part in parts:
         for _, item in entries_of(session, campaign.id, kind):
             if item.language != language:
                 texts += [
-                    CampaignText(part, item.id, "prompt", item.prompt),  # type: ignore[arg-type]
-                    CampaignText(part, item.id, "response", item.response),  # type: ignore[arg-type]
+                    CampaignText(part, item.id, "prompt", item.prompt),
+                    CampaignText(part, item.id, "response", item.response),
                 ]
     rows = {d.name: d for d in study_dimensions(session, campaign.study_id)}
     for name in campaign.dimensions:
@@ -380,7 +384,10 @@ def list_translations(
 
     Raises:
         NotFoundError: no such campaign.
+        InputError: an unknown status.
     """
+    if status not in (None, "pending", "accepted"):
+        raise InputError(f"status must be pending or accepted, not {status!r}")
     with store.read() as session:
         campaign_row(session, campaign_id)
         rows = translations_of(session, campaign_id, language=language, status=status)
