@@ -189,6 +189,7 @@ def items_(
         console.print(
             f"{len(selection.prompts)} of {selection.total} prompts contain a keyword",
             highlight=False,
+            soft_wrap=True,
         )
     with cli.store() as store:
         stored = resolve_campaign(store, campaign)
@@ -216,6 +217,7 @@ def items_(
         f"{outcome.added} items added by {model.model_id}, {outcome.existing} already in the "
         f"campaign, {len(outcome.failed)} answers not used",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -254,6 +256,7 @@ def translate(
                 f"{pasted.kept_reviewed} already reviewed kept; review them: "
                 f"coalign campaign review {campaign} --language {language}",
                 highlight=False,
+                soft_wrap=True,
             )
             return
         model = load_model(cli.model, log=store)
@@ -270,6 +273,7 @@ def translate(
         f"{outcome.made} translations by {model.model_id} wait for review, {outcome.existing} "
         f"texts had one, {len(outcome.failed)} failed",
         highlight=False,
+        soft_wrap=True,
     )
 
 
