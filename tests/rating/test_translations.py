@@ -28,7 +28,7 @@ from coalign.rating.translations import (
 )
 from coalign.store import Store
 from coalign.store.rating_tables import TranslationRow
-from tests.rating.helpers import make_campaign, ready_seat
+from tests.rating.helpers import make_campaign, ready_seat, translations_csv
 
 LABELS = "\n".join(f"Stufe {n}" for n in range(1, 6))
 
@@ -39,14 +39,6 @@ def _campaign(store: Store, n_items: int = 1):
         n_items=n_items,
         questions=[ItemQuestion(name="gender", text="Is this about gender?")],
     )
-
-
-def _csv(rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, ["part", "subject", "field", "text"])
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
 
 
 def _german(store: Store, campaign_id: int) -> bytes:
@@ -67,7 +59,7 @@ def _german(store: Store, campaign_id: int) -> bytes:
                 t.field, LABELS
             )
         rows.append({"part": t.part, "subject": t.subject, "field": t.field, "text": text or ""})
-    return _csv(rows)
+    return translations_csv(rows)
 
 
 def test_participants_see_a_pasted_translation_only_once_it_is_reviewed(store: Store) -> None:
@@ -125,9 +117,11 @@ def test_participants_see_a_pasted_translation_only_once_it_is_reviewed(store: S
 def test_a_pending_translation_is_replaced_and_a_template_shows_the_sources(store: Store) -> None:
     stored = _campaign(store)
     title = [{"part": "title", "subject": "", "field": "title", "text": "Erster Versuch"}]
-    paste_translations(store, stored.id, "de", "t.csv", _csv(title))
+    paste_translations(store, stored.id, "de", "t.csv", translations_csv(title))
     title[0]["text"] = "Pilotbewertungen"
-    assert paste_translations(store, stored.id, "de", "t.csv", _csv(title)).replaced == 1
+    assert (
+        paste_translations(store, stored.id, "de", "t.csv", translations_csv(title)).replaced == 1
+    )
     rows = list(csv.DictReader(io.StringIO(translation_template(store, stored.id, "de").decode())))
     assert rows[-1] == {
         "part": "title",
@@ -151,7 +145,7 @@ def test_a_pending_translation_is_replaced_and_a_template_shows_the_sources(stor
 
 def test_bad_pasted_files_name_their_rows_and_write_nothing(store: Store) -> None:
     stored = _campaign(store)
-    bad = _csv(
+    bad = translations_csv(
         [
             {"part": "title", "subject": "", "field": "title", "text": "Titel"},
             {"part": "dimension", "subject": "honesty", "field": "name", "text": "Ehrlichkeit"},
@@ -172,7 +166,7 @@ def test_bad_pasted_files_name_their_rows_and_write_nothing(store: Store) -> Non
         ("x.jsonl", b'{"part": "title"\n', "x.jsonl line 1: not JSON"),
         (
             "x.csv",
-            _csv([{"part": "title", "subject": "", "field": "title", "text": ""}]),
+            translations_csv([{"part": "title", "subject": "", "field": "title", "text": ""}]),
             "no translations",
         ),
     ]:
@@ -186,7 +180,7 @@ def test_review_refuses_what_it_cannot_show(store: Store) -> None:
     stored = _campaign(store)
     other = make_campaign(store, slug="other")
     labels = [{"part": "dimension", "subject": "safety", "field": "scale_labels", "text": LABELS}]
-    paste_translations(store, stored.id, "de", "l.csv", _csv(labels))
+    paste_translations(store, stored.id, "de", "l.csv", translations_csv(labels))
     (t,) = list_translations(store, stored.id)
     with pytest.raises(InputError, match="name the reviewer"):
         review_translation(store, stored.id, t.id or 0, "  ")
