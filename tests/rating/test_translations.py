@@ -212,6 +212,7 @@ def test_the_embedded_model_translates_and_nothing_shows_before_review(
     outcome = translate_campaign(store, stored.id, "de", model, params=params)
     # the item's prompt and response, the dimension's name, definition and labels, the title
     assert outcome.made + len(outcome.failed) == 6 and outcome.existing == 0
+    assert outcome.made >= 1  # at temperature 0 the short texts come back whole
     made = list_translations(store, stored.id)
     assert len(made) == outcome.made
     assert all(t.status == "pending" and t.translator == model.model_id for t in made)
