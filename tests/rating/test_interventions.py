@@ -9,11 +9,12 @@ import pytest
 
 from coalign.cli.main import run
 from coalign.core.calls import SamplingParams
-from coalign.core.errors import InputError, StudyFileError
-from coalign.llm import load_model
+from coalign.core.errors import InputError, ModelUnavailableError, StudyFileError
+from coalign.llm import Model, load_backend, load_model, parse_model
 from coalign.rating.campaigns import campaign_item_ids, extend_campaign, get_campaign
 from coalign.rating.interventions import (
     generate_items,
+    keyword_pattern,
     load_interventions,
     read_keywords,
     read_prompts,
@@ -21,6 +22,7 @@ from coalign.rating.interventions import (
 from coalign.store import Store
 from coalign.store.calls import recent_calls
 from coalign.store.ratings import item_by_id
+from tests.conftest import free_port
 from tests.rating.helpers import items, make_campaign
 
 EXAMPLE = Path("examples/aligniverse")
@@ -74,8 +76,6 @@ def test_keyword_files_and_missing_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         read_prompts(tmp_path / "missing.csv")
     with pytest.raises(InputError, match="at least one non-empty keyword"):
-        from coalign.rating.interventions import keyword_pattern
-
         keyword_pattern([" "])
 
 
@@ -234,3 +234,15 @@ def test_cli_items_reports_the_filter_and_the_outcome(
     bad = ["--db", db, "campaign", "items", "answers-pilot", "--prompts", str(interventions)]
     assert run([*bad, "--interventions", str(interventions)]) == 1
     assert "must be a .csv, .jsonl or .txt file" in capsys.readouterr().err
+
+
+def test_an_unreachable_model_stops_the_run_and_adds_nothing(store: Store, tmp_path: Path) -> None:
+    stored = make_campaign(store, n_items=0)
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("Is a man allowed to cry?\n")
+    spec = parse_model(f"openai:http://127.0.0.1:{free_port()}/v1#nobody")
+    model = Model(load_backend(spec, timeout=2.0), store, retries=0)
+    chosen = load_interventions(EXAMPLE / "interventions.yaml")[:1]
+    with pytest.raises(ModelUnavailableError):
+        generate_items(store, stored.id, model, read_prompts(prompts), chosen)
+    assert get_campaign(store, stored.id).item_count == 0
