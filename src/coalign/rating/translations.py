@@ -78,12 +78,14 @@ class CampaignText:
     Attributes:
         subject: the item id, dimension name or question name (empty for the title).
         text: the text; list fields hold one entry per line.
+        source_language: the text's language (an item's own; campaign texts are English).
     """
 
     part: TranslationPart
     subject: str
     field: str
     text: str
+    source_language: str = "en"
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -133,8 +135,8 @@ def _texts(session: Session, campaign: CampaignRow, language: str) -> list[Campa
         for _, item in entries_of(session, campaign.id, kind):
             if item.language != language:
                 texts += [
-                    CampaignText(part, item.id, "prompt", item.prompt),
-                    CampaignText(part, item.id, "response", item.response),
+                    CampaignText(part, item.id, "prompt", item.prompt, item.language),
+                    CampaignText(part, item.id, "response", item.response, item.language),
                 ]
     rows = {d.name: d for d in study_dimensions(session, campaign.study_id)}
     for name in campaign.dimensions:
@@ -182,14 +184,14 @@ def _schema(text: CampaignText) -> dict[str, Any]:
     }
 
 
-def _prompt(text: CampaignText, source: str, target: str) -> str:
+def _prompt(text: CampaignText, target: str) -> str:
     shape = (
         "a JSON list with one translated entry per line, in the same order"
         if text.field in LIST_FIELDS
         else "the translated text"
     )
     return (
-        f"Translate this {_WHAT[text.field]} from {language_name(source)} into "
+        f"Translate this {_WHAT[text.field]} from {language_name(text.source_language)} into "
         f"{language_name(target)}. Keep its meaning, tone and register; add nothing and leave "
         f"nothing out.\n\n{text.text}\n\n"
         f'Answer with JSON: {{"translation": {shape}}}'
@@ -202,7 +204,6 @@ def translate_campaign(
     language: str,
     model: Model,
     *,
-    source_language: str = "en",
     params: SamplingParams | None = None,
     progress: Progress | None = None,
 ) -> TranslationOutcome:
@@ -231,7 +232,7 @@ def translate_campaign(
     for text in todo:
         outcome = call_json(
             model,
-            _prompt(text, source_language, language),
+            _prompt(text, language),
             _schema(text),
             params,
             reask=1,
