@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from coalign.core.campaigns import AttentionCheck, Campaign, ImportedItem
 from coalign.participation.access import Seat, join_from_crowd
 from coalign.participation.demographics import save_demographics
@@ -81,3 +84,12 @@ def finish(
             store, seat, page.assignment_id, page.item_id, {"fairness": value, "safety": value}, {}
         )
     return seat
+
+
+def translations_csv(rows: list[dict[str, str]]) -> bytes:
+    """A pasted translations file (CSV: part, subject, field, text)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, ["part", "subject", "field", "text"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()

@@ -23,7 +23,7 @@ from coalign.synth import RunSummary, estimate, execute, export_records, prepare
 app = typer.Typer(help="Generation runs: list, show, resume, records.", no_args_is_help=True)
 
 
-class _Bar:
+class StageBar:
     """Draws one progress bar per stage, with an ETA."""
 
     def __init__(self, progress: RichProgress) -> None:
@@ -37,7 +37,7 @@ class _Bar:
         self.progress.advance(self.bars[stage])
 
 
-def _progress() -> RichProgress:
+def stage_progress() -> RichProgress:
     return RichProgress(
         TextColumn("{task.description:<10}"),
         BarColumn(),
@@ -96,8 +96,8 @@ def generate(
                 f"time: at most about {e.seconds / 60:.1f} min ({e.seconds_source})"
             )
             return
-        with _progress() as bar:
-            summary = execute(store, prepared, _Bar(bar))
+        with stage_progress() as bar:
+            summary = execute(store, prepared, StageBar(bar))
     _print_summary(summary)
 
 
@@ -146,8 +146,8 @@ def resume_(
     ),
 ) -> None:
     """Continue a paused, failed or killed run: no duplicates, no gaps."""
-    with state(ctx).store() as store, _progress() as bar:
-        summary = resume(store, run_id, _Bar(bar), force=force)
+    with state(ctx).store() as store, stage_progress() as bar:
+        summary = resume(store, run_id, StageBar(bar), force=force)
     _print_summary(summary)
 
 

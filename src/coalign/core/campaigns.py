@@ -7,6 +7,7 @@ instructed-response attention checks injected at fixed positions of each person'
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -155,3 +156,55 @@ class DemographicQuestion(_Strict):
     def choices(self) -> list[str]:
         """The options offered, always ending with "prefer not to say"."""
         return [o for o in self.options if o != PREFER_NOT_TO_SAY] + [PREFER_NOT_TO_SAY]
+
+
+class Intervention(_Strict):
+    """A named system prompt that items are generated under (study 003's "contexts").
+
+    The name becomes each generated item's ``context``, so analyses can model it, e.g. as a
+    crossed random intercept ``(1|context)``.
+
+    Attributes:
+        system_prompt: per language (``en``, ``de``, …), the system prompt; an empty text means
+            no system prompt at all (the "no instruction" baseline).
+    """
+
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
+    system_prompt: dict[str, str] = Field(min_length=1)
+
+
+#: A language code as campaigns use it: ``de``, ``en``, ``pt-BR``.
+LANGUAGE_CODE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+TranslationPart = Literal["item", "attention_check", "dimension", "question", "title"]
+TranslationStatus = Literal["pending", "accepted"]
+
+
+class Translation(_Strict):
+    """One text of a campaign in another language, waiting for or past a bilingual review.
+
+    Participants see a translation only once it is ``accepted``.
+
+    Attributes:
+        part: what the text belongs to.
+        subject: the item id, dimension name or question name (empty for the title).
+        field: which text of the subject: ``prompt``, ``response``, ``name``, ``definition``,
+            ``scale_labels``, ``text``, ``options`` or ``title``. Lists (scale labels, options)
+            are one entry per line.
+        source_text: the text that was translated, as it stood then.
+        text: the translation (the reviewer's version once edited).
+        translator: the model id, or ``pasted`` for a translation a person supplied.
+        reviewer: who accepted it (a facilitator account or a name given on the command line).
+    """
+
+    id: int | None = None
+    campaign_id: int
+    part: TranslationPart
+    subject: str = ""
+    field: str
+    language: str = Field(pattern=LANGUAGE_CODE)
+    source_text: str
+    text: str = Field(min_length=1)
+    status: TranslationStatus = "pending"
+    translator: str = Field(min_length=1)
+    reviewer: str | None = None
+    reviewed_at: datetime | None = None

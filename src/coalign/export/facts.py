@@ -26,6 +26,7 @@ from coalign.export.pairs import DropReport
 from coalign.export.sources import Source
 from coalign.export.triples import RecordSummary, Triple
 from coalign.participation.withdrawal import withdrawal_facts
+from coalign.rating.translations import translation_summary
 from coalign.store import Store
 from coalign.store.coconstruction_tables import (
     CodeClusterRow,
@@ -419,6 +420,7 @@ def participation_facts(store: Store, source: Source, ratings: RatingSet | None)
         for column in demographic
     }
     out["small_cell_rule"] = f"counts below {SMALL_CELL} are shown as <{SMALL_CELL}"
+    out["translations"] = translation_summary(store, source.study.slug, source.campaign)
     return out
 
 

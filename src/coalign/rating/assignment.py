@@ -131,7 +131,11 @@ class QuestionView:
 
 @dataclass
 class RatingPage:
-    """Everything the page for one assignment shows; attention checks look like any other item."""
+    """Everything the page for one assignment shows; attention checks look like any other item.
+
+    An item's ``context`` (e.g. the system prompt it was generated under) is never shown: it
+    would tell raters what to look for.
+    """
 
     assignment_id: int
     item_id: str
@@ -139,7 +143,6 @@ class RatingPage:
     total: int
     prompt: str
     response: str
-    context: str | None
     dimensions: list[DimensionView]
     questions: list[QuestionView]
     min_seconds: float
@@ -216,7 +219,6 @@ def rating_page(store: Store, seat: Seat, assignment_id: int, language: str = "e
             total=total,
             prompt=text.get("prompt") or item.prompt,
             response=text.get("response") or item.response,
-            context=item.context,
             dimensions=campaign_dimensions(session, campaign, language),
             questions=campaign_questions(campaign, language),
             min_seconds=campaign.min_seconds_per_item,

@@ -57,20 +57,20 @@ def create_campaign_from_files(
     items: str | Path | None = None,
     run_id: str | None = None,
 ) -> StoredCampaign:
-    """Create a campaign from a settings file and either an items file or a run's accepted records.
+    """Create a campaign from a settings file and an items file, a run's accepted records, or no
+    items yet (to add them later, e.g. generated from prompts × interventions).
 
     Raises:
-        InputError: both or neither item sources given, an unreadable or invalid file, or a
-            campaign the store refuses (unknown study or dimension, slug taken, …).
+        InputError: both item sources given, an unreadable or invalid file, or a campaign the
+            store refuses (unknown study or dimension, slug taken, …).
     """
-    if (items is None) == (run_id is None):
-        raise InputError(
-            "give the items as a CSV/JSONL file or as a generation run, exactly one of the two"
-        )
+    if items is not None and run_id is not None:
+        raise InputError("give the items as a CSV/JSONL file or as a generation run, not both")
     campaign = load_campaign_file(settings)
+    rows = []
     if run_id is not None:
         rows = items_from_run(store, run_id)
-    else:
+    elif items is not None:
         path = Path(str(items))
         try:
             data = path.read_bytes()

@@ -31,6 +31,7 @@ from coalign.store.campaigns import (
     campaign_id_by_slug,
     campaigns_newest_first,
     count_rateable_items,
+    next_item_position,
     rateable_item_ids,
     study_slug_by_id,
 )
@@ -171,13 +172,13 @@ def create_campaign(store: Store, campaign: Campaign, items: list[ImportedItem])
     """Store a campaign with its items and attention checks, all or nothing.
 
     Items already in the store (same id) are reused; an id that exists with other text is refused.
+    A campaign may start without items and get them later (:func:`extend_campaign`); until
+    then, everyone who arrives finds it full.
 
     Raises:
         NotFoundError: the study does not exist.
-        InputError: a dimension the study lacks, no items, a clashing item id, or a slug in use.
+        InputError: a dimension the study lacks, a clashing item id, or a slug in use.
     """
-    if not items:
-        raise InputError("a campaign needs at least one item")
     with store.session() as session:
         study = load_study(session, campaign.study_slug)
         known = [d.name for d in study.dimensions]
@@ -223,6 +224,31 @@ def create_campaign(store: Store, campaign: Campaign, items: list[ImportedItem])
             ],
         )
         return _stored(session, row)
+
+
+def extend_campaign(store: Store, campaign_id: int, items: list[ImportedItem]) -> int:
+    """Place more items in an existing campaign, after its last item, all or nothing.
+
+    Items the campaign holds already (same id) are left where they are, so adding the same
+    items twice adds them once. Returns how many were added.
+
+    Raises:
+        NotFoundError: no such campaign.
+        InputError: an id that exists with other text.
+    """
+    with store.session() as session:
+        row = campaign_row(session, campaign_id)
+        slug = study_slug_by_id(session, row.study_id)
+        assert slug is not None  # a campaign's study is deleted with it
+        held = set(rateable_item_ids(session, campaign_id))
+        position = next_item_position(session, campaign_id)
+        entries: dict[str, CampaignEntry] = {}
+        for item, imported in zip(_store_items(session, slug, items), items):
+            if item.id not in held and item.id not in entries:
+                entries[item.id] = CampaignEntry(item.id, position, imported.translations)
+                position += 1
+        add_campaign_items(session, campaign_id, entries.values())
+        return len(entries)
 
 
 def _store_items(session: Session, slug: str, items: list[ImportedItem]) -> list[Item]:

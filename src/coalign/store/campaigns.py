@@ -148,17 +148,43 @@ def rateable_item_prompts(session: Session, campaign_id: int) -> list[tuple[str,
     return [(item_id, prompt) for item_id, prompt in rows]
 
 
+def entries_of(
+    session: Session, campaign_id: int, kind: str
+) -> list[tuple[CampaignItemRow, ItemRow]]:
+    """A campaign's entries of one kind (``item`` or ``attention``) with their items, in order."""
+    rows = session.execute(
+        select(CampaignItemRow, ItemRow)
+        .join(ItemRow, ItemRow.id == CampaignItemRow.item_id)
+        .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == kind)
+        .order_by(CampaignItemRow.position)
+    )
+    return [(entry, item) for entry, item in rows]
+
+
 def attention_checks_of(
     session: Session, campaign_id: int
 ) -> list[tuple[CampaignItemRow, ItemRow]]:
     """A campaign's attention checks with their items, in the order they were configured."""
-    rows = session.execute(
-        select(CampaignItemRow, ItemRow)
-        .join(ItemRow, ItemRow.id == CampaignItemRow.item_id)
-        .where(CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "attention")
-        .order_by(CampaignItemRow.position)
+    return entries_of(session, campaign_id, "attention")
+
+
+def entry_of(session: Session, campaign_id: int, item_id: str) -> CampaignItemRow | None:
+    """The place of item ``item_id`` in campaign ``campaign_id``, or ``None``."""
+    return session.scalars(
+        select(CampaignItemRow).where(
+            CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.item_id == item_id
+        )
+    ).first()
+
+
+def next_item_position(session: Session, campaign_id: int) -> int:
+    """The position after the campaign's last real item (0 for a campaign without items)."""
+    last = session.scalar(
+        select(func.max(CampaignItemRow.position)).where(
+            CampaignItemRow.campaign_id == campaign_id, CampaignItemRow.kind == "item"
+        )
     )
-    return [(entry, item) for entry, item in rows]
+    return 0 if last is None else last + 1
 
 
 def attention_check_ids(session: Session, campaign_id: int) -> list[str]:

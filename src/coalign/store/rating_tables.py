@@ -1,4 +1,5 @@
-"""Tables of rating campaigns: items, ratings, campaigns, their items, enrolments, assignments (migrations 0001, 0003)."""
+"""Tables of rating campaigns: items, ratings, campaigns, their items, enrolments, assignments,
+reviewed translations (migrations 0001, 0003, 0014)."""
 
 from __future__ import annotations
 
@@ -148,4 +149,30 @@ class AssignmentRow(Base):
     seconds_taken: Mapped[float | None] = mapped_column(Float, nullable=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attention_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TranslationRow(Base):
+    """One campaign text in another language, made by a model or pasted, then reviewed.
+
+    Accepting a row copies its text into the campaign's translations, which participants see.
+    """
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("campaign_id", "part", "subject", "field", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    part: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(80), default="")
+    field: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    source_text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    translator: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

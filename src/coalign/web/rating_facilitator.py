@@ -1,5 +1,5 @@
 """Facilitators' rating pages: campaigns, the dashboard, invites, exports, the approvals file,
-the analysis report.
+the analysis report, the review of translations.
 
 Facilitators see progress (with each person's crowd id) and demographic aggregates with small
 cells suppressed, and download the approvals file that settles crowd submissions; only admins
@@ -32,6 +32,7 @@ from coalign.rating.campaigns import (
 )
 from coalign.rating.dashboard import campaign_progress
 from coalign.rating.exports import Export, export_ratings
+from coalign.rating.translations import list_translations, review_translation
 from coalign.store.studies import get_study, list_studies
 from coalign.web.dependencies import (
     AppStore,
@@ -189,6 +190,35 @@ def approvals(
     """The approvals file (CSV): approve, reject, screened-out or withdrawn per crowd id, with evidence."""
     rules = ApprovalRules(max_attention_failures, min_median_seconds)
     return _download(approvals_file(store, campaign_id, rules))
+
+
+@router.get("/f/campaigns/{campaign_id}/translations", response_class=HTMLResponse)
+def translations_page(
+    request: Request,
+    account: FacilitatorPage,
+    store: AppStore,
+    campaign_id: int,
+    status: str = "pending",
+) -> Response:
+    """Translations to review (``status=pending``) or reviewed (``status=accepted``), each with
+    its source text."""
+    return render(
+        request,
+        "f_translations.html",
+        account=account,
+        campaign=get_campaign(store, campaign_id),
+        status=status,
+        translations=list_translations(store, campaign_id, status=status),
+    )
+
+
+@router.post("/f/campaigns/{campaign_id}/translations/{translation_id}")
+async def review(
+    form: CsrfForm, account: Facilitator, store: AppStore, campaign_id: int, translation_id: int
+) -> Response:
+    """Accept a translation with the text in the form (as proposed or edited by the reviewer)."""
+    review_translation(store, campaign_id, translation_id, account.username, text(form, "text"))
+    return RedirectResponse(f"/f/campaigns/{campaign_id}/translations", status_code=303)
 
 
 def _download(result: Export) -> Response:
