@@ -21,6 +21,7 @@ from coalign.core.errors import InputError, describe_validation_error
 from coalign.participation.access import create_invites
 from coalign.participation.accounts import Account
 from coalign.participation.demographics import demographic_aggregates, get_survey
+from coalign.rating.quotas import quota_fills
 from coalign.rating.approvals import ApprovalRules, approvals_file
 from coalign.rating.campaigns import (
     create_campaign,
@@ -128,6 +129,7 @@ def campaign_page(
         account=account,
         progress=progress,
         aggregates=aggregates,
+        quotas=quota_fills(store, campaign_id),
         questions={q.name: q for q in get_survey(store, study_slug)},
         base_url=str(request.base_url).rstrip("/"),
     )
