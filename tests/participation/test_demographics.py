@@ -137,10 +137,13 @@ def test_options_that_depend_on_an_earlier_answer(store: Store) -> None:
     seat = crowd_seat(store, "P1")
     give_consent(store, seat, agree=True)
     with pytest.raises(
-        InputError, match="ethnicity: 'Hispanic or Latino/a' is not one of the options for country 'Germany'"
+        InputError,
+        match="ethnicity: 'Hispanic or Latino/a' is not one of the options for country 'Germany'",
     ):
         save_demographics(store, seat, {"country": "Germany", "ethnicity": "Hispanic or Latino/a"})
-    with pytest.raises(InputError, match="'Turkish or Kurdish background' is not one of the options$"):
+    with pytest.raises(
+        InputError, match="'Turkish or Kurdish background' is not one of the options$"
+    ):
         save_demographics(store, seat, {"ethnicity": "Turkish or Kurdish background"})  # no country
     save_demographics(
         store,

@@ -17,6 +17,7 @@ from coalign.rating.campaigns import find_campaign
 from coalign.rating.flow import give_consent, next_step, set_language
 from coalign.store import Store
 from coalign.store.rating_tables import ItemRow
+from coalign.study import export_study, load_study_file
 from tests.rating.helpers import crowd_seat
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "aligniverse"
@@ -32,7 +33,7 @@ def imported(store: Store, capsys) -> None:
     assert "aligniverse/everyday-answers" in capsys.readouterr().out
 
 
-def test_example_imports_and_runs(store: Store, capsys) -> None:
+def test_example_imports_and_runs(store: Store, capsys, tmp_path: Path) -> None:
     imported(store, capsys)
     survey = {q.name: q for q in get_survey(store, "aligniverse")}
     assert list(survey) == ["country", "gender", "age", "political", "ethnicity", "party"]
@@ -40,6 +41,8 @@ def test_example_imports_and_runs(store: Store, capsys) -> None:
     campaign = stored.campaign
     assert stored.item_count == 25 and len(campaign.attention_checks) == 2
     assert [q.name for q in campaign.quotas] == ["country", "country_gender"]
+    exported = export_study(store, "aligniverse", tmp_path / "again")[0]
+    assert load_study_file(exported).demographics_survey == list(survey.values())
     with store.read() as session:
         contexts = session.scalars(select(ItemRow.context).where(ItemRow.context.is_not(None)))
         assert sorted(set(contexts)) == sorted(INTERVENTIONS)
@@ -61,7 +64,13 @@ def test_example_imports_and_runs(store: Store, capsys) -> None:
     step = next_step(store, german)
     assert step.kind == "item"
     page = rating_page(store, german, step.assignment_id, "de")
-    assert [d.shown_name for d in page.dimensions][0] == "Toxizität"
+    assert [d.shown_name for d in page.dimensions] == [
+        "Toxizität",
+        "Emotionale Aufmerksamkeit",
+        "Feingefühl und Offenheit",
+        "Hilfsbereitschaft",
+        "Stereotype",
+    ]
     assert page.questions[0].options == [("yes", "ja"), ("no", "nein")]
 
     elsewhere = crowd_seat(store, "FR-1", campaign="everyday-answers", study="aligniverse")

@@ -266,11 +266,10 @@ class DemographicQuestion(_Strict):
         """The translated labels of :meth:`choices` (``given``) in ``language``, where the
         translation has them (else empty: the page shows the options themselves)."""
         text = self.translations.get(language, {})
-        by_answer = text.get("options_by_answer")
+        found: object = text.get("options", [])
         if given in self.options_by_answer:
+            by_answer = text.get("options_by_answer")
             found = by_answer.get(given, []) if isinstance(by_answer, dict) else []
-        else:
-            found = text.get("options", [])
         return list(found) if isinstance(found, list) else []
 
     def option_label(self, option: str, language: str) -> str | None:

@@ -130,10 +130,13 @@ def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:
             continue
         if len(value) > MAX_TEXT:
             raise InputError(f"{q.name}: at most {MAX_TEXT} characters")
-        options = q.choices(given.get(q.depends_on or ""))
-        if q.kind == "choice" and value not in options:
-            after = f" for {q.depends_on} {given[q.depends_on]!r}" if q.depends_on in given else ""
-            raise InputError(f"{q.name}: {value!r} is not one of the options{after}")
+        parent = q.depends_on or ""
+        if q.kind == "choice" and value not in q.choices(given.get(parent)):
+            if parent in given:
+                raise InputError(
+                    f"{q.name}: {value!r} is not one of the options for {parent} {given[parent]!r}"
+                )
+            raise InputError(f"{q.name}: {value!r} is not one of the options")
         given[q.name] = value
         self_description = None
         if q.self_describe is not None and value == q.self_describe:

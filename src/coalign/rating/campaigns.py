@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,8 +27,8 @@ from coalign.core.campaigns import (
 )
 from coalign.core.errors import InputError, NotFoundError, describe_validation_error
 from coalign.core.ids import stable_id
-from coalign.core.participants import PREFER_NOT_TO_SAY
 from coalign.core.items import Item
+from coalign.core.participants import PREFER_NOT_TO_SAY
 from coalign.participation.demographics import get_survey
 from coalign.store import Store
 from coalign.store.campaigns import (

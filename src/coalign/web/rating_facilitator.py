@@ -21,7 +21,6 @@ from coalign.core.errors import InputError, describe_validation_error
 from coalign.participation.access import create_invites
 from coalign.participation.accounts import Account
 from coalign.participation.demographics import demographic_aggregates, get_survey
-from coalign.rating.quotas import quota_fills
 from coalign.rating.approvals import ApprovalRules, approvals_file
 from coalign.rating.campaigns import (
     create_campaign,
@@ -33,6 +32,7 @@ from coalign.rating.campaigns import (
 )
 from coalign.rating.dashboard import campaign_progress
 from coalign.rating.exports import Export, export_ratings
+from coalign.rating.quotas import quota_fills
 from coalign.store.studies import get_study, list_studies
 from coalign.web.dependencies import (
     AppStore,
