@@ -97,3 +97,77 @@ def test_custom_survey(store: Store) -> None:
         )
     with pytest.raises(InputError, match="used twice"):
         set_survey(store, "mini", [{"name": "g", "label": "G?", "kind": "text"}] * 2)
+
+
+COUNTRY_SURVEY = [
+    {"name": "country", "label": "Country?", "options": ["United States", "Germany", "elsewhere"]},
+    {
+        "name": "ethnicity",
+        "label": "Ethnic background?",
+        "depends_on": "country",
+        "options_by_answer": {
+            "United States": ["Hispanic or Latino/a", "self-describe"],
+            "Germany": ["Turkish or Kurdish background", "self-describe"],
+        },
+        "options": ["other background", "self-describe"],
+        "self_describe": "self-describe",
+        "translations": {
+            "de": {
+                "options_by_answer": {"Germany": ["türkische oder kurdische Herkunft", "selbst"]},
+                "options": ["andere Herkunft", "selbst"],
+            }
+        },
+    },
+]
+
+
+def test_options_that_depend_on_an_earlier_answer(store: Store) -> None:
+    make_campaign(store)
+    set_survey(store, "mini", COUNTRY_SURVEY)
+    ethnicity = get_survey(store, "mini")[1]
+    assert ethnicity.choices("Germany") == [
+        "Turkish or Kurdish background",
+        "self-describe",
+        PREFER_NOT_TO_SAY,
+    ]
+    assert ethnicity.choices(None) == ["other background", "self-describe", PREFER_NOT_TO_SAY]
+    assert ethnicity.labels("de", "Germany")[0] == "türkische oder kurdische Herkunft"
+    assert ethnicity.labels("de", "United States") == []  # untranslated: the page shows options
+    assert ethnicity.option_label("other background", "de") == "andere Herkunft"
+    seat = crowd_seat(store, "P1")
+    give_consent(store, seat, agree=True)
+    with pytest.raises(
+        InputError,
+        match="ethnicity: 'Hispanic or Latino/a' is not one of the options for country 'Germany'",
+    ):
+        save_demographics(store, seat, {"country": "Germany", "ethnicity": "Hispanic or Latino/a"})
+    with pytest.raises(
+        InputError, match="'Turkish or Kurdish background' is not one of the options$"
+    ):
+        save_demographics(store, seat, {"ethnicity": "Turkish or Kurdish background"})  # no country
+    save_demographics(
+        store,
+        seat,
+        {"country": "Germany", "ethnicity": "self-describe", "ethnicity_self": "Sorbian"},
+    )
+    with store.read() as session:
+        row = session.scalars(
+            select(DemographicAnswerRow).where(DemographicAnswerRow.question == "ethnicity")
+        ).one()
+    assert (row.answer, row.self_description) == ("self-describe", "Sorbian")
+    save_demographics(store, seat, {"country": PREFER_NOT_TO_SAY, "ethnicity": "other background"})
+
+
+def test_a_dependent_question_must_follow_a_choice_question_with_those_answers(
+    store: Store,
+) -> None:
+    make_campaign(store)
+    country, ethnicity = COUNTRY_SURVEY
+    with pytest.raises(InputError, match=r"\[0\].depends_on: 'country' is not an earlier choice"):
+        set_survey(store, "mini", [ethnicity, country])
+    with pytest.raises(InputError, match=r"\[1\].depends_on: 'country' is not an earlier choice"):
+        set_survey(store, "mini", [{"name": "country", "label": "C?", "kind": "text"}, ethnicity])
+    with pytest.raises(InputError, match=r"\['Germany'\] are not options of 'country'"):
+        set_survey(store, "mini", [country | {"options": ["United States", "France"]}, ethnicity])
+    with pytest.raises(InputError, match="depends_on and options_by_answer go together"):
+        set_survey(store, "mini", [country, ethnicity | {"depends_on": None}])

@@ -31,9 +31,10 @@ EXAMPLE = Path("examples/aligniverse")
 def test_the_example_keeps_prompts_with_gender_words_as_whole_words(tmp_path: Path) -> None:
     everything = read_prompts(EXAMPLE / "prompts.csv")
     kept = read_prompts(EXAMPLE / "prompts.csv", read_keywords(EXAMPLE / "gender_keywords.txt"))
-    assert everything.total == kept.total == 8 and len(everything.prompts) == 8
-    assert [p.row for p in kept.prompts] == [2, 3, 5, 7]  # sister, father, woman, man
-    assert "hobbies for a retired teacher" not in " ".join(p.text for p in kept.prompts)
+    assert everything.total == kept.total == 20 and len(everything.prompts) == 20
+    # daughter, son, husband, woman, brother, mother, son, woman, wife, girlfriend, father
+    assert [p.row for p in kept.prompts] == [1, 2, 3, 4, 5, 8, 9, 10, 12, 15, 17]
+    assert "small flat" not in " ".join(p.text for p in kept.prompts)
     lines = tmp_path / "prompts.txt"
     lines.write_text("The theme of the day\n\nMEN at work?\nwomen's football\nhe said\n")
     found = read_prompts(lines, ["men", "He"])

@@ -91,7 +91,8 @@ def survey_set(
     file: Path = typer.Argument(
         ...,
         help="YAML list of questions: name, label, kind (choice|text), options, "
-        "self_describe, translations.",
+        "self_describe, depends_on and options_by_answer (options per answer to an earlier "
+        "question), translations.",
     ),
 ) -> None:
     """Replace a study's demographics questions ("prefer not to say" is always offered)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from coalign.core.campaigns import DemographicQuestion
+from coalign.core.campaigns import DemographicQuestion, survey_problems
 from coalign.core.errors import ConflictError, InputError, NotFoundError, describe_validation_error
 from coalign.core.participants import PREFER_NOT_TO_SAY, DemographicAnswer
 from coalign.participation.access import Seat
@@ -69,7 +69,8 @@ def set_survey(
     """Replace a study's demographics questions.
 
     Raises:
-        InputError: a malformed question, or two questions with one name.
+        InputError: a malformed question, two questions with one name, or a question that
+            depends on a question or answer the survey lacks.
     """
     try:
         parsed = _SURVEY.validate_python(questions)
@@ -77,8 +78,9 @@ def set_survey(
         raise InputError(
             "demographics survey: " + "; ".join(describe_validation_error(exc))
         ) from exc
-    if len({q.name for q in parsed}) != len(parsed):
-        raise InputError("demographics survey: a question name is used twice")
+    problems = survey_problems(parsed)
+    if problems:
+        raise InputError("demographics survey: " + "; ".join(problems))
     with store.session() as session:
         replace_survey(session, study_row(session, study_slug).id, [q.model_dump() for q in parsed])
 
@@ -106,6 +108,9 @@ def survey_for_seat(store: Store, seat: Seat) -> list[DemographicQuestion]:
 def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:
     """Store a participant's answers; blank questions are skipped (no row), nothing else is guessed.
 
+    A question whose options depend on an earlier answer accepts only the options of that
+    answer (e.g. the ethnicity categories of the country the person lives in).
+
     Args:
         form: ``{question_name: answer, question_name + "_self": self-description}``.
 
@@ -118,14 +123,21 @@ def save_demographics(store: Store, seat: Seat, form: Mapping[str, str]) -> int:
     """
     questions = survey_for_seat(store, seat)
     answers: list[DemographicAnswer] = []
+    given: dict[str, str] = {}
     for q in questions:
         value = (form.get(q.name) or "").strip()
         if not value:
             continue
         if len(value) > MAX_TEXT:
             raise InputError(f"{q.name}: at most {MAX_TEXT} characters")
-        if q.kind == "choice" and value not in q.choices():
+        parent = q.depends_on or ""
+        if q.kind == "choice" and value not in q.choices(given.get(parent)):
+            if parent in given:
+                raise InputError(
+                    f"{q.name}: {value!r} is not one of the options for {parent} {given[parent]!r}"
+                )
             raise InputError(f"{q.name}: {value!r} is not one of the options")
+        given[q.name] = value
         self_description = None
         if q.self_describe is not None and value == q.self_describe:
             self_description = (form.get(f"{q.name}_self") or "").strip()[:MAX_TEXT] or None
@@ -172,7 +184,9 @@ def demographic_aggregates(
         sid = study_row(session, study_slug).id
         rows = demographic_answer_counts(session, sid, campaign_id=campaign_id)
     options = {
-        q.name: set(q.choices()) if q.kind == "choice" else {PREFER_NOT_TO_SAY}
+        q.name: set(q.all_options()) | {PREFER_NOT_TO_SAY}
+        if q.kind == "choice"
+        else {PREFER_NOT_TO_SAY}
         for q in get_survey(store, study_slug)
     }
     result: dict[str, list[AnswerCount]] = {}

@@ -3,9 +3,9 @@
 One row per crowd participant (everyone who came with a ``PROLIFIC_PID``; people invited by a
 personal link are not paid through a platform). The decision follows the dashboard's numbers:
 
-- ``screened-out``: the person declined consent or arrived when the campaign was full. They
-  were shown the screen-out code, which the platform settles; neither approve nor reject them
-  (withdrawing must cost nobody anything).
+- ``screened-out``: the person declined consent, arrived when the campaign was full, or fell
+  in a full quota cell. They were shown the screen-out (or full, or quota-full) code, which
+  the platform settles; neither approve nor reject them (withdrawing must cost nobody anything).
 - ``reject``, with every reason that applies:
 
   - ``incomplete``: not every assigned item was submitted (or none was assigned yet). Someone
@@ -44,7 +44,11 @@ Decision = Literal["approve", "reject", "screened-out", "withdrawn"]
 INCOMPLETE = "incomplete"
 FAILED_ATTENTION = "failed attention checks"
 TOO_FAST = "too fast"
-SCREENED_OUT = {"screened_out": "declined consent", "full": "study full"}
+SCREENED_OUT = {
+    "screened_out": "declined consent",
+    "full": "study full",
+    "quota_full": "quota cell full",
+}
 COLUMNS = (
     "crowd_id",
     "decision",

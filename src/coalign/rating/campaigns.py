@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,19 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from coalign.core.campaigns import AttentionCheck, Campaign, CampaignStatus, ImportedItem
+from coalign.core.campaigns import (
+    AttentionCheck,
+    Campaign,
+    CampaignStatus,
+    DemographicQuestion,
+    ImportedItem,
+    Quota,
+)
 from coalign.core.errors import InputError, NotFoundError, describe_validation_error
 from coalign.core.ids import stable_id
 from coalign.core.items import Item
+from coalign.core.participants import PREFER_NOT_TO_SAY
+from coalign.participation.demographics import get_survey
 from coalign.store import Store
 from coalign.store.campaigns import (
     CampaignEntry,
@@ -168,6 +178,31 @@ def _csv_item(row: dict[str, str | None]) -> dict[str, Any]:
     return item
 
 
+def check_quotas(quotas: Sequence[Quota], survey: Sequence[DemographicQuestion]) -> None:
+    """Refuse quotas that name a question the survey lacks or an answer it does not offer.
+
+    Raises:
+        InputError: naming the quota, its cell and the bad question or answer.
+    """
+    questions = {q.name: q for q in survey}
+    for quota in quotas:
+        for name in quota.questions:
+            question = questions.get(name)
+            if question is None or question.kind != "choice":
+                raise InputError(
+                    f"quotas: {quota.name}: {name!r} is not a choice question of the study's "
+                    f"demographics survey (it has {', '.join(questions)})"
+                )
+        for index, cell in enumerate(quota.cells):
+            for name, answer in cell.answers.items():
+                offered = [*questions[name].all_options(), PREFER_NOT_TO_SAY]
+                if answer not in offered:
+                    raise InputError(
+                        f"quotas: {quota.name}: cells[{index}].answers.{name}: {answer!r} is "
+                        f"not an option (options: {', '.join(offered)})"
+                    )
+
+
 def create_campaign(store: Store, campaign: Campaign, items: list[ImportedItem]) -> StoredCampaign:
     """Store a campaign with its items and attention checks, all or nothing.
 
@@ -177,8 +212,11 @@ def create_campaign(store: Store, campaign: Campaign, items: list[ImportedItem])
 
     Raises:
         NotFoundError: the study does not exist.
-        InputError: a dimension the study lacks, a clashing item id, or a slug in use.
+        InputError: a dimension the study lacks, a clashing item id, a slug in use, or a quota
+            on a question or answer the study's demographics survey lacks.
     """
+    if campaign.quotas:
+        check_quotas(campaign.quotas, get_survey(store, campaign.study_slug))
     with store.session() as session:
         study = load_study(session, campaign.study_slug)
         known = [d.name for d in study.dimensions]
@@ -296,6 +334,8 @@ def _stored(session: Session, row: CampaignRow) -> StoredCampaign:
         completion_code=row.completion_code,
         screened_out_code=row.screened_out_code,
         full_code=row.full_code,
+        quotas=row.quotas,
+        quota_full_code=row.quota_full_code,
         completion_url=row.completion_url,
         title_translations=row.title_translations,
         translations=row.translations,

@@ -36,7 +36,8 @@ class ParticipantProgress:
 
     Attributes:
         crowd_id: the crowd platform's id (``PROLIFIC_PID``); ``None`` for invited people.
-        status: the enrolment's: ``active``, ``completed``, ``screened_out`` or ``full``.
+        status: the enrolment's: ``active``, ``completed``, ``screened_out``, ``full`` or
+            ``quota_full``.
         assigned, submitted: assignments given and submitted, attention checks included.
         attention_checked, attention_failed: attention checks submitted, and failed of those.
         median_seconds: median time per submitted real item.

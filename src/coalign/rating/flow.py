@@ -8,6 +8,10 @@ the campaign is full before they consent (and so before they spend time on it), 
 screen-out code and the link back to the crowd platform. That is final: their enrolment is
 marked ``full``, as it is for the rare person who finds the last items taken between the
 consent page and their first item.
+
+In a campaign with quotas, a person whose survey answers fall in a full quota cell is screened
+out right after the survey, before any item is assigned: their enrolment is marked
+``quota_full`` and they get the quota-full code (:mod:`coalign.rating.quotas`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from coalign.participation.access import Seat, require_open
 from coalign.participation.members import study_row_by_id
 from coalign.rating.assignment import assign, has_room
 from coalign.rating.campaigns import campaign_row
+from coalign.rating.quotas import admit, is_admitted
 from coalign.store import Store
 from coalign.store.campaigns import (
     count_assignments,
@@ -35,7 +40,9 @@ from coalign.store.participation_tables import ParticipantRow
 from coalign.store.rating_tables import CampaignRow, EnrollmentRow
 from coalign.store.tables import utcnow
 
-StepKind = Literal["consent", "demographics", "item", "done", "screened_out", "closed", "full"]
+StepKind = Literal[
+    "consent", "demographics", "item", "done", "screened_out", "closed", "full", "quota_full"
+]
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,8 @@ class Step:
     Attributes:
         assignment_id: the item to rate when ``kind == "item"``.
         code: the completion code for ``done``; the screen-out code for ``screened_out`` and
-            ``full``.
+            ``full`` (the full code where the campaign has one); the quota-full code (else the
+            screen-out code) for ``quota_full``.
         redirect_url: the crowd platform's return link with that code, if the campaign has one.
     """
 
@@ -109,6 +117,8 @@ def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
         return _with_code("screened_out", campaign, campaign.screened_out_code)
     if enrollment.status == "full":
         return _with_code("full", campaign, campaign.full_code or campaign.screened_out_code)
+    if enrollment.status == "quota_full":
+        return _with_code("quota_full", campaign, _quota_full_code(campaign))
     if enrollment.status == "completed":
         return _with_code("done", campaign, campaign.completion_code)
     participant = _participant(session, seat)
@@ -121,6 +131,11 @@ def _decide(session: Session, seat: Seat, *, write: bool) -> Step | None:
         return Step("consent")
     if enrollment.demographics_done_at is None:
         return Step("demographics")
+    if not assigned and not is_admitted(session, seat):
+        if not write:
+            return None
+        if not admit(session, seat):
+            return _quota_full(enrollment, campaign)
     if not assigned:
         if not write:
             return None
@@ -139,6 +154,17 @@ def _full(enrollment: EnrollmentRow, campaign: CampaignRow) -> Step:
     """Mark the enrolment ``full`` (nothing left to rate) and say so, with the screen-out code."""
     enrollment.status = "full"
     return _with_code("full", campaign, campaign.full_code or campaign.screened_out_code)
+
+
+def _quota_full(enrollment: EnrollmentRow, campaign: CampaignRow) -> Step:
+    """Mark the enrolment ``quota_full`` (the person's quota cell is full) and say so, with the
+    quota-full code."""
+    enrollment.status = "quota_full"
+    return _with_code("quota_full", campaign, _quota_full_code(campaign))
+
+
+def _quota_full_code(campaign: CampaignRow) -> str:
+    return campaign.quota_full_code or campaign.screened_out_code
 
 
 def _with_code(kind: StepKind, campaign: CampaignRow, code: str) -> Step:

@@ -23,6 +23,7 @@ from coalign.store.rating_tables import (
     CampaignRow,
     EnrollmentRow,
     ItemRow,
+    QuotaPlaceRow,
     RatingRow,
 )
 from coalign.store.tables import DimensionRow, StudyRow
@@ -466,3 +467,61 @@ def assignment_summaries(session: Session, campaign_id: int) -> list[AssignmentS
         ).where(AssignmentRow.campaign_id == campaign_id)
     )
     return [AssignmentSummary(*row) for row in rows]
+
+
+# --- quota places ---------------------------------------------------------------------------
+
+
+def has_quota_place(session: Session, participant_id: str, campaign_id: int) -> bool:
+    """Whether the participant was admitted to the campaign's quotas."""
+    return (
+        session.scalar(
+            select(QuotaPlaceRow.id).where(
+                QuotaPlaceRow.campaign_id == campaign_id,
+                QuotaPlaceRow.participant_id == participant_id,
+            )
+        )
+        is not None
+    )
+
+
+def add_quota_places(
+    session: Session, participant_id: str, campaign_id: int, cells: dict[str, str]
+) -> None:
+    """Admit the participant: one row per ``{quota name: cell key}``, flushed.
+
+    Raises:
+        sqlalchemy.exc.IntegrityError: the participant holds a place in one of the quotas already.
+    """
+    session.add_all(
+        QuotaPlaceRow(campaign_id=campaign_id, participant_id=participant_id, quota=q, cell=cell)
+        for q, cell in cells.items()
+    )
+    session.flush()
+
+
+def quota_cell_counts(
+    session: Session, campaign_id: int, *, held_since: datetime
+) -> dict[tuple[str, str], int]:
+    """``{(quota, cell key): people holding a place}`` in the campaign.
+
+    A place is held while its person's enrolment is completed, or is active and began at or
+    after ``held_since`` (people who walked away stop counting, as their items do).
+    """
+    held = or_(
+        EnrollmentRow.status == "completed",
+        and_(EnrollmentRow.status == "active", EnrollmentRow.created_at >= held_since),
+    )
+    rows = session.execute(
+        select(QuotaPlaceRow.quota, QuotaPlaceRow.cell, func.count())
+        .join(
+            EnrollmentRow,
+            and_(
+                EnrollmentRow.campaign_id == QuotaPlaceRow.campaign_id,
+                EnrollmentRow.participant_id == QuotaPlaceRow.participant_id,
+            ),
+        )
+        .where(QuotaPlaceRow.campaign_id == campaign_id, held)
+        .group_by(QuotaPlaceRow.quota, QuotaPlaceRow.cell)
+    )
+    return {(quota, cell): count for quota, cell, count in rows}

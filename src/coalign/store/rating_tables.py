@@ -1,5 +1,6 @@
-"""Tables of rating campaigns: items, ratings, campaigns, their items, enrolments, assignments,
-reviewed translations (migrations 0001, 0003, 0014)."""
+"""Tables of rating campaigns: items, ratings, campaigns, their items, enrolments, assignments
+(migrations 0001, 0003), reviewed translations (0014) and the quota cells people were admitted
+to (0016)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ class CampaignRow(Base):
     completion_code: Mapped[str] = mapped_column(String(64))
     screened_out_code: Mapped[str] = mapped_column(String(64))
     full_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    quotas: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    quota_full_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     completion_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     title_translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -175,4 +178,26 @@ class TranslationRow(Base):
     translator: Mapped[str] = mapped_column(Text)
     reviewer: Mapped[str | None] = mapped_column(Text, nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QuotaPlaceRow(Base):
+    """A person admitted to a campaign with quotas: the cell of one quota their answers fell in.
+
+    Written once, under the campaign's lock, when the person passes the quotas after the
+    demographics survey; the cell stays what it was then even if they change an answer later.
+    """
+
+    __tablename__ = "quota_places"
+    __table_args__ = (UniqueConstraint("campaign_id", "participant_id", "quota"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    quota: Mapped[str] = mapped_column(String(40))
+    cell: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

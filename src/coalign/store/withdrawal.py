@@ -42,7 +42,13 @@ from coalign.store.participation_tables import (
     WithdrawalRow,
     WithdrawnSeedRow,
 )
-from coalign.store.rating_tables import AssignmentRow, CampaignRow, EnrollmentRow, RatingRow
+from coalign.store.rating_tables import (
+    AssignmentRow,
+    CampaignRow,
+    EnrollmentRow,
+    QuotaPlaceRow,
+    RatingRow,
+)
 from coalign.store.steer_tables import (
     ConversationForkRow,
     SharedPromptRow,
@@ -106,6 +112,7 @@ ERASED: dict[str, Erased] = {
     ),
     "ratings": Erased(RatingRow.id, "the person's ratings"),
     "assignments": Erased(AssignmentRow.id, "the person's assignments, drafts and answers"),
+    "quota_places": Erased(QuotaPlaceRow.id, "the quota cells the person was admitted to"),
     "enrollments": Erased(EnrollmentRow.id, "the person's places in campaigns"),
     "demographic_answers": Erased(DemographicAnswerRow.id, "the person's demographic answers"),
     "design_proposals": Erased(
@@ -298,6 +305,7 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
     )
     rows["ratings"] = _ids(session, RatingRow.id, RatingRow.participant_id == pid)
     rows["assignments"] = _ids(session, AssignmentRow.id, AssignmentRow.participant_id == pid)
+    rows["quota_places"] = _ids(session, QuotaPlaceRow.id, QuotaPlaceRow.participant_id == pid)
     rows["enrollments"] = _ids(session, EnrollmentRow.id, EnrollmentRow.participant_id == pid)
     campaign_ids = _ids(session, EnrollmentRow.campaign_id, EnrollmentRow.participant_id == pid)
     crowd_id = (person.external_ids or {}).get("PROLIFIC_PID")

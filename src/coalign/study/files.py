@@ -5,6 +5,10 @@ A study file is YAML::
     study: {slug, title, deployment_context, system_prompt, dimensions, topics, question_types, …}
     seed_questions: [ {text, topic, question_type, …}, … ]   # or a path to a .jsonl/.yaml file
     seed_examples:  [ {question, misaligned_response, critique, aligned_response, dimensions}, … ]
+    demographics_survey: [ {name, label, options, translations, …}, … ]   # or a path; optional
+
+Without ``demographics_survey`` participants get the default survey
+(:data:`coalign.participation.demographics.DEFAULT_SURVEY`).
 
 Relative paths are read from the study file's folder. Every problem is reported with the path of
 the bad key (``seed_examples[3].dimensions``) before anything is written.
@@ -20,20 +24,27 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from coalign.core.campaigns import DemographicQuestion, survey_problems
 from coalign.core.errors import StudyFileError, describe_validation_error
 from coalign.core.seeds import SeedExample, SeedQuestion
 from coalign.core.study import Study
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+SURVEY_KEY = "demographics_survey"
 
 
 @dataclass
 class StudyBundle:
-    """A study design with its seeds, as read from files or the store."""
+    """A study design with its seeds and its demographics survey, as read from files or the store.
+
+    Attributes:
+        demographics_survey: the study's own survey; ``None`` keeps the default survey.
+    """
 
     study: Study
     seed_questions: list[SeedQuestion] = field(default_factory=list)
     seed_examples: list[SeedExample] = field(default_factory=list)
+    demographics_survey: list[DemographicQuestion] | None = None
 
 
 def read_structured(path: Path, where: str = "file") -> Any:
@@ -115,7 +126,7 @@ def load_study_file(path: str | Path) -> StudyBundle:
     data = read_structured(path, "study file")
     if not isinstance(data, dict) or "study" not in data:
         raise StudyFileError(str(path), ["top level: expected a mapping with a 'study' key"])
-    unknown = set(data) - {"study", "seed_questions", "seed_examples"}
+    unknown = set(data) - {"study", "seed_questions", "seed_examples", SURVEY_KEY}
     problems = [f"{key}: unknown key" for key in sorted(unknown)]
     try:
         study = Study.model_validate(data["study"])
@@ -130,6 +141,12 @@ def load_study_file(path: str | Path) -> StudyBundle:
             data.get("seed_examples"), SeedExample, "seed_examples", path.parent, problems
         ),
     )
+    if data.get(SURVEY_KEY) is not None:
+        survey = _parse_list(
+            data[SURVEY_KEY], DemographicQuestion, SURVEY_KEY, path.parent, problems
+        )
+        problems.extend(f"{SURVEY_KEY}{problem}" for problem in survey_problems(survey))
+        bundle.demographics_survey = survey
     _check_references(bundle, problems)
     if problems:
         raise StudyFileError(str(path), problems)
@@ -137,18 +154,23 @@ def load_study_file(path: str | Path) -> StudyBundle:
 
 
 def write_study_files(bundle: StudyBundle, folder: str | Path) -> list[Path]:
-    """Write ``study.yaml`` plus ``seed_questions.jsonl`` and ``seed_examples.jsonl`` to ``folder``.
+    """Write ``study.yaml`` plus ``seed_questions.jsonl`` and ``seed_examples.jsonl`` to ``folder``
+    (the study's own demographics survey, if it has one, inside ``study.yaml``).
 
     The result reads back with :func:`load_study_file` to an equal bundle.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     questions, examples = folder / "seed_questions.jsonl", folder / "seed_examples.jsonl"
-    design = {
+    design: dict[str, Any] = {
         "study": bundle.study.model_dump(mode="json"),
         "seed_questions": questions.name,
         "seed_examples": examples.name,
     }
+    if bundle.demographics_survey is not None:
+        design[SURVEY_KEY] = [
+            q.model_dump(mode="json", exclude_defaults=True) for q in bundle.demographics_survey
+        ]
     study_file = folder / "study.yaml"
     study_file.write_text(
         yaml.safe_dump(design, sort_keys=False, allow_unicode=True), encoding="utf-8"

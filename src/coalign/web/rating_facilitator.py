@@ -33,6 +33,7 @@ from coalign.rating.campaigns import (
 from coalign.rating.dashboard import campaign_progress
 from coalign.rating.exports import Export, export_ratings
 from coalign.rating.translations import list_translations, review_translation
+from coalign.rating.quotas import quota_fills
 from coalign.store.studies import get_study, list_studies
 from coalign.web.dependencies import (
     AppStore,
@@ -129,6 +130,7 @@ def campaign_page(
         account=account,
         progress=progress,
         aggregates=aggregates,
+        quotas=quota_fills(store, campaign_id),
         questions={q.name: q for q in get_survey(store, study_slug)},
         base_url=str(request.base_url).rstrip("/"),
     )
