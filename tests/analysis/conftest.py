@@ -56,7 +56,10 @@ def contexts_frame() -> pd.DataFrame:
             ratings_per_rater=5,
             n_items=20,
             item_sd=0.2,
-            factors={"gender": {"woman": 0.0, "man": -0.4 + 0.3 * k}, "country": {"US": 0.0, "DE": 0.3}},
+            factors={
+                "gender": {"woman": 0.0, "man": -0.4 + 0.3 * k},
+                "country": {"US": 0.0, "DE": 0.3},
+            },
             item_factors={"context": CONTEXTS},
             dimension=dim,
             seed=7,

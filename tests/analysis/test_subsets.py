@@ -63,7 +63,9 @@ def test_merges_relabel_levels_and_name_bad_ones(contexts_frame):
     with pytest.raises(InputError, match="'answer_gender' has no level 'perhaps'"):
         apply_merges(contexts_frame, {"answer_gender": {"yes": ["perhaps"]}})
     with pytest.raises(InputError, match="merged into both 'yes' and 'no'"):
-        apply_merges(contexts_frame, {"answer_gender": {"yes": ["rather yes"], "no": ["rather yes"]}})
+        apply_merges(
+            contexts_frame, {"answer_gender": {"yes": ["rather yes"], "no": ["rather yes"]}}
+        )
 
 
 def test_merges_file(tmp_path):

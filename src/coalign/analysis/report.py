@@ -320,7 +320,7 @@ def _small_groups_note(sec: Section, result: AnalysisResult) -> None:
         listed = "; ".join(f"{col}: {', '.join(lv)}" for col, lv in result.small_groups.items())
         sec.note(
             f"Groups with fewer than {MIN_GROUP_RATERS} raters are shown as "
-            f"\"<{MIN_GROUP_RATERS}\" without statistics ({listed}); an admin can show them "
+            f'"<{MIN_GROUP_RATERS}" without statistics ({listed}); an admin can show them '
             "(--show-small-groups)."
         )
 

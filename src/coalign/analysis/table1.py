@@ -54,11 +54,11 @@ def effects_grid(models: dict[str, ClmmResult], hidden: set[str] | None = None) 
     rows = []
     for dim, model in models.items():
         row: dict[str, str] = {"dimension": dim}
-        for rec in model.coefficients.itertuples(index=False):
-            term = str(rec.term)
+        coef = model.coefficients
+        for term, estimate, p in zip(coef.term, coef.estimate.astype(float), coef.p.astype(float)):
             if term not in terms:
                 terms.append(term)
-            row[term] = SMALL if term in hidden else effect_cell(rec.estimate, rec.p)
+            row[term] = SMALL if term in hidden else effect_cell(estimate, p)
         rows.append(row)
     if not terms:
         return pd.DataFrame()
