@@ -128,3 +128,11 @@ def test_table1_grid_matches_the_models(contexts_frame, tmp_path):
             expected = 3 if rec.p < 0.001 else 2 if rec.p < 0.01 else 1 if rec.p < 0.05 else 0
             assert cell.count("*") == expected, (dim, rec.term, rec.p)
     assert "Table 1" in result.files["report"].read_text()
+
+
+def test_default_fixed_effects_leave_out_constant_and_item_naming_columns(contexts_frame):
+    frame = contexts_frame.assign(source="import:" + contexts_frame["item"], wave="1")
+    result = run_analysis(frame, AnalysisOptions(random=("rater", "item"), **FAST))
+    assert "source" not in result.fixed_effects and "wave" not in result.fixed_effects
+    assert result.column_levels["source"] == "item"
+    assert "context" in result.fixed_effects

@@ -223,7 +223,9 @@ def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) ->
         sec = page.section("Rating distributions")
         _small_groups_note(sec, result)
         for col in result.demographics:
-            sec.figure(_distribution_figure(ratings, col, result.small_groups.get(col)))
+            hidden = result.small_groups.get(col, [])
+            if set(group_labels(ratings[col])) - set(hidden):
+                sec.figure(_distribution_figure(ratings, col, hidden))
     sec = page.section("Effects on ratings")
     sec.note(LAPLACE_CAVEAT)
     _table1(sec, result)

@@ -24,7 +24,7 @@ class AnalysisOptions:
             each must be constant for each rater.
         fixed_effects: fixed effects of the mixed model, any level (default: ``demographics``
             plus every item- and rating-level column, less the random-intercept columns
-            and columns with a single level).
+            and columns with a single level or, at the item level, one level per item).
         reference: reference level per fixed-effect column (default: most frequent).
         prefer_not_to_say: ``"drop"`` such answers with a count, or keep them as a ``"level"``.
         random: grouping columns with random intercepts.

@@ -117,12 +117,16 @@ def _model_columns(
             )
     else:
         # By default every column that can explain a difference: one with a single
-        # level (say, after a filter) is left out rather than failing every model.
+        # level (say, after a filter) is left out rather than failing every model, and
+        # so is an item-level column with a level per item (another name for the item).
         others = [c for c, level in levels.items() if level != "rater"]
+        n_items = frame["item"].nunique()
         fixed = [
             c
             for c in [*demographics, *others]
-            if c not in random and frame[c].nunique(dropna=True) > 1
+            if c not in random
+            and frame[c].nunique(dropna=True) > 1
+            and not (levels[c] == "item" and frame[c].nunique(dropna=True) == n_items)
         ]
     return demographics, fixed, levels
 
