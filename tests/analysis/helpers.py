@@ -1,4 +1,7 @@
-"""Shared test data for the analysis tests."""
+"""Shared test data and checks for the analysis tests."""
+
+import numpy as np
+import pytest
 
 TWO_FACTORS = {
     "gender": {"woman": 0.0, "man": -0.4, "non-binary": 0.3},
@@ -13,3 +16,14 @@ CONTEXTS = {
     "empathy": 0.5,
     "equality": 0.3,
 }
+
+
+def compare_with_r(ours, theirs):
+    """coalign's ClmmResult and R's RFit agree on thresholds, effects, SDs and log-likelihood."""
+    np.testing.assert_allclose(ours.thresholds.estimate, theirs.thresholds, atol=0.02)
+    assert set(ours.beta) == set(theirs.beta)
+    for term, value in theirs.beta.items():
+        assert ours.beta[term] == pytest.approx(value, abs=0.02), term
+    for name, sd in theirs.sds.items():
+        assert ours.random_sd[name] == pytest.approx(sd, abs=0.03), name
+    assert ours.loglik == pytest.approx(theirs.loglik, abs=0.5)

@@ -7,8 +7,7 @@ import pytest
 from coalign.analysis import SimulationSpec, fit_clmm, simulate_ratings
 from coalign.analysis.r_reference import fit_clmm_in_r
 
-from .helpers import CONTEXTS, TWO_FACTORS
-from .test_against_r import _compare
+from .helpers import CONTEXTS, TWO_FACTORS, compare_with_r
 
 
 def _study_003_like(seed: int):
@@ -33,7 +32,7 @@ def test_rater_and_context_intercepts_match_clmm(r_available):
     fixed = [*TWO_FACTORS, "display_language"]
     ours = fit_clmm(frame, fixed, ["rater", "context"])
     theirs = fit_clmm_in_r(frame, ours.fixed_levels, ["rater", "context"], timeout=300)
-    _compare(ours, theirs)
+    compare_with_r(ours, theirs)
     assert set(ours.random_sd) == {"rater", "context"}
 
 
@@ -42,7 +41,7 @@ def test_context_as_fixed_effect_with_rater_intercept_matches_clmm(r_available):
     frame = _study_003_like(22)
     ours = fit_clmm(frame, [*TWO_FACTORS, "context"], ["rater"], reference={"context": "none"})
     theirs = fit_clmm_in_r(frame, ours.fixed_levels, ["rater"], timeout=300)
-    _compare(ours, theirs)
+    compare_with_r(ours, theirs)
     assert {f"context[{c}]" for c in CONTEXTS if c != "none"} <= set(ours.beta)
 
 
@@ -52,6 +51,6 @@ def test_crossed_items_with_an_item_level_fixed_effect_match_clmm(r_available):
     frame = _study_003_like(23)
     ours = fit_clmm(frame, ["gender", "context"], ["rater", "item"], reference={"context": "none"})
     theirs = fit_clmm_in_r(frame, ours.fixed_levels, ["rater", "item"], timeout=300)
-    _compare(ours, theirs)
+    compare_with_r(ours, theirs)
     for term, se in theirs.beta_se.items():
         assert ours.coefficients.set_index("term").loc[term, "se"] == pytest.approx(se, rel=0.03)
