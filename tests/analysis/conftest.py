@@ -10,6 +10,8 @@ import pytest
 from coalign.analysis import SimulationSpec, simulate_ratings
 from coalign.analysis.r_reference import rscript_available
 
+from .helpers import CONTEXTS
+
 
 @pytest.fixture(scope="session")
 def r_available() -> None:
@@ -37,3 +39,36 @@ def three_dimensions() -> pd.DataFrame:
         )
         frames.append(simulate_ratings(spec))
     return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="session")
+def contexts_frame() -> pd.DataFrame:
+    """Study 003's shape in small: 80 raters × 5 of 20 items on two dimensions.
+
+    Items come under five contexts (item level); each (item, rater) has a display
+    language and an answer to a per-item question (rating level, the same on both
+    dimensions); three raters are non-binary, a group too small to show.
+    """
+    frames = []
+    for k, dim in enumerate(["toxicity", "helpfulness"]):
+        spec = SimulationSpec(
+            n_raters=80,
+            ratings_per_rater=5,
+            n_items=20,
+            item_sd=0.2,
+            factors={
+                "gender": {"woman": 0.0, "man": -0.4 + 0.3 * k},
+                "country": {"US": 0.0, "DE": 0.3},
+            },
+            item_factors={"context": CONTEXTS},
+            dimension=dim,
+            seed=7,
+        )
+        frames.append(simulate_ratings(spec))
+    frame = pd.concat(frames, ignore_index=True)
+    pair = frame["item"].str[-2:].astype(int) + frame["rater"].str[-3:].astype(int)
+    frame["display_language"] = ["de" if p % 3 == 0 else "en" for p in pair]
+    frame["answer_gender"] = [("yes", "rather yes", "no")[p % 3] for p in pair // 2]
+    few = sorted(frame["rater"].unique())[:3]
+    frame.loc[frame["rater"].isin(few), "gender"] = "non-binary"
+    return frame

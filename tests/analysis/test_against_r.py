@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from coalign.analysis import SimulationSpec, fit_clmm, simulate_ratings
 from coalign.analysis.r_reference import fit_clmm_in_r
 
-from .helpers import TWO_FACTORS
-
-
-def _compare(ours, theirs):
-    np.testing.assert_allclose(ours.thresholds.estimate, theirs.thresholds, atol=0.02)
-    assert set(ours.beta) == set(theirs.beta)
-    for term, value in theirs.beta.items():
-        assert ours.beta[term] == pytest.approx(value, abs=0.02), term
-    for name, sd in theirs.sds.items():
-        assert ours.random_sd[name] == pytest.approx(sd, abs=0.03), name
-    assert ours.loglik == pytest.approx(theirs.loglik, abs=0.5)
+from .helpers import TWO_FACTORS, compare_with_r
 
 
 @pytest.mark.slow
@@ -35,7 +24,7 @@ def test_crossed_laplace_matches_clmm(r_available, seed):
         reference={"gender": "woman", "political": "liberal"},
     )
     theirs = fit_clmm_in_r(frame, ours.fixed_levels, ["rater", "item"], timeout=300)
-    _compare(ours, theirs)
+    compare_with_r(ours, theirs)
     # standard errors come from the same Hessian, so they agree too
     for term, se in theirs.beta_se.items():
         assert ours.coefficients.set_index("term").loc[term, "se"] == pytest.approx(se, rel=0.02)
@@ -49,7 +38,7 @@ def test_single_intercept_quadrature_matches_clmm(r_available):
     frame = simulate_ratings(spec)
     ours = fit_clmm(frame, list(TWO_FACTORS), ["rater"], method="agq", n_agq=7)
     theirs = fit_clmm_in_r(frame, ours.fixed_levels, ["rater"], n_agq=7, timeout=300)
-    _compare(ours, theirs)
+    compare_with_r(ours, theirs)
     laplace = fit_clmm(
         frame,
         list(TWO_FACTORS),

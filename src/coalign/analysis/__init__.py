@@ -1,7 +1,7 @@
 """Pluralistic analysis of ratings: agreement, ordinal mixed models, conflicting values, disagreement.
 
 Everything reads long-format ratings (one row per item × rater × dimension with
-demographic columns); :func:`analyze` runs the lot and writes a report.
+covariate columns at the rater, item or rating level, see :func:`column_levels`); :func:`analyze` runs the lot and writes a report.
 Needs the ``analysis`` extra (numpy, scipy, pandas, statsmodels, krippendorff,
 pyarrow, matplotlib).
 """
@@ -10,6 +10,7 @@ from coalign.analysis.agreement import agreement_table, krippendorff_alpha
 from coalign.analysis.clmm import ClmmResult, fit_clmm
 from coalign.analysis.conflicts import co_occurrence, co_occurrence_matrix
 from coalign.analysis.data import (
+    column_levels,
     load_campaign_ratings,
     load_long_format,
     load_study_ratings,
@@ -30,6 +31,7 @@ __all__ = [
     "analyze",
     "co_occurrence",
     "co_occurrence_matrix",
+    "column_levels",
     "fit_clmm",
     "fit_ordered_fixed",
     "item_disagreement",

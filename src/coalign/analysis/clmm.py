@@ -182,7 +182,8 @@ def _maximize(data: ModelData, random: list[str], method: Method, n_agq: int) ->
     """Fixed-effects fit for starting values, then the mixed model."""
     k = len(data.levels) - 1
     fixed_model = CrossedLaplace(data.category, len(data.levels), data.design, [], [])
-    base = maximize(fixed_model.value_and_grad, _start_values(data), k, 0)
+    # Only starting values when random effects follow: no Hessian needed.
+    base = maximize(fixed_model.value_and_grad, _start_values(data), k, 0, polish=not random)
     if random:
         start = np.concatenate([base.params, np.full(len(random), np.log(0.5))])
         model: SingleQuadrature | CrossedLaplace

@@ -39,7 +39,8 @@ def co_occurrence(
 
     Returns:
         One row per (pair, group column, level): ``share_ratings`` (of rating pairs
-        with both dimensions rated), ``share_items`` (overall rows only), counts.
+        with both dimensions rated), ``share_items`` (overall rows only), counts of
+        rating pairs, raters and items.
 
     Raises:
         InputError: a named dimension does not exist.
@@ -65,6 +66,7 @@ def co_occurrence(
                 "group": "all",
                 "level": "all",
                 "n_ratings": len(both),
+                "n_raters": both.index.get_level_values("rater").nunique(),
                 "share_ratings": float(high.mean()) if len(both) else np.nan,
                 "n_items": len(items),
                 "share_items": float(item_high.mean()) if len(items) else np.nan,
@@ -82,6 +84,7 @@ def co_occurrence(
                         "group": col,
                         "level": str(level),
                         "n_ratings": int(mask.sum()),
+                        "n_raters": int(pd.unique(raters[mask]).size),
                         "share_ratings": float(high.to_numpy()[mask].mean()),
                         "n_items": np.nan,
                         "share_items": np.nan,

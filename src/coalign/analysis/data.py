@@ -1,15 +1,19 @@
-"""Long-format ratings: one row per (item, rater, dimension) with demographic columns.
+"""Long-format ratings: one row per (item, rater, dimension) with covariate columns.
 
 This is the shape every analysis function reads, whether the ratings come from
 a coalign rating campaign or from an existing multi-annotator data set
-(CSV or Parquet).
+(CSV or Parquet).  Every column beyond item, rater, dimension, value and
+``crowd_id`` is a covariate with a level (:func:`column_levels`): ``"rater"``
+(constant for each rater: the demographics), ``"item"`` (constant for each
+item, e.g. its ``context``) or ``"rating"`` (varies within raters and items,
+e.g. the ``display_language`` a rating was given in).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
@@ -21,18 +25,72 @@ if TYPE_CHECKING:
 REQUIRED = ("item", "rater", "dimension", "value")
 #: Another name for the rater (a campaign export's crowd-platform id): kept, never a demographic.
 IDENTIFIERS = ("crowd_id",)
+ColumnLevel = Literal["rater", "item", "rating"]
+
+
+def covariate_columns(frame: pd.DataFrame) -> list[str]:
+    """Every column other than item, rater, dimension, value and ``crowd_id``."""
+    return [c for c in frame.columns if c not in REQUIRED + IDENTIFIERS]
+
+
+def _constant_within(frame: pd.DataFrame, column: str, by: str) -> bool:
+    return bool((frame.groupby(by)[column].nunique(dropna=False) <= 1).all())
+
+
+def column_levels(frame: pd.DataFrame) -> dict[str, ColumnLevel]:
+    """The level of every covariate column, in column order.
+
+    A column constant for each rater is ``"rater"`` (a demographic), else one
+    constant for each item is ``"item"``, else ``"rating"``.  A column constant
+    on both counts (say, one value everywhere) is taken as ``"rater"``.
+    """
+    levels: dict[str, ColumnLevel] = {}
+    for col in covariate_columns(frame):
+        if _constant_within(frame, col, "rater"):
+            levels[col] = "rater"
+        elif _constant_within(frame, col, "item"):
+            levels[col] = "item"
+        else:
+            levels[col] = "rating"
+    return levels
 
 
 def demographic_columns(frame: pd.DataFrame) -> list[str]:
-    """Every column other than item, rater, dimension, value and ``crowd_id``."""
-    return [c for c in frame.columns if c not in REQUIRED + IDENTIFIERS]
+    """The rater-level covariates: what agreement and disagreement are broken down by."""
+    return [c for c, level in column_levels(frame).items() if level == "rater"]
+
+
+def check_demographics(frame: pd.DataFrame, columns: Collection[str], source: str = "") -> None:
+    """Make sure columns named as demographics are columns and constant for each rater.
+
+    Raises:
+        InputError: naming any column that does not exist or that takes
+            different values for the same rater (with an example rater).
+    """
+    where = f"{source}: " if source else ""
+    unknown = sorted(set(columns) - set(covariate_columns(frame)))
+    if unknown:
+        raise InputError(
+            f"{where}unknown demographic column(s) {unknown} (have {covariate_columns(frame)})"
+        )
+    for col in columns:
+        counts = frame.groupby("rater")[col].nunique(dropna=False)
+        if (counts > 1).any():
+            rater = counts.index[counts > 1][0]
+            raise InputError(
+                f"{where}demographic column '{col}' takes different values for the same rater "
+                f"(e.g. rater {rater!r}); a demographic is one answer per person — analyse "
+                f"'{col}' as a fixed effect instead of a demographic"
+            )
 
 
 def validate_long_format(frame: pd.DataFrame, source: str = "ratings") -> pd.DataFrame:
     """Check and normalise a long-format frame.
 
     Item, rater and dimension become strings; value becomes a number.  Nothing
-    is dropped: any row that cannot be used is reported.
+    is dropped: any row that cannot be used is reported.  Covariates may be at
+    any level (:func:`column_levels`); whether a column may serve as a
+    demographic is checked where it is used as one (:func:`check_demographics`).
 
     Args:
         frame: the ratings.
@@ -46,7 +104,7 @@ def validate_long_format(frame: pd.DataFrame, source: str = "ratings") -> pd.Dat
     if missing:
         raise InputError(
             f"{source}: missing column(s) {missing}; long format needs {list(REQUIRED)} "
-            f"plus demographic columns (found {list(frame.columns)})"
+            f"plus covariate columns (found {list(frame.columns)})"
         )
     if frame.empty:
         raise InputError(f"{source}: no ratings")
@@ -73,15 +131,6 @@ def validate_long_format(frame: pd.DataFrame, source: str = "ratings") -> pd.Dat
         raise InputError(
             f"{source}: {int(dup.sum())} rows repeat an (item, rater, dimension) triple, e.g. {first}; "
             "keep one rating per person per item and dimension"
-        )
-    inconsistent = [
-        col
-        for col in demographic_columns(out)
-        if (out.groupby("rater")[col].nunique(dropna=False) > 1).any()
-    ]
-    if inconsistent:
-        raise InputError(
-            f"{source}: demographic column(s) {inconsistent} take different values for the same rater"
         )
     return out.reset_index(drop=True)
 

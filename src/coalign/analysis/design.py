@@ -178,7 +178,9 @@ def build_model_data(
     design = np.column_stack(design_cols) if design_cols else np.zeros((len(values), 0))
     if design.shape[1]:
         full = np.column_stack([np.ones(len(values)), design])
-        if np.linalg.matrix_rank(full) < full.shape[1]:
+        # The rank of the small Gram matrix: the same answer for 0/1 columns, without
+        # an SVD of the whole (ratings × terms) design.
+        if np.linalg.matrix_rank(full.T @ full) < full.shape[1]:
             raise InputError(
                 f"the demographic columns {fixed} are confounded{where} (some level is fully determined "
                 "by the others); drop one of them"

@@ -62,6 +62,7 @@ def most_disagreed(
     top: int = 10,
     min_ratings: int = 3,
     by: str = "entropy",
+    hidden: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """The items people disagree on most per dimension, with who rates them high and low.
 
@@ -76,7 +77,9 @@ def most_disagreed(
         top: items per dimension.
         min_ratings: ignore items with fewer ratings.
         by: ranking column of :func:`item_disagreement`.
+        hidden: per column, groups left out of the comparison (too few raters to show).
     """
+    hidden = hidden or {}
     stats = item_disagreement(frame)
     stats = stats[stats.n >= min_ratings]
     chosen = (
@@ -90,6 +93,7 @@ def most_disagreed(
             means = sub.groupby(sub[col].astype("string").fillna("(missing)"))["value"].agg(
                 ["mean", "size"]
             )
+            means = means.drop(index=hidden.get(col, []), errors="ignore")
             if len(means) < 2:
                 continue
             # The groups are labelled by the column's values as strings (missing ones included).

@@ -3,7 +3,10 @@
 R is an optional, external reference: the tests and the benchmark call it
 through ``Rscript`` on a temporary CSV.  Factor levels are written in coalign's
 order (reference first) so R's treatment contrasts name and order the
-coefficients exactly as coalign does.
+coefficients exactly as coalign does.  Fixed effects may be columns of any
+level (a rater's demographics, an item's ``context``, a rating's
+``display_language``) and the random intercepts any grouping columns, e.g.
+study 003's ``(1|rater) + (1|context)``.
 """
 
 from __future__ import annotations

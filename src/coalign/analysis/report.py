@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from coalign.analysis.small_groups import (
+    MIN_GROUP_RATERS,
+    group_labels,
+    small_terms,
+    suppress_terms,
+)
+from coalign.analysis.table1 import LEGEND
 from coalign.pages.page import Page, Section, use_headless_backend
 
 if TYPE_CHECKING:
@@ -35,9 +42,15 @@ def _plt() -> Any:
     return plt
 
 
-def _distribution_figure(ratings: pd.DataFrame, column: str) -> Figure:
-    """Stacked shares of each rating level per group, one panel per dimension."""
+def _distribution_figure(
+    ratings: pd.DataFrame, column: str, hidden: list[str] | None = None
+) -> Figure:
+    """Stacked shares of each rating level per group, one panel per dimension.
+
+    Groups in ``hidden`` (too few raters to show) are left out.
+    """
     plt = _plt()
+    ratings = ratings[~group_labels(ratings[column]).isin(hidden or [])]
     fig: Figure
     dims = sorted(ratings["dimension"].unique())
     fig, axes = plt.subplots(
@@ -65,11 +78,14 @@ def _distribution_figure(ratings: pd.DataFrame, column: str) -> Figure:
     return fig
 
 
-def _forest_figure(model: ClmmResult, dim: str) -> Figure:
-    """The fixed-effect coefficients of one dimension's model with 95% intervals."""
+def _forest_figure(model: ClmmResult, dim: str, hidden: set[str]) -> Figure:
+    """The fixed-effect coefficients of one dimension's model with 95% intervals.
+
+    Terms in ``hidden`` (small groups) are left out.
+    """
     plt = _plt()
     fig: Figure
-    coef = model.coefficients
+    coef = model.coefficients[~model.coefficients.term.isin(hidden)]
     fig, ax = plt.subplots(figsize=(6, 0.32 * len(coef) + 1.2))
     y = np.arange(len(coef))[::-1]
     ax.errorbar(coef.estimate, y, xerr=1.959964 * coef.se, fmt="o", color="#1f4e79", capsize=2)
@@ -135,21 +151,23 @@ def _model_section(section: Section, dim: str, result: AnalysisResult) -> None:
         )
     for note in model.notes:
         section.note(note)
-    table = model.coefficients[
+    hidden = result.small_groups
+    table = suppress_terms(model.coefficients, hidden)[
         ["term", "estimate", "se", "z", "p", "odds_ratio", "pct_more_likely_higher"]
     ]
     section.table(
-        table,
+        _blank(table),
         caption=f"{dim}: fixed effects (reference levels: "
         + ", ".join(f"{c}={lv[0]}" for c, lv in model.fixed_levels.items())
         + ")",
     )
-    if len(model.coefficients):
-        section.figure(_forest_figure(model, dim))
+    shown = set(model.coefficients.term) - small_terms(hidden)
+    if shown:
+        section.figure(_forest_figure(model, dim, small_terms(hidden)))
     check = result.quadrature_checks.get(dim)
     if check is not None:
-        merged = model.coefficients[["term", "estimate"]].merge(
-            check.coefficients[["term", "estimate"]],
+        merged = suppress_terms(model.coefficients, hidden)[["term", "estimate"]].merge(
+            suppress_terms(check.coefficients, hidden)[["term", "estimate"]],
             on="term",
             suffixes=("_laplace", "_agq_rater_only"),
         )
@@ -161,7 +179,7 @@ def _model_section(section: Section, dim: str, result: AnalysisResult) -> None:
     fixed = result.fixed_comparison.get(dim)
     if fixed is not None:
         section.table(
-            fixed,
+            _blank(suppress_terms(fixed, hidden)),
             caption=f"{dim}: statsmodels OrderedModel without random effects (for comparison; "
             "its standard errors ignore that people rate many items)",
         )
@@ -179,13 +197,15 @@ def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) ->
         f"{result.n_ratings} ratings by {result.n_raters} raters on {result.n_items} items; "
         f"dimensions: {', '.join(result.dimensions)}.",
     )
+    _data_section(page, result)
     sec = page.section("Agreement")
     sec.paragraph(
         "Krippendorff's alpha (ordinal), overall and among raters who share a demographic trait; "
         "95% bootstrap intervals over items."
     )
+    _small_groups_note(sec, result)
     sec.table(
-        result.agreement[
+        _blank(result.agreement)[
             [
                 "dimension",
                 "group",
@@ -201,10 +221,14 @@ def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) ->
     )
     if ratings is not None:
         sec = page.section("Rating distributions")
+        _small_groups_note(sec, result)
         for col in result.demographics:
-            sec.figure(_distribution_figure(ratings, col))
-    sec = page.section("Demographic effects")
+            hidden = result.small_groups.get(col, [])
+            if set(group_labels(ratings[col])) - set(hidden):
+                sec.figure(_distribution_figure(ratings, col, hidden))
+    sec = page.section("Effects on ratings")
     sec.note(LAPLACE_CAVEAT)
+    _table1(sec, result)
     for dim in result.dimensions:
         if dim in result.models:
             _model_section(sec, dim, result)
@@ -229,8 +253,85 @@ def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) ->
     if len(result.conflict_matrix) > 1:
         sec.figure(_matrix_figure(result.conflict_matrix, thr))
     if len(result.conflicts):
-        sec.table(result.conflicts)
+        sec.table(_blank(result.conflicts))
     sec = page.section("Files")
     for name, path in sorted(result.files.items()):
         sec.link(path.name, f"{name} ({path.name})")
     return page
+
+
+# ---------------------------------------------------------------- columns, subsets, Table 1
+
+
+def _blank(table: pd.DataFrame) -> pd.DataFrame:
+    """Missing statistics shown as empty cells rather than "nan"."""
+    return table.astype(object).where(table.notna(), "")
+
+
+LEVEL_MEANING = {
+    "rater": "constant for each rater (a demographic: agreement and disagreement by group)",
+    "item": "constant for each item (e.g. the context a response was produced under)",
+    "rating": "varies within raters and items (e.g. the language a rating was given in)",
+}
+
+
+def _data_section(page: Page, result: AnalysisResult) -> None:
+    """Which ratings were analysed (filters, merges) and each column's level and role."""
+    sec = page.section("Data")
+    opts = result.options
+    if opts.where:
+        sec.paragraph(
+            "Only ratings where "
+            + " and ".join(f"{col} is {' or '.join(vals)}" for col, vals in opts.where.items())
+            + "."
+        )
+    if opts.merges:
+        sec.rows(
+            ["column", "merged level", "from levels"],
+            [
+                [col, new, ", ".join(old)]
+                for col, mapping in opts.merges.items()
+                for new, old in mapping.items()
+            ],
+            caption="Levels merged before the analysis",
+        )
+    random = set(opts.random)
+    rows = []
+    for col, level in result.column_levels.items():
+        roles = [
+            role
+            for role, used in (
+                ("demographic", col in result.demographics),
+                ("fixed effect", col in result.fixed_effects),
+                ("random intercept", col in random),
+            )
+            if used
+        ]
+        rows.append([col, level, ", ".join(roles) or "not used", LEVEL_MEANING[level]])
+    if rows:
+        sec.rows(["column", "level", "used as", "level means"], rows, caption="Columns")
+    sec.paragraph(
+        "Random intercepts: " + " + ".join(f"(1|{g})" for g in opts.random) + "."
+        if opts.random
+        else "No random intercepts (fixed-effects model)."
+    )
+
+
+def _small_groups_note(sec: Section, result: AnalysisResult) -> None:
+    if result.small_groups:
+        listed = "; ".join(f"{col}: {', '.join(lv)}" for col, lv in result.small_groups.items())
+        sec.note(
+            f"Groups with fewer than {MIN_GROUP_RATERS} raters are shown as "
+            f'"<{MIN_GROUP_RATERS}" without statistics ({listed}); an admin can show them '
+            "(--show-small-groups)."
+        )
+
+
+def _table1(sec: Section, result: AnalysisResult) -> None:
+    """The dimensions × terms grid of effect directions and significance."""
+    if not len(result.table1):
+        return
+    sec.table(
+        result.table1,
+        caption="Table 1: effects on each dimension (" + LEGEND + "); also in table1.csv",
+    )

@@ -17,11 +17,26 @@ import pandas as pd
 from coalign.analysis.agreement import agreement_table
 from coalign.analysis.clmm import fit_clmm
 from coalign.analysis.conflicts import co_occurrence, co_occurrence_matrix
-from coalign.analysis.data import demographic_columns, load_campaign_ratings, validate_long_format
+from coalign.analysis.data import (
+    ColumnLevel,
+    check_demographics,
+    column_levels,
+    covariate_columns,
+    load_campaign_ratings,
+    validate_long_format,
+)
 from coalign.analysis.disagreement import item_disagreement, most_disagreed
 from coalign.analysis.fixed import fit_ordered_fixed
 from coalign.analysis.report import build_report
 from coalign.analysis.result import AnalysisOptions, AnalysisResult
+from coalign.analysis.selection import apply_filters, apply_merges
+from coalign.analysis.small_groups import (
+    small_groups,
+    small_terms,
+    suppress_groups,
+    suppress_terms,
+)
+from coalign.analysis.table1 import effects_grid
 from coalign.core.errors import InputError
 from coalign.core.spreadsheet import inert_frame
 
@@ -65,6 +80,57 @@ def _fit_dimension(
         )
 
 
+def select_ratings(frame: pd.DataFrame, options: AnalysisOptions) -> pd.DataFrame:
+    """The ratings an analysis reads: checked, levels merged, then filtered.
+
+    Raises:
+        InputError: malformed ratings, or a merge or filter that does not fit them.
+    """
+    frame = validate_long_format(frame)
+    frame = apply_merges(frame, options.merges)
+    return apply_filters(frame, options.where)
+
+
+def _model_columns(
+    frame: pd.DataFrame, opts: AnalysisOptions
+) -> tuple[list[str], list[str], dict[str, ColumnLevel]]:
+    """Demographics, fixed effects and every column's level, checked against the frame."""
+    levels = column_levels(frame)
+    if opts.demographics is not None:
+        check_demographics(frame, opts.demographics)
+        demographics = list(opts.demographics)
+    else:
+        demographics = [c for c, level in levels.items() if level == "rater"]
+    random = list(opts.random)
+    unknown = sorted(set(random) - set(frame.columns))
+    if unknown:
+        raise InputError(
+            f"unknown random-intercept column(s) {unknown} (have item, rater and "
+            f"{covariate_columns(frame)})"
+        )
+    if opts.fixed_effects is not None:
+        fixed = list(opts.fixed_effects)
+        unknown = sorted(set(fixed) - set(covariate_columns(frame)))
+        if unknown:
+            raise InputError(
+                f"unknown fixed-effect column(s) {unknown} (have {covariate_columns(frame)})"
+            )
+    else:
+        # By default every column that can explain a difference: one with a single
+        # level (say, after a filter) is left out rather than failing every model, and
+        # so is an item-level column with a level per item (another name for the item).
+        others = [c for c, level in levels.items() if level != "rater"]
+        n_items = frame["item"].nunique()
+        fixed = [
+            c
+            for c in [*demographics, *others]
+            if c not in random
+            and frame[c].nunique(dropna=True) > 1
+            and not (levels[c] == "item" and frame[c].nunique(dropna=True) == n_items)
+        ]
+    return demographics, fixed, levels
+
+
 def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) -> AnalysisResult:
     """Compute every table and model, writing nothing.
 
@@ -73,20 +139,19 @@ def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) ->
         options: what to compute.
 
     Raises:
-        InputError: malformed ratings, unknown columns, or (with ``on_model_error="raise"``)
+        InputError: malformed ratings, unknown columns, a demographic that varies within a
+            rater, a merge or filter that does not fit, or (with ``on_model_error="raise"``)
             a dimension whose model cannot be fitted.
     """
     opts = options or AnalysisOptions()
-    frame = validate_long_format(frame)
-    demographics = (
-        opts.demographics if opts.demographics is not None else demographic_columns(frame)
-    )
-    fixed = opts.model_demographics if opts.model_demographics is not None else demographics
-    unknown = sorted((set(demographics) | set(fixed)) - set(frame.columns))
-    if unknown:
-        raise InputError(
-            f"unknown demographic column(s) {unknown} (have {demographic_columns(frame)})"
-        )
+    return _analyse_selected(select_ratings(frame, opts), opts)
+
+
+def _analyse_selected(frame: pd.DataFrame, opts: AnalysisOptions) -> AnalysisResult:
+    """:func:`run_analysis` on ratings :func:`select_ratings` already returned."""
+    demographics, fixed, levels = _model_columns(frame, opts)
+    rater_level = [c for c, level in levels.items() if level == "rater"]
+    hidden = {} if opts.show_small_groups else small_groups(frame, rater_level)
     dimensions = sorted(frame["dimension"].unique())
     result = AnalysisResult(
         options=opts,
@@ -95,16 +160,26 @@ def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) ->
         n_items=frame["item"].nunique(),
         dimensions=dimensions,
         demographics=demographics,
-        agreement=agreement_table(frame, demographics, opts.n_boot, opts.seed),
+        agreement=suppress_groups(
+            agreement_table(frame, demographics, opts.n_boot, opts.seed), hidden, "n_raters"
+        ),
         disagreement=item_disagreement(frame),
-        most_disagreed=most_disagreed(frame, demographics, opts.top_items),
-        conflicts=co_occurrence(frame, opts.conflict_pairs, opts.high_threshold, demographics)
+        most_disagreed=most_disagreed(frame, demographics, opts.top_items, hidden=hidden),
+        conflicts=suppress_groups(
+            co_occurrence(frame, opts.conflict_pairs, opts.high_threshold, demographics),
+            hidden,
+            "n_raters",
+        )
         if len(dimensions) > 1
         else pd.DataFrame(),
         conflict_matrix=co_occurrence_matrix(frame, opts.high_threshold),
+        column_levels=levels,
+        fixed_effects=fixed,
+        small_groups=hidden,
     )
     for dim in dimensions:
         _fit_dimension(frame[frame.dimension == dim], dim, opts, fixed, result)
+    result.table1 = effects_grid(result.models, small_terms(hidden))
     return result
 
 
@@ -127,13 +202,17 @@ def write_tables(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
         "conflicts": result.conflicts,
         "conflict_matrix": result.conflict_matrix.reset_index(names="dimension"),
     }
-    coef = [m.coefficients.assign(dimension=d, model=m.method) for d, m in result.models.items()]
+    hidden = result.small_groups
+    coef = [
+        suppress_terms(m.coefficients, hidden).assign(dimension=d, model=m.method)
+        for d, m in result.models.items()
+    ]
     coef += [
-        m.coefficients.assign(dimension=d, model="agq (1|rater)")
+        suppress_terms(m.coefficients, hidden).assign(dimension=d, model="agq (1|rater)")
         for d, m in result.quadrature_checks.items()
     ]
     coef += [
-        f.assign(dimension=d, model="fixed (statsmodels)")
+        suppress_terms(f, hidden).assign(dimension=d, model="fixed (statsmodels)")
         for d, f in result.fixed_comparison.items()
     ]
     if coef:
@@ -141,6 +220,8 @@ def write_tables(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
         tables["thresholds"] = pd.concat(
             [m.thresholds.assign(dimension=d) for d, m in result.models.items()], ignore_index=True
         )
+    if len(result.table1):
+        tables["table1"] = result.table1
     for name, table in tables.items():
         path = out_dir / f"{name}.csv"
         inert_frame(table).to_csv(path, index=False)
@@ -165,8 +246,9 @@ def analyze(
         The result, with ``files`` naming everything written.
     """
     out = Path(out_dir)
-    frame = validate_long_format(frame)
-    result = run_analysis(frame, options)
+    options = options or AnalysisOptions()
+    frame = select_ratings(frame, options)
+    result = _analyse_selected(frame, options)
     try:
         result.files = write_tables(result, out)
     except OSError as exc:

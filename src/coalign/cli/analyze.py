@@ -1,8 +1,9 @@
 """``coalign analyze SOURCE --out DIR``: the pluralistic analysis of a rating set.
 
 SOURCE is a long-format ratings file (CSV/TSV/Parquet: item, rater, dimension,
-value and demographic columns), the slug of a study whose ratings are in the
-store, or ``campaign:SLUG`` for one rating campaign's ratings.
+value and covariate columns at the rater, item or rating level), the slug of a
+study whose ratings are in the store, or ``campaign:SLUG`` for one rating
+campaign's ratings.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def analyze(
         None,
         "--demographic",
         "-d",
-        help="Demographic column to use (repeatable; default: all other columns).",
+        help="Demographic column to break results down by (repeatable; default: every column "
+        "constant for each rater).",
     ),
     reference: list[str] = typer.Option(
         None, "--reference", help="Reference level, COLUMN=LEVEL (repeatable)."
@@ -59,6 +61,33 @@ def analyze(
         None, "--random", help="Random-intercept column (repeatable; default rater, item)."
     ),
     n_boot: int = typer.Option(500, help="Bootstrap resamples for agreement intervals."),
+    fixed: list[str] = typer.Option(
+        None,
+        "--fixed",
+        help="Fixed effect of the mixed model, any level (repeatable; default: the demographics "
+        "plus every item- and rating-level column not used as a random intercept).",
+    ),
+    where: list[str] = typer.Option(
+        None,
+        "--where",
+        help="Analyse only ratings with COLUMN=VALUE, e.g. answer_gender=yes (repeatable; "
+        "the same column twice keeps either value).",
+    ),
+    merge: list[str] = typer.Option(
+        None,
+        "--merge",
+        help="Merge levels before analysing, COLUMN:OLD1+OLD2=NEW (repeatable).",
+    ),
+    merges: Path = typer.Option(
+        None,
+        "--merges",
+        help="YAML file of merges, {column: {new_level: [old_level, ...]}}.",
+    ),
+    show_small_groups: bool = typer.Option(
+        False,
+        "--show-small-groups",
+        help="Show statistics of demographic groups with fewer than 5 raters (hidden by default).",
+    ),
 ) -> None:
     """Agreement, demographic effects (ordinal mixed models), conflicting values and disagreement."""
     from coalign.analysis import (
@@ -68,6 +97,7 @@ def analyze(
         load_study_ratings,
     )
     from coalign.analysis import analyze as run
+    from coalign.analysis.selection import combine_merges, load_merges, parse_merge, parse_where
 
     if method not in ("laplace", "agq"):
         raise InputError(f"--method must be 'laplace' or 'agq', got '{method}'")
@@ -79,6 +109,12 @@ def analyze(
         method=method,  # type: ignore[arg-type]
         high_threshold=threshold,
         n_boot=n_boot,
+        fixed_effects=list(fixed or []) or None,
+        where=parse_where(where or []),
+        merges=combine_merges(
+            ([load_merges(merges)] if merges else []) + [parse_merge(m) for m in merge or []]
+        ),
+        show_small_groups=show_small_groups,
     )
     prefix, sep, name = source.partition(":")
     path = Path(source)
@@ -97,4 +133,7 @@ def analyze(
     )
     for dim, error in result.model_errors.items():
         console.print(f"[yellow]no model for {dim}:[/] {error}", highlight=False)
+    levels = ", ".join(f"{col} ({level})" for col, level in result.column_levels.items())
+    if levels:
+        console.print(f"columns: {levels}", highlight=False)
     console.print(f"report: {result.files['report']}")
