@@ -20,6 +20,7 @@ from coalign.cli import (
     export,
     models,
     participants,
+    ratings,
     runs,
     steer,
     study,
@@ -91,6 +92,7 @@ app.add_typer(web.accounts, name="account")
 app.add_typer(web.survey, name="survey")
 app.add_typer(campaigns.app, name="campaign")
 app.add_typer(participants.app, name="participants")
+app.add_typer(ratings.app, name="ratings")
 
 
 def run(argv: list[str] | None = None) -> int:

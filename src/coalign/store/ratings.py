@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.items import Item, Rating
-from coalign.store.engine import Store
+from coalign.store.engine import IDS_PER_QUERY, Store
 from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
 from coalign.store.rating_tables import ItemRow, RatingRow
 from coalign.store.studies import study_row
@@ -132,6 +132,23 @@ def add_ratings(session: Session, ratings: Iterable[Rating]) -> int:
         seen[key] = rating.value
         new += 1
     return new
+
+
+def ratings_of(
+    session: Session, participant_ids: Collection[str]
+) -> dict[tuple[str, str, str], int]:
+    """``{(participant id, item id, dimension): value}`` of every rating the participants gave."""
+    ids = list(participant_ids)
+    found: dict[tuple[str, str, str], int] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = session.execute(
+            select(
+                RatingRow.participant_id, RatingRow.item_id, RatingRow.dimension, RatingRow.value
+            ).where(RatingRow.participant_id.in_(ids[start : start + IDS_PER_QUERY]))
+        )
+        for pid, item_id, dimension, value in rows:
+            found[(pid, item_id, dimension)] = value
+    return found
 
 
 def ratings_long_format(
