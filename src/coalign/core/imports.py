@@ -142,10 +142,7 @@ class RatingImportMapping(_Strict):
                 f"demographics: {reserved} name rating columns; map the column to another "
                 "question name, e.g. {column: rater_" + reserved[0] + "}"
             )
-        used = [c for c in self.columns.model_dump().values() if c is not None]
-        used += list(self.demographics)
-        if not self.long_format:
-            used += list(self.dimensions)
+        used = self.file_columns
         twice = sorted({c for c in used if used.count(c) > 1})
         if twice:
             raise ValueError(f"column(s) {twice} are mapped twice")
@@ -162,6 +159,15 @@ class RatingImportMapping(_Strict):
     def long_format(self) -> bool:
         """One row per rating (dimension and value columns), not one column per dimension."""
         return self.columns.dimension is not None
+
+    @property
+    def file_columns(self) -> list[str]:
+        """Every column of the file that the mapping reads."""
+        used = [c for c in self.columns.model_dump().values() if c is not None]
+        used += list(self.demographics)
+        if not self.long_format:
+            used += list(self.dimensions)
+        return used
 
     @property
     def value_columns(self) -> list[str]:
