@@ -27,7 +27,7 @@ from coalign.participation.access import crowd_participant_id
 from coalign.study.files import read_structured
 
 #: How many problems one error lists before it says how many more there are.
-MAX_PROBLEMS = 20
+MAX_PROBLEMS = 10
 _SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 
 
