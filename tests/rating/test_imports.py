@@ -275,6 +275,7 @@ def test_an_out_of_range_value_names_row_and_column(study: Store, tmp_path: Path
     table[12][9] = "7"
     table[20][9] = "3.5"
     table[30][9] = "high"
+    table[40][9] = ""
     message = refused(
         study,
         write(tmp_path, table),
@@ -282,8 +283,9 @@ def test_an_out_of_range_value_names_row_and_column(study: Store, tmp_path: Path
         "line 13, column 'rating': 7 is off safety's scale: a whole number from 1 to 5",
         "line 21, column 'rating': 3.5 is off",
         "line 31, column 'rating': 'high' is not a rating",
+        "line 41, column 'rating': empty; every row needs a rating on safety",
     )
-    assert message.count("line ") == 3
+    assert message.count("line ") == 4
 
 
 def test_a_duplicate_rating_names_both_rows(study: Store, tmp_path: Path) -> None:
@@ -323,6 +325,23 @@ def test_a_changed_value_contradicting_the_store_writes_nothing(
         InputError, match="line 6, column 'rating': rater 'R01' has the stored rating"
     ):
         import_ratings(imported, write(tmp_path, table, "ratings.tsv"), mapping(tmp_path))
+    assert counts(imported) == before
+
+
+def test_an_item_whose_text_changed_since_the_last_import_is_refused(
+    imported: Store, tmp_path: Path
+) -> None:
+    before = counts(imported)
+    table = rows()
+    for row in table[1:]:
+        if row[0] == "q1-plain":
+            row[1] = "Can my son, who is 15, have a savings account?"
+    with pytest.raises(InputError) as caught:
+        import_ratings(imported, write(tmp_path, table), MAPPING)
+    assert (
+        "line 2, column 'prompt': item 'q1-plain' of data set 'bank-answers-2026' is stored "
+        "with another prompt" in str(caught.value)
+    )
     assert counts(imported) == before
 
 

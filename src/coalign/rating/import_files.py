@@ -306,6 +306,9 @@ def _value(
     problems: Problems, line: int, column: str, raw: str, dimension: str, points: int
 ) -> int | None:
     """The rating in ``raw`` as a scale point 1..``points``, or ``None`` after noting why not."""
+    if not raw:
+        problems.add(line, column, f"empty; every row needs a rating on {dimension}")
+        return None
     try:
         number = float(raw)
     except ValueError:

@@ -147,13 +147,14 @@ def _store(
     problems = Problems(where)
     for key, (line, item) in parsed.items.items():
         stored = item_by_id(session, item.id)
-        if stored is not None and (stored.prompt, stored.response) != (item.prompt, item.response):
-            problems.add(
-                line,
-                mapping.columns.response,
-                f"item {key!r} of data set {dataset!r} is stored with another prompt or response; "
-                "import a changed data set under another dataset name",
-            )
+        for name in ("prompt", "response"):
+            if stored is not None and getattr(stored, name) != getattr(item, name):
+                problems.add(
+                    line,
+                    getattr(mapping.columns, name),
+                    f"item {key!r} of data set {dataset!r} is stored with another {name}; "
+                    "import a changed data set under another dataset name",
+                )
     ratings = [
         (
             rater,
