@@ -375,3 +375,9 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys) -> None:
     code = run(["--db", db, "ratings", "import", str(write(tmp_path, table)), "-m", str(MAPPING)])
     err = capsys.readouterr().err
     assert code == 1 and "line 13, column 'rating': 9 is off safety's scale" in err
+
+
+def test_cli_without_a_mapping_shows_the_usage(tmp_path: Path, capsys) -> None:
+    code = run(["--db", str(tmp_path / "c.db"), "ratings", "import", str(DATA)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Missing option '--mapping'" in err and "Traceback" not in err

@@ -114,11 +114,15 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
-    except Exception as exc:  # click usage errors and the like
+    except Exception as exc:  # usage errors (a missing option …) from click or typer's own copy
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        if isinstance(exc, click.ClickException | typer.exceptions.TyperException):
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            else:
+                err_console.print(f"error: {exc.format_message()}", highlight=False)
             return exc.exit_code
         raise
     return 0
