@@ -115,6 +115,14 @@ def test_import_stores_the_data_set_and_importing_again_changes_nothing(study: S
     assert resolve_campaign(study, "imported").campaign.status == "closed"
 
 
+def test_a_check_counts_what_would_be_added_and_writes_nothing(study: Store) -> None:
+    checked = import_ratings(study, DATA, MAPPING, check_only=True)
+    assert (checked.new_items, checked.new_raters, checked.new_ratings) == (6, 30, 360)
+    assert checked.new_answers == 89 and checked.campaign == "mini/imported"
+    assert set(counts(study).values()) == {0}
+    assert import_ratings(study, DATA, MAPPING).new_ratings == 360
+
+
 def test_every_aggregation_strategy_exports_the_imported_ratings(
     imported: Store, tmp_path: Path
 ) -> None:
@@ -179,6 +187,8 @@ def test_cli_imports_then_analyses_the_campaign(tmp_path: Path, capsys) -> None:
     db = str(tmp_path / "c.db")
     assert run(["--db", db, "study", "import", str(MINI)]) == 0
     capsys.readouterr()
+    assert run(["--db", db, "ratings", "import", str(DATA), "-m", str(MAPPING), "--check"]) == 0
+    assert "checked (nothing written) ratings.csv" in capsys.readouterr().out
     assert run(["--db", db, "ratings", "import", str(DATA), "--mapping", str(MAPPING)]) == 0
     out = capsys.readouterr().out
     assert "into campaign mini/imported" in out

@@ -25,13 +25,17 @@ def import_(
         "-m",
         help="Mapping file (YAML): study, columns, dimensions, demographics, recode, campaign.",
     ),
+    check: bool = typer.Option(
+        False, "--check", help="Check the file and say what it would add, writing nothing."
+    ),
 ) -> None:
     """Import items, raters, their demographic answers and ratings, all or nothing; importing the
     same file again changes nothing."""
-    summary = import_ratings(state(ctx).store(), file, mapping)
+    summary = import_ratings(state(ctx).store(), file, mapping, check_only=check)
     where = f"campaign {summary.campaign}" if summary.campaign else f"study {summary.study}"
+    verb = "checked (nothing written)" if check else "imported"
     console.print(
-        f"imported {file.name} into {where} (data set {summary.dataset!r}):\n"
+        f"{verb} {file.name} into {where} (data set {summary.dataset!r}):\n"
         f"  items: {summary.items} ({summary.new_items} new)\n"
         f"  raters: {summary.raters} ({summary.new_raters} new)\n"
         f"  ratings: {summary.ratings} ({summary.new_ratings} new) on "
@@ -47,4 +51,4 @@ def import_(
             highlight=False,
         )
     if not summary.changed:
-        console.print("nothing new: the store held all of it already", highlight=False)
+        console.print("nothing new: the store holds all of it already", highlight=False)

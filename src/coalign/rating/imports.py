@@ -100,14 +100,26 @@ class ImportSummary:
         return any((self.new_items, self.new_raters, self.new_ratings, self.new_answers))
 
 
+class _CheckedOnly(Exception):
+    """Rolls back a checked import and carries what it would have added."""
+
+    def __init__(self, summary: ImportSummary) -> None:
+        self.summary = summary
+
+
 def import_ratings(
-    store: Store, data: str | Path, mapping: str | Path | RatingImportMapping
+    store: Store,
+    data: str | Path,
+    mapping: str | Path | RatingImportMapping,
+    *,
+    check_only: bool = False,
 ) -> ImportSummary:
     """Import a ratings file into the study its mapping names, all or nothing.
 
     Args:
         data: the ratings file (``.csv``, or ``.tsv`` / ``.tab`` with tabs).
         mapping: the mapping file, or the mapping itself.
+        check_only: do every check and count what would be added, then write nothing.
 
     Raises:
         StudyFileError: a bad mapping, or a file with bad rows (each problem names its line
@@ -127,8 +139,14 @@ def import_ratings(
         study = load_study(session, mapping.study)
     scales = dimension_scales(study, mapping, where)
     parsed = read_ratings_file(path, mapping, study, scales, dataset)
-    with store.session() as session:
-        return _store(session, study, mapping, parsed, dataset, str(path))
+    try:
+        with store.session() as session:
+            summary = _store(session, study, mapping, parsed, dataset, str(path))
+            if check_only:
+                raise _CheckedOnly(summary)  # leaving the block by an error rolls it back
+    except _CheckedOnly as checked:
+        return checked.summary
+    return summary
 
 
 def _store(
