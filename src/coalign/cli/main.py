@@ -20,6 +20,7 @@ from coalign.cli import (
     export,
     models,
     participants,
+    ratings,
     runs,
     steer,
     study,
@@ -91,6 +92,7 @@ app.add_typer(web.accounts, name="account")
 app.add_typer(web.survey, name="survey")
 app.add_typer(campaigns.app, name="campaign")
 app.add_typer(participants.app, name="participants")
+app.add_typer(ratings.app, name="ratings")
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -112,11 +114,15 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
-    except Exception as exc:  # click usage errors and the like
+    except Exception as exc:  # usage errors (a missing option …) from click or typer's own copy
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        if isinstance(exc, click.ClickException | typer.exceptions.TyperException):
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            else:
+                err_console.print(f"error: {exc.format_message()}", highlight=False)
             return exc.exit_code
         raise
     return 0

@@ -6,4 +6,6 @@
 - ``submit``: autosaved drafts and the idempotent submit
 - ``dashboard``, ``exports``: progress for facilitators; long-format exports
 - ``approvals``: approve or reject each crowd participant, with reasons and evidence
+- ``import_files``, ``imports``: rating data sets collected elsewhere, read through a mapping
+  file and imported into a study (items, raters, demographics, ratings, optionally a campaign)
 """

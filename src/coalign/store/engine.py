@@ -19,6 +19,8 @@ from coalign.core.errors import StoreError
 from coalign.store.tables import ModelCallRow
 
 DEFAULT_DB = "coalign.db"
+#: The most values one ``IN (…)`` list holds, well under either database's parameter limit.
+IDS_PER_QUERY = 5000
 
 
 def resolve_url(db: str | None = None) -> str:

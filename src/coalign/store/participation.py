@@ -8,7 +8,7 @@ named ``*_by_*`` return ``None`` when nothing matches; the stage decides what th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from coalign.core.participants import DemographicAnswer
+from coalign.store.engine import IDS_PER_QUERY
 from coalign.store.participation_tables import (
     AccountRow,
     AppSettingRow,
@@ -142,6 +143,30 @@ def replace_demographic_answers(
     session.execute(
         delete(DemographicAnswerRow).where(DemographicAnswerRow.participant_id == participant_id)
     )
+    session.add_all(DemographicAnswerRow(**answer.model_dump()) for answer in answers)
+
+
+def demographic_answers_of(
+    session: Session, participant_ids: Collection[str]
+) -> dict[str, dict[str, str]]:
+    """``{participant id: {question: answer}}`` of the given participants (those with answers)."""
+    ids = list(participant_ids)
+    found: dict[str, dict[str, str]] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = session.execute(
+            select(
+                DemographicAnswerRow.participant_id,
+                DemographicAnswerRow.question,
+                DemographicAnswerRow.answer,
+            ).where(DemographicAnswerRow.participant_id.in_(ids[start : start + IDS_PER_QUERY]))
+        )
+        for pid, question, answer in rows:
+            found.setdefault(pid, {})[question] = answer
+    return found
+
+
+def add_demographic_answers(session: Session, answers: Iterable[DemographicAnswer]) -> None:
+    """Add answers to questions the participants have not answered yet (the caller checked)."""
     session.add_all(DemographicAnswerRow(**answer.model_dump()) for answer in answers)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from coalign.core.errors import InputError, NotFoundError
 from coalign.core.items import Item, Rating
-from coalign.store.engine import Store
+from coalign.store.engine import IDS_PER_QUERY, Store
 from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
 from coalign.store.rating_tables import ItemRow, RatingRow
 from coalign.store.studies import study_row
@@ -96,27 +96,29 @@ def save_ratings(store: Store, ratings: Iterable[Rating]) -> int:
 
 def add_ratings(session: Session, ratings: Iterable[Rating]) -> int:
     """:func:`save_ratings` inside the caller's transaction (e.g. with the assignment being submitted)."""
+    batch = list(ratings)
+    # One query for what these people rated before: a query per rating would also flush the
+    # session before each, which makes large batches (imports) crawl.
+    stored = ratings_of(session, {rating.participant_id for rating in batch})
+    # Each item and person is looked up once (the session's identity map holds rows only weakly).
+    items: set[str] = set()
+    people: set[str] = set()
     new = 0
-    seen: dict[tuple[str, str, str], int] = {}
-    for rating in ratings:
+    for rating in batch:
         key = (rating.participant_id, rating.item_id, rating.dimension)
-        if session.get(ItemRow, rating.item_id) is None:
-            raise NotFoundError(f"no item {rating.item_id!r}; nothing was saved")
-        if session.get(ParticipantRow, rating.participant_id) is None:
-            raise NotFoundError(f"no participant {rating.participant_id!r}; nothing was saved")
-        stored = seen.get(key)
-        if stored is None:
-            stored = session.execute(
-                select(RatingRow.value).where(
-                    RatingRow.participant_id == key[0],
-                    RatingRow.item_id == key[1],
-                    RatingRow.dimension == key[2],
-                )
-            ).scalar_one_or_none()
-        if stored is not None:
-            if stored != rating.value:
+        if rating.item_id not in items:
+            if session.get(ItemRow, rating.item_id) is None:
+                raise NotFoundError(f"no item {rating.item_id!r}; nothing was saved")
+            items.add(rating.item_id)
+        if rating.participant_id not in people:
+            if session.get(ParticipantRow, rating.participant_id) is None:
+                raise NotFoundError(f"no participant {rating.participant_id!r}; nothing was saved")
+            people.add(rating.participant_id)
+        value = stored.get(key)
+        if value is not None:
+            if value != rating.value:
                 raise InputError(
-                    f"participant {key[0]!r} already rated item {key[1]!r} on {key[2]!r} as {stored}, "
+                    f"participant {key[0]!r} already rated item {key[1]!r} on {key[2]!r} as {value}, "
                     f"not {rating.value}; nothing was saved"
                 )
             continue
@@ -129,9 +131,26 @@ def add_ratings(session: Session, ratings: Iterable[Rating]) -> int:
                 seconds_taken=rating.seconds_taken,
             )
         )
-        seen[key] = rating.value
+        stored[key] = rating.value
         new += 1
     return new
+
+
+def ratings_of(
+    session: Session, participant_ids: Collection[str]
+) -> dict[tuple[str, str, str], int]:
+    """``{(participant id, item id, dimension): value}`` of every rating the participants gave."""
+    ids = list(participant_ids)
+    found: dict[tuple[str, str, str], int] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = session.execute(
+            select(
+                RatingRow.participant_id, RatingRow.item_id, RatingRow.dimension, RatingRow.value
+            ).where(RatingRow.participant_id.in_(ids[start : start + IDS_PER_QUERY]))
+        )
+        for pid, item_id, dimension, value in rows:
+            found[(pid, item_id, dimension)] = value
+    return found
 
 
 def ratings_long_format(
