@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -268,19 +269,15 @@ def submit_check(
                 + ", ".join(str(n) for n in missing)
                 + ")"
             )
-        results = []
+        results: list[dict[str, Any]] = []
+        score = 0
         for number, question in enumerate(training.questions, start=1):
             chosen = answers[question.id]
             if not 0 <= chosen < len(question.options):
                 raise InputError(f"question {number} has no option {chosen + 1}")
-            results.append(
-                {
-                    "question": question.id,
-                    "option": chosen,
-                    "correct": chosen == question.correct_option,
-                }
-            )
-        score = sum(r["correct"] for r in results)
+            correct = chosen == question.correct_option
+            score += correct
+            results.append({"question": question.id, "option": chosen, "correct": correct})
         shown, default = _language(study, language)
         row = add_attempt(
             session,
