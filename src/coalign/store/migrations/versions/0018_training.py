@@ -21,8 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("studies") as batch:
-        batch.add_column(sa.Column("training", sa.JSON(), nullable=True))
+    op.add_column("studies", sa.Column("training", sa.JSON(), nullable=True))
     op.create_table(
         "training_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -47,5 +46,6 @@ def downgrade() -> None:
     for column in ("study_id", "participant_id"):
         op.drop_index(f"ix_training_attempts_{column}", table_name="training_attempts")
     op.drop_table("training_attempts")
-    with op.batch_alter_table("studies") as batch:
-        batch.drop_column("training")
+    # Not in batch mode: on SQLite that rebuilds ``studies``, and dropping the old table would
+    # cascade to every table that points at it. SQLite (3.35+) drops a plain column in place.
+    op.drop_column("studies", "training")
