@@ -31,7 +31,7 @@ from coalign.export.facts import participation_facts
 from coalign.export.sources import resolve_source
 from coalign.store import Store
 from coalign.store.coconstruction_tables import TrainingAttemptRow
-from coalign.store.studies import get_study
+from coalign.store.studies import get_study, save_study
 from coalign.study import load_study_file
 from tests.coconstruct.helpers import (
     EXAMPLE_STUDY,
@@ -205,3 +205,20 @@ def test_facilitator_results_and_the_export(store: Store, tmp_path: Path) -> Non
         " ".join(lines)
     )
     assert any(line.endswith(": 3 by <5 participants") and "training" in line for line in lines)
+
+
+def test_an_attempt_reads_the_same_after_the_training_changes(store: Store) -> None:
+    (alice,) = people(store, "alice")
+    training = train(store)
+    submit_check(store, alice, wrong_answers(training), "en")
+    first = training.questions[0]
+    reworded = first.model_copy(update={"text": "Which code is best?"})
+    changed = training.model_copy(update={"questions": [reworded, *training.questions[1:]]})
+    study = get_study(store, "mini").model_copy(update={"training": changed})
+    with store.session() as session:
+        save_study(session, study)
+    page = training_page(store, alice, "en")
+    assert page.questions[0].text == "Which code is best?"
+    (attempt,) = page.attempts
+    assert attempt.answers[0].question_text.startswith("The library assistant tells a retired")
+    assert attempt.training_digest == training.digest() != changed.digest()

@@ -61,7 +61,8 @@ class ShownQuestion(BaseModel):
 
 
 class AnswerResult(BaseModel):
-    """One answer of an attempt: the option chosen, whether it was right, and its feedback."""
+    """One answer of an attempt: the option chosen, whether it was right, and its feedback, with
+    the texts as the participant saw them (kept with the attempt)."""
 
     question: str
     question_text: str
@@ -155,31 +156,10 @@ def _language(study: StudyRow, language: str) -> tuple[str, str]:
     return (language if language in languages else languages[0]), languages[0]
 
 
-def _attempt(row: TrainingAttemptRow, number: int, training: Training, default: str) -> Attempt:
-    """An attempt with each answer described in the language it was shown in.
-
-    Answers to a question the training no longer has (it was changed after the attempt) keep
-    their stored id, position and result, with empty texts.
-    """
-    questions = {q.id: q for q in training.questions}
-    answers = []
-    for answer in row.answers:
-        question = questions.get(answer["question"])
-        option = (
-            question.options[answer["option"]]
-            if question is not None and answer["option"] < len(question.options)
-            else None
-        )
-        answers.append(
-            AnswerResult(
-                question=answer["question"],
-                question_text=pick(question.text, row.language, default) if question else "",
-                option=answer["option"],
-                option_text=pick(option.text, row.language, default) if option else "",
-                correct=answer["correct"],
-                feedback=pick(option.feedback, row.language, default) if option else "",
-            )
-        )
+def _attempt(row: TrainingAttemptRow, number: int) -> Attempt:
+    """An attempt as it was answered: the texts are stored with it, so an attempt reads the
+    same after the training changes (``training_digest`` names the version answered)."""
+    answers = [AnswerResult.model_validate(answer) for answer in row.answers]
     return Attempt(
         id=row.id,
         participant_id=row.participant_id,
@@ -234,7 +214,7 @@ def training_page(store: Store, participant_id: str, language: str) -> TrainingP
             for q in training.questions
         ],
         pass_mark=training.required,
-        attempts=[_attempt(row, n, training, default) for n, row in enumerate(rows, start=1)],
+        attempts=[_attempt(row, n) for n, row in enumerate(rows, start=1)],
     )
 
 
@@ -269,16 +249,24 @@ def submit_check(
                 + ", ".join(str(n) for n in missing)
                 + ")"
             )
+        shown, default = _language(study, language)
         results: list[dict[str, Any]] = []
         score = 0
         for number, question in enumerate(training.questions, start=1):
             chosen = answers[question.id]
             if not 0 <= chosen < len(question.options):
                 raise InputError(f"question {number} has no option {chosen + 1}")
-            correct = chosen == question.correct_option
-            score += correct
-            results.append({"question": question.id, "option": chosen, "correct": correct})
-        shown, default = _language(study, language)
+            option = question.options[chosen]
+            score += option.correct
+            result = AnswerResult(
+                question=question.id,
+                question_text=pick(question.text, shown, default),
+                option=chosen,
+                option_text=pick(option.text, shown, default),
+                correct=option.correct,
+                feedback=pick(option.feedback, shown, default),
+            )
+            results.append(result.model_dump())
         row = add_attempt(
             session,
             study.id,
@@ -290,8 +278,7 @@ def submit_check(
             pass_mark=training.required,
             passed=score >= training.required,
         )
-        number = len(attempts_of(session, participant_id))
-        return _attempt(row, number, training, default)
+        return _attempt(row, len(attempts_of(session, participant_id)))
 
 
 def require_training(session: Session, participant_id: str, study_id: int) -> None:
@@ -321,12 +308,11 @@ def _study_attempts(session: Session, slug: str) -> tuple[Training | None, list[
     training = _training(study)
     if training is None:
         return None, []
-    default = _language(study, "")[1]
     attempts: list[Attempt] = []
     numbers: dict[str, int] = {}
     for row in study_attempt_rows(session, study.id):
         numbers[row.participant_id] = numbers.get(row.participant_id, 0) + 1
-        attempts.append(_attempt(row, numbers[row.participant_id], training, default))
+        attempts.append(_attempt(row, numbers[row.participant_id]))
     return training, attempts
 
 

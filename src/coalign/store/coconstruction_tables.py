@@ -306,9 +306,10 @@ class DraftUseRow(Base):
 class TrainingAttemptRow(Base):
     """One attempt at a study's training check (migration 0018).
 
-    ``answers`` holds one entry per question, in the check's order: ``{"question": id,
-    "option": chosen position, "correct": bool}``; ``training_digest`` names the version of the
-    training that was answered, ``language`` the language it was shown in.
+    ``answers`` holds one entry per question, in the check's order: the question's id and text,
+    the chosen option's position and text, whether it was right, and the feedback shown, all
+    in ``language`` (the language the training was shown in); ``training_digest`` names the
+    version of the training that was answered.
     """
 
     __tablename__ = "training_attempts"
