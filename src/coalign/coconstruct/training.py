@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from coalign.core.errors import ConflictError, InputError, NotFoundError, TrainingRequiredError
-from coalign.core.training import Training, pick
-from coalign.participation.members import member, study_row_by_id
+from coalign.core.training import Localized, Training, pick
+from coalign.participation.members import study_of, study_row_by_id
 from coalign.store import Store
 from coalign.store.coconstruction_tables import TrainingAttemptRow
 from coalign.store.participation import consenting_participant_ids
@@ -191,12 +191,12 @@ def training_page(store: Store, participant_id: str, language: str) -> TrainingP
         NotFoundError: the study has no training.
     """
     with store.read() as session:
-        study = study_row_by_id(session, member(session, participant_id).study_id)
+        study = study_of(session, participant_id)
         training = _require(study)
         shown, default = _language(study, language)
         rows = attempts_of(session, participant_id)
 
-    def text(value: str | dict[str, str]) -> str:
+    def text(value: Localized) -> str:
         return pick(value, shown, default)
 
     return TrainingPage(
@@ -234,8 +234,7 @@ def submit_check(
         NotFoundError: the study has no training.
     """
     with store.session() as session:
-        person = member(session, participant_id)
-        study = study_row_by_id(session, person.study_id)
+        study = study_of(session, participant_id)
         training = _require(study)
         if has_passed(session, participant_id):
             raise ConflictError("you have already passed the training check")
@@ -296,7 +295,7 @@ def training_status(store: Store, participant_id: str) -> TrainingStatus | None:
     """How many attempts the participant made and whether one passed; ``None`` when their study
     has no training (coding is open)."""
     with store.read() as session:
-        study = study_row_by_id(session, member(session, participant_id).study_id)
+        study = study_of(session, participant_id)
         if study.training is None:
             return None
         rows = attempts_of(session, participant_id)
