@@ -1,4 +1,4 @@
-"""Migrations 0004 and 0011 create exactly the co-construction tables the SQLAlchemy models describe."""
+"""Migrations 0004, 0011 and 0018 create exactly the co-construction tables the SQLAlchemy models describe."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _tables_in(diff: object) -> set[str]:
 
 
 def test_migration_matches_models(store: Store) -> None:
-    assert len(TABLES) == 14
+    assert len(TABLES) == 15
     with store.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]

@@ -16,6 +16,7 @@ from coalign.coconstruct.axes import create_group, rank_axes, record_axis, submi
 from coalign.coconstruct.coding import add_code, create_cluster
 from coalign.coconstruct.diary import add_entry
 from coalign.coconstruct.interact import start_conversation
+from coalign.coconstruct.training import submit_check
 from coalign.coconstruct.workshop import create_workshop
 from coalign.core.calls import ChatRequest, Message, ModelCall, SamplingParams
 from coalign.core.errors import AccessDeniedError, InputError, NotFoundError
@@ -50,7 +51,7 @@ from coalign.store.steer import add_candidate, add_feedback, add_steered_turn
 from coalign.store.tables import Base, ModelCallRow
 from coalign.store.verdicts import save_verdicts
 from coalign.store.withdrawal import EDITED, ERASED, KEPT
-from tests.coconstruct.helpers import people
+from tests.coconstruct.helpers import people, right_answers, train, wrong_answers
 from tests.rating.helpers import crowd_seat
 
 SECRET = "my-very-own-words"  # every text the person writes carries it
@@ -216,6 +217,9 @@ def busy_person(store: Store) -> dict[str, Any]:
     conversation, turn, key = _chat(store, a, f"{SECRET} hello")
     _chat(store, b, "shared words")
     _, _, shared_key = _chat(store, a, "shared words")
+    training = train(store)  # A fails the training check once, then passes and codes
+    submit_check(store, a, wrong_answers(training), "en")
+    submit_check(store, a, right_answers(training), "en")
     code = add_code(store, a, {"turn_id": turn, "text": f"{SECRET} code"})
     create_cluster(store, a, f"{SECRET} cluster", [code.id])
     rewind(store, a, turn)
@@ -268,6 +272,7 @@ def test_withdrawal_deletes_every_row_of_the_person_and_nothing_else(store: Stor
     done = withdraw(store, a)
     assert done.requested_by == "participant" and done.channel == "page"
     assert done.deleted == summary.counts, "the page said what would go"
+    assert done.deleted["training_attempts"] == 2
     for table in ("verdicts", "model_calls", "steer_candidates", "conversation_forks", "turns"):
         assert done.deleted[table] >= 1, table
     assert done.deleted["discussion_groups (edited)"] == 1

@@ -144,6 +144,11 @@ FORMS: dict[str, dict[str, Any]] = {
         "back": "/p/chat",
     },
     "/p/codes/{code_id}/delete": {"back": "/p/clusters"},
+    "/p/training": {
+        "answer.names-a-value": "1",
+        "answer.no-position-codes": "1",
+        "answer.what-a-code-describes": "2",
+    },
     "/p/clusters": {"name": "Risk", "code_id": "{code_id}"},
     "/p/clusters/move": {"code_id": "{code_id}", "cluster_id": "{cluster_id}"},
     "/p/groups/{group_id}/attributes": {

@@ -79,6 +79,16 @@ def show(
     console.print(
         "question types: " + ", ".join(f"{q.name} ({q.kind})" for q in study.question_types)
     )
+    training = study.training
+    console.print(
+        "training before coding: "
+        + (
+            f"{len(training.examples)} examples, {len(training.questions)} check questions, "
+            f"pass mark {training.required}"
+            if training
+            else "none (coding is open without one)"
+        )
+    )
     console.print(
         f"seed questions: {counts['seed_questions']} "
         f"(accepted {counts.get('seed_questions_accepted', 0)}), "

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coalign.coconstruct.interact import visible_conversation
+from coalign.coconstruct.training import require_training
 from coalign.core.coconstruction import MAX_NAME, Code, CodeInput
 from coalign.core.errors import InputError, NotFoundError
 from coalign.participation.members import member, owned, validated
@@ -81,12 +82,15 @@ def add_code(store: Store, participant_id: str, fields: Mapping[str, object]) ->
     Raises:
         InputError: empty or too long code, a bad span, or a turn that is not the model's.
         NotFoundError: the turn is not in a conversation the participant may see.
+        TrainingRequiredError: the study trains its participants first, and this one has not
+            passed the training check yet.
     """
     fields = dict(fields)
     quote = fields.pop("quote", None)
     data = validated(CodeInput, fields, "code")
     with store.session() as session:
         person = member(session, participant_id)
+        require_training(session, participant_id, person.study_id)
         turn = turn_by_id(session, data.turn_id)
         if turn is None:
             raise NotFoundError(f"no turn {data.turn_id} for you")

@@ -9,7 +9,8 @@
     ├── StoreError               the database cannot be opened, reached or migrated
     ├── AccessDeniedError        this person may not see or do that (role, session, link)
     │   ├── LinkExpiredError     an invite link or session that was valid has expired
-    │   └── RateLimitedError     too many failed attempts; try again later
+    │   ├── RateLimitedError     too many failed attempts; try again later
+    │   └── TrainingRequiredError  coding waits until the study's training check is passed
     ├── ConflictError            the action clashes with the current state
     │   └── CampaignClosedError  the campaign takes no more participants or answers
     └── ModelError               a model call failed
@@ -66,6 +67,11 @@ class LinkExpiredError(AccessDeniedError):
 
 class RateLimitedError(AccessDeniedError):
     """Too many failed attempts in a short time; the caller must wait."""
+
+
+class TrainingRequiredError(AccessDeniedError):
+    """The study trains its participants before they code, and this person has not yet passed
+    the training check."""
 
 
 class ConflictError(CoalignError):

@@ -7,6 +7,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coalign.core.training import Training
+
 Name = str
 QuestionKind = Literal["open", "closed", "other"]
 Origin = Literal["researcher", "participant", "derived_axis", "imported"]
@@ -84,6 +86,8 @@ class Study(_Strict):
         entities: replaceable slot values, e.g. ``{"country": ["Kenya", "Peru"]}``.
         translations: per language, the title, description and consent text participants see
             (``{"de": {"title": …, "consent_text": …}}``).
+        training: the training participants pass before they code (``None``: coding is open
+            to everyone who consented, without training); see :mod:`coalign.core.training`.
     """
 
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -98,6 +102,7 @@ class Study(_Strict):
     question_types: list[QuestionType] = Field(default_factory=list)
     entities: dict[str, list[str]] = Field(default_factory=dict)
     translations: dict[str, StudyTranslation] = Field(default_factory=dict)
+    training: Training | None = None
 
     @model_validator(mode="after")
     def _translated_languages(self) -> Study:
@@ -107,6 +112,9 @@ class Study(_Strict):
                 f"translations: {', '.join(unknown)} not among the study's languages "
                 f"({', '.join(self.languages)}); add it to languages or remove the translation"
             )
+        problems = self.training.language_problems(self.languages) if self.training else []
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @field_validator("dimensions", "topics", "question_types")

@@ -1,5 +1,6 @@
-"""Export of a study's co-construction data as JSONL: diaries, conversations, codes, axes, seeds,
-and the steered chat (steered turns with candidates and scores, feedback, shared prompts).
+"""Export of a study's co-construction data as JSONL: the training and its check attempts,
+diaries, conversations, codes, axes, seeds, and the steered chat (steered turns with candidates
+and scores, feedback, shared prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
 Diary images are written beside the JSONL (``diary_images/<entry id>.<ext>``) and named in the rows.
@@ -18,6 +19,7 @@ from coalign.coconstruct.axes import group_attributes, study_groups
 from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import entry_image, study_entries
 from coalign.coconstruct.interact import study_conversations
+from coalign.coconstruct.training import study_attempts, study_training
 from coalign.steer.chat import study_steered_turns
 from coalign.steer.prompt_library import study_library
 from coalign.steer.repair import study_feedback
@@ -42,9 +44,13 @@ def _dump(model: BaseModel, **extra: object) -> dict[str, Any]:
 
 
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
-    """Write ``diaries``, ``conversations``, ``codes``, ``axes``, ``seeds``, ``seed_decisions``,
-    ``steered_turns``, ``steer_feedback`` and ``shared_prompts`` JSONL files of study ``slug`` to
-    ``folder``; returns the row count per file.
+    """Write ``training``, ``training_attempts``, ``diaries``, ``conversations``, ``codes``,
+    ``axes``, ``seeds``, ``seed_decisions``, ``steered_turns``, ``steer_feedback`` and
+    ``shared_prompts`` JSONL files of study ``slug`` to ``folder``; returns the row count per file.
+
+    ``training`` holds the study's training as configured with its digest (no row: the study
+    trains nobody); each row of ``training_attempts`` names the digest of the training it
+    answered, the language it was shown in, and every answer with its question and option.
 
     Raises:
         NotFoundError: no such study.
@@ -78,7 +84,13 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
             )
     seeds = [_dump(s, kind="seed_question") for s in list_seed_questions(store, slug, status=None)]
     seeds += [_dump(s, kind="seed_example") for s in list_seed_examples(store, slug, status=None)]
+    training = study_training(store, slug)
+    training_rows = [_dump(training, digest=training.digest())] if training else []
     return {
+        "training": _write(folder / "training.jsonl", training_rows),
+        "training_attempts": _write(
+            folder / "training_attempts.jsonl", (_dump(a) for a in study_attempts(store, slug))
+        ),
         "diaries": _write(folder / "diaries.jsonl", diary_rows),
         "conversations": _write(folder / "conversations.jsonl", (_dump(c) for c in conversations)),
         "codes": _write(folder / "codes.jsonl", (_dump(c) for c in codes)),

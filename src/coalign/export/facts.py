@@ -34,6 +34,7 @@ from coalign.store.coconstruction_tables import (
     ConversationRow,
     DiaryEntryRow,
     DiscussionGroupRow,
+    TrainingAttemptRow,
     WorkshopRow,
 )
 from coalign.store.participation_tables import ParticipantRow
@@ -354,6 +355,11 @@ def suppress(counts: Counter[str] | dict[str, int]) -> dict[str, int | str]:
 
 _ACTIVITIES = (
     (DiaryEntryRow, "misalignment diary entries"),
+    (
+        TrainingAttemptRow,
+        "training check attempts (familiarize: codes practised on an unrelated context; "
+        "open coding opened after a pass)",
+    ),
     (ConversationRow, "chats with the model in its deployment context"),
     (CodeRow, "open codes of the values participants saw"),
     (CodeClusterRow, "clusters of those codes"),

@@ -2,8 +2,9 @@
 
 They share :class:`coalign.store.tables.Base` with every other table; migration 0004 creates
 them (0011 the workshops' design proposals and model drafts, 0013 the link from a
-promotion decision to its diary entry). Kept apart from ``tables.py`` because they belong to
-one stage (``coconstruct``) and are only read and written through its repository functions.
+promotion decision to its diary entry, 0018 the attempts at a study's training check). Kept
+apart from ``tables.py`` because they belong to one stage (``coconstruct``) and are only read
+and written through its repository functions.
 """
 
 from __future__ import annotations
@@ -300,3 +301,26 @@ class DraftUseRow(Base):
     seed_example_id: Mapped[str] = mapped_column(String(64), index=True)
     used: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TrainingAttemptRow(Base):
+    """One attempt at a study's training check (migration 0018).
+
+    ``answers`` holds one entry per question, in the check's order: the question's id and text,
+    the chosen option's position and text, whether it was right, and the feedback shown, all
+    in ``language`` (the language the training was shown in); ``training_digest`` names the
+    version of the training that was answered.
+    """
+
+    __tablename__ = "training_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[str] = _participant_fk()
+    training_digest: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    score: Mapped[int] = mapped_column(Integer)
+    pass_mark: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -63,6 +63,7 @@ def save_study(session: Session, study: Study) -> StudyRow:
         language: texts.model_dump(exclude_none=True)
         for language, texts in study.translations.items()
     }
+    row.training = study.training.model_dump(mode="json") if study.training else None
     session.flush()
     for table in (DimensionRow, TopicRow, QuestionTypeRow):
         session.execute(delete(table).where(table.study_id == row.id))
@@ -94,6 +95,7 @@ def load_study(session: Session, slug: str) -> Study:
         slug=row.slug,
         **{field: getattr(row, field) for field in _DESIGN_FIELDS},
         translations=row.translations,
+        training=row.training,
         dimensions=[
             ValueDimension(
                 name=d.name,

@@ -50,6 +50,8 @@ class StudyRow(Base):
     consent_text: Mapped[str] = mapped_column(Text, default="")
     entities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The study's training before coding (:class:`coalign.core.training.Training`), or ``None``.
+    training: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -32,6 +32,7 @@ from coalign.store.coconstruction_tables import (
     DiscussionGroupRow,
     DraftUseRow,
     SeedDecisionRow,
+    TrainingAttemptRow,
     TurnRow,
     WorkshopDraftRow,
     WorkshopRow,
@@ -104,6 +105,9 @@ ERASED: dict[str, Erased] = {
     ),
     "axis_rankings": Erased(AxisRankingRow.id, "the person's rankings of a group's axes"),
     "pre_discussion_attributes": Erased(AttributeRow.id, "the person's top-3 attributes"),
+    "training_attempts": Erased(
+        TrainingAttemptRow.id, "the person's attempts at the training check, with their answers"
+    ),
     "diary_entries": Erased(
         DiaryEntryRow.id, "the person's diary entries, screenshots included (kept in the row)"
     ),
@@ -298,6 +302,9 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
     rows["axis_rankings"] = _ids(session, AxisRankingRow.id, AxisRankingRow.participant_id == pid)
     rows["pre_discussion_attributes"] = _ids(
         session, AttributeRow.id, AttributeRow.participant_id == pid
+    )
+    rows["training_attempts"] = _ids(
+        session, TrainingAttemptRow.id, TrainingAttemptRow.participant_id == pid
     )
     rows["diary_entries"] = _ids(session, DiaryEntryRow.id, DiaryEntryRow.participant_id == pid)
     rows["shared_prompts"] = _ids(

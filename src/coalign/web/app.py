@@ -33,6 +33,7 @@ from coalign.web import (
     steer_facilitator,
     steer_participant,
     trace_routes,
+    training_routes,
     withdrawal_routes,
 )
 from coalign.web.dependencies import LoginRequired, unguarded_routes, well_formed_url
@@ -55,6 +56,7 @@ ROUTERS = (
     steer_facilitator.router,
     withdrawal_routes.router,
     trace_routes.router,
+    training_routes.router,
 )
 
 

@@ -36,6 +36,7 @@ from coalign.coconstruct.diary import (
 )
 from coalign.coconstruct.interact import add_baseline, study_conversations
 from coalign.coconstruct.labelmap import label_map
+from coalign.coconstruct.training import training_results
 from coalign.coconstruct.workshop import (
     create_workshop,
     get_workshop,
@@ -89,7 +90,8 @@ def studies(request: Request, account: FacilitatorPage, store: AppStore) -> Resp
 
 @router.get("", response_class=HTMLResponse)
 def activities(request: Request, account: FacilitatorPage, store: AppStore, slug: str) -> Response:
-    """The study's co-construction overview: diaries, conversations, codes, groups, workshops."""
+    """The study's co-construction overview: diaries, conversations, training, codes, groups,
+    workshops."""
     return render(
         request,
         "cf_study.html",
@@ -99,6 +101,7 @@ def activities(request: Request, account: FacilitatorPage, store: AppStore, slug
         promotions=study_promotions(store, slug),
         conversations=study_conversations(store, slug),
         codes=study_codes(store, slug),
+        training=training_results(store, slug),
         groups=study_groups(store, slug),
         workshops=study_workshops(store, slug),
         participants=study_participants(store, slug),

@@ -32,6 +32,7 @@ from coalign.coconstruct.coding import (
 from coalign.coconstruct.diary import add_entry, entry_image, own_entries, own_entry, update_entry
 from coalign.coconstruct.interact import conversation, conversations_for, send, start_conversation
 from coalign.coconstruct.labelmap import label_map
+from coalign.coconstruct.training import training_status
 from coalign.coconstruct.workshop import seat_in, timer, workshops_of
 from coalign.coconstruct.workshop_design import DesignPart, propose, workshop_proposals
 from coalign.coconstruct.workshop_seeds import (
@@ -85,6 +86,7 @@ def hub(request: Request, store: AppStore, pid: ParticipantId) -> Response:
         groups=groups_of(store, pid),
         workshops=workshops_of(store, pid),
         entries=own_entries(store, pid),
+        training=training_status(store, pid),
     )
 
 
@@ -140,7 +142,14 @@ def chat_page(
 ) -> Response:
     chat = conversation(store, pid, conversation_id)
     codes = [c for c in own_codes(store, pid) if c.turn_id in {t.id for t in chat.turns}]
-    return render(request, "c_chat.html", chat=chat, codes=codes, own=chat.participant_id == pid)
+    return render(
+        request,
+        "c_chat.html",
+        chat=chat,
+        codes=codes,
+        own=chat.participant_id == pid,
+        training=training_status(store, pid),
+    )
 
 
 @router.post("/p/chat/{conversation_id}/send")

@@ -10,6 +10,7 @@ CSRF check failed               403     reload the form (nothing in the session 
 campaign closed                 409     the screen-out code and the crowd platform's return link
 invite link expired             410     ask the study team for a new link
 too many attempts               429     wait, then try again
+training not yet passed         403     to the training
 not allowed                     403     open the study link again, or log in
 not found / not yours           404     on to the study, the dashboard or the home page
 clashes with the current state  409     back to the form, reloaded
@@ -48,6 +49,7 @@ from coalign.core.errors import (
     NotFoundError,
     RateLimitedError,
     StoreError,
+    TrainingRequiredError,
 )
 from coalign.web.dependencies import CsrfError
 from coalign.web.i18n import DEFAULT_LANGUAGE, N_, translate_message, translations
@@ -55,6 +57,8 @@ from coalign.web.pages import language, render_error, session_of
 
 log = logging.getLogger(__name__)
 
+#: Where a participant takes the study's training (:mod:`coalign.web.training_routes`).
+TRAINING_PAGE = "/p/training"
 #: The rating flow's pages; a participant elsewhere under ``/p/`` is in the co-construction hub.
 _RATING_PAGES = ("/p/next", "/p/consent", "/p/demographics", "/p/items/", "/p/end")
 
@@ -133,6 +137,15 @@ _FOR_ERRORS: list[tuple[type[CoalignError], _Kind]] = [  # most specific first
     (
         RateLimitedError,
         _Kind(429, N_("Limit reached"), N_("Please wait, then try again."), form=False),
+    ),
+    (
+        TrainingRequiredError,
+        _Kind(
+            403,
+            N_("Training comes first"),
+            N_("Read the training and pass its short check; then you can code the answers."),
+            form=False,
+        ),
     ),
     (
         AccessDeniedError,
@@ -269,6 +282,8 @@ def error_page(request: Request, exc: CoalignError) -> ErrorPage:
         code = exc.code
         if exc.return_url:
             links = (Link(N_("Return to the study platform"), exc.return_url), *links)
+    if isinstance(exc, TrainingRequiredError):
+        links = (Link(N_("Go to the training"), TRAINING_PAGE), *links)
     return ErrorPage(
         kind.status,
         kind.title,
