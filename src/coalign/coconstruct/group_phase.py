@@ -145,7 +145,7 @@ def _phase(session: Session, group: DiscussionGroupRow) -> GroupPhase:
         GroupDecision(
             id=d.id,
             group_id=group.id,
-            kind=d.kind,  # type: ignore[arg-type]  # only the stage writes kinds
+            kind=d.kind,
             participant_id=d.participant_id,
             facilitator=d.facilitator,
             cluster_id=d.cluster_id,
