@@ -148,3 +148,20 @@ async def test_the_phase_page_in_german(site: Site) -> None:
     )
     assert "Setzen Sie das Häkchen" in refused.text
     await alice.aclose(), await _bob.aclose()
+
+
+async def test_withdrawing_takes_the_shared_entry_out_of_the_group(site: Site) -> None:
+    alice, a_token, bob, b_token, url, entry_id = await _group(site)
+    shared = await alice.post(
+        f"{url[:-6]}/shares", data={"csrf_token": a_token, "entry_id": entry_id, "consent": "1"}
+    )
+    share_id = int(shared.headers["location"].rsplit("-", 1)[-1])
+    await bob.post(
+        f"{url[:-6]}/shares/{share_id}/codes", data={"csrf_token": b_token, "text": "rude"}
+    )
+    confirm = (await alice.get("/p/withdraw")).text
+    assert "What you shared with your discussion group" in confirm and "shares: 2" in confirm
+    assert (await alice.post("/p/withdraw", data={"csrf_token": a_token})).status_code == 303
+    page = (await bob.get(url)).text
+    assert "Perhaps she should stay at home" not in page and "Nothing shared yet." in page
+    await alice.aclose(), await bob.aclose()
