@@ -20,6 +20,7 @@ from coalign.coconstruct.group_phase import (
     member_phase,
     move_shares,
     study_group_phases,
+    suggest_group_clusters,
     write_goal,
 )
 from coalign.coconstruct.interact import start_conversation
@@ -39,7 +40,10 @@ from coalign.participation.withdrawal import data_summary, withdraw
 from coalign.store import Store, group_phase_tables
 from coalign.store.coconstruction import add_turns
 from coalign.store.tables import Base
+from coalign.validation.metrics.embeddings import MiniLMEmbedder
 from tests.coconstruct.helpers import people
+
+EMBEDDER = MiniLMEmbedder()
 
 ENTRY = {
     "goal": "Split a bill with flatmates",
@@ -233,3 +237,42 @@ def test_export_names_who_shared_when_and_what_a_goal_derives_from(store: Store,
     assert goal["participant_id"] == b and goal["diary_entry_ids"] == [entry_id]
     assert goal["share_ids"] == [share_id] and goal["cluster"] == "Costs"
     assert [p.group for p in study_group_phases(store, "mini")] == ["g1"]
+
+
+def test_suggested_clusters_of_the_groups_shares_by_meaning(sqlite_store: Store) -> None:
+    store = sqlite_store
+    a, b, c, gid, entry_id = _setup(store)
+    share_entry(store, a, gid, entry_id, consent=True)
+    other = add_entry(
+        store,
+        b,
+        {
+            "goal": "Share rent with my flatmates",
+            "prompt": "How should we split the rent fairly?",
+            "response": "Whoever has the biggest salary pays the whole rent.",
+        },
+    )
+    share_entry(store, b, gid, other.id, consent=True)
+    weather = add_entry(
+        store,
+        b,
+        {
+            "goal": "Plan a hike",
+            "prompt": "Will it rain in the mountains tomorrow?",
+            "response": "Mountains are pretty.",
+        },
+    )
+    share_entry(store, b, gid, weather.id, consent=True)
+    with pytest.raises(NotFoundError):
+        suggest_group_clusters(store, c, gid, embedder=EMBEDDER)
+    with pytest.raises(InputError, match="distance"):
+        suggest_group_clusters(store, a, gid, embedder=EMBEDDER, distance=0)
+    found = suggest_group_clusters(store, a, gid, embedder=EMBEDDER)
+    ids = [s for sug in found for s in sug.share_ids]
+    assert sorted(ids) == sorted(s.id for s in member_phase(store, a, gid).phase.shares)
+    together = next(s for s in found if len(s.share_ids) > 1)  # the two about splitting costs
+    assert set(together.titles) == {ENTRY["goal"], "Share rent with my flatmates"}
+    assert together.label in together.titles
+    [everything] = suggest_group_clusters(store, a, gid, embedder=EMBEDDER, distance=2)
+    assert len(everything.share_ids) == 3
+    assert group_phase(store, "mini", gid).clusters == []  # suggestions are stored nowhere

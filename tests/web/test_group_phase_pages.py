@@ -165,3 +165,32 @@ async def test_withdrawing_takes_the_shared_entry_out_of_the_group(site: Site) -
     page = (await bob.get(url)).text
     assert "Perhaps she should stay at home" not in page and "Nothing shared yet." in page
     await alice.aclose(), await bob.aclose()
+
+
+async def test_a_suggested_cluster_is_created_with_one_click(site: Site) -> None:
+    alice, a_token, bob, b_token, url, entry_id = await _group(site)
+    second = add_entry(
+        site.store,
+        pid("bob"),
+        {
+            "goal": "Book a museum visit for my father",
+            "prompt": "Which museums have step-free access?",
+            "response": "Museums are not really for people in wheelchairs.",
+        },
+    )
+    for client, token, key in ((alice, a_token, entry_id), (bob, b_token, second.id)):
+        await client.post(
+            f"{url[:-6]}/shares", data={"csrf_token": token, "entry_id": key, "consent": "1"}
+        )
+    assert "/phase/suggestions" in (await alice.get(url)).text
+    page = (await alice.get(f"{url}/suggestions")).text
+    assert "Create this cluster" in page and "only suggestions" in page
+    form = page.split('<form method="post"', 2)[1]
+    share_ids = re.findall(r'name="share_id" value="(\d+)"', form)
+    name = re.search(r'name="name" maxlength="120" required value="([^"]*)"', form).group(1)
+    made = await alice.post(
+        f"{url[:-6]}/clusters", data={"csrf_token": a_token, "name": name, "share_id": share_ids}
+    )
+    assert made.status_code == 303
+    assert f">{name}</h3>" in (await bob.get(url)).text
+    await alice.aclose(), await bob.aclose()

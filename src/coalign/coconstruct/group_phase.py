@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from coalign.coconstruct.axes import group_in_study, group_of_member
 from coalign.coconstruct.diary import own_entries
 from coalign.coconstruct.interact import conversations_for
+from coalign.coconstruct.labelmap import DEFAULT_DISTANCE, central_member, suggest_clusters
 from coalign.coconstruct.sharing import group_share, open_group, phase_closed, share_parts
 from coalign.core.coconstruction import MAX_NAME, AlignmentGoal, DiaryEntry, Turn
 from coalign.core.errors import ConflictError, InputError, NotFoundError
@@ -53,6 +54,7 @@ from coalign.store.group_phase import (
 )
 from coalign.store.group_phase_tables import GroupClusterRow
 from coalign.store.studies import study_row
+from coalign.validation.metrics.embeddings import Embedder, MiniLMEmbedder
 
 
 class MemberPhase(BaseModel):
@@ -210,6 +212,55 @@ def study_group_phases(store: Store, slug: str) -> list[GroupPhase]:
     with store.read() as session:
         rows = study_group_rows(session, study_row(session, slug).id)
         return [_phase(session, row) for row in rows]
+
+
+class ClusterSuggestion(BaseModel):
+    """Shares that read alike, proposed as a cluster; ``label`` is the title of the share nearest
+    the centre. A suggestion only: nothing is stored until a member creates the cluster."""
+
+    label: str
+    share_ids: list[int]
+    titles: list[str]
+
+
+def suggest_group_clusters(
+    store: Store,
+    participant_id: str,
+    group_id: int,
+    *,
+    embedder: Embedder | None = None,
+    distance: float = DEFAULT_DISTANCE,
+) -> list[ClusterSuggestion]:
+    """Suggest clusters of the group's shares by meaning, as the label map suggests clusters of
+    codes (:func:`coalign.coconstruct.labelmap.suggest_clusters`): each share's text and the
+    group's codes on it are embedded (default: the bundled MiniLM) and clustered.
+
+    Raises:
+        NotFoundError: not a member of the group.
+        InputError: ``distance`` outside (0, 2].
+    """
+    if not 0 < distance <= 2:
+        raise InputError(f"the cluster distance must lie in (0, 2], not {distance}")
+    shares = member_phase(store, participant_id, group_id).phase.shares
+    if not shares:
+        return []
+    embedder = embedder or MiniLMEmbedder()
+    vectors = embedder.encode(
+        [" ".join([*s.parts.values(), *(c.text for c in s.codes)]) for s in shares]
+    )
+    groups = suggest_clusters(vectors, distance)
+    found = []
+    for group in range(max(groups) + 1):
+        members = [i for i, g in enumerate(groups) if g == group]
+        nearest = central_member(vectors, members)
+        found.append(
+            ClusterSuggestion(
+                label=shares[nearest].title[:MAX_NAME],
+                share_ids=[shares[i].id for i in members],
+                titles=[shares[i].title for i in members],
+            )
+        )
+    return found
 
 
 # --- clusters and the choice --------------------------------------------------------------------

@@ -9,6 +9,8 @@ all of it with participant ids, and close or reopen the phase.
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -19,6 +21,7 @@ from coalign.coconstruct.group_phase import (
     group_phase,
     member_phase,
     move_shares,
+    suggest_group_clusters,
     write_goal,
 )
 from coalign.coconstruct.sharing import (
@@ -48,6 +51,15 @@ def _back(group_id: int, anchor: str = "") -> RedirectResponse:
 def phase_page(request: Request, store: AppStore, pid: ParticipantId, group_id: int) -> Response:
     """The group phase: what to share, what the group shared, its clusters, choice and goal."""
     return render(request, "c_group_phase.html", view=member_phase(store, pid, group_id))
+
+
+@router.get("/phase/suggestions", response_class=HTMLResponse)
+async def suggestions_page(
+    request: Request, store: AppStore, pid: ParticipantId, group_id: int
+) -> Response:
+    """Clusters of the group's shares suggested by meaning, each one click from being created."""
+    found = await asyncio.to_thread(suggest_group_clusters, store, pid, group_id)
+    return render(request, "c_group_suggestions.html", group_id=group_id, suggestions=found)
 
 
 @router.post("/shares")
