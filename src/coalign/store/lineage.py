@@ -167,7 +167,8 @@ def seed_sources(store: Store, slug: str) -> SeedSources:
             )
             .order_by(DiscussionGroupRow.name)
         ).all()
-    for entry_id, group in shared:
-        out.group_phases.setdefault(entry_id, []).append(group)
+    for shared_entry, group in shared:
+        if shared_entry is not None:  # a shared turn has none (the query leaves those out)
+            out.group_phases.setdefault(shared_entry, []).append(group)
     out.diary_entries = {seed_id: sorted(ids) for seed_id, ids in entries.items()}
     return out
