@@ -8,6 +8,7 @@ import json
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 
 from coalign.coconstruct.axes import create_group, get_group
 from coalign.coconstruct.axes_report import axes_report
@@ -39,9 +40,11 @@ from coalign.export.activities import export_activities
 from coalign.participation.withdrawal import data_summary, withdraw
 from coalign.store import Store, group_phase_tables
 from coalign.store.coconstruction import add_turns
+from coalign.store.migrate import current_revision, head_revision
 from coalign.store.tables import Base
 from coalign.validation.metrics.embeddings import MiniLMEmbedder
 from tests.coconstruct.helpers import people
+from tests.store.test_promotion_migration import _migrate
 
 EMBEDDER = MiniLMEmbedder()
 
@@ -70,6 +73,17 @@ def test_tables_match_migration_0019(store: Store) -> None:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
     assert [d for d in flat if any(n in repr(d) for n in names)] == []
+
+
+def test_migration_0019_goes_down_and_up_again(store: Store) -> None:
+    a, _, _, gid, entry_id = _setup(store)
+    share_entry(store, a, gid, entry_id, consent=True)
+    _migrate(store, "0019-1", down=True)  # to the revision before 0019, whichever it is
+    assert current_revision(store.engine) != head_revision()
+    assert "group_shares" not in inspect(store.engine).get_table_names()
+    _migrate(store, "head")
+    assert current_revision(store.engine) == head_revision()
+    assert member_phase(store, a, gid).phase.shares == []  # the tables came back empty
 
 
 def test_sharing_needs_consent_and_shows_the_entry_to_the_group(store: Store) -> None:
