@@ -73,12 +73,20 @@ class MemberPhase(BaseModel):
     @property
     def shared_entries(self) -> dict[int, int]:
         """The member's shared diary entries: entry id → share id."""
-        return {s.diary_entry_id: s.id for s in self.phase.shares if s.diary_entry_id is not None}
+        return {
+            s.diary_entry_id: s.id
+            for s in self.phase.shares
+            if s.diary_entry_id is not None and s.participant_id == self.participant_id
+        }
 
     @property
     def shared_turns(self) -> dict[int, int]:
         """The member's shared turns: turn id → share id."""
-        return {s.turn_id: s.id for s in self.phase.shares if s.turn_id is not None}
+        return {
+            s.turn_id: s.id
+            for s in self.phase.shares
+            if s.turn_id is not None and s.participant_id == self.participant_id
+        }
 
 
 # --- reading ------------------------------------------------------------------------------------
