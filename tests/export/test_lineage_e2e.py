@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from coalign.cli.main import run
+from coalign.coconstruct.axes import create_group
 from coalign.coconstruct.diary import add_entry, promote_to_example, promote_to_question
+from coalign.coconstruct.sharing import share_entry
 from coalign.core.calls import SamplingParams
 from coalign.core.campaigns import Campaign
 from coalign.core.records import Record
@@ -126,6 +128,8 @@ def walk(store: Store, tmp_path: Path) -> dict[str, object]:
             "values_at_stake": "safety",
         },
     )
+    group = create_group(store, "mini", "Table 1", ["p-diarist"])
+    share_entry(store, "p-diarist", group.id, entry.id, consent=True)  # the group phase
     seed_question = promote_to_question(
         store, "mini", entry.id, topic="cards", question_type="how-to", decided_by="facil"
     ).seed_id
@@ -223,7 +227,7 @@ def test_every_exported_row_traces_to_the_diary_entry_and_the_raters_groups(
         assert "The exported items were taken from records of this run." in card
         assert "seed questions: 3 (accepted 3, rejected 1)" not in card
         assert "; 0 shown in-context" not in card.split("## Seeds", 1)[1].split("##", 1)[0]
-        assert "promoted from 1 diary entries" in card
+        assert "promoted from 1 diary entries (shared in the group phase of Table 1)" in card
         assert "rules (automatic checks, no model): " in card and "LLM judge" not in card
     mp_card = (aggregated / "README.md").read_text()
     assert "Strategy: **minority-preserving**, grouped by `country`" in mp_card

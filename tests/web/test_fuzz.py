@@ -160,6 +160,26 @@ FORMS: dict[str, dict[str, Any]] = {
         "definition3": "",
     },
     "/p/groups/{group_id}/ranking": {"rank.{axis_id}": "1", "agreement.{axis_id}": "4"},
+    "/p/groups/{group_id}/shares": {
+        "entry_id": "{entry_id}",
+        "turn_id": "{turn_id}",
+        "consent": "1",
+    },
+    "/p/groups/{group_id}/shares/{share_id}/unshare": {},
+    "/p/groups/{group_id}/shares/{share_id}/codes": {"text": "unfair", "quote": "cash"},
+    "/p/groups/{group_id}/codes/{code_id}/delete": {},
+    "/p/groups/{group_id}/shares/{share_id}/worksheet": {
+        "who_was_affected": "me",
+        "what_was_at_stake": "money",
+        "what_they_did": "asked",
+    },
+    "/p/groups/{group_id}/clusters": {"name": "Costs", "share_id": "{share_id}"},
+    "/p/groups/{group_id}/clusters/move": {
+        "share_id": "{share_id}",
+        "cluster_id": "{group_cluster_id}",
+    },
+    "/p/groups/{group_id}/choice": {"cluster_id": "{group_cluster_id}"},
+    "/p/groups/{group_id}/goal": {"who": "us", "what": "bank", "how": "care"},
     "/p/workshops/{workshop_id}/questions": {
         "text": "Can I freeze my card?",
         "topic": "cards",
@@ -200,6 +220,7 @@ FORMS: dict[str, dict[str, Any]] = {
     },
     "/f/studies/{slug}/groups/{group_id}/goal": {"who": "us", "what": "bank", "how": "care"},
     "/f/studies/{slug}/groups/{group_id}/adopt": {"axis_id": "{axis_id}"},
+    "/f/studies/{slug}/groups/{group_id}/phase": {"action": "close"},
     "/f/studies/{slug}/workshops": {
         "slug": "w2",
         "title": "W2",
@@ -332,6 +353,10 @@ def _build(store: Store) -> World:
     post(alice, f"/p/groups/{group}/attributes", p, name1="Care", definition1="kind")
     post(fac, f"/f/studies/mini/groups/{group}/axes", f, name="Care", definition="d")
     axis = re.findall(r'name="rank\.(\d+)"', alice.get(f"/p/groups/{group}").text)
+    share = _made(post(alice, f"/p/groups/{group}/shares", p, entry_id=entry, consent="1"))
+    post(alice, f"/p/groups/{group}/clusters", p, name="Costs", share_id=share)
+    phase = alice.get(f"/p/groups/{group}/phase").text
+    group_cluster = re.findall(r'<option value="(\d+)"[^>]*>Costs', phase)
     groups = f"red: {ALICE}"
     workshop = _made(post(fac, "/f/studies/mini/workshops", f, slug="w1", title="W", groups=groups))
     post(fac, f"/f/studies/mini/workshops/{workshop}/session", f, session="1")
@@ -356,6 +381,8 @@ def _build(store: Store) -> World:
         "code_id": [code],
         "cluster_id": cluster[:1] or [""],
         "group_id": [group],
+        "share_id": [share],
+        "group_cluster_id": group_cluster[:1] or [""],
         "axis_id": axis[:1] or ["1"],
         "workshop_id": [workshop],
         "proposal_id": [str(x.id) for x in proposals],

@@ -67,14 +67,21 @@ class Attribute(BaseModel):
 # --- groups -------------------------------------------------------------------------------------
 
 
-def _group(session: Session, slug: str, group_id: int) -> DiscussionGroupRow:
+def group_in_study(session: Session, slug: str, group_id: int) -> DiscussionGroupRow:
+    """The row of discussion group ``group_id`` of study ``slug`` (:class:`NotFoundError` if none)."""
     row = group_by_id(session, group_id)
     if row is None or row.study_id != study_row(session, slug).id:
         raise NotFoundError(f"no discussion group {group_id} in study {slug!r}")
     return row
 
 
-def _member_group(session: Session, participant_id: str, group_id: int) -> DiscussionGroupRow:
+def group_of_member(session: Session, participant_id: str, group_id: int) -> DiscussionGroupRow:
+    """The row of discussion group ``group_id`` if ``participant_id`` is a consenting member of it.
+
+    Raises:
+        AccessDeniedError: no such participant, or not consented.
+        NotFoundError: no such group, or not theirs.
+    """
     member(session, participant_id)
     row = group_by_id(session, group_id)
     if row is None or participant_id not in row.members:
@@ -121,7 +128,7 @@ def create_group(store: Store, slug: str, name: str, members: Sequence[str]) -> 
 def get_group(store: Store, slug: str, group_id: int) -> Group:
     """A group of study ``slug`` (facilitator's view)."""
     with store.read() as session:
-        return _view(session, _group(session, slug, group_id))
+        return _view(session, group_in_study(session, slug, group_id))
 
 
 def find_group(store: Store, slug: str, name: str) -> Group:
@@ -156,7 +163,7 @@ def groups_of(store: Store, participant_id: str) -> list[Group]:
 def member_group(store: Store, participant_id: str, group_id: int) -> Group:
     """One group of the participant (:class:`NotFoundError` if they are not a member)."""
     with store.read() as session:
-        return _view(session, _member_group(session, participant_id, group_id))
+        return _view(session, group_of_member(session, participant_id, group_id))
 
 
 # --- before the discussion ----------------------------------------------------------------------
@@ -186,7 +193,7 @@ def submit_attributes(
     if len(set(names)) != len(names):
         raise InputError("each attribute needs its own name")
     with store.session() as session:
-        group = _member_group(session, participant_id, group_id)
+        group = group_of_member(session, participant_id, group_id)
         if group_has_axes(session, group.id):
             raise ConflictError("the group's axes are recorded; attributes can no longer change")
         replace_attributes(session, group_id, participant_id, parsed)
@@ -217,7 +224,7 @@ def record_axis(
     data = validated(AxisInput, dict(fields), "axis")
     try:
         with store.session() as session:
-            group = _group(session, slug, group_id)
+            group = group_in_study(session, slug, group_id)
             for turn_id in data.example_turn_ids:
                 turn = turn_by_id(session, turn_id)
                 conv = conversation_by_id(session, turn.conversation_id) if turn else None
@@ -251,7 +258,7 @@ def set_goal(store: Store, slug: str, group_id: int, fields: Mapping[str, str]) 
     """
     goal = validated(AlignmentGoal, dict(fields), "alignment goal")
     with store.session() as session:
-        _group(session, slug, group_id).goal = goal.model_dump()
+        group_in_study(session, slug, group_id).goal = goal.model_dump()
     return goal.sentence()
 
 
@@ -272,7 +279,7 @@ def rank_axes(
         ConflictError: the group has no axes yet.
     """
     with store.session() as session:
-        _member_group(session, participant_id, group_id)
+        group_of_member(session, participant_id, group_id)
         axis_ids = axis_ids_of(session, group_id)
         if not axis_ids:
             raise ConflictError("the group has no axes to rank yet")

@@ -157,7 +157,6 @@ def label_map(
     result = LabelMap(study=slug, embedder=embedder.name)
     if not codes:
         return result
-    np = require("numpy")
     vectors = embedder.encode([code.text for code in codes])
     coords, result.explained_variance = project(vectors)
     groups = suggest_clusters(vectors, distance)
@@ -182,9 +181,15 @@ def label_map(
         )
     for group in range(max(groups) + 1):
         members = [i for i, g in enumerate(groups) if g == group]
-        centre = vectors[members].mean(axis=0)
-        nearest = members[int(np.argmax(vectors[members] @ centre))]
+        nearest = central_member(vectors, members)
         result.suggestions.append(
             Suggestion(label=codes[nearest].text, code_ids=[codes[i].id for i in members])
         )
     return result
+
+
+def central_member(vectors: np.ndarray, members: list[int]) -> int:
+    """Of the rows ``members`` of ``vectors``, the one nearest their centre (a cluster's label)."""
+    np = require("numpy")
+    centre = vectors[members].mean(axis=0)
+    return members[int(np.argmax(vectors[members] @ centre))]

@@ -1,6 +1,8 @@
 """Export of a study's co-construction data as JSONL: the training and its check attempts,
-diaries, conversations, codes, axes, seeds, and the steered chat (steered turns with candidates
-and scores, feedback, shared prompts).
+diaries, conversations, codes, axes, seeds, the groups' phase (shared entries with who shared
+them and when, their codes and worksheets; the groups' choices and goals with the entries they
+derive from), and the steered chat (steered turns with candidates and scores, feedback, shared
+prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
 Diary images are written beside the JSONL (``diary_images/<entry id>.<ext>``) and named in the rows.
@@ -18,6 +20,7 @@ from pydantic import BaseModel
 from coalign.coconstruct.axes import group_attributes, study_groups
 from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import entry_image, study_entries
+from coalign.coconstruct.group_phase import study_group_phases
 from coalign.coconstruct.interact import study_conversations
 from coalign.coconstruct.training import study_attempts, study_training
 from coalign.steer.chat import study_steered_turns
@@ -43,10 +46,36 @@ def _dump(model: BaseModel, **extra: object) -> dict[str, Any]:
     return {**model.model_dump(mode="json"), **extra}
 
 
+def _group_phase_rows(store: Store, slug: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of ``group_shares`` (who shared what with which group, and when they consented) and
+    ``group_decisions`` (each choice, goal, closing and reopening; a goal with the shares and
+    diary entries or turns it derives from)."""
+    shares, decisions = [], []
+    for phase in study_group_phases(store, slug):
+        clusters = {c.id: c.name for c in phase.clusters}
+        by_id = {s.id: s for s in phase.shares}
+        for share in phase.shares:
+            shares.append(
+                _dump(share, group=phase.group, cluster=clusters.get(share.cluster_id or 0))
+            )
+        for decision in phase.decisions:
+            sources = [by_id[i] for i in decision.share_ids if i in by_id]
+            decisions.append(
+                _dump(
+                    decision,
+                    group=phase.group,
+                    diary_entry_ids=[s.diary_entry_id for s in sources if s.diary_entry_id],
+                    turn_ids=[s.turn_id for s in sources if s.turn_id],
+                )
+            )
+    return shares, decisions
+
+
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
     """Write ``training``, ``training_attempts``, ``diaries``, ``conversations``, ``codes``,
-    ``axes``, ``seeds``, ``seed_decisions``, ``steered_turns``, ``steer_feedback`` and
-    ``shared_prompts`` JSONL files of study ``slug`` to ``folder``; returns the row count per file.
+    ``axes``, ``group_shares``, ``group_decisions``, ``seeds``, ``seed_decisions``,
+    ``steered_turns``, ``steer_feedback`` and ``shared_prompts`` JSONL files of study ``slug`` to
+    ``folder``; returns the row count per file.
 
     ``training`` holds the study's training as configured with its digest (no row: the study
     trains nobody); each row of ``training_attempts`` names the digest of the training it
@@ -82,6 +111,7 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
                     attributes=[a.model_dump() for a in attributes if a.axis_id == axis.id],
                 )
             )
+    share_rows, decision_rows = _group_phase_rows(store, slug)
     seeds = [_dump(s, kind="seed_question") for s in list_seed_questions(store, slug, status=None)]
     seeds += [_dump(s, kind="seed_example") for s in list_seed_examples(store, slug, status=None)]
     training = study_training(store, slug)
@@ -95,6 +125,8 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "conversations": _write(folder / "conversations.jsonl", (_dump(c) for c in conversations)),
         "codes": _write(folder / "codes.jsonl", (_dump(c) for c in codes)),
         "axes": _write(folder / "axes.jsonl", axis_rows),
+        "group_shares": _write(folder / "group_shares.jsonl", share_rows),
+        "group_decisions": _write(folder / "group_decisions.jsonl", decision_rows),
         "seeds": _write(folder / "seeds.jsonl", seeds),
         "seed_decisions": _write(
             folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))

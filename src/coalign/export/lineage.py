@@ -65,6 +65,7 @@ class SeedOrigin(BaseModel):
             withdrew; only the id is left) or ``unknown`` (no such seed in the store any more).
         author: the author's pseudonymous participant id, or a pseudonym of an imported name.
         diary_entries: ids of the diary entries it was promoted from.
+        group_phases: the discussion groups those entries were shared with in the group phase.
         workshop / team / workshop_session: where a workshop seed was written.
         decisions: the decision log on the seed, oldest first.
     """
@@ -78,6 +79,7 @@ class SeedOrigin(BaseModel):
     topic: str | None = None
     question_type: str | None = None
     diary_entries: list[int] = Field(default_factory=list)
+    group_phases: list[str] = Field(default_factory=list)
     workshop: str | None = None
     workshop_id: int | None = None
     team: str | None = None
@@ -207,6 +209,9 @@ def seed_origin(sources: SeedSources, seed_id: str) -> SeedOrigin:
     if seed_id in sources.diary_entries:
         out.origin = "diary"
         out.diary_entries = sources.diary_entries[seed_id]
+        out.group_phases = sorted(
+            {g for e in out.diary_entries for g in sources.group_phases.get(e, [])}
+        )
     elif workshop_ids or (team and slug in by_slug):
         out.origin = "workshop"
         out.workshop_id = workshop_ids[0] if workshop_ids else by_slug[slug]
@@ -434,4 +439,5 @@ class LineageTally:
             "seeds": {o: seeds_by_origin[o] for o in ORIGINS if seeds_by_origin[o]},
             "diary_entries": len(self.diary_entries),
             "workshops": sorted({s.workshop for s in self.seeds.values() if s.workshop}),
+            "group_phases": sorted({g for s in self.seeds.values() for g in s.group_phases}),
         }

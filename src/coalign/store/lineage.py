@@ -14,8 +14,14 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from coalign.store.coconstruction_tables import DiaryEntryRow, SeedDecisionRow, WorkshopRow
+from coalign.store.coconstruction_tables import (
+    DiaryEntryRow,
+    DiscussionGroupRow,
+    SeedDecisionRow,
+    WorkshopRow,
+)
 from coalign.store.engine import Store
+from coalign.store.group_phase_tables import GroupShareRow
 from coalign.store.participation_tables import ParticipantRow, WithdrawalRow, WithdrawnSeedRow
 from coalign.store.studies import study_row
 from coalign.store.tables import SeedExampleRow, SeedQuestionRow
@@ -61,6 +67,7 @@ class SeedSources:
         workshops: per workshop id, its ``(slug, title)``.
         withdrawn: per seed id whose author withdrew, the seed's kind.
         participants: the pseudonymous ids of the study's participants, withdrawn ones included.
+        group_phases: per diary entry shared with a discussion group, the groups' names.
     """
 
     seeds: dict[str, StoredSeed] = field(default_factory=dict)
@@ -69,6 +76,7 @@ class SeedSources:
     workshops: dict[int, tuple[str, str]] = field(default_factory=dict)
     withdrawn: dict[str, str] = field(default_factory=dict)
     participants: set[str] = field(default_factory=set)
+    group_phases: dict[int, list[str]] = field(default_factory=dict)
 
 
 def seed_sources(store: Store, slug: str) -> SeedSources:
@@ -151,5 +159,16 @@ def seed_sources(store: Store, slug: str) -> SeedSources:
                 select(WithdrawalRow.participant_id).where(WithdrawalRow.study_id == study_id)
             )
         )
+        shared = session.execute(
+            select(GroupShareRow.diary_entry_id, DiscussionGroupRow.name)
+            .join(DiscussionGroupRow, DiscussionGroupRow.id == GroupShareRow.group_id)
+            .where(
+                DiscussionGroupRow.study_id == study_id, GroupShareRow.diary_entry_id.is_not(None)
+            )
+            .order_by(DiscussionGroupRow.name)
+        ).all()
+    for shared_entry, group in shared:
+        if shared_entry is not None:  # a shared turn has none (the query leaves those out)
+            out.group_phases.setdefault(shared_entry, []).append(group)
     out.diary_entries = {seed_id: sorted(ids) for seed_id, ids in entries.items()}
     return out

@@ -37,6 +37,13 @@ from coalign.store.coconstruction_tables import (
     WorkshopDraftRow,
     WorkshopRow,
 )
+from coalign.store.group_phase_tables import (
+    GoalSourceRow,
+    GroupDecisionRow,
+    GroupShareRow,
+    ShareCodeRow,
+    ShareWorksheetRow,
+)
 from coalign.store.participation_tables import (
     DemographicAnswerRow,
     ParticipantRow,
@@ -86,6 +93,18 @@ ERASED: dict[str, Erased] = {
         ModelCallRow.id,
         "the call log of the answers in the person's chats and steered chats (unless another "
         "person's turn came from the same request)",
+    ),
+    "goal_sources": Erased(GoalSourceRow.id, "links from a group's goal to the person's shares"),
+    "share_codes": Erased(
+        ShareCodeRow.id,
+        "the person's codes on shared entries, and the codes on the person's shares",
+    ),
+    "share_worksheets": Erased(
+        ShareWorksheetRow.id,
+        "the person's worksheets on shared entries, and the worksheets on the person's shares",
+    ),
+    "group_shares": Erased(
+        GroupShareRow.id, "the diary entries and turns the person shared with their group"
     ),
     "codes": Erased(CodeRow.id, "the person's codes, and codes on the person's turns"),
     "code_clusters": Erased(CodeClusterRow.id, "the person's clusters"),
@@ -139,11 +158,13 @@ ERASED: dict[str, Erased] = {
     ),
     "participants": Erased(ParticipantRow.id, "the person"),
 }
-#: JSON lists that name the person or their turns: the entries are removed, the rows stay.
+#: JSON lists that name the person or their turns: the entries are removed, the rows stay; and
+#: a group's decisions, which forget who made them (the column is set to ``NULL``).
 EDITED: dict[str, str] = {
     "discussion_groups": "members",
     "workshops": "groups",
     "axes": "example_turn_ids",
+    "group_decisions": "participant_id",
 }
 #: Tables that name a participant and keep the name on purpose.
 KEPT: dict[str, str] = {
@@ -284,6 +305,19 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
         session, CodeRow.id, (CodeRow.participant_id == pid) | CodeRow.turn_id.in_(turn_ids)
     )
     rows["code_clusters"] = _ids(session, CodeClusterRow.id, CodeClusterRow.participant_id == pid)
+    shares = _ids(session, GroupShareRow.id, GroupShareRow.participant_id == pid)
+    rows["group_shares"] = shares
+    rows["goal_sources"] = _ids(session, GoalSourceRow.id, GoalSourceRow.share_id.in_(shares))
+    rows["share_codes"] = _ids(
+        session,
+        ShareCodeRow.id,
+        (ShareCodeRow.participant_id == pid) | ShareCodeRow.share_id.in_(shares),
+    )
+    rows["share_worksheets"] = _ids(
+        session,
+        ShareWorksheetRow.id,
+        (ShareWorksheetRow.participant_id == pid) | ShareWorksheetRow.share_id.in_(shares),
+    )
     rows["steer_feedback"] = _ids(
         session,
         SteerFeedbackRow.id,
@@ -366,8 +400,8 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
 
 
 def _edits(session: Session, plan: ErasurePlan) -> dict[str, list[tuple[Any, Any]]]:
-    """The study's group, workshop and axis rows that name the person or their turns, each with
-    the JSON value it should get."""
+    """The study's group, workshop, axis and group-decision rows that name the person or their
+    turns, each with the value it should get."""
     pid = plan.participant_id
     out: dict[str, list[tuple[Any, Any]]] = {table: [] for table in EDITED}
     for group in session.scalars(
@@ -390,6 +424,10 @@ def _edits(session: Session, plan: ErasurePlan) -> dict[str, list[tuple[Any, Any
             kept = [t for t in axis.example_turn_ids if t not in plan.turn_ids]
             if len(kept) != len(axis.example_turn_ids):
                 out["axes"].append((axis, kept))
+    for decision in session.scalars(
+        select(GroupDecisionRow).where(GroupDecisionRow.participant_id == pid)
+    ):
+        out["group_decisions"].append((decision, None))
     return out
 
 

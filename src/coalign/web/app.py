@@ -26,6 +26,7 @@ from coalign.participation.accounts import app_secret
 from coalign.store import Store
 from coalign.web import (
     coconstruct_facilitator,
+    coconstruct_group,
     coconstruct_participant,
     rating_facilitator,
     rating_participant,
@@ -52,6 +53,8 @@ ROUTERS = (
     coconstruct_participant.router,
     coconstruct_facilitator.router,
     coconstruct_facilitator.studies_index,
+    coconstruct_group.router,
+    coconstruct_group.facilitator_router,
     steer_participant.router,
     steer_facilitator.router,
     withdrawal_routes.router,
