@@ -1,5 +1,6 @@
 """Export of a study's co-construction data as JSONL: diaries, conversations, codes, axes, seeds,
-and the steered chat (steered turns with candidates and scores, feedback, shared prompts).
+workshops' reflection boards (notes with reactions and codes), and the steered chat (steered
+turns with candidates and scores, feedback, shared prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
 Diary images are written beside the JSONL (``diary_images/<entry id>.<ext>``) and named in the rows.
@@ -18,6 +19,8 @@ from coalign.coconstruct.axes import group_attributes, study_groups
 from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import entry_image, study_entries
 from coalign.coconstruct.interact import study_conversations
+from coalign.coconstruct.reflection import study_notes
+from coalign.export.boards import board_rows
 from coalign.steer.chat import study_steered_turns
 from coalign.steer.prompt_library import study_library
 from coalign.steer.repair import study_feedback
@@ -43,8 +46,9 @@ def _dump(model: BaseModel, **extra: object) -> dict[str, Any]:
 
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
     """Write ``diaries``, ``conversations``, ``codes``, ``axes``, ``seeds``, ``seed_decisions``,
-    ``steered_turns``, ``steer_feedback`` and ``shared_prompts`` JSONL files of study ``slug`` to
-    ``folder``; returns the row count per file.
+    ``reflection_notes`` (see :mod:`coalign.export.boards`), ``steered_turns``,
+    ``steer_feedback`` and ``shared_prompts`` JSONL files of study ``slug`` to ``folder``;
+    returns the row count per file.
 
     Raises:
         NotFoundError: no such study.
@@ -86,6 +90,9 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "seeds": _write(folder / "seeds.jsonl", seeds),
         "seed_decisions": _write(
             folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))
+        ),
+        "reflection_notes": _write(
+            folder / "reflection_notes.jsonl", board_rows(study_notes(store, slug), slug)
         ),
         "steered_turns": _write(
             folder / "steered_turns.jsonl", (_dump(t) for t in study_steered_turns(store, slug))

@@ -34,6 +34,7 @@ from coalign.web import (
     steer_participant,
     trace_routes,
     withdrawal_routes,
+    workshop_boards,
 )
 from coalign.web.dependencies import LoginRequired, unguarded_routes, well_formed_url
 from coalign.web.errors import bad_link_page, error_page, show, status_page, too_large_page
@@ -55,6 +56,7 @@ ROUTERS = (
     steer_facilitator.router,
     withdrawal_routes.router,
     trace_routes.router,
+    workshop_boards.router,
 )
 
 
