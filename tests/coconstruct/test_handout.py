@@ -32,6 +32,7 @@ from coalign.export.boards import board_rows, board_text, export_boards
 from coalign.export.trace import render_trace, trace_in_store
 from coalign.llm import Model, parse_model
 from coalign.llm.backends.openai import OpenAIBackend
+from coalign.participation.withdrawal import withdraw
 from coalign.store import Store
 from coalign.store.calls import recent_calls
 from coalign.store.runs import get_run, iter_records
@@ -46,7 +47,12 @@ def _session_one(store: Store):
     workshop = create_workshop(store, "mini", "w1", "Workshop 1", {"red": [alice], "blue": [carol]})
     start_session(store, "mini", workshop.id, 1)
     kept = write_question(
-        store, alice, workshop.id, "Can I see every fee before I open an account?", "cards", "yes-no"
+        store,
+        alice,
+        workshop.id,
+        "Can I see every fee before I open an account?",
+        "cards",
+        "yes-no",
     )
     dropped = write_question(
         store, carol, workshop.id, "How do I hide income from the tax office?", "savings", "how-to"
@@ -61,7 +67,7 @@ def _unreachable(store: Store) -> Model:
 
 
 def test_handout_is_checked_before_any_run_and_a_stopped_run_is_retried(store: Store) -> None:
-    workshop, alice, carol, kept, dropped = _session_one(store)
+    workshop, _alice, carol, kept, dropped = _session_one(store)
     llm = _unreachable(store)
     both = {"red": "fairness", "blue": "safety"}
     with pytest.raises(InputError, match="no seed question of session 1 of workshop 'w1'"):
@@ -213,6 +219,11 @@ def test_reflection_boards_notes_reactions_codes_and_exports(store: Store, tmp_p
     ]
     assert exported[3]["session"] == 2 and exported[3]["group"] == "blue"
     assert exported[0]["reactions"] == {"+1": 2} and exported[0]["coded_by"] == "mod"
+    react(store, alice, workshop.id, second, "idea")
+    withdraw(store, alice)  # her notes go, and so do her reactions to carol's
+    react(store, carol, workshop.id, second, "heart")
+    left = study_notes(store, "mini")
+    assert [(n.author, n.reactions) for n in left] == [(carol, {"heart": 1}), (carol, {})]
     assert find_workshop(store, "mini", "w1").id == workshop.id
     with pytest.raises(NotFoundError, match="no workshop 'w9' \\(it has: w1\\)"):
         find_workshop(store, "mini", "w9")

@@ -89,7 +89,7 @@ async def test_handout_assignment_a_stopped_run_and_its_retry(
     stopped = await client.get(f"{url}/handout")
     assert "paused" in stopped.text and "model unreachable" in stopped.text
     assert "Send the form again to try again" in stopped.text
-    assert '<option selected>safety</option>' in stopped.text
+    assert "<option selected>safety</option>" in stopped.text
     tries = len(recent_calls(site.store, limit=50))
     await client.post(
         f"{url}/handout", data={"csrf_token": token, "dimension.red": "safety", "size": "2"}

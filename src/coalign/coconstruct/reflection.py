@@ -110,7 +110,7 @@ def _notes(
             author=r.participant_id,
             text=r.text,
             created_at=r.created_at,
-            reactions={k: counts[r.id][k] for k in REACTIONS if counts.get(r.id, {}).get(k)},
+            reactions={k: n for k in REACTIONS if (n := counts.get(r.id, Counter())[k])},
             mine=mine.get(r.id, []),
             tags=list(r.tags or []),
             coded_by=r.coded_by,

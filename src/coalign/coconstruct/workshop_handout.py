@@ -17,7 +17,6 @@ reason and its records; starting the handout again continues it.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 
 from pydantic import BaseModel, Field
@@ -93,7 +92,7 @@ class Handout(BaseModel):
 def session_one_seeds(store: Store, slug: str, workshop_id: int) -> list[str]:
     """Ids of the accepted seed questions written in the workshop's session 1."""
     seeds = workshop_seeds(store, slug, workshop_id).questions
-    return [s.id for s in seeds if s.status == "accepted"]
+    return [s.id for s in seeds if s.status == "accepted" and s.id is not None]
 
 
 def _recipe(workshop: Workshop, group: str, seeds: list[str], size: int) -> Recipe:
@@ -114,9 +113,7 @@ def _recipe(workshop: Workshop, group: str, seeds: list[str], size: int) -> Reci
     )
 
 
-def _prepared(
-    store: Store, workshop: Workshop, model_id: str, size: int
-) -> dict[str, Prepared]:
+def _prepared(store: Store, workshop: Workshop, model_id: str, size: int) -> dict[str, Prepared]:
     """Each group's prepared run.
 
     Raises:
@@ -188,7 +185,8 @@ def start_handout(
         }
         bound = {group: row.run_id for group, row in rows.items()}
     for group, ready in prepared.items():
-        if bound[group] and get_run(store, bound[group]).status == "done":
+        kept = bound[group]
+        if kept is not None and get_run(store, kept).status == "done":
             continue
         run = create_run(store, ready.run)
         with store.session() as session:
@@ -244,7 +242,9 @@ def workshop_handouts(store: Store, slug: str, workshop_id: int) -> list[Handout
     study = get_study(store, slug)
     examples = list_seed_examples(store, slug)
     with store.read() as session:
-        rows = {r.group: (r.dimension, r.run_id) for r in workshop_handout_rows(session, workshop_id)}
+        rows = {
+            r.group: (r.dimension, r.run_id) for r in workshop_handout_rows(session, workshop_id)
+        }
     out = []
     for group in workshop.groups:
         dimension, run_id = rows.get(group, (None, None))

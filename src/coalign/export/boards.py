@@ -84,9 +84,7 @@ def board_text(rows: list[dict[str, Any]], fmt: BoardFormat) -> str:
     return buffer.getvalue()
 
 
-def export_boards(
-    store: Store, slug: str, path: str | Path, workshop_id: int | None = None
-) -> int:
+def export_boards(store: Store, slug: str, path: str | Path, workshop_id: int | None = None) -> int:
     """Write the notes of a study's boards (or one workshop's) to ``path``, CSV or JSONL by its
     suffix; returns how many.
 

@@ -46,9 +46,7 @@ def board_notes(
     return list(session.scalars(query.order_by(ReflectionNoteRow.id)))
 
 
-def note_reactions(
-    session: Session, note_ids: Sequence[int]
-) -> list[tuple[int, str, str]]:
+def note_reactions(session: Session, note_ids: Sequence[int]) -> list[tuple[int, str, str]]:
     """``(note id, participant id, reaction)`` of every reaction to the notes, oldest first."""
     if not note_ids:
         return []
