@@ -12,6 +12,7 @@ A recipe names the study, the model, the random seed and the two stages::
       questions:
         per_cell: 1                      # new questions per topic × question type cell
         examples: {k: 3, strategy: same-type}
+        seed_questions: [sq_1a2b…]       # optional: only these accepted seeds in-context
         params: {temperature: 0.9, max_tokens: 80}
       responses:                         # optional: leave out for questions only
         mode: single                     # or chained: three calls per response
