@@ -116,7 +116,8 @@ def export(
     study: str = typer.Argument(..., help="Study slug."),
     out: Path = typer.Argument(..., help="Folder for the JSONL files."),
 ) -> None:
-    """Export diaries, conversations, codes, axes, seeds and seed decisions of a study as JSONL."""
+    """Export diaries, conversations, codes, axes, seeds, seed decisions, reflection-board notes
+    and the steered chat of a study as JSONL."""
     with state(ctx).store() as store:
         counts = export_activities(store, study, out)
     console.print(json.dumps(counts), highlight=False, soft_wrap=True)
