@@ -108,6 +108,15 @@ def test_handout_is_checked_before_any_run_and_a_stopped_run_is_retried(store: S
     run_handout(store, "mini", workshop.id, llm)
     assert len(recent_calls(store, limit=100)) > tries
 
+    moderate(store, "mini", workshop.id, "question", dropped.id, "accepted", "on reflection", "m")
+    changed = run_handout(store, "mini", workshop.id, llm)  # runs set up from the old seeds
+    assert {h.status for h in changed} == {"failed"}
+    assert all("the accepted seeds changed" in h.reason for h in changed)
+    fresh = start_handout(store, "mini", workshop.id, both, llm.model_id, "mod", size=3)
+    assert {h.run_id for h in fresh}.isdisjoint({h.run_id for h in handouts})
+    run = get_run(store, fresh[0].run_id)
+    assert set(run.recipe["stages"]["questions"]["seed_questions"]) == {kept.id, dropped.id}
+
 
 def test_handout_questions_come_from_session_one_seeds_and_trace_back(
     sqlite_store: Store,

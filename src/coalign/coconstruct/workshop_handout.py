@@ -212,22 +212,26 @@ def run_handout(
         model: the model to call; it must be the one the runs were started with.
     """
     workshop = get_workshop(store, slug, workshop_id)
+    plans: dict[tuple[str, int], dict[str, Prepared]] = {}
     for handout in workshop_handouts(store, slug, workshop_id):
         if handout.run_id is None or handout.status == "done":
             continue
         run = get_run(store, handout.run_id)
-        size = run.recipe["stages"]["questions"]["limit"]
-        ready = _prepared(store, workshop, run.model_id, size)[handout.group]
+        key = (run.model_id, run.recipe["stages"]["questions"]["limit"])
+        started = False
         try:
-            if ready.run.id != run.id:
+            if key not in plans:
+                plans[key] = _prepared(store, workshop, *key)
+            if plans[key][handout.group].run.id != run.id:
                 raise InputError(
                     "the accepted seeds changed since this run was set up; start the handout "
                     "again to generate from them"
                 )
-            execute(store, ready, progress, model=model)
+            started = True
+            execute(store, plans[key][handout.group], progress, model=model)
         except Exception as exc:  # the run keeps the reason; the next group still gets its turn
             log.warning("the handout run of group %s failed", handout.group, exc_info=True)
-            if get_run(store, run.id).status == "planned":  # refused before it started
+            if not started or get_run(store, run.id).status == "planned":  # refused at the door
                 update_run(store, run.id, status="failed", reason=str(exc))
     return workshop_handouts(store, slug, workshop_id)
 
