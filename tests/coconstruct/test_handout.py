@@ -119,7 +119,7 @@ def test_handout_is_checked_before_any_run_and_a_stopped_run_is_retried(store: S
 
 
 def test_handout_questions_come_from_session_one_seeds_and_trace_back(
-    sqlite_store: Store,
+    sqlite_store: Store, tmp_path: Path
 ) -> None:
     store = sqlite_store
     (alice,) = people(store, "alice")
@@ -157,6 +157,14 @@ def test_handout_questions_come_from_session_one_seeds_and_trace_back(
     start_session(store, "mini", workshop.id, 2)
     shown = team_handout(store, alice, workshop.id)
     assert shown.questions == handout.questions and shown.dimension.name == "fairness"
+    counts = export_activities(store, "mini", tmp_path / "acts")
+    (row,) = [json.loads(line) for line in (tmp_path / "acts" / "handouts.jsonl").open()]
+    assert counts["handouts"] == 1 and (row["workshop"], row["group"], row["run_id"]) == (
+        "w2",
+        "red",
+        handout.run_id,
+    )
+    assert [q["record_id"] for q in row["questions"]] == [q.record_id for q in handout.questions]
     # done runs are kept when the handout is started again
     again = start_handout(store, "mini", workshop.id, {"red": "safety"}, llm.model_id, "mod")
     assert again[0].run_id == handout.run_id and again[0].questions == handout.questions

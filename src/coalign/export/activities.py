@@ -1,6 +1,7 @@
 """Export of a study's co-construction data as JSONL: diaries, conversations, codes, axes, seeds,
-workshops' reflection boards (notes with reactions and codes), and the steered chat (steered
-turns with candidates and scores, feedback, shared prompts).
+workshops' session-2 handouts (each group's dimension, run and questions) and reflection boards
+(notes with reactions and codes), and the steered chat (steered turns with candidates and
+scores, feedback, shared prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
 Diary images are written beside the JSONL (``diary_images/<entry id>.<ext>``) and named in the rows.
@@ -20,6 +21,8 @@ from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import entry_image, study_entries
 from coalign.coconstruct.interact import study_conversations
 from coalign.coconstruct.reflection import study_notes
+from coalign.coconstruct.workshop import study_workshops
+from coalign.coconstruct.workshop_handout import workshop_handouts
 from coalign.export.boards import board_rows
 from coalign.steer.chat import study_steered_turns
 from coalign.steer.prompt_library import study_library
@@ -46,7 +49,7 @@ def _dump(model: BaseModel, **extra: object) -> dict[str, Any]:
 
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
     """Write ``diaries``, ``conversations``, ``codes``, ``axes``, ``seeds``, ``seed_decisions``,
-    ``reflection_notes`` (see :mod:`coalign.export.boards`), ``steered_turns``,
+    ``handouts``, ``reflection_notes`` (see :mod:`coalign.export.boards`), ``steered_turns``,
     ``steer_feedback`` and ``shared_prompts`` JSONL files of study ``slug`` to ``folder``;
     returns the row count per file.
 
@@ -80,6 +83,18 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
                     attributes=[a.model_dump() for a in attributes if a.axis_id == axis.id],
                 )
             )
+    handout_rows = [
+        {
+            "workshop": workshop.slug,
+            "group": h.group,
+            "dimension": h.dimension.name if h.dimension else None,
+            "run_id": h.run_id,
+            "status": h.status,
+            "questions": [q.model_dump() for q in h.questions],
+        }
+        for workshop in study_workshops(store, slug)
+        for h in workshop_handouts(store, slug, workshop.id)
+    ]
     seeds = [_dump(s, kind="seed_question") for s in list_seed_questions(store, slug, status=None)]
     seeds += [_dump(s, kind="seed_example") for s in list_seed_examples(store, slug, status=None)]
     return {
@@ -91,6 +106,7 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "seed_decisions": _write(
             folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))
         ),
+        "handouts": _write(folder / "handouts.jsonl", handout_rows),
         "reflection_notes": _write(
             folder / "reflection_notes.jsonl", board_rows(study_notes(store, slug), slug)
         ),
