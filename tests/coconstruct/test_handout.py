@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,8 @@ from coalign.store import Store
 from coalign.store.calls import recent_calls
 from coalign.store.runs import get_run, iter_records
 from coalign.store.seeds import list_seed_questions
+from coalign.synth.recipe import QuestionStage, Recipe, Stages
+from coalign.synth.service import execute, prepare_recipe
 from tests.coconstruct.helpers import model, people
 from tests.conftest import free_port
 
@@ -107,6 +110,13 @@ def test_handout_is_checked_before_any_run_and_a_stopped_run_is_retried(store: S
     assert again[0].dimension.name == "safety"
     run_handout(store, "mini", workshop.id, llm)
     assert len(recent_calls(store, limit=100)) > tries
+    other = _unreachable(store)  # another address: not the model the runs were set up with
+    refused = run_handout(store, "mini", workshop.id, other)
+    assert {h.status for h in refused} == {"failed"}
+    assert all(f"the run calls {llm.model_id}, not {other.model_id}" in h.reason for h in refused)
+    recipe = Recipe(name="r", study="mini", stages=Stages(questions=QuestionStage(limit=1)))
+    with pytest.raises(InputError, match=f"calls {re.escape(llm.model_id)}, not"):
+        execute(store, prepare_recipe(store, recipe, model=llm.model_id), model=other)
 
     moderate(store, "mini", workshop.id, "question", dropped.id, "accepted", "on reflection", "m")
     changed = run_handout(store, "mini", workshop.id, llm)  # runs set up from the old seeds

@@ -227,11 +227,16 @@ def run_handout(
                     "the accepted seeds changed since this run was set up; start the handout "
                     "again to generate from them"
                 )
+            if model.model_id != run.model_id:
+                raise InputError(
+                    f"the run calls {run.model_id}, not {model.model_id}; start the handout "
+                    "again to generate with this model"
+                )
             started = True
             execute(store, plans[key][handout.group], progress, model=model)
         except Exception as exc:  # the run keeps the reason; the next group still gets its turn
             log.warning("the handout run of group %s failed", handout.group, exc_info=True)
-            if not started or get_run(store, run.id).status == "planned":  # refused at the door
+            if not started:  # refused before generating: say why on the run
                 update_run(store, run.id, status="failed", reason=str(exc))
     return workshop_handouts(store, slug, workshop_id)
 
