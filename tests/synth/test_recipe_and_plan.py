@@ -298,3 +298,19 @@ def test_a_recipe_can_leave_out_seeds_that_started_from_a_model_draft(bundle):
     ]
     with pytest.raises(InputError, match="no accepted seed examples written by people"):
         planner(bundle, llm_assisted_seeds=False, stages__responses__dimensions=["fairness"])
+
+
+def test_seed_questions_restrict_the_in_context_pool_and_unknown_ids_are_refused(bundle):
+    accepted = [s for s in bundle.seed_questions if s.status == "accepted"]
+    chosen = accepted[0].id
+    plan = planner(
+        bundle,
+        stages__questions__seed_questions=[chosen],
+        stages__questions__examples={"k": 2, "strategy": "random"},
+    )
+    assert [s.id for s in plan.seed_questions] == [chosen]
+    assert {i for t in plan.question_tasks() for i in t.example_ids} == {chosen}
+    with pytest.raises(InputError, match="not accepted seed questions of the study: sq_nope"):
+        planner(bundle, stages__questions__seed_questions=[chosen, "sq_nope"])
+    with pytest.raises(InputError, match="stages.questions.seed_questions"):
+        parse_recipe(recipe_data(stages__questions__seed_questions=[]), "r.yaml")

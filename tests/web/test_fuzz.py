@@ -239,6 +239,10 @@ FORMS: dict[str, dict[str, Any]] = {
         "decision": "rejected",
         "reason": "not now",
     },
+    "/f/studies/{slug}/workshops/{workshop_id}/handout": {"dimension.red": "safety", "size": "2"},
+    "/f/studies/{slug}/workshops/{workshop_id}/notes/{note_id}/tags": {"tags": "time, overlap"},
+    "/p/workshops/{workshop_id}/board/{number}/notes": {"text": "Topics overlapped."},
+    "/p/workshops/{workshop_id}/notes/{note_id}/react": {"reaction": "+1"},
     "/p/steer": {"title": "steer", "prompt": ""},
     "/p/steer/{conversation_id}/send": {
         "message": "Hello",
@@ -363,6 +367,7 @@ def _build(store: Store) -> World:
     question = {"text": "Can I freeze my card?", "topic": "cards", "question_type": "yes-no"}
     post(alice, f"/p/workshops/{workshop}/questions", p, **question)
     post(alice, f"/p/workshops/{workshop}/design", p, what="topic", name="loans")
+    note = _made(post(alice, f"/p/workshops/{workshop}/board/1/notes", p, text="Went well."))
     steer = _made(post(alice, "/p/steer", p, title="steer"))
     post(alice, f"/p/steer/{steer}/send", p, message="Hello", n="1")
     steer_turns = re.findall(r"/p/steer/turns/(\d+)/", alice.get(f"/p/steer/{steer}").text)
@@ -385,6 +390,9 @@ def _build(store: Store) -> World:
         "group_cluster_id": group_cluster[:1] or [""],
         "axis_id": axis[:1] or ["1"],
         "workshop_id": [workshop],
+        "note_id": [note],
+        "number": ["1", "2"],
+        "fmt": ["csv", "jsonl"],
         "proposal_id": [str(x.id) for x in proposals],
         "seed_id": [s.id or "" for s in seeds],
         "kind": ["question", "example"],

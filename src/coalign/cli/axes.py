@@ -117,7 +117,8 @@ def export(
     out: Path = typer.Argument(..., help="Folder for the JSONL files."),
 ) -> None:
     """Export the training and its check attempts, diaries, conversations, codes, axes, the groups'
-    shares and decisions, seeds and seed decisions of a study as JSONL."""
+    shares and decisions, seeds, seed decisions, session-2 handouts, reflection-board notes and
+    the steered chat of a study as JSONL."""
     with state(ctx).store() as store:
         counts = export_activities(store, study, out)
     console.print(json.dumps(counts), highlight=False, soft_wrap=True)

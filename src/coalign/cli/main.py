@@ -27,6 +27,7 @@ from coalign.cli import (
     trace,
     validate,
     web,
+    workshops,
 )
 from coalign.cli.state import CliState, err_console
 from coalign.core.errors import CoalignError
@@ -86,6 +87,8 @@ app.add_typer(study.app, name="study")
 app.add_typer(db.app, name="db")
 app.add_typer(runs.app, name="runs")
 app.add_typer(axes.app, name="axes")
+axes.activities.command("handout")(workshops.handout)
+axes.activities.command("boards")(workshops.boards)
 app.add_typer(axes.activities, name="activities")
 app.add_typer(steer.app, name="steer")
 app.add_typer(web.accounts, name="account")

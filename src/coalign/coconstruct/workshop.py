@@ -126,6 +126,20 @@ def study_workshops(store: Store, slug: str) -> list[Workshop]:
         return [_view(session, row) for row in rows]
 
 
+def find_workshop(store: Store, slug: str, workshop_slug: str) -> Workshop:
+    """The workshop of study ``slug`` called ``workshop_slug`` (as the command line names it).
+
+    Raises:
+        NotFoundError: no such workshop, naming the study's workshops.
+    """
+    workshops = study_workshops(store, slug)
+    found = next((w for w in workshops if w.slug == workshop_slug), None)
+    if found is None:
+        names = ", ".join(w.slug for w in workshops) or "none"
+        raise NotFoundError(f"study {slug!r} has no workshop {workshop_slug!r} (it has: {names})")
+    return found
+
+
 def start_session(store: Store, slug: str, workshop_id: int, number: Literal[1, 2]) -> Workshop:
     """Start (or restart) session 1 or 2; its timer runs from now.
 

@@ -1,8 +1,9 @@
 """Export of a study's co-construction data as JSONL: the training and its check attempts,
 diaries, conversations, codes, axes, seeds, the groups' phase (shared entries with who shared
 them and when, their codes and worksheets; the groups' choices and goals with the entries they
-derive from), and the steered chat (steered turns with candidates and scores, feedback, shared
-prompts).
+derive from), workshops' session-2 handouts (each group's dimension, run and questions) and
+reflection boards (notes with reactions and codes), and the steered chat (steered turns with
+candidates and scores, feedback, shared prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
 Diary images are written beside the JSONL (``diary_images/<entry id>.<ext>``) and named in the rows.
@@ -23,6 +24,10 @@ from coalign.coconstruct.diary import entry_image, study_entries
 from coalign.coconstruct.group_phase import study_group_phases
 from coalign.coconstruct.interact import study_conversations
 from coalign.coconstruct.training import study_attempts, study_training
+from coalign.coconstruct.reflection import study_notes
+from coalign.coconstruct.workshop import study_workshops
+from coalign.coconstruct.workshop_handout import workshop_handouts
+from coalign.export.boards import board_rows
 from coalign.steer.chat import study_steered_turns
 from coalign.steer.prompt_library import study_library
 from coalign.steer.repair import study_feedback
@@ -73,9 +78,10 @@ def _group_phase_rows(store: Store, slug: str) -> tuple[list[dict[str, Any]], li
 
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
     """Write ``training``, ``training_attempts``, ``diaries``, ``conversations``, ``codes``,
-    ``axes``, ``group_shares``, ``group_decisions``, ``seeds``, ``seed_decisions``,
-    ``steered_turns``, ``steer_feedback`` and ``shared_prompts`` JSONL files of study ``slug`` to
-    ``folder``; returns the row count per file.
+    ``axes``, ``group_shares``, ``group_decisions``, ``seeds``, ``seed_decisions``, ``handouts``,
+    ``reflection_notes`` (see :mod:`coalign.export.boards`), ``steered_turns``, ``steer_feedback``
+    and ``shared_prompts`` JSONL files of study ``slug`` to ``folder``; returns the row count per
+    file.
 
     ``training`` holds the study's training as configured with its digest (no row: the study
     trains nobody); each row of ``training_attempts`` names the digest of the training it
@@ -112,6 +118,18 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
                 )
             )
     share_rows, decision_rows = _group_phase_rows(store, slug)
+    handout_rows = [
+        {
+            "workshop": workshop.slug,
+            "group": h.group,
+            "dimension": h.dimension.name if h.dimension else None,
+            "run_id": h.run_id,
+            "status": h.status,
+            "questions": [q.model_dump() for q in h.questions],
+        }
+        for workshop in study_workshops(store, slug)
+        for h in workshop_handouts(store, slug, workshop.id)
+    ]
     seeds = [_dump(s, kind="seed_question") for s in list_seed_questions(store, slug, status=None)]
     seeds += [_dump(s, kind="seed_example") for s in list_seed_examples(store, slug, status=None)]
     training = study_training(store, slug)
@@ -130,6 +148,10 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "seeds": _write(folder / "seeds.jsonl", seeds),
         "seed_decisions": _write(
             folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))
+        ),
+        "handouts": _write(folder / "handouts.jsonl", handout_rows),
+        "reflection_notes": _write(
+            folder / "reflection_notes.jsonl", board_rows(study_notes(store, slug), slug)
         ),
         "steered_turns": _write(
             folder / "steered_turns.jsonl", (_dump(t) for t in study_steered_turns(store, slug))

@@ -15,6 +15,7 @@ from coalign.store import (  # noqa: F401
     participation_tables,
     rating_tables,
     steer_tables,
+    workshop_tables,
 )
 from coalign.store.engine import Store, create_store_engine, resolve_url
 from coalign.store.migrate import upgrade

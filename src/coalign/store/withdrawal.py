@@ -72,6 +72,7 @@ from coalign.store.tables import (
     SeedQuestionRow,
     VerdictRow,
 )
+from coalign.store.workshop_tables import ReflectionNoteRow, ReflectionReactionRow
 
 
 class Erased(NamedTuple):
@@ -147,6 +148,12 @@ ERASED: dict[str, Erased] = {
         DraftUseRow.id, "which of the person's seed examples started from a model draft"
     ),
     "workshop_drafts": Erased(WorkshopDraftRow.id, "model drafts given to the person in workshops"),
+    "reflection_reactions": Erased(
+        ReflectionReactionRow.id, "the person's reactions, and reactions to the person's notes"
+    ),
+    "reflection_notes": Erased(
+        ReflectionNoteRow.id, "the sticky notes the person posted on reflection boards"
+    ),
     "seed_decisions": Erased(
         SeedDecisionRow.id, "moderators' decisions on the person's seeds that no run used"
     ),
@@ -375,6 +382,15 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
         DraftUseRow.id,
         DraftUseRow.draft_id.in_(rows["workshop_drafts"])
         | DraftUseRow.seed_example_id.in_(rows["seed_examples"]),
+    )
+    rows["reflection_notes"] = _ids(
+        session, ReflectionNoteRow.id, ReflectionNoteRow.participant_id == pid
+    )
+    rows["reflection_reactions"] = _ids(
+        session,
+        ReflectionReactionRow.id,
+        (ReflectionReactionRow.participant_id == pid)
+        | ReflectionReactionRow.note_id.in_(rows["reflection_notes"]),
     )
     rows["seed_decisions"] = _ids(
         session,

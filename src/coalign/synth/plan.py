@@ -97,6 +97,20 @@ def _accepted(seeds: list[SeedT]) -> list[SeedT]:
     return [s for s in seeds if s.status == "accepted"]
 
 
+def _chosen(accepted: list[SeedQuestion], wanted: list[str] | None) -> list[SeedQuestion]:
+    """The accepted seed questions the recipe names (``stages.questions.seed_questions``), or all."""
+    if wanted is None:
+        return accepted
+    known = {s.id for s in accepted}
+    unknown = [seed_id for seed_id in wanted if seed_id not in known]
+    if unknown:
+        raise InputError(
+            "stages.questions.seed_questions names seed questions that are not accepted seed "
+            f"questions of the study: {', '.join(unknown)}"
+        )
+    return [s for s in accepted if s.id in set(wanted)]
+
+
 def _question_pool(
     seeds: list[SeedQuestion], sampling: ExampleSampling, topic: str, question_type: str
 ) -> list[SeedQuestion]:
@@ -149,7 +163,9 @@ class Planner:
 
     def __post_init__(self) -> None:
         self.study: Study = self.bundle.study
-        self.seed_questions = _accepted(self.bundle.seed_questions)
+        self.seed_questions = _chosen(
+            _accepted(self.bundle.seed_questions), self.recipe.stages.questions.seed_questions
+        )
         self.seed_examples = [
             s
             for s in _accepted(self.bundle.seed_examples)

@@ -12,6 +12,7 @@ A recipe names the study, the model, the random seed and the two stages::
       questions:
         per_cell: 1                      # new questions per topic × question type cell
         examples: {k: 3, strategy: same-type}
+        seed_questions: [sq_1a2b…]       # optional: only these accepted seeds in-context
         params: {temperature: 0.9, max_tokens: 80}
       responses:                         # optional: leave out for questions only
         mode: single                     # or chained: three calls per response
@@ -91,6 +92,8 @@ class QuestionStage(_StageBase):
         per_cell: questions generated per cell (and per persona × intervention).
         topics / question_types: a subset of the study's; default all of them (participants' too).
         limit: stop after this many questions (the first ones in a balanced, seeded order).
+        seed_questions: ids of the accepted seed questions to draw in-context examples from
+            (e.g. those of one workshop); default every accepted seed question of the study.
     """
 
     template: str = "questions.j2"
@@ -98,6 +101,7 @@ class QuestionStage(_StageBase):
     topics: list[str] | None = None
     question_types: list[str] | None = None
     limit: int | None = Field(None, ge=1)
+    seed_questions: list[str] | None = Field(None, min_length=1)
     examples: ExampleSampling = Field(default_factory=lambda: ExampleSampling(strategy="same-type"))
     params: SamplingParams = Field(
         default_factory=lambda: SamplingParams(temperature=0.9, max_tokens=96)

@@ -155,9 +155,20 @@ def prepare(
     recipe = load_recipe(path)
     if limit is not None:
         recipe.stages.questions.limit = limit
+    return prepare_recipe(store, recipe, model=model, base=path.parent)
+
+
+def prepare_recipe(
+    store: Store, recipe: Recipe, *, model: str | None = None, base: Path | None = None
+) -> Prepared:
+    """Load and check a recipe's templates (bundled, or paths relative to ``base``), and plan it
+    against the study in ``store``; for recipes built in code (a workshop's handout).
+
+    Raises:
+        InputError / NotFoundError: bad template, unknown study, empty seed pools.
+    """
     templates = {
-        kind: load_template(name, kind, path.parent)
-        for kind, name in _template_names(recipe).items()
+        kind: load_template(name, kind, base) for kind, name in _template_names(recipe).items()
     }
     model_id = parse_model(model or recipe.model).model_id
     return _prepare(store, recipe, templates, model_id)
@@ -218,9 +229,17 @@ def summarize(
 
 
 def execute(
-    store: Store, prepared: Prepared, progress: Progress | None = None, *, force: bool = False
+    store: Store,
+    prepared: Prepared,
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
+    model: Model | None = None,
 ) -> RunSummary:
     """Run (or continue) a prepared run to the end.
+
+    ``model`` is the model to call when the caller holds it already (the web app's); it must be
+    the run's model. By default the run's model is loaded.
 
     The run is marked ``running`` (with a heartbeat, so no other process runs it at the same
     time; ``force`` takes it over anyway), then ``done``; on an unreachable model or Ctrl-C it is
@@ -232,7 +251,14 @@ def execute(
         ModelUnavailableError: the model could not be reached; the message says how to resume.
         RunInterrupted: Ctrl-C.
     """
-    model = load_model(prepared.run.model_id, log=store, concurrency=prepared.recipe.concurrency)
+    if model is None:
+        model = load_model(
+            prepared.run.model_id, log=store, concurrency=prepared.recipe.concurrency
+        )
+    elif model.model_id != prepared.run.model_id:
+        raise InputError(
+            f"run {prepared.run.id} calls {prepared.run.model_id}, not {model.model_id}"
+        )
     run = create_run(store, prepared.run)
     claim_run(store, run.id, force=force)
     planned = dict(run.planned)

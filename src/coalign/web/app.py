@@ -36,6 +36,7 @@ from coalign.web import (
     trace_routes,
     training_routes,
     withdrawal_routes,
+    workshop_boards,
 )
 from coalign.web.dependencies import LoginRequired, unguarded_routes, well_formed_url
 from coalign.web.errors import bad_link_page, error_page, show, status_page, too_large_page
@@ -60,6 +61,7 @@ ROUTERS = (
     withdrawal_routes.router,
     trace_routes.router,
     training_routes.router,
+    workshop_boards.router,
 )
 
 

@@ -267,6 +267,7 @@ def _workshop_view(
     pid: str,
     workshop_id: int,
     draft: dict[str, str] | None = None,
+    prefill: dict[str, str] | None = None,
 ) -> Response:
     workshop, group = seat_in(store, pid, workshop_id)
     return render(
@@ -279,14 +280,23 @@ def _workshop_view(
         seeds=workshop_seeds(store, workshop.study, workshop_id, group),
         proposals=workshop_proposals(store, workshop.study, workshop_id, group),
         draft=draft,
+        prefill=prefill,
     )
 
 
 @router.get("/p/workshops/{workshop_id}", response_class=HTMLResponse)
 def workshop_page(
-    request: Request, store: AppStore, pid: ParticipantId, workshop_id: int
+    request: Request,
+    store: AppStore,
+    pid: ParticipantId,
+    workshop_id: int,
+    question: str | None = None,
+    dimension: str | None = None,
 ) -> Response:
-    return _workshop_view(request, store, pid, workshop_id)
+    """The workshop; ``question`` and ``dimension`` (from the session-2 handout) start the
+    example form."""
+    prefill = {"question": question or "", "dimension": dimension or ""}
+    return _workshop_view(request, store, pid, workshop_id, prefill=prefill)
 
 
 @router.post("/p/workshops/{workshop_id}/questions")

@@ -28,6 +28,7 @@ from fastapi import Depends, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
+from starlette.background import BackgroundTasks
 from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute
@@ -69,10 +70,11 @@ def _declares_dependency(hint: object) -> bool:
 
 @cache
 def _url_parameters(endpoint: Callable[..., Any]) -> dict[str, TypeAdapter[Any]]:
-    """The endpoint's parameters that FastAPI fills from the path or the query, with their types."""
+    """The endpoint's parameters that FastAPI fills from the path or the query, with their types
+    (not the request, nor the tasks to run after answering)."""
     adapters: dict[str, TypeAdapter[Any]] = {}
     for name, hint in get_type_hints(endpoint, include_extras=True).items():
-        connection = isinstance(hint, type) and issubclass(hint, HTTPConnection)
+        connection = isinstance(hint, type) and issubclass(hint, (HTTPConnection, BackgroundTasks))
         if name != "return" and not connection and not _declares_dependency(hint):
             adapters[name] = TypeAdapter(hint)
     return adapters

@@ -8,14 +8,14 @@ it passed, the language it was shown in, when it was sent, and a digest of the t
 was then, so an attempt stays readable after the training changes.
 
 Revision ID: 0018
-Revises: 0013
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0013"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

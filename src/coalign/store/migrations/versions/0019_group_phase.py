@@ -8,14 +8,14 @@ phase (``group_decisions``); ``goal_sources`` names the shares a goal derives fr
 share deletes its codes, worksheets and goal links (cascade).
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0013"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
