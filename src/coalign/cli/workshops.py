@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from coalign.cli.runs import _Bar, _progress
+from coalign.cli.runs import StageBar, stage_progress
 from coalign.cli.state import console, state
 from coalign.coconstruct.workshop import find_workshop
 from coalign.coconstruct.workshop_handout import HANDOUT_SIZE, run_handout, start_handout
@@ -53,8 +53,8 @@ def handout(
         start_handout(
             store, study, found.id, _dimensions(dimension), model.model_id, moderator, size
         )
-        with _progress() as progress:
-            handouts = run_handout(store, study, found.id, model, _Bar(progress))
+        with stage_progress() as progress:
+            handouts = run_handout(store, study, found.id, model, StageBar(progress))
     table = Table("group", "dimension", "run", "status", "questions")
     for h in handouts:
         table.add_row(

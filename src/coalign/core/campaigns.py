@@ -8,9 +8,9 @@ and optional quotas: target counts of people per cell of one or more demographic
 
 from __future__ import annotations
 
-from datetime import datetime
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator

@@ -23,8 +23,8 @@ from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import entry_image, study_entries
 from coalign.coconstruct.group_phase import study_group_phases
 from coalign.coconstruct.interact import study_conversations
-from coalign.coconstruct.training import study_attempts, study_training
 from coalign.coconstruct.reflection import study_notes
+from coalign.coconstruct.training import study_attempts, study_training
 from coalign.coconstruct.workshop import study_workshops
 from coalign.coconstruct.workshop_handout import workshop_handouts
 from coalign.export.boards import board_rows

@@ -62,7 +62,7 @@ def admit(session: Session, seat: Seat, now: datetime | None = None) -> bool:
     campaign = lock_campaign(session, seat.campaign_id)
     if is_admitted(session, seat):
         return True
-    answers = demographic_answers_of(session, seat.participant_id)
+    answers = demographic_answers_of(session, [seat.participant_id]).get(seat.participant_id, {})
     counts = quota_cell_counts(session, campaign.id, held_since=(now or utcnow()) - HOLD)
     cells: dict[str, str] = {}
     for quota in quotas_of(campaign):

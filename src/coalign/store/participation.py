@@ -126,16 +126,6 @@ def replace_survey(session: Session, study_id: int, questions: list[dict[str, An
     session.add(DemographicSurveyRow(study_id=study_id, questions=questions))
 
 
-def demographic_answers_of(session: Session, participant_id: str) -> dict[str, str]:
-    """``{question: answer}`` of the participant's demographic answers (skipped ones absent)."""
-    rows = session.execute(
-        select(DemographicAnswerRow.question, DemographicAnswerRow.answer).where(
-            DemographicAnswerRow.participant_id == participant_id
-        )
-    )
-    return {question: answer for question, answer in rows}
-
-
 def replace_demographic_answers(
     session: Session, participant_id: str, answers: Iterable[DemographicAnswer]
 ) -> None:

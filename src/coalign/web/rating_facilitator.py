@@ -32,8 +32,8 @@ from coalign.rating.campaigns import (
 )
 from coalign.rating.dashboard import campaign_progress
 from coalign.rating.exports import Export, export_ratings
-from coalign.rating.translations import list_translations, review_translation
 from coalign.rating.quotas import quota_fills
+from coalign.rating.translations import list_translations, review_translation
 from coalign.store.studies import get_study, list_studies
 from coalign.web.dependencies import (
     AppStore,
