@@ -10,6 +10,7 @@ import pandas as pd
 
 from coalign.analysis.clmm import ClmmResult
 from coalign.analysis.design import PreferNotToSay
+from coalign.rating.exclusions import Exclusions
 
 
 @dataclass
@@ -53,7 +54,11 @@ class AnalysisOptions:
 
 @dataclass
 class AnalysisResult:
-    """Everything ``analyze`` computed; ``files`` lists what it wrote."""
+    """Everything ``analyze`` computed; ``files`` lists what it wrote.
+
+    ``exclusions`` says whom the exclusion policy left out of stored ratings, and why (``None``
+    for ratings read from a file, where coalign knows of no checks).
+    """
 
     options: AnalysisOptions
     n_ratings: int
@@ -71,6 +76,7 @@ class AnalysisResult:
     fixed_comparison: dict[str, pd.DataFrame] = field(default_factory=dict)
     model_errors: dict[str, str] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    exclusions: Exclusions | None = None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready overview (the tables are in their own files)."""
@@ -83,5 +89,6 @@ class AnalysisResult:
             "models": {d: m.to_dict() for d, m in self.models.items()},
             "quadrature_checks": {d: m.to_dict() for d, m in self.quadrature_checks.items()},
             "model_errors": self.model_errors,
+            "exclusions": self.exclusions.facts() if self.exclusions else None,
             "options": {k: v for k, v in self.options.__dict__.items()},
         }

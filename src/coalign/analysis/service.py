@@ -24,6 +24,7 @@ from coalign.analysis.report import build_report
 from coalign.analysis.result import AnalysisOptions, AnalysisResult
 from coalign.core.errors import InputError
 from coalign.core.spreadsheet import inert_frame
+from coalign.rating.exclusions import EXCLUSIONS_ATTR
 
 if TYPE_CHECKING:
     from coalign.store import Store
@@ -77,6 +78,7 @@ def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) ->
             a dimension whose model cannot be fitted.
     """
     opts = options or AnalysisOptions()
+    exclusions = frame.attrs.get(EXCLUSIONS_ATTR)  # set by the store's loaders
     frame = validate_long_format(frame)
     demographics = (
         opts.demographics if opts.demographics is not None else demographic_columns(frame)
@@ -102,6 +104,7 @@ def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) ->
         if len(dimensions) > 1
         else pd.DataFrame(),
         conflict_matrix=co_occurrence_matrix(frame, opts.high_threshold),
+        exclusions=exclusions,
     )
     for dim in dimensions:
         _fit_dimension(frame[frame.dimension == dim], dim, opts, fixed, result)

@@ -6,4 +6,6 @@
 - ``submit``: autosaved drafts and the idempotent submit
 - ``dashboard``, ``exports``: progress for facilitators; long-format exports
 - ``approvals``: approve or reject each crowd participant, with reasons and evidence
+- ``exclusions``: whose ratings analysis and exports leave out (failed checks, too fast,
+  incomplete), a recorded policy with counts by reason
 """
