@@ -1,5 +1,8 @@
 """The store's loaders leave out raters who failed a check, rated too fast or did not finish;
-the report's Exclusions section counts them by reason and names who and why."""
+the report's Exclusions section counts them by reason and names who and why.
+
+The campaign's items have no context here: a context differs between one rater's items, which
+is an item-level column (the analysis's ``column_levels``), not a demographic of the rater."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ QUICK = AnalysisOptions(demographics=[], n_boot=10, quadrature_check=False, comp
 
 
 def test_loaders_leave_out_by_default_and_keep_on_request(store: Store) -> None:
-    screened = screened_campaign(store)
+    screened = screened_campaign(store, contexts=False)
     frame = load_campaign_ratings(store, "pilot")
     assert screened.crowd(frame["rater"]) == {"GOOD-YES", "GOOD-NO"}
     exclusions = frame.attrs[EXCLUSIONS_ATTR]
@@ -49,7 +52,7 @@ def test_a_loader_that_leaves_out_everyone_says_how_to_keep_them(store: Store) -
 
 
 def test_the_report_counts_who_was_left_out_and_why(store: Store, tmp_path: Path) -> None:
-    screened = screened_campaign(store)
+    screened = screened_campaign(store, contexts=False)
     result = analyze(load_campaign_ratings(store, "pilot"), QUICK, tmp_path / "out")
     assert result.exclusions is not None and result.n_raters == 2
     html = result.files["report"].read_text(encoding="utf-8")
@@ -69,7 +72,7 @@ def test_the_report_counts_who_was_left_out_and_why(store: Store, tmp_path: Path
 
 
 def test_a_per_item_answer_is_a_column_to_break_agreement_down_by(store: Store) -> None:
-    screened_campaign(store)
+    screened_campaign(store, contexts=False)
     frame = load_campaign_ratings(store, "pilot", policy=EVERYONE)
     options = AnalysisOptions(
         demographics=["answer_gender"], model_demographics=[], n_boot=10, quadrature_check=False
@@ -86,7 +89,7 @@ def test_cli_include_keeps_raters_and_unknown_reasons_are_named(
 ) -> None:
     db = str(tmp_path / "c.db")
     with open_store(db) as store:
-        screened_campaign(store)
+        screened_campaign(store, contexts=False)
     args = ["--db", db, "analyze", "campaign:pilot", "--n-boot", "10", "-d", "answer_gender"]
     assert run([*args, "--out", str(tmp_path / "a")]) == 0
     out = capsys.readouterr().out

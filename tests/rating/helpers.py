@@ -162,19 +162,19 @@ class Screened(NamedTuple):
         return {by_id[r] for r in raters}
 
 
-def screened_campaign(store: Store) -> Screened:
+def screened_campaign(store: Store, *, contexts: bool = True) -> Screened:
     """A campaign with the per-item question ``gender`` (yes / no) on 12 items in three contexts,
     and the raters of :data:`SCREENED`: two who rate carefully (one in German, answering "yes" on
     every item, one in English answering "no"), one who fails the attention check, one who stops
     after two assignments, one who takes two seconds per item, one who does both of the last but
-    one. Every rater rates at least one real item."""
+    one. Every rater rates at least one real item. Without ``contexts`` no item has one."""
     import_study(store, MINI)
-    contexts = ("none", "empathy", "equality")
+    names = ("none", "empathy", "equality") if contexts else (None, None, None)
     campaign = create_campaign(
         store,
         campaign_settings(questions=[GENDER_QUESTION]),
         [
-            ImportedItem(prompt=f"Question {i}?", response=f"Answer {i}.", context=contexts[i % 3])
+            ImportedItem(prompt=f"Question {i}?", response=f"Answer {i}.", context=names[i % 3])
             for i in range(12)
         ],
     )

@@ -7,6 +7,10 @@ import io
 
 import pandas as pd
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from coalign.core.errors import InputError
@@ -16,9 +20,11 @@ from coalign.rating.exports import export_ratings
 from coalign.rating.flow import next_step, set_language
 from coalign.rating.submit import submit
 from coalign.store import Store
+from coalign.store.migrate import MIGRATIONS, current_revision, head_revision
 from coalign.store.rating_tables import AssignmentRow, ItemRow
 from coalign.store.ratings import ratings_long_format
-from tests.rating.helpers import SCREENED, make_campaign, ready_seat, screened_campaign
+from coalign.store.tables import Base
+from tests.rating.helpers import SCREENED, finish, make_campaign, ready_seat, screened_campaign
 
 LEFT_OUT = {rater for rater, reasons in SCREENED.items() if reasons}
 
@@ -157,3 +163,24 @@ def test_campaign_exports_leave_out_by_default_and_carry_the_answers(store: Stor
         io.BytesIO(export_ratings(store, campaign.id, "jsonl", policy=everyone).data), lines=True
     )
     assert set(full["crowd_id"]) == set(SCREENED)
+
+
+def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_migration_0015_matches_the_model_and_guesses_no_language(store: Store) -> None:
+    with store.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [d for d in diffs if "assignments" in str(d)] == []
+    make_campaign(store)
+    finish(store, "EARLY", display_language="de")
+    _migrate(store, "0015-1", down=True)  # the revision before 0015 had no display language
+    _migrate(store, "head")
+    assert current_revision(store.engine) == head_revision()
+    frame = long_format(store)
+    assert len(frame) == 6 and frame["display_language"].isna().all()

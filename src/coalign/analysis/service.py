@@ -80,6 +80,7 @@ def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) ->
     opts = options or AnalysisOptions()
     exclusions = frame.attrs.get(EXCLUSIONS_ATTR)  # set by the store's loaders
     frame = validate_long_format(frame)
+    frame.attrs.clear()  # pandas would deep-copy it into every frame derived from this one
     demographics = (
         opts.demographics if opts.demographics is not None else demographic_columns(frame)
     )
