@@ -317,9 +317,6 @@ def _with_submitted(
     )
     if not columns:
         return frame
-    clash = [c for c in columns if c in frame.columns]
-    if clash:
-        raise InputError(f"column(s) {clash} are in the ratings already; nothing was read")
     per_item = pd.DataFrame(
         [
             (
