@@ -24,7 +24,7 @@ from coalign.core.items import Rating
 from coalign.rating.campaigns import create_campaign
 from coalign.store import Store
 from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
-from coalign.store.ratings import item_by_id, save_ratings
+from coalign.store.ratings import save_ratings
 from coalign.store.studies import study_row
 from coalign.study import import_study
 from tests.rating.helpers import MINI, campaign_settings
@@ -82,16 +82,9 @@ def _store_campaign(store: Store, frame: pd.DataFrame) -> None:
     )
 
 
-def _with_item_context(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
-    """The stored items' contexts as a column (what the store export's ``context`` column holds)."""
-    with store.read() as session:
-        contexts = {i: item_by_id(session, i).context for i in frame["item"].unique()}
-    return frame.assign(context=frame["item"].map(contexts))
-
-
 def test_item_level_effects_from_a_stored_campaign(store: Store, ratings: pd.DataFrame) -> None:
     _store_campaign(store, ratings)
-    loaded = _with_item_context(store, load_campaign_ratings(store, "pilot"))
+    loaded = load_campaign_ratings(store, "pilot")
     assert len(loaded) == len(ratings)
     levels = column_levels(loaded)
     assert levels["gender"] == "rater" and levels["context"] == "item"

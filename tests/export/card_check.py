@@ -89,6 +89,14 @@ def check_card(folder: Path) -> str:
             assert f"- `{name}` rows: built from the ratings, aggregated by the strategy" in card
     if strategy.group(1) == "none" or set(provenance) == {"annotators"}:
         assert "aggregated labels summarise" not in card
+    rating = re.search(r"ratings by (\d+) raters", card)
+    excluded = re.search(r"Left out: (\d+) of (\d+) raters", card)
+    if excluded:  # whoever the policy did not leave out is who the ratings come from
+        assert rating is not None
+        assert int(excluded.group(2)) - int(excluded.group(1)) == int(rating.group(1)), card
+    if "annotators" in provenance and rating:
+        annotators = {r["annotator"] for r in lines(folder / "data" / "annotators.jsonl")}
+        assert len(annotators) == int(rating.group(1))
     croissant = json.loads((folder / "croissant.json").read_text(encoding="utf-8"))
     assert {k: v["participant_written"] for k, v in croissant["lineage"]["rows"].items()} == {
         k: sum(e["lineage"]["participant_written"] for e in v) for k, v in provenance.items()

@@ -110,6 +110,8 @@ def test_annotator_rows_hold_demographics_only_with_the_admin_flag(
         "annotator",
         "dimension",
         "value",
+        "context",
+        "display_language",
     ]
     assert len(plain) == 23
     export_dataset(rated, RUN, tmp_path / "admin", options(["annotators"], with_demographics=True))

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import NamedTuple
 
-from coalign.core.campaigns import AttentionCheck, Campaign, ImportedItem
+from sqlalchemy import update
+
+from coalign.core.campaigns import AttentionCheck, Campaign, ImportedItem, ItemQuestion
 from coalign.participation.access import Seat, join_from_crowd
 from coalign.participation.demographics import save_demographics
-from coalign.rating.assignment import rating_page
+from coalign.rating.assignment import RatingPage, rating_page
 from coalign.rating.campaigns import StoredCampaign, create_campaign
 from coalign.rating.flow import give_consent, next_step
 from coalign.rating.submit import submit
 from coalign.store import Store
+from coalign.store.rating_tables import AssignmentRow
+from coalign.store.tables import utcnow
 from coalign.study import import_study
 
 MINI = "tests/fixtures/mini_study.yaml"
@@ -72,17 +79,51 @@ def ready_seat(
     return seat
 
 
+def shown_ago(store: Store, assignment_id: int, seconds: float) -> None:
+    """Pretend the assignment's page was shown ``seconds`` ago (a reader's time, without waiting)."""
+    with store.session() as session:
+        session.execute(
+            update(AssignmentRow)
+            .where(AssignmentRow.id == assignment_id)
+            .values(shown_at=utcnow() - timedelta(seconds=seconds))
+        )
+
+
 def finish(
-    store: Store, pid: str, answers: dict[str, str] | None = None, fail_check: bool = False
+    store: Store,
+    pid: str,
+    answers: dict[str, str] | None = None,
+    fail_check: bool = False,
+    *,
+    seconds: float = 30.0,
+    stop_after: int | None = None,
+    item_answers: Callable[[RatingPage], dict[str, str]] | None = None,
+    display_language: str | None = None,
 ) -> Seat:
-    """A participant who rates every item 4 (1 on attention checks when ``fail_check``)."""
+    """A participant who rates every item 4 (1 on attention checks when ``fail_check``).
+
+    Args:
+        seconds: how long each item was on screen before its submit.
+        stop_after: submit only this many assignments (attention checks included), then stop.
+        item_answers: the answers to the campaign's item questions for each page.
+        display_language: the language each item is recorded as shown in.
+    """
     seat = ready_seat(store, pid, answers)
-    while (step := next_step(store, seat)).kind == "item":
+    done = 0
+    while (step := next_step(store, seat)).kind == "item" and done != stop_after:
         page = rating_page(store, seat, step.assignment_id)
+        shown_ago(store, page.assignment_id, seconds)
         value = "1" if fail_check and page.prompt == "Attention check" else "4"
         submit(
-            store, seat, page.assignment_id, page.item_id, {"fairness": value, "safety": value}, {}
+            store,
+            seat,
+            page.assignment_id,
+            page.item_id,
+            {"fairness": value, "safety": value},
+            item_answers(page) if item_answers else {},
+            display_language=display_language,
         )
+        done += 1
     return seat
 
 
@@ -93,3 +134,67 @@ def translations_csv(rows: list[dict[str, str]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()
+
+
+GENDER_QUESTION = ItemQuestion(
+    name="gender",
+    text="Does this exchange involve gender?",
+    translations={
+        "de": {"text": "Geht es in diesem Austausch um Geschlecht?", "options": ["ja", "nein"]}
+    },
+)
+
+
+def answering(option: str) -> Callable[[RatingPage], dict[str, str]]:
+    """Answers every item question of a page with ``option``."""
+    return lambda page: {q.name: option for q in page.questions}
+
+
+#: Who :func:`screened_campaign` builds, and why each is left out by default.
+SCREENED = {
+    "GOOD-YES": [],
+    "GOOD-NO": [],
+    "CARELESS": ["failed-attention"],
+    "QUITTER": ["incomplete"],
+    "SPEEDY": ["too-fast"],
+    "SLOPPY": ["failed-attention", "too-fast"],
+}
+
+
+class Screened(NamedTuple):
+    """The campaign of :func:`screened_campaign` and each rater's participant id by crowd id."""
+
+    campaign: StoredCampaign
+    ids: dict[str, str]
+
+    def crowd(self, raters: Iterable[str]) -> set[str]:
+        """The crowd ids of participant ids."""
+        by_id = {pid: crowd for crowd, pid in self.ids.items()}
+        return {by_id[r] for r in raters}
+
+
+def screened_campaign(store: Store, *, contexts: bool = True) -> Screened:
+    """A campaign with the per-item question ``gender`` (yes / no) on 12 items in three contexts,
+    and the raters of :data:`SCREENED`: two who rate carefully (one in German, answering "yes" on
+    every item, one in English answering "no"), one who fails the attention check, one who stops
+    after two assignments, one who takes two seconds per item, one who does both of the last but
+    one. Every rater rates at least one real item. Without ``contexts`` no item has one."""
+    import_study(store, MINI)
+    names = ("none", "empathy", "equality") if contexts else (None, None, None)
+    campaign = create_campaign(
+        store,
+        campaign_settings(questions=[GENDER_QUESTION]),
+        [
+            ImportedItem(prompt=f"Question {i}?", response=f"Answer {i}.", context=names[i % 3])
+            for i in range(12)
+        ],
+    )
+    seats = [
+        finish(store, "GOOD-YES", item_answers=answering("yes"), display_language="de"),
+        finish(store, "GOOD-NO", item_answers=answering("no"), display_language="en"),
+        finish(store, "CARELESS", fail_check=True, item_answers=answering("yes")),
+        finish(store, "QUITTER", stop_after=2, item_answers=answering("no")),
+        finish(store, "SPEEDY", seconds=2, item_answers=answering("yes")),
+        finish(store, "SLOPPY", fail_check=True, seconds=2, item_answers=answering("no")),
+    ]
+    return Screened(campaign, dict(zip(SCREENED, (s.participant_id for s in seats), strict=True)))

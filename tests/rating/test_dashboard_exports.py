@@ -11,6 +11,7 @@ import pytest
 from coalign.analysis.data import demographic_columns, validate_long_format
 from coalign.core.errors import AccessDeniedError, InputError
 from coalign.rating.dashboard import campaign_progress
+from coalign.rating.exclusions import ExclusionPolicy
 from coalign.rating.exports import export_ratings
 from coalign.store import Store
 from tests.rating.helpers import finish, make_campaign, ready_seat
@@ -50,16 +51,21 @@ def test_exports_in_three_formats(rated: tuple[Store, int]) -> None:
     store, campaign_id = rated
     csv = export_ratings(store, campaign_id, "csv")
     frame = pd.read_csv(io.BytesIO(csv.data))
-    assert list(frame.columns) == ["item", "rater", "crowd_id", "dimension", "value"]
-    assert len(frame) == csv.rows == 12 and set(frame["value"]) == {4}
-    assert set(frame["crowd_id"]) == {"P0", "P1"}
+    columns = ["item", "rater", "crowd_id", "dimension", "value", "context", "display_language"]
+    assert list(frame.columns) == columns
+    # P1 failed the attention check: left out by default; P2 rated nothing
+    assert len(frame) == csv.rows == 6 and set(frame["value"]) == {4}
+    assert set(frame["crowd_id"]) == {"P0"} and set(frame["display_language"]) == {"en"}
+    keep = ExclusionPolicy.including(["failed-attention"])
+    everyone = pd.read_csv(io.BytesIO(export_ratings(store, campaign_id, "csv", policy=keep).data))
+    assert len(everyone) == 12 and set(everyone["crowd_id"]) == {"P0", "P1"}
     lines = [
         json.loads(line)
         for line in export_ratings(store, campaign_id, "jsonl").data.decode().splitlines()
     ]
-    assert len(lines) == 12 and set(lines[0]) == {"item", "rater", "crowd_id", "dimension", "value"}
+    assert len(lines) == 6 and set(lines[0]) == set(columns)
     parquet = pd.read_parquet(io.BytesIO(export_ratings(store, campaign_id, "parquet").data))
-    assert len(parquet) == 12
+    assert len(parquet) == 6
     with pytest.raises(InputError, match="export format"):
         export_ratings(store, campaign_id, "xlsx")
 
@@ -74,7 +80,7 @@ def test_demographics_only_for_admins(rated: tuple[Store, int]) -> None:
             export_ratings(store, campaign_id, "csv", with_demographics=True, is_admin=True).data
         )
     )
-    assert set(frame["gender"]) == {"woman", "man"}
+    assert set(frame["gender"]) == {"woman"}  # the man (P1) failed the attention check
 
 
 def test_a_typed_formula_is_inert_in_the_csv_export_only(store: Store) -> None:
@@ -96,4 +102,5 @@ def test_the_export_with_crowd_ids_is_what_analysis_reads(rated: tuple[Store, in
     store, campaign_id = rated
     csv = export_ratings(store, campaign_id, "csv", with_demographics=True, is_admin=True)
     frame = validate_long_format(pd.read_csv(io.BytesIO(csv.data)))
-    assert demographic_columns(frame) == ["gender"]  # the crowd id names the rater, nothing more
+    assert "gender" in demographic_columns(frame)
+    assert "crowd_id" not in demographic_columns(frame)  # it names the rater, nothing more

@@ -107,7 +107,12 @@ async def test_facilitators_settle_crowd_submissions(site: Site, client: httpx.A
             await anonymous.get(f"/f/campaigns/{site.campaign_id}/approvals")
         ).status_code == 403
     export = await client.get(f"/f/campaigns/{site.campaign_id}/export?format=csv")
-    assert set(pd.read_csv(io.StringIO(export.text))["crowd_id"]) == {"PID-GOOD"}
+    assert pd.read_csv(io.StringIO(export.text)).empty  # rated in no time: too fast
+    export = await client.get(f"/f/campaigns/{site.campaign_id}/export?format=csv&include=too-fast")
+    frame = pd.read_csv(io.StringIO(export.text))
+    assert set(frame["crowd_id"]) == {"PID-GOOD"} and set(frame["display_language"]) == {"en"}
+    bad = await client.get(f"/f/campaigns/{site.campaign_id}/export?format=csv&include=slow")
+    assert bad.status_code == 422 and "unknown reason" in bad.text
 
 
 async def test_a_formula_typed_by_a_participant_is_inert_in_the_csv(
@@ -118,7 +123,7 @@ async def test_a_formula_typed_by_a_participant_is_inert_in_the_csv(
         await rate(participant, await ready(participant, "PID-F", {"country": formula}))
     await login(client, "admin")
     export = await client.get(
-        f"/f/campaigns/{site.campaign_id}/export?format=csv&demographics=true"
+        f"/f/campaigns/{site.campaign_id}/export?format=csv&demographics=true&include=too-fast"
     )
     assert set(pd.read_csv(io.StringIO(export.text))["country"]) == {"'" + formula}
 

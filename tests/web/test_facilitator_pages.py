@@ -120,7 +120,10 @@ async def test_dashboard_invites_status_and_exports(site: Site, client: httpx.As
                 await invited.get(links[0].replace("http://testserver", ""), follow_redirects=True)
             ).url
         ).endswith("/p/consent")
-    csv = await client.get(f"/f/campaigns/{site.campaign_id}/export?format=csv")
+    assert 'id="export-csv-everyone"' in dashboard.text
+    csv = await client.get(  # one item rated in no time: incomplete and too fast
+        f"/f/campaigns/{site.campaign_id}/export?format=csv&include=incomplete&include=too-fast"
+    )
     assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
     frame = pd.read_csv(io.StringIO(csv.text))
     assert sorted(frame["value"]) == [3, 5] and "gender" not in frame.columns
@@ -159,6 +162,7 @@ async def test_admin_exports_demographics(site: Site, client: httpx.AsyncClient)
     for fmt in ("csv", "jsonl", "parquet"):
         response = await client.get(
             f"/f/campaigns/{site.campaign_id}/export?format={fmt}&demographics=true"
+            "&include=incomplete&include=too-fast"
         )
         assert response.status_code == 200
     frame = pd.read_parquet(io.BytesIO(response.content))

@@ -20,6 +20,7 @@ import pandas as pd
 from coalign.core.errors import InputError
 
 if TYPE_CHECKING:
+    from coalign.rating.exclusions import ExclusionPolicy
     from coalign.store import Store
 
 REQUIRED = ("item", "rater", "dimension", "value")
@@ -176,49 +177,97 @@ def load_long_format(path: str | Path, rename: dict[str, str] | None = None) -> 
 
 
 def load_study_ratings(
-    store: Store, study_slug: str, item_ids: Collection[str] | None = None
+    store: Store,
+    study_slug: str,
+    item_ids: Collection[str] | None = None,
+    *,
+    policy: ExclusionPolicy | None = None,
 ) -> pd.DataFrame:
-    """A study's stored ratings with every demographic answer as a column, checked.
+    """A study's stored ratings with their item, rating and demographic columns, checked.
+
+    Columns besides the required ones: the item's ``context``, the ``display_language`` each
+    item was rated in, ``answer_<question>`` per item question of the study's campaigns, and
+    every demographic answer; a context, language or answer column nobody has a value in is left
+    out. Raters that ``policy``
+    leaves out (by default: failed an attention check, rated too fast, did not finish; see
+    :mod:`coalign.rating.exclusions`) are dropped, and who was left out and why is kept in
+    ``frame.attrs["exclusions"]`` (an :class:`~coalign.rating.exclusions.Exclusions`) for the report.
 
     Args:
         store: the coalign store.
         study_slug: the study whose ratings to read.
         item_ids: only these items (e.g. one rating campaign's); all when ``None``.
+        policy: whose ratings to leave out (default :class:`ExclusionPolicy`).
 
     Raises:
         NotFoundError: no such study.
-        InputError: the study holds no ratings, or they fail :func:`validate_long_format`.
+        InputError: the study holds no ratings, the policy left out every rater, or the
+            ratings fail :func:`validate_long_format`.
     """
-    from coalign.store.ratings import ratings_long_format
+    from coalign.rating.exclusions import EXCLUSIONS_ATTR, everyone_left_out, leave_out
+    from coalign.store.ratings import detail_columns, ratings_long_format
 
-    frame = ratings_long_format(store, study_slug, item_ids=item_ids, with_demographics=True)
-    return validate_long_format(frame, source=f"study {study_slug!r}")
+    what = f"study {study_slug!r}"
+    frame = ratings_long_format(
+        store,
+        study_slug,
+        item_ids=item_ids,
+        with_demographics=True,
+        with_context=True,
+        with_display_language=True,
+        with_answers=True,
+    )
+    kept, exclusions = leave_out(store, frame, policy, study_slug=study_slug)
+    if kept.empty and not frame.empty:
+        raise everyone_left_out(exclusions, what)
+    empty = [c for c in detail_columns(kept) if kept[c].isna().all()]
+    checked = validate_long_format(kept.drop(columns=empty), source=what)
+    checked.attrs[EXCLUSIONS_ATTR] = exclusions
+    return checked
 
 
-def load_campaign_ratings(store: Store, campaign: str | int) -> pd.DataFrame:
+def load_campaign_ratings(
+    store: Store, campaign: str | int, *, policy: ExclusionPolicy | None = None
+) -> pd.DataFrame:
     """The stored ratings of one rating campaign, checked.
 
     Args:
         campaign: its name (``SLUG`` or ``STUDY/SLUG``) or its id.
+        policy: whose ratings to leave out, judged by this campaign (default
+            :class:`ExclusionPolicy`).
 
-    Attention checks are left out; demographics are columns as in :func:`load_study_ratings`.
+    Attention checks are left out; columns, exclusions and ``frame.attrs["exclusions"]`` are as
+    in :func:`load_study_ratings`.
 
     Raises:
         NotFoundError: no such campaign.
-        InputError: the campaign holds no ratings, or they fail :func:`validate_long_format`.
+        InputError: the campaign holds no ratings, the policy left out every rater, or the
+            ratings fail :func:`validate_long_format`.
     """
     from coalign.rating.campaigns import campaign_item_ids, get_campaign, resolve_campaign
-    from coalign.store.ratings import ratings_long_format
+    from coalign.rating.exclusions import EXCLUSIONS_ATTR, everyone_left_out, leave_out
+    from coalign.store.ratings import detail_columns, ratings_long_format
 
     stored = (
         get_campaign(store, campaign)
         if isinstance(campaign, int)
         else resolve_campaign(store, campaign)
     )
+    study_slug = stored.campaign.study_slug
+    what = f"campaign {stored.campaign.slug!r}"
     frame = ratings_long_format(
         store,
-        stored.campaign.study_slug,
+        study_slug,
         item_ids=campaign_item_ids(store, stored.id),
         with_demographics=True,
+        with_context=True,
+        with_display_language=True,
+        with_answers=True,
     )
-    return validate_long_format(frame, source=f"campaign {stored.campaign.slug!r}")
+    kept, exclusions = leave_out(store, frame, policy, study_slug=study_slug, campaign_id=stored.id)
+    if kept.empty and not frame.empty:
+        raise everyone_left_out(exclusions, what)
+    empty = [c for c in detail_columns(kept) if kept[c].isna().all()]
+    checked = validate_long_format(kept.drop(columns=empty), source=what)
+    checked.attrs[EXCLUSIONS_ATTR] = exclusions
+    return checked

@@ -1,7 +1,7 @@
 """The analysis report page: tables and plots of an :class:`AnalysisResult`.
 
 Built on the shared :class:`coalign.pages.Page` (self-contained HTML, figures
-inline as SVG).  Plots: rating distributions per group, a coefficient forest
+inline as SVG). For stored ratings it opens with who the exclusion policy left out, and why.  Plots: rating distributions per group, a coefficient forest
 plot per dimension, a disagreement map and the co-occurrence matrix.
 """
 
@@ -20,12 +20,14 @@ from coalign.analysis.small_groups import (
 )
 from coalign.analysis.table1 import LEGEND
 from coalign.pages.page import Page, Section, use_headless_backend
+from coalign.rating.exclusions import EXCLUSION_REASONS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from coalign.analysis.clmm import ClmmResult
     from coalign.analysis.result import AnalysisResult
+    from coalign.rating.exclusions import Exclusions
 
 LAPLACE_CAVEAT = (
     "The mixed models use the Laplace approximation (as R's ordinal::clmm does for crossed random "
@@ -185,6 +187,41 @@ def _model_section(section: Section, dim: str, result: AnalysisResult) -> None:
         )
 
 
+def _exclusions_section(section: Section, exclusions: Exclusions) -> None:
+    """The exclusion policy, how many raters it left out per reason, and who and why."""
+    policy = exclusions.policy
+    section.paragraph(
+        f"Exclusion policy: {policy.describe()}. Of {exclusions.raters} raters with stored "
+        f"ratings, {len(exclusions.left_out)} were left out of this analysis (a rater may have "
+        "several reasons; each counts once per reason). The store keeps their ratings; "
+        "`coalign analyze --include REASON` keeps them."
+    )
+    counts: list[dict[str, object]] = [
+        {
+            "reason": reason,
+            "raters left out": exclusions.by_reason.get(reason, 0),
+            "flagged but kept (--include)": exclusions.kept_flagged.get(reason, 0),
+        }
+        for reason in EXCLUSION_REASONS
+    ]
+    counts.append(
+        {
+            "reason": "total (each rater once)",
+            "raters left out": len(exclusions.left_out),
+            "flagged but kept (--include)": exclusions.kept_flagged_raters,
+        }
+    )
+    section.table(pd.DataFrame(counts), caption="Raters left out by reason")
+    if exclusions.left_out:
+        section.table(
+            pd.DataFrame(
+                [{"rater": r.rater, "reasons": ", ".join(r.reasons)} for r in exclusions.left_out]
+            ),
+            caption="Who was left out, and why",
+            max_rows=len(exclusions.left_out),
+        )
+
+
 def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) -> Page:
     """Assemble the analysis page.
 
@@ -197,6 +234,8 @@ def build_report(result: AnalysisResult, ratings: pd.DataFrame | None = None) ->
         f"{result.n_ratings} ratings by {result.n_raters} raters on {result.n_items} items; "
         f"dimensions: {', '.join(result.dimensions)}.",
     )
+    if result.exclusions is not None:
+        _exclusions_section(page.section("Exclusions"), result.exclusions)
     _data_section(page, result)
     sec = page.section("Agreement")
     sec.paragraph(

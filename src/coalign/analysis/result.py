@@ -13,6 +13,7 @@ from coalign.analysis.data import ColumnLevel
 from coalign.analysis.design import PreferNotToSay
 from coalign.analysis.selection import Filters, Merges
 from coalign.analysis.small_groups import SmallGroups, suppress_terms
+from coalign.rating.exclusions import Exclusions
 
 
 @dataclass
@@ -74,6 +75,8 @@ class AnalysisResult:
     demographic groups with fewer than five raters hidden from every output (empty
     with ``show_small_groups``), ``table1`` the dimensions × terms
     grid of effect directions and significance.
+    ``exclusions`` says whom the exclusion policy left out of stored ratings, and why (``None``
+    for ratings read from a file, where coalign knows of no checks).
     """
 
     options: AnalysisOptions
@@ -96,6 +99,7 @@ class AnalysisResult:
     fixed_effects: list[str] = field(default_factory=list)
     small_groups: SmallGroups = field(default_factory=dict)
     table1: pd.DataFrame = field(default_factory=pd.DataFrame)
+    exclusions: Exclusions | None = None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready overview (the tables are in their own files)."""
@@ -108,6 +112,7 @@ class AnalysisResult:
             "models": {d: self._shown(m) for d, m in self.models.items()},
             "quadrature_checks": {d: self._shown(m) for d, m in self.quadrature_checks.items()},
             "model_errors": self.model_errors,
+            "exclusions": self.exclusions.facts() if self.exclusions else None,
             "options": {k: v for k, v in self.options.__dict__.items()},
             "column_levels": self.column_levels,
             "fixed_effects": self.fixed_effects,

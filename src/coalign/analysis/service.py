@@ -39,6 +39,7 @@ from coalign.analysis.small_groups import (
 from coalign.analysis.table1 import effects_grid
 from coalign.core.errors import InputError
 from coalign.core.spreadsheet import inert_frame
+from coalign.rating.exclusions import EXCLUSIONS_ATTR, Exclusions
 
 if TYPE_CHECKING:
     from coalign.store import Store
@@ -87,6 +88,7 @@ def select_ratings(frame: pd.DataFrame, options: AnalysisOptions) -> pd.DataFram
         InputError: malformed ratings, or a merge or filter that does not fit them.
     """
     frame = validate_long_format(frame)
+    frame.attrs.clear()  # pandas would deep-copy the loaders' attrs into every derived frame
     frame = apply_merges(frame, options.merges)
     return apply_filters(frame, options.where)
 
@@ -144,11 +146,15 @@ def run_analysis(frame: pd.DataFrame, options: AnalysisOptions | None = None) ->
             a dimension whose model cannot be fitted.
     """
     opts = options or AnalysisOptions()
-    return _analyse_selected(select_ratings(frame, opts), opts)
+    exclusions = frame.attrs.get(EXCLUSIONS_ATTR)  # set by the store's loaders
+    return _analyse_selected(select_ratings(frame, opts), opts, exclusions)
 
 
-def _analyse_selected(frame: pd.DataFrame, opts: AnalysisOptions) -> AnalysisResult:
-    """:func:`run_analysis` on ratings :func:`select_ratings` already returned."""
+def _analyse_selected(
+    frame: pd.DataFrame, opts: AnalysisOptions, exclusions: Exclusions | None = None
+) -> AnalysisResult:
+    """:func:`run_analysis` on ratings :func:`select_ratings` already returned; ``exclusions``
+    says whom the store's loader left out (``None`` for ratings from a file)."""
     demographics, fixed, levels = _model_columns(frame, opts)
     rater_level = [c for c, level in levels.items() if level == "rater"]
     hidden = {} if opts.show_small_groups else small_groups(frame, rater_level)
@@ -176,6 +182,7 @@ def _analyse_selected(frame: pd.DataFrame, opts: AnalysisOptions) -> AnalysisRes
         column_levels=levels,
         fixed_effects=fixed,
         small_groups=hidden,
+        exclusions=exclusions,
     )
     for dim in dimensions:
         _fit_dimension(frame[frame.dimension == dim], dim, opts, fixed, result)
@@ -247,8 +254,9 @@ def analyze(
     """
     out = Path(out_dir)
     options = options or AnalysisOptions()
+    exclusions = frame.attrs.get(EXCLUSIONS_ATTR)
     frame = select_ratings(frame, options)
-    result = _analyse_selected(frame, options)
+    result = _analyse_selected(frame, options, exclusions)
     try:
         result.files = write_tables(result, out)
     except OSError as exc:

@@ -3,7 +3,9 @@
 SOURCE is a long-format ratings file (CSV/TSV/Parquet: item, rater, dimension,
 value and covariate columns at the rater, item or rating level), the slug of a
 study whose ratings are in the store, or ``campaign:SLUG`` for one rating
-campaign's ratings.
+campaign's ratings. Stored ratings leave out raters who failed an attention check, rated too
+fast or did not finish, unless ``--include`` keeps them (:mod:`coalign.rating.exclusions`); the
+report counts who was left out and why.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import typer
 
 from coalign.cli.state import console, state
 from coalign.core.errors import InputError
+from coalign.rating.exclusions import DEFAULT_MIN_MEDIAN_SECONDS, ExclusionPolicy
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -88,6 +91,18 @@ def analyze(
         "--show-small-groups",
         help="Show statistics of demographic groups with fewer than 5 raters (hidden by default).",
     ),
+    include: list[str] = typer.Option(
+        None,
+        "--include",
+        help="Keep raters of stored ratings flagged for this reason (repeatable): "
+        "failed-attention, too-fast or incomplete. By default all three are left out, "
+        "counted in the report's Exclusions section.",
+    ),
+    min_median_seconds: float = typer.Option(
+        DEFAULT_MIN_MEDIAN_SECONDS,
+        "--min-median-seconds",
+        help="Raters whose median seconds per item is below this rated too fast.",
+    ),
 ) -> None:
     """Agreement, demographic effects (ordinal mixed models), conflicting values and disagreement."""
     from coalign.analysis import (
@@ -116,21 +131,28 @@ def analyze(
         ),
         show_small_groups=show_small_groups,
     )
+    policy = ExclusionPolicy.including(include or [], min_median_seconds)
     prefix, sep, name = source.partition(":")
     path = Path(source)
     if sep and prefix == "campaign":
-        frame = load_campaign_ratings(state(ctx).store(), name)
+        frame = load_campaign_ratings(state(ctx).store(), name, policy=policy)
     elif sep and prefix == "study":
-        frame = load_study_ratings(state(ctx).store(), name)
+        frame = load_study_ratings(state(ctx).store(), name, policy=policy)
     elif path.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq") or path.exists():
         frame = load_long_format(path)
     else:
-        frame = load_study_ratings(state(ctx).store(), source)
+        frame = load_study_ratings(state(ctx).store(), source, policy=policy)
     result = run(frame, options, out)
     console.print(
         f"analysed {result.n_ratings} ratings by {result.n_raters} raters on {result.n_items} items "
         f"({', '.join(result.dimensions)})"
     )
+    if result.exclusions is not None and result.exclusions.left_out:
+        counts = ", ".join(f"{r} {n}" for r, n in result.exclusions.by_reason.items() if n)
+        console.print(
+            f"left out {len(result.exclusions.left_out)} of {result.exclusions.raters} raters "
+            f"({counts}); --include REASON keeps them"
+        )
     for dim, error in result.model_errors.items():
         console.print(f"[yellow]no model for {dim}:[/] {error}", highlight=False)
     levels = ", ".join(f"{col} ({level})" for col, level in result.column_levels.items())

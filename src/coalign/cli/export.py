@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from coalign.cli.state import console, state
+from coalign.rating.exclusions import DEFAULT_MIN_MEDIAN_SECONDS, ExclusionPolicy
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -78,6 +79,17 @@ def export(
     allow_empty: bool = typer.Option(
         False, "--allow-empty", help="Write a format even when no row survives."
     ),
+    include: list[str] = typer.Option(
+        None,
+        "--include",
+        help="Keep raters flagged for this reason (repeatable): failed-attention, too-fast or "
+        "incomplete. By default all three are left out, counted in the card.",
+    ),
+    min_median_seconds: float = typer.Option(
+        DEFAULT_MIN_MEDIAN_SECONDS,
+        "--min-median-seconds",
+        help="Raters whose median seconds per item is below this rated too fast.",
+    ),
 ) -> None:
     """Export training data with a dataset card and a Croissant file generated from the store."""
     from coalign.export import AggregationChoice, ExportOptions, export_dataset
@@ -100,11 +112,20 @@ def export(
         propagation_report=propagation_report,
         comparison_report=comparison_report,
         allow_empty=allow_empty,
+        exclusions=ExclusionPolicy.including(include or [], min_median_seconds),
     )
     with state(ctx).store() as store:
         result = export_dataset(store, source, out, options)
     for fmt, rows in result.rows.items():
         console.print(f"[bold]{fmt}[/] {rows} rows", soft_wrap=True)
+    if result.exclusions is not None and result.exclusions.left_out:
+        left = result.exclusions
+        counts = ", ".join(f"{r} {n}" for r, n in left.by_reason.items() if n)
+        console.print(
+            f"left out {len(left.left_out)} of {left.raters} raters ({counts}); "
+            "--include REASON keeps them",
+            soft_wrap=True,
+        )
     for report in result.reports:
         dropped = ", ".join(f"{why}: {n}" for why, n in report.dropped.items()) or "nothing"
         console.print(

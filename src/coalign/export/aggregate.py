@@ -31,6 +31,8 @@ from pydantic import BaseModel, Field
 
 from coalign.core.errors import InputError
 from coalign.core.participants import PREFER_NOT_TO_SAY
+from coalign.rating.exclusions import Exclusions
+from coalign.store.ratings import detail_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,13 +102,28 @@ class RatingSet:
     """Long-format ratings with what is needed to read them.
 
     Attributes:
-        frame: one row per (item, rater, dimension) with ``value`` and demographic columns.
+        frame: one row per (item, rater, dimension) with ``value``, the item and rating columns
+            of the store's long format (``context``, ``display_language``, ``answer_<question>``)
+            and demographic columns.
         scale_points: per dimension, the number of scale points k (values run 1..k).
+        exclusions: who the exclusion policy left out of ``frame``, and why (``None``: not
+            read from the store).
     """
 
     frame: pd.DataFrame
     scale_points: dict[str, int]
     skipped_groups: dict[str, int] = field(default_factory=dict)
+    exclusions: Exclusions | None = None
+
+    @property
+    def demographics(self) -> list[str]:
+        """The raters' demographic columns: every column but the rating's own and its details."""
+        details = set(detail_columns(self.frame))
+        return [
+            c
+            for c in self.frame.columns
+            if c not in ("item", "rater", "dimension", "value") and c not in details
+        ]
 
     @property
     def dimensions(self) -> list[str]:

@@ -105,6 +105,13 @@ def limitations(facts: CardFacts) -> list[str]:
             f"Ratings come from {rating['raters']} people; they do not represent any wider "
             f"population{summarised}."
         )
+    excluded = facts.participation.get("exclusions") or {}
+    if excluded.get("left_out"):
+        out.append(
+            f"{excluded['left_out']} of {excluded['raters']} raters were left out by the exclusion "
+            "policy (see Participatory process); the ratings describe only the people who passed "
+            "its checks."
+        )
     if facts.aggregation.get("groups_left_out"):
         g = facts.aggregation["groups_left_out"]
         out.append(

@@ -26,6 +26,7 @@ from coalign.export.pairs import DropReport
 from coalign.export.sources import Source
 from coalign.export.triples import RecordSummary, Triple
 from coalign.participation.withdrawal import withdrawal_facts
+from coalign.rating.exclusions import Exclusions
 from coalign.rating.translations import translation_summary
 from coalign.store import Store
 from coalign.store.coconstruction_tables import (
@@ -38,6 +39,7 @@ from coalign.store.coconstruction_tables import (
     WorkshopRow,
 )
 from coalign.store.participation_tables import ParticipantRow
+from coalign.store.ratings import detail_columns
 from coalign.store.runs import record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.store.studies import study_row
@@ -408,7 +410,7 @@ def participation_facts(store: Store, source: Source, ratings: RatingSet | None)
         return out
     frame = ratings.frame
     raters = frame.drop_duplicates("rater")
-    demographic = [c for c in frame.columns if c not in ("item", "rater", "dimension", "value")]
+    demographic = ratings.demographics
     out["activities"].append("rating: participants rated prompt–response items on value dimensions")
     out["rating"] = {
         "ratings": len(frame),
@@ -427,7 +429,22 @@ def participation_facts(store: Store, source: Source, ratings: RatingSet | None)
     }
     out["small_cell_rule"] = f"counts below {SMALL_CELL} are shown as <{SMALL_CELL}"
     out["translations"] = translation_summary(store, source.study.slug, source.campaign)
+    out["rating_columns"] = detail_columns(frame)
+    if ratings.exclusions is not None:
+        out["exclusions"] = exclusion_facts(ratings.exclusions)
     return out
+
+
+def exclusion_facts(exclusions: Exclusions) -> dict[str, Any]:
+    """Who the exclusion policy left out of the exported ratings, counted by reason (no names:
+    the card is public; the analysis report lists the pseudonymous ids)."""
+    return {
+        "policy": exclusions.policy.describe(),
+        "raters": exclusions.raters,
+        "left_out": len(exclusions.left_out),
+        "by_reason": exclusions.by_reason,
+        "kept_flagged": exclusions.kept_flagged,
+    }
 
 
 def aggregation_facts(

@@ -11,7 +11,8 @@ kto           prompt, completion, label                    TRL ``KTOTrainer`` (c
 attributes    prompt, response, condition, per dimension   SteerLM / HelpSteer-style attribute-conditioned
               score, mean, count, distribution             training
 annotators    one row per rating: item, annotator,         disagreement-aware training and analysis
-              dimension, value (+ demographics, admins)
+              dimension, value, context, display_language,
+              answer_<question> (+ demographics, admins)
 ============  ===========================================  ==========================================
 
 The TRL formats hold exactly the columns TRL reads; which records, items and group each row
@@ -76,7 +77,13 @@ FORMATS: dict[str, ExportFormat] = {
             False,
             True,
         ),
-        ExportFormat("annotators", "one row per rating with its annotator", False, True),
+        ExportFormat(
+            "annotators",
+            "one row per rating with its annotator, the item's context, the language it was "
+            "rated in and the annotator's answers to the item's questions (answer_<question>)",
+            False,
+            True,
+        ),
     )
 }
 
@@ -102,10 +109,13 @@ def _messages_type() -> pa.DataType:
     return pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
 
 
-def schema(
-    name: str, dimensions: Sequence[str] = (), demographics: Sequence[str] = ()
-) -> pa.Schema:
-    """The Arrow schema of format ``name`` (attributes and annotators depend on the ratings)."""
+def schema(name: str, dimensions: Sequence[str] = (), columns: Sequence[str] = ()) -> pa.Schema:
+    """The Arrow schema of format ``name`` (attributes and annotators depend on the ratings).
+
+    Args:
+        dimensions: the value dimensions of ``attributes`` rows.
+        columns: the text columns that ``annotators`` rows carry after ``value``.
+    """
     import pyarrow as pa
 
     chat = _messages_type()
@@ -169,7 +179,7 @@ def schema(
                 ("annotator", s),
                 ("dimension", s),
                 ("value", pa.int64()),
-                *[(d, s) for d in demographics],
+                *[(c, s) for c in columns],
             ]
         )
     raise KeyError(name)
@@ -309,11 +319,12 @@ def attribute_rows(
 
 
 def annotator_rows(
-    ratings: RatingSet, items: Mapping[str, Item], demographics: Sequence[str]
+    ratings: RatingSet, items: Mapping[str, Item], extra: Sequence[str]
 ) -> Iterator[tuple[Row, Provenance]]:
-    """One row per rating; demographic columns only when ``demographics`` names them."""
+    """One row per rating, with the text columns that ``extra`` names (item and rating details,
+    demographics), as strings or ``None``."""
     frame: pd.DataFrame = ratings.frame
-    columns = ["item", "rater", "dimension", "value", *demographics]
+    columns = ["item", "rater", "dimension", "value", *extra]
     for values in frame[columns].itertuples(index=False, name=None):
         item = items[values[0]]
         row: Row = {
@@ -324,6 +335,6 @@ def annotator_rows(
             "dimension": values[2],
             "value": int(values[3]),
         }
-        for column, answer in zip(demographics, values[4:], strict=True):
+        for column, answer in zip(extra, values[4:], strict=True):
             row[column] = None if answer is None or answer != answer else str(answer)
         yield row, {"item": item.id}

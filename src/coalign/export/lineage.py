@@ -30,6 +30,7 @@ from coalign.core.items import Item
 from coalign.export.triples import RecordSummary, record_summaries
 from coalign.store import Store
 from coalign.store.lineage import SeedSources, StoredSeed, seed_sources
+from coalign.store.ratings import detail_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -227,7 +228,8 @@ def ratings_by_group(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, dict[
     A group with fewer than :data:`SMALL_CELL` raters on the item shows ``"<5"`` and no means, so
     that no one's rating can be read off their group.
     """
-    columns = [str(c) for c in frame.columns if c not in _NOT_DEMOGRAPHIC]
+    details = set(detail_columns(frame))  # the item's context and per-rating details: no groups
+    columns = [str(c) for c in frame.columns if c not in _NOT_DEMOGRAPHIC and c not in details]
     raters: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     totals: dict[tuple[str, str, str], dict[str, list[float]]] = defaultdict(dict)
     for item, rater, dimension, value, *answers in frame[

@@ -52,7 +52,9 @@ from coalign.export.sources import (
 )
 from coalign.export.triples import accepted_triples
 from coalign.export.writers import FormatWriter, require_export_extra, sha256_file
+from coalign.rating.exclusions import ExclusionPolicy, Exclusions
 from coalign.store import Store
+from coalign.store.ratings import detail_columns
 from coalign.store.runs import get_run
 
 if TYPE_CHECKING:
@@ -68,7 +70,8 @@ class ExportOptions(BaseModel):
     Attributes:
         formats: names from :data:`coalign.export.formats.FORMATS`.
         aggregation: the recorded aggregation choice; ``none`` uses no ratings.
-        with_demographics: add raters' demographic answers to ``annotators`` rows (admins only).
+        with_demographics: add raters' demographic answers to ``annotators`` rows (admins only;
+            the item's context, display language and per-item answers are always there).
         system_prompt: put the study's system prompt at the start of chat prompts.
         license: the licence written into the card (an SPDX-style id, or ``unknown``).
         name: the dataset's name (default from the study and source).
@@ -79,6 +82,8 @@ class ExportOptions(BaseModel):
             the exported run: the card records how the run compared with the others.
         allow_empty: write a format even when no row survives (its card then says why),
             instead of refusing.
+        exclusions: whose ratings are left out (by default raters who failed an attention
+            check, rated too fast or did not finish); the card counts them by reason.
     """
 
     formats: list[str] = Field(default_factory=lambda: ["mitigator"])
@@ -91,15 +96,18 @@ class ExportOptions(BaseModel):
     propagation_report: Path | None = None
     comparison_report: Path | None = None
     allow_empty: bool = False
+    exclusions: ExclusionPolicy = Field(default_factory=ExclusionPolicy)
 
 
 class ExportResult(BaseModel):
-    """Where the export went, rows per format, what each rule dropped, and every file's checksum."""
+    """Where the export went, rows per format, what each rule dropped, every file's checksum,
+    and who the exclusion policy left out of the ratings (``None`` when none were read)."""
 
     out: Path
     rows: dict[str, int]
     reports: list[DropReport]
     files: dict[str, dict[str, Any]]
+    exclusions: Exclusions | None = None
 
 
 def check_options(source: Source, options: ExportOptions) -> None:
@@ -233,13 +241,11 @@ def _write_rated(
     dims = check_choice(choice, ratings) if choice.strategy != "none" else ratings.dimensions
     report: DropReport | None = None
     if name == "annotators":
-        demographics = (
-            [c for c in ratings.frame.columns if c not in ("item", "rater", "dimension", "value")]
-            if options.with_demographics
-            else []
+        extra = detail_columns(ratings.frame) + (
+            ratings.demographics if options.with_demographics else []
         )
-        schemas[name] = fmt.schema(name, demographics=demographics)
-        rows = fmt.annotator_rows(ratings, items, demographics)
+        schemas[name] = fmt.schema(name, columns=extra)
+        rows = fmt.annotator_rows(ratings, items, extra)
     else:
         scores = aggregate(ratings, choice)
         schemas[name] = fmt.schema(name, dimensions=dims)
@@ -288,7 +294,11 @@ def export_dataset(
     items = source_items(store, source)
     try:  # a run's ratings, if any, are described in the card even when no format uses them
         ratings: RatingSet | None = load_ratings(
-            store, source, items, needed_for=f"--format {(rated or ['?'])[0]}"
+            store,
+            source,
+            items,
+            needed_for=f"--format {(rated or ['?'])[0]}",
+            policy=options.exclusions,
         )
     except InputError:
         if rated:
@@ -345,7 +355,13 @@ def export_dataset(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ExportResult(out=out, rows=rows, reports=reports, files=files)
+    return ExportResult(
+        out=out,
+        rows=rows,
+        reports=reports,
+        files=files,
+        exclusions=ratings.exclusions if ratings is not None else None,
+    )
 
 
 def _facts(

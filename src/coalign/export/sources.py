@@ -3,7 +3,8 @@
 ``coalign export RUN`` takes a run id (a unique prefix is enough); ``study:SLUG`` takes every
 rated item of a study; ``campaign:SLUG`` (or ``campaign:STUDY/SLUG``) the items of one rating
 campaign, attention checks left out. Ratings of a run are
-those of items whose ``source`` names one of its records (``run:RUN/record:REC``).
+those of items whose ``source`` names one of its records (``run:RUN/record:REC``). Ratings of
+raters the exclusion policy leaves out are not read (:mod:`coalign.rating.exclusions`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from coalign.core.records import GenerationRun
 from coalign.core.study import Study
 from coalign.export.aggregate import RatingSet
 from coalign.rating.campaigns import resolve_campaign
+from coalign.rating.exclusions import ExclusionPolicy, everyone_left_out, leave_out
 from coalign.store import Store
 from coalign.store.rating_tables import CampaignItemRow, CampaignRow, ItemRow
 from coalign.store.ratings import ratings_long_format
@@ -111,15 +113,26 @@ def source_items(store: Store, source: Source) -> dict[str, Item]:
 
 
 def load_ratings(
-    store: Store, source: Source, items: dict[str, Item], *, needed_for: str
+    store: Store,
+    source: Source,
+    items: dict[str, Item],
+    *,
+    needed_for: str,
+    policy: ExclusionPolicy | None = None,
 ) -> RatingSet:
-    """The source's ratings with every demographic answer, ready for aggregation.
+    """The source's ratings with the item's context, the display language, the per-item answers
+    and every demographic answer, ready for aggregation.
+
+    Raters that ``policy`` leaves out (by default: failed an attention check, rated too fast, did
+    not finish) are dropped; the set's ``exclusions`` says who and why, for the card. A campaign's
+    raters are judged by that campaign, a study's or run's by every campaign of the study.
 
     Args:
         needed_for: what asks for them, named in the error when there are none.
+        policy: whose ratings to leave out (default :class:`ExclusionPolicy`).
 
     Raises:
-        InputError: the source has no rated items.
+        InputError: the source has no rated items, or the policy left out every rater.
     """
     frame = None
     if items:
@@ -135,17 +148,33 @@ def load_ratings(
                     source.study.slug,
                     item_ids=ids[i : i + _IDS_PER_QUERY],
                     with_demographics=True,
+                    with_context=True,
+                    with_display_language=True,
+                    with_answers=True,
                 )
                 for i in range(0, len(ids), _IDS_PER_QUERY)
             ],
             ignore_index=True,
         )
+    what = {
+        "run": f"run {source.run.id if source.run else ''}",
+        "study": f"study {source.study.slug!r}",
+        "campaign": f"campaign {source.campaign!r}",
+    }[source.kind]
+    exclusions = None
+    if frame is not None and not frame.empty:
+        campaign_id = (
+            resolve_campaign(store, f"{source.study.slug}/{source.campaign}").id
+            if source.kind == "campaign"
+            else None
+        )
+        kept, exclusions = leave_out(
+            store, frame, policy, study_slug=source.study.slug, campaign_id=campaign_id
+        )
+        if kept.empty:
+            raise everyone_left_out(exclusions, f"{needed_for}: {what}")
+        frame = kept
     if frame is None or frame.empty:
-        what = {
-            "run": f"run {source.run.id if source.run else ''}",
-            "study": f"study {source.study.slug!r}",
-            "campaign": f"campaign {source.campaign!r}",
-        }[source.kind]
         raise InputError(
             f"{needed_for} needs ratings, but {what} has none"
             + (" (no rated items name its records as their source)" if source.kind == "run" else "")
@@ -153,7 +182,7 @@ def load_ratings(
             "with --format mitigator, sft, dpo or kto)"
         )
     scales = {dim.name: len(dim.scale_labels) for dim in source.study.dimensions}
-    return RatingSet(frame=frame, scale_points=scales)
+    return RatingSet(frame=frame, scale_points=scales, exclusions=exclusions)
 
 
 def item_record_ids(items: dict[str, Item], ratings: RatingSet) -> list[str]:

@@ -8,4 +8,6 @@
 - ``approvals``: approve or reject each crowd participant, with reasons and evidence
 - ``import_files``, ``imports``: rating data sets collected elsewhere, read through a mapping
   file and imported into a study (items, raters, demographics, ratings, optionally a campaign)
+- ``exclusions``: whose ratings analysis and exports leave out (failed checks, too fast,
+  incomplete), a recorded policy with counts by reason
 """

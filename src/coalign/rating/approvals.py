@@ -23,7 +23,9 @@ personal link are not paid through a platform). The decision follows the dashboa
   their submission as the study's consent text promises (withdrawing must cost nobody anything);
   on Prolific, someone who withdrew before finishing is usually asked to return the submission.
 
-Each row carries its evidence: the counts, the median seconds and the thresholds used.
+Each row carries its evidence: the counts, the median seconds and the thresholds used. The
+rules are those of the exclusion policy that analyses and exports apply
+(:func:`~coalign.rating.exclusions.rater_reasons`); only the default too-fast threshold differs.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Literal
 from coalign.core.errors import InputError
 from coalign.core.spreadsheet import inert_cell
 from coalign.rating.dashboard import CampaignProgress, ParticipantProgress, campaign_progress
+from coalign.rating.exclusions import ExclusionReason, rater_reasons
 from coalign.rating.exports import MEDIA_TYPES, Export
 from coalign.store import Store
 from coalign.store.withdrawal import campaign_withdrawal_rows
@@ -44,6 +47,11 @@ Decision = Literal["approve", "reject", "screened-out", "withdrawn"]
 INCOMPLETE = "incomplete"
 FAILED_ATTENTION = "failed attention checks"
 TOO_FAST = "too fast"
+_REASON_TEXT: dict[ExclusionReason, str] = {
+    "incomplete": INCOMPLETE,
+    "failed-attention": FAILED_ATTENTION,
+    "too-fast": TOO_FAST,
+}
 SCREENED_OUT = {
     "screened_out": "declined consent",
     "full": "study full",
@@ -120,14 +128,12 @@ def decide(
     """The decision on one participant's progress, with its reasons (see the module docstring)."""
     if person.status in SCREENED_OUT:
         return "screened-out", (SCREENED_OUT[person.status],)
-    reasons = []
-    if person.status != "completed":  # completed: every assignment submitted
-        reasons.append(INCOMPLETE)
-    if person.attention_failed > max_attention_failures:
-        reasons.append(FAILED_ATTENTION)
-    if person.median_seconds is not None and person.median_seconds < min_median_seconds:
-        reasons.append(TOO_FAST)
-    return ("reject" if reasons else "approve"), tuple(reasons)
+    reasons = rater_reasons(
+        person,
+        max_attention_failures=max_attention_failures,
+        min_median_seconds=min_median_seconds,
+    )
+    return ("reject" if reasons else "approve"), tuple(_REASON_TEXT[r] for r in reasons)
 
 
 def _floor(progress: CampaignProgress, rules: ApprovalRules) -> float:

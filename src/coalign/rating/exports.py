@@ -1,9 +1,14 @@
 """Exports of a campaign's ratings in long format (one row per item × participant × dimension).
 
-Columns are ``item, rater, crowd_id, dimension, value`` — the shape ``coalign analyze`` reads —
-where ``rater`` is the participant's pseudonymous id and ``crowd_id`` the crowd platform's id
-(``PROLIFIC_PID``, empty for invited people), so ratings can be matched to submissions.
-Demographic columns are added only for admins. Attention checks are never exported as ratings.
+Columns are ``item, rater, crowd_id, dimension, value, context, display_language`` and one
+``answer_<question>`` per item question — the shape ``coalign analyze`` reads — where ``rater``
+is the participant's pseudonymous id, ``crowd_id`` the crowd platform's id (``PROLIFIC_PID``,
+empty for invited people), so ratings can be matched to submissions, ``context`` the item's
+context, ``display_language`` the language the item was rated in and ``answer_<question>`` the
+rater's answer to that question about the item. Demographic columns are added only for admins.
+Attention checks are never exported as ratings. Raters the exclusion policy leaves out (by
+default: failed an attention check, rated too fast, did not finish) are not exported; the
+approvals file (:mod:`coalign.rating.approvals`) names them for settling.
 In CSV, text that a spreadsheet would run as a formula is made inert
 (:func:`~coalign.core.spreadsheet.inert_frame`).
 """
@@ -17,6 +22,7 @@ from typing import Literal
 from coalign.core.errors import AccessDeniedError, InputError
 from coalign.core.spreadsheet import inert_frame
 from coalign.rating.campaigns import campaign_item_ids, get_campaign
+from coalign.rating.exclusions import ExclusionPolicy, leave_out
 from coalign.store import Store
 from coalign.store.ratings import ratings_long_format
 
@@ -45,8 +51,12 @@ def export_ratings(
     *,
     with_demographics: bool = False,
     is_admin: bool = False,
+    policy: ExclusionPolicy | None = None,
 ) -> Export:
     """A campaign's ratings as CSV, JSONL or Parquet.
+
+    Args:
+        policy: whose ratings to leave out (default :class:`ExclusionPolicy`).
 
     Raises:
         InputError: an unknown format.
@@ -64,6 +74,12 @@ def export_ratings(
         item_ids=campaign_item_ids(store, campaign_id),
         with_demographics=with_demographics,
         with_crowd_ids=True,
+        with_context=True,
+        with_display_language=True,
+        with_answers=True,
+    )
+    frame, _ = leave_out(
+        store, frame, policy, study_slug=stored.campaign.study_slug, campaign_id=campaign_id
     )
     buffer = io.BytesIO()
     if fmt == "csv":

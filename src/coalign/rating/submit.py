@@ -26,6 +26,7 @@ from coalign.store.campaigns import (
     expected_value_of,
     record_submission,
 )
+from coalign.store.participation import participant_by_id
 from coalign.store.rating_tables import CampaignRow
 from coalign.store.ratings import add_ratings
 from coalign.store.tables import utcnow
@@ -119,6 +120,8 @@ def submit(
     item_id: str,
     ratings: Mapping[str, str],
     answers: Mapping[str, str],
+    *,
+    display_language: str | None = None,
 ) -> SubmitResult:
     """Submit one assignment's ratings and answers, exactly once.
 
@@ -126,6 +129,8 @@ def submit(
         item_id: the item the form was shown for; must match the assignment (forged forms are refused).
         ratings: ``{dimension: scale point}`` as typed (strings).
         answers: ``{question name: option}``.
+        display_language: the language the item was shown in, recorded with the assignment (the
+            long format's ``display_language``); ``None`` records the participant's chosen language.
 
     Raises:
         NotFoundError: not this participant's assignment.
@@ -167,8 +172,16 @@ def submit(
                     for name, value in values.items()
                 ],
             )
+        if display_language is None:
+            participant = participant_by_id(session, seat.participant_id)
+            display_language = participant.language if participant else None
         record_submission(
-            session, row, {"ratings": values, "questions": chosen}, at=now, seconds_taken=elapsed
+            session,
+            row,
+            {"ratings": values, "questions": chosen},
+            at=now,
+            seconds_taken=elapsed,
+            display_language=display_language,
         )
         return SubmitResult(new=True, completed=_completed(session, seat))
 

@@ -432,9 +432,12 @@ def record_submission(
     *,
     at: datetime,
     seconds_taken: float,
+    display_language: str | None = None,
 ) -> None:
-    """Mark an assignment submitted with its final answers, flushed (so counts see it)."""
+    """Mark an assignment submitted with its final answers and the language it was shown in,
+    flushed (so counts see it)."""
     assignment.answers = answers
+    assignment.display_language = display_language
     assignment.status, assignment.submitted_at, assignment.seconds_taken = (
         "submitted",
         at,

@@ -1,6 +1,6 @@
 """Tables of rating campaigns: items, ratings, campaigns, their items, enrolments, assignments
-(migrations 0001, 0003), reviewed translations (0014) and the quota cells people were admitted
-to (0016)."""
+(migrations 0001, 0003, 0015), reviewed translations (0014) and the quota cells people were
+admitted to (0016)."""
 
 from __future__ import annotations
 
@@ -125,7 +125,8 @@ class AssignmentRow(Base):
     """One item given to one participant in a campaign, with its autosaved draft and final answers.
 
     Ratings themselves go to ``ratings`` on submit; attention-check values and answers to per-item
-    questions stay here in ``answers``.
+    questions stay here in ``answers``; ``display_language`` is the language the item was shown in
+    when it was submitted (``NULL`` before migration 0015).
     """
 
     __tablename__ = "assignments"
@@ -152,6 +153,7 @@ class AssignmentRow(Base):
     seconds_taken: Mapped[float | None] = mapped_column(Float, nullable=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attention_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    display_language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -9,7 +9,7 @@ overwriting what was given first.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -18,11 +18,24 @@ from coalign.core.errors import InputError, NotFoundError
 from coalign.core.items import Item, Rating
 from coalign.store.engine import IDS_PER_QUERY, Store
 from coalign.store.participation_tables import DemographicAnswerRow, ParticipantRow
-from coalign.store.rating_tables import ItemRow, RatingRow
+from coalign.store.rating_tables import AssignmentRow, CampaignRow, ItemRow, RatingRow
 from coalign.store.studies import study_row
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: Prefix of the long format's per-item answer columns (``answer_gender`` for question ``gender``).
+ANSWER_PREFIX = "answer_"
+
+
+def detail_columns(frame: pd.DataFrame) -> list[str]:
+    """The item and rating columns of a long-format frame that are not demographics:
+    ``context``, ``display_language`` and the ``answer_<question>`` columns, in frame order."""
+    return [
+        c
+        for c in frame.columns
+        if c in ("context", "display_language") or str(c).startswith(ANSWER_PREFIX)
+    ]
 
 
 def save_items(store: Store, items: Iterable[Item]) -> int:
@@ -161,8 +174,14 @@ def ratings_long_format(
     with_demographics: bool = False,
     with_time: bool = False,
     with_crowd_ids: bool = False,
+    with_context: bool = False,
+    with_display_language: bool = False,
+    with_answers: bool = False,
 ) -> pd.DataFrame:
     """A study's ratings as one row per (item, rater, dimension), the shape analysis reads.
+
+    Columns come in this order: ``item, rater[, crowd_id], dimension, value[, seconds_taken]
+    [, context][, display_language][, answer_<question> …][, demographic questions …]``.
 
     Args:
         item_ids: keep only these items (e.g. one campaign's); all items when ``None``.
@@ -171,9 +190,18 @@ def ratings_long_format(
         with_time: add ``seconds_taken``.
         with_crowd_ids: add ``crowd_id`` after ``rater``: the crowd platform's id
             (``PROLIFIC_PID``) of each rater, empty for people who came by an invite link.
+        with_context: add the item's ``context`` (e.g. the instruction its response was
+            generated under); empty for items without one.
+        with_display_language: add ``display_language``, the language the item was shown in
+            when the rater submitted it; empty where it is unknown (ratings stored without a
+            campaign, or submitted before migration 0015).
+        with_answers: add ``answer_<question>`` for every per-item question of the campaigns the
+            ratings were given in: the rater's answer on that item, the same on every dimension
+            of one (item, rater); empty where the rater was not asked.
 
     Raises:
         NotFoundError: the study does not exist.
+        InputError: a demographic question's name clashes with another column.
     """
     import pandas as pd
 
@@ -194,6 +222,13 @@ def ratings_long_format(
         if item_ids is not None:
             query = query.where(RatingRow.item_id.in_(list(item_ids)))
         rows = session.execute(query).all()
+        contexts: dict[str, str | None] = {}
+        if with_context:
+            contexts = dict(
+                session.execute(
+                    select(ItemRow.id, ItemRow.context).where(ItemRow.study_id == study_id)
+                ).all()
+            )
         crowd_ids: dict[str, str | None] = {}
         if with_crowd_ids:
             crowd_ids = {
@@ -204,6 +239,11 @@ def ratings_long_format(
                     )
                 )
             }
+        submitted = (
+            _submitted_items(session, study_id, item_ids)
+            if with_display_language or with_answers
+            else None
+        )
         answers: Sequence[Row[str, str, str]] = []
         if with_demographics:
             answers = session.execute(
@@ -220,6 +260,10 @@ def ratings_long_format(
         frame = frame.drop(columns="seconds_taken")
     if with_crowd_ids:
         frame.insert(2, "crowd_id", frame["rater"].map(crowd_ids))
+    if with_context:
+        frame["context"] = frame["item"].map(contexts)
+    if submitted is not None:
+        frame = _with_submitted(frame, submitted, with_display_language, with_answers)
     if answers:
         wide = pd.DataFrame(answers, columns=["rater", "question", "answer"]).pivot(
             index="rater", columns="question", values="answer"
@@ -231,3 +275,85 @@ def ratings_long_format(
             )
         frame = frame.merge(wide.reset_index(), on="rater", how="left")
     return frame
+
+
+class _Submitted(NamedTuple):
+    """What the submitted assignments say of each (rater, item): shown language and answers."""
+
+    questions: list[str]
+    rows: list[tuple[str, str, str | None, dict[str, Any]]]
+
+
+def _submitted_items(
+    session: Session, study_id: int, item_ids: Collection[str] | None
+) -> _Submitted:
+    """The submitted rating assignments of the study's campaigns (attention checks left out),
+    with the names of those campaigns' per-item questions in the order the campaigns ask them."""
+    query = (
+        select(
+            AssignmentRow.participant_id,
+            AssignmentRow.item_id,
+            AssignmentRow.display_language,
+            AssignmentRow.answers,
+            AssignmentRow.campaign_id,
+        )
+        .join(CampaignRow, CampaignRow.id == AssignmentRow.campaign_id)
+        .where(
+            CampaignRow.study_id == study_id,
+            AssignmentRow.kind == "item",
+            AssignmentRow.status == "submitted",
+        )
+        .order_by(AssignmentRow.id)
+    )
+    if item_ids is not None:
+        query = query.where(AssignmentRow.item_id.in_(list(item_ids)))
+    rows = session.execute(query).all()
+    campaign_ids = sorted({row.campaign_id for row in rows})
+    questions: dict[str, None] = {}
+    for asked in session.scalars(
+        select(CampaignRow.questions)
+        .where(CampaignRow.id.in_(campaign_ids))
+        .order_by(CampaignRow.id)
+    ):
+        questions |= {q["name"]: None for q in asked}
+    return _Submitted(
+        list(questions),
+        [
+            (row.participant_id, row.item_id, row.display_language, row.answers or {})
+            for row in rows
+        ],
+    )
+
+
+def _with_submitted(
+    frame: pd.DataFrame, submitted: _Submitted, with_language: bool, with_answers: bool
+) -> pd.DataFrame:
+    """``frame`` with ``display_language`` and ``answer_<question>`` columns from ``submitted``."""
+    import pandas as pd
+
+    columns = (["display_language"] if with_language else []) + (
+        [ANSWER_PREFIX + q for q in submitted.questions] if with_answers else []
+    )
+    if not columns:
+        return frame
+    per_item = pd.DataFrame(
+        [
+            (
+                rater,
+                item,
+                language,
+                *[(answers.get("questions") or {}).get(q) for q in submitted.questions],
+            )
+            for rater, item, language, answers in submitted.rows
+        ],
+        columns=[
+            "rater",
+            "item",
+            "display_language",
+            *[ANSWER_PREFIX + q for q in submitted.questions],
+        ],
+        dtype=object,
+    )
+    # one (rater, item) is submitted once per campaign; an item given twice keeps the latest
+    per_item = per_item.drop_duplicates(["rater", "item"], keep="last")
+    return frame.merge(per_item[["rater", "item", *columns]], on=["rater", "item"], how="left")

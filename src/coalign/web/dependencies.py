@@ -80,6 +80,15 @@ def _url_parameters(endpoint: Callable[..., Any]) -> dict[str, TypeAdapter[Any]]
     return adapters
 
 
+def _takes_many(adapter: TypeAdapter[Any]) -> bool:
+    """Whether a query parameter is a list, filled from every value of a repeated name."""
+    try:
+        adapter.validate_python([])
+    except ValidationError:
+        return False
+    return True
+
+
 async def well_formed_url(request: Request) -> None:
     """Refuse a malformed path or query value with FastAPI's own 422, before any guard runs.
 
@@ -103,9 +112,11 @@ async def well_formed_url(request: Request) -> None:
     ]
     for name, adapter in _url_parameters(endpoint).items():
         where = "path" if name in request.path_params else "query"
-        raw = request.path_params.get(name, request.query_params.get(name))
+        raw: Any = request.path_params.get(name, request.query_params.get(name))
         if raw is None:
             continue
+        if where == "query" and _takes_many(adapter):  # a repeatable one: ?include=a&include=b
+            raw = request.query_params.getlist(name)
         try:
             value = adapter.validate_python(raw)
         except ValidationError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -31,6 +31,7 @@ from coalign.rating.campaigns import (
     set_campaign_status,
 )
 from coalign.rating.dashboard import campaign_progress
+from coalign.rating.exclusions import EXCLUSION_REASONS, ExclusionPolicy
 from coalign.rating.exports import Export, export_ratings
 from coalign.rating.quotas import quota_fills
 from coalign.rating.translations import list_translations, review_translation
@@ -133,6 +134,7 @@ def campaign_page(
         quotas=quota_fills(store, campaign_id),
         questions={q.name: q for q in get_survey(store, study_slug)},
         base_url=str(request.base_url).rstrip("/"),
+        everyone="".join(f"&include={reason}" for reason in EXCLUSION_REASONS),
     )
 
 
@@ -174,9 +176,16 @@ def export(
     campaign_id: int,
     format: str = "csv",
     demographics: bool = False,
+    include: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
+    """The campaign's ratings; ``include`` keeps raters the exclusion policy would leave out."""
     result = export_ratings(
-        store, campaign_id, format, with_demographics=demographics, is_admin=account.is_admin
+        store,
+        campaign_id,
+        format,
+        with_demographics=demographics,
+        is_admin=account.is_admin,
+        policy=ExclusionPolicy.including(include or []),
     )
     return _download(result)
 

@@ -154,9 +154,17 @@ async def item_draft(
 
 @router.post("/p/items/{assignment_id}")
 async def item_submit(
-    form: CsrfForm, store: AppStore, seat: ParticipantSeat, assignment_id: int
+    request: Request, form: CsrfForm, store: AppStore, seat: ParticipantSeat, assignment_id: int
 ) -> Response:
-    submit(store, seat, assignment_id, text(form, "item_id"), *_answers(form))
+    """Submit an item; the page's language is recorded with it (the rating's display language)."""
+    submit(
+        store,
+        seat,
+        assignment_id,
+        text(form, "item_id"),
+        *_answers(form),
+        display_language=language(request),
+    )
     return _next(store, seat)
 
 

@@ -7,14 +7,14 @@ the code shown to a person screened out by a full cell (``NULL``: the screen-out
 in; the unique constraint on ``(campaign_id, participant_id, quota)`` admits a person once.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
