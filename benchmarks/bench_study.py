@@ -46,7 +46,7 @@ from sqlalchemy import select
 
 from coalign.analysis import AnalysisOptions, load_campaign_ratings, run_analysis
 from coalign.rating.campaign_files import load_campaign_file
-from coalign.rating.campaigns import create_campaign, find_campaign, read_items
+from coalign.rating.campaigns import create_campaign, read_items
 from coalign.rating.exclusions import EXCLUSION_REASONS, EXCLUSIONS_ATTR, ExclusionPolicy
 from coalign.store import open_store
 from coalign.store.rating_tables import CampaignItemRow, ItemRow
@@ -432,7 +432,7 @@ def recover(db: str, people: list[Person]) -> tuple[int, int, dict[str, tuple[in
     result = run_analysis(
         frame,
         AnalysisOptions(
-            model_demographics=MODEL_TERMS,
+            fixed_effects=MODEL_TERMS,
             random=("rater", "item"),
             reference=REFERENCE,
             merges=merges,
@@ -463,14 +463,13 @@ def recover(db: str, people: list[Person]) -> tuple[int, int, dict[str, tuple[in
     shape = run_analysis(
         frame,
         AnalysisOptions(
-            model_demographics=["gender", "political", "country", "display_language"],
+            fixed_effects=["gender", "political", "country", "display_language"],
             random=("rater", "context"),
             reference=REFERENCE,
             merges=merges,
             n_boot=50,
             on_model_error="raise",
             quadrature_check=False,
-            min_group_levels=5,
         ),
     )
     print(

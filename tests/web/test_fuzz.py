@@ -36,8 +36,10 @@ from coalign.core.calls import ChatRequest, Completion
 from coalign.core.ids import stable_id
 from coalign.llm import Model
 from coalign.participation.access import create_invites
+from coalign.rating.translations import list_translations, paste_translations
 from coalign.store import Store, open_store
 from coalign.web.app import ROUTERS
+from tests.rating.helpers import translations_csv
 from tests.web.conftest import build_site
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -122,6 +124,7 @@ FORMS: dict[str, dict[str, Any]] = {
     },
     "/f/campaigns/{campaign_id}/invites": {"count": "2"},
     "/f/campaigns/{campaign_id}/status": {"status": "open"},
+    "/f/campaigns/{campaign_id}/translations/{translation_id}": {"text": "Titel"},
     "/p/diary": {
         "goal": "Pay rent",
         "prompt": "How do I pay rent abroad?",
@@ -400,10 +403,18 @@ def _build(store: Store) -> World:
         "study_slug": ["mini"],
         "campaign_slug": ["pilot"],
         "token": create_invites(store, site.campaign_id, 1),
+        "translation_id": [_pending_translation(store, site.campaign_id)],
         "code": ["de", "en"],
         "participant": [ALICE],
     }
     return World(store, app, clients, tokens, ids)
+
+
+def _pending_translation(store: Store, campaign_id: int) -> str:
+    """The id of a pasted German title waiting for review."""
+    rows = [{"part": "title", "subject": "", "field": "title", "text": "Titel"}]
+    paste_translations(store, campaign_id, "de", "de.csv", translations_csv(rows))
+    return str(list_translations(store, campaign_id)[0].id)
 
 
 def _withdrawal_token(app: Any) -> list[str]:
