@@ -1,7 +1,9 @@
 """Export of a study's co-construction data as JSONL: diaries, conversations, codes, axes, seeds,
 the groups' phase (shared entries with who shared them and when, their codes and worksheets; the
-groups' choices and goals with the entries they derive from), and the steered chat (steered
-turns with candidates and scores, feedback, shared prompts).
+groups' choices and goals with the entries they derive from), the groups' agreed top-3 and top-5
+axes (who recorded them, when) and the facilitators' verdicts on pairs of axes across groups (with
+the similarity and embedder that suggested them), and the steered chat (steered turns with
+candidates and scores, feedback, shared prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
 Diary images are written beside the JSONL (``diary_images/<entry id>.<ext>``) and named in the rows.
@@ -17,9 +19,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from coalign.coconstruct.axes import group_attributes, study_groups
+from coalign.coconstruct.axes_comparison import study_pair_judgements
 from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import entry_image, study_entries
 from coalign.coconstruct.group_phase import study_group_phases
+from coalign.coconstruct.group_ranking import group_ranking_comparison
 from coalign.coconstruct.interact import study_conversations
 from coalign.steer.chat import study_steered_turns
 from coalign.steer.prompt_library import study_library
@@ -71,7 +75,7 @@ def _group_phase_rows(store: Store, slug: str) -> tuple[list[dict[str, Any]], li
 
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
     """Write ``diaries``, ``conversations``, ``codes``, ``axes``, ``group_shares``,
-    ``group_decisions``, ``seeds``, ``seed_decisions``, ``steered_turns``, ``steer_feedback`` and
+    ``group_decisions``, ``group_axis_rankings``, ``axis_pair_judgements``, ``seeds``, ``seed_decisions``, ``steered_turns``, ``steer_feedback`` and
     ``shared_prompts`` JSONL files of study ``slug`` to ``folder``; returns the row count per file.
 
     Raises:
@@ -105,6 +109,11 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
                 )
             )
     share_rows, decision_rows = _group_phase_rows(store, slug)
+    ranking_rows = [
+        _dump(ranking, group=group.name)
+        for group in groups
+        for ranking in group_ranking_comparison(store, slug, group.id).rankings
+    ]
     seeds = [_dump(s, kind="seed_question") for s in list_seed_questions(store, slug, status=None)]
     seeds += [_dump(s, kind="seed_example") for s in list_seed_examples(store, slug, status=None)]
     return {
@@ -114,6 +123,11 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "axes": _write(folder / "axes.jsonl", axis_rows),
         "group_shares": _write(folder / "group_shares.jsonl", share_rows),
         "group_decisions": _write(folder / "group_decisions.jsonl", decision_rows),
+        "group_axis_rankings": _write(folder / "group_axis_rankings.jsonl", ranking_rows),
+        "axis_pair_judgements": _write(
+            folder / "axis_pair_judgements.jsonl",
+            (_dump(j) for j in study_pair_judgements(store, slug)),
+        ),
         "seeds": _write(folder / "seeds.jsonl", seeds),
         "seed_decisions": _write(
             folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))

@@ -1,0 +1,66 @@
+"""group axis rankings and axis pair judgements
+
+After the discussion a group records its agreed top-3 and top-5 axes (``group_axis_rankings``,
+one row per place, with the facilitator or the member who recorded it), and a facilitator
+comparing groups marks suggested pairs of axes as the same or different
+(``axis_pair_judgements``, with the similarity and embedder that suggested them). Nothing is merged.
+
+Revision ID: 0022
+Revises: 0019
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0022"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def _index(table: str, column: str) -> None:
+    op.create_index(op.f(f"ix_{table}_{column}"), table, [column], unique=False)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "group_axis_rankings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("axis_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.String(length=64), nullable=True),
+        sa.Column("facilitator", sa.String(length=80), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["group_id"], ["discussion_groups.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["axis_id"], ["axes.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["participant_id"], ["participants.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("group_id", "size", "rank"),
+        sa.UniqueConstraint("group_id", "size", "axis_id"),
+    )
+    for column in ("group_id", "axis_id", "participant_id"):
+        _index("group_axis_rankings", column)
+    op.create_table(
+        "axis_pair_judgements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("axis_id", sa.Integer(), nullable=False),
+        sa.Column("other_axis_id", sa.Integer(), nullable=False),
+        sa.Column("verdict", sa.String(length=16), nullable=False),
+        sa.Column("similarity", sa.Float(), nullable=False),
+        sa.Column("embedder", sa.String(length=120), nullable=False),
+        sa.Column("facilitator", sa.String(length=80), nullable=False),
+        sa.Column("judged_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["axis_id"], ["axes.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["other_axis_id"], ["axes.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("axis_id", "other_axis_id"),
+    )
+    _index("axis_pair_judgements", "axis_id")
+    _index("axis_pair_judgements", "other_axis_id")
+
+
+def downgrade() -> None:
+    op.drop_table("axis_pair_judgements")
+    op.drop_table("group_axis_rankings")
