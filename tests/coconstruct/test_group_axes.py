@@ -121,6 +121,7 @@ def test_group_ranking_beside_each_members_own(store: Store, tmp_path: Path) -> 
     assert not diff[(bob, 5)].same_order and diff[(bob, 5)].only_group == []
     humour = next(p for p in full.axes if p.axis == "Humour")
     assert humour.group_ranks == {5: 5} and humour.member_ranks == {alice: 5, bob: 1}
+    assert humour.differs == [bob]  # alice has it fifth like the group's top 5
 
     # a new top 3 replaces the old one and names its new recorder
     record_group_ranking_as_member(store, alice, gid, 3, [a["Clarity"], a["Safety"], a["Humour"]])

@@ -42,12 +42,20 @@ class GroupRanking(BaseModel):
 
 
 class AxisPlaces(BaseModel):
-    """Where one axis stands: its place in each of the group's rankings and each member's rank."""
+    """Where one axis stands: its place in each of the group's rankings and each member's rank.
+
+    Attributes:
+        group_ranks: ``{size: rank}`` for each group ranking the axis is in.
+        member_ranks: ``{participant id: rank}`` from the members' own rankings.
+        differs: members whose rank differs from the group's largest ranking: another place than
+            the group gave it, or inside their top ``size`` while the group left it out.
+    """
 
     axis_id: int
     axis: str
     group_ranks: dict[int, int] = Field(default_factory=dict)
     member_ranks: dict[str, int] = Field(default_factory=dict)
+    differs: list[str] = Field(default_factory=list)
 
 
 class RankingDifference(BaseModel):
@@ -182,6 +190,15 @@ def _comparison(
             own.setdefault(r.participant_id, {})[r.axis_id] = r.rank
             places[r.axis_id].member_ranks[r.participant_id] = r.rank
     ranked = [m for m in members if m in own]
+    if rankings:
+        size = max(rankings)
+        for place in places.values():
+            group_rank = place.group_ranks.get(size)
+            place.differs = [
+                pid
+                for pid, rank in place.member_ranks.items()
+                if (rank != group_rank if group_rank is not None else rank <= size)
+            ]
     differences = []
     for ranking in rankings.values():
         for pid in ranked:

@@ -25,6 +25,7 @@ from coalign.coconstruct.axes import (
 )
 from coalign.coconstruct.axes_report import axes_report
 from coalign.coconstruct.axis_dimensions import adopt_axis
+from coalign.coconstruct.group_ranking import group_ranking_comparison
 from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import (
     entry_image,
@@ -212,6 +213,7 @@ def group_page(
         group=get_group(store, slug, group_id),
         attributes=group_attributes(store, group_id),
         report=axes_report(store, slug, group_id),
+        ranking=group_ranking_comparison(store, slug, group_id),
         turns=turns,
         study=get_study(store, slug),
     )

@@ -29,6 +29,7 @@ from coalign.coconstruct.coding import (
     own_clusters,
     own_codes,
 )
+from coalign.coconstruct.group_ranking import member_ranking_comparison
 from coalign.coconstruct.diary import add_entry, entry_image, own_entries, own_entry, update_entry
 from coalign.coconstruct.interact import conversation, conversations_for, send, start_conversation
 from coalign.coconstruct.labelmap import label_map
@@ -221,7 +222,10 @@ async def participant_labelmap(request: Request, store: AppStore, pid: Participa
 def group_page(request: Request, store: AppStore, pid: ParticipantId, group_id: int) -> Response:
     group = member_group(store, pid, group_id)
     mine = [a for a in group_attributes(store, group_id) if a.participant_id == pid]
-    return render(request, "c_group.html", group=group, attributes=mine)
+    ranking = member_ranking_comparison(store, pid, group_id)
+    return render(
+        request, "c_group.html", group=group, attributes=mine, ranking=ranking, viewer=pid
+    )
 
 
 @router.post("/p/groups/{group_id}/attributes")
