@@ -130,7 +130,9 @@ def test_group_ranking_beside_each_members_own(store: Store, tmp_path: Path) -> 
     assert again.rankings[0].recorded_by == alice
 
     assert export_activities(store, "mini", tmp_path)["group_axis_rankings"] == 2
-    rows = [json.loads(x) for x in (tmp_path / "group_axis_rankings.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(x) for x in (tmp_path / "group_axis_rankings.jsonl").read_text().splitlines()
+    ]
     assert [(r["group"], r["size"], r["recorded_by"], r["recorded_as"]) for r in rows] == [
         ("A", 3, alice, "member"),
         ("A", 5, bob, "member"),
@@ -144,7 +146,9 @@ def test_bad_group_rankings_are_refused_with_the_place_named(store: Store) -> No
     with pytest.raises(InputError, match="top 3 or a top 5, not a top 4"):
         record_group_ranking(store, "mini", gid, 4, [a["Safety"]] * 4, facilitator="fac")
     with pytest.raises(InputError, match="place 2 of the top 3 is empty"):
-        record_group_ranking(store, "mini", gid, 3, [a["Safety"], None, a["Clarity"]], facilitator="f")
+        record_group_ranking(
+            store, "mini", gid, 3, [a["Safety"], None, a["Clarity"]], facilitator="f"
+        )
     with pytest.raises(InputError, match="place 3 of the top 3: 'Safety' is placed twice"):
         record_group_ranking(
             store, "mini", gid, 3, [a["Safety"], a["Respect"], a["Safety"]], facilitator="f"
@@ -182,11 +186,23 @@ def test_two_groups_axes_on_one_map_with_overlaps_suggested_not_merged(
     )
 
     pair = judge_axis_pair(
-        store, "mini", a["Safety"], b["Harm avoidance"], "same", facilitator="fac", embedder=EMBEDDER
+        store,
+        "mini",
+        a["Safety"],
+        b["Harm avoidance"],
+        "same",
+        facilitator="fac",
+        embedder=EMBEDDER,
     )
     assert (pair.verdict, pair.judged_by, pair.suggested) == ("same", "fac", True)
     judge_axis_pair(
-        store, "mini", b["Courtesy"], a["Respect"], "different", facilitator="fac2", embedder=EMBEDDER
+        store,
+        "mini",
+        b["Courtesy"],
+        a["Respect"],
+        "different",
+        facilitator="fac2",
+        embedder=EMBEDDER,
     )
     # a judged pair below a stricter threshold is still listed, with its verdict
     strict = compare_axes(
@@ -203,7 +219,9 @@ def test_two_groups_axes_on_one_map_with_overlaps_suggested_not_merged(
 
     out = export_activities(store, "mini", tmp_path)
     assert out["group_axis_rankings"] == 0 and out["axis_pair_judgements"] == 2
-    rows = [json.loads(x) for x in (tmp_path / "axis_pair_judgements.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(x) for x in (tmp_path / "axis_pair_judgements.jsonl").read_text().splitlines()
+    ]
     first = next(r for r in rows if r["verdict"] == "same")
     assert first["groups"] == ["A", "B"] and first["axes"] == ["Safety", "Harm avoidance"]
     assert first["facilitator"] == "fac" and first["embedder"] == EMBEDDER.name
@@ -225,4 +243,7 @@ def test_bad_comparisons_and_judgements(store: Store) -> None:
         )
     with pytest.raises(NotFoundError, match="no axis 999999 in study 'mini'"):
         judge_axis_pair(store, "mini", a["Safety"], 999_999, "same", facilitator="f")
-    assert all(p.verdict is None for p in compare_axes(store, "mini", [a["group"], b["group"]], embedder=EMBEDDER).pairs)
+    assert all(
+        p.verdict is None
+        for p in compare_axes(store, "mini", [a["group"], b["group"]], embedder=EMBEDDER).pairs
+    )

@@ -37,7 +37,9 @@ def _axes(store: Store, group_id: int, axes: dict[str, str]) -> dict[str, int]:
     }
 
 
-async def _members(site: Site) -> tuple[httpx.AsyncClient, str, httpx.AsyncClient, int, dict[str, int]]:
+async def _members(
+    site: Site,
+) -> tuple[httpx.AsyncClient, str, httpx.AsyncClient, int, dict[str, int]]:
     """Alice and Bob in group G with five axes; Alice ranked them Humour first."""
     alice, a_token = await participant(site, "alice")
     bob, _ = await participant(site, "bob")
@@ -53,14 +55,24 @@ async def test_a_member_records_the_groups_top_3_beside_their_own_ranking(site: 
     page = (await alice.get(f"/p/groups/{gid}")).text
     assert "The group&#39;s top 3" in page and "The group&#39;s top 5" in page
     place = {"csrf_token": a_token, "size": "3"}
-    twice = {**place, "place.1": axes["Safety"], "place.2": axes["Safety"], "place.3": axes["Clarity"]}
+    twice = {
+        **place,
+        "place.1": axes["Safety"],
+        "place.2": axes["Safety"],
+        "place.3": axes["Clarity"],
+    }
     refused = await alice.post(f"/p/groups/{gid}/group-ranking", data=twice)
     assert refused.status_code == 422 and "&#39;Safety&#39; is placed twice" in refused.text
     empty = {**place, "place.1": axes["Safety"], "place.3": axes["Clarity"]}
     refused = await alice.post(f"/p/groups/{gid}/group-ranking", data=empty)
     assert "place 2 of the top 3 is empty" in refused.text
 
-    top3 = {**place, "place.1": axes["Safety"], "place.2": axes["Respect"], "place.3": axes["Clarity"]}
+    top3 = {
+        **place,
+        "place.1": axes["Safety"],
+        "place.2": axes["Respect"],
+        "place.3": axes["Clarity"],
+    }
     saved = await alice.post(f"/p/groups/{gid}/group-ranking", data=top3)
     assert saved.status_code == 303 and saved.headers["location"].endswith("#group-ranking")
     page = (await alice.get(saved.headers["location"])).text
@@ -133,7 +145,9 @@ async def test_the_facilitator_compares_two_groups_axes_and_marks_a_pair(site: S
                 "threshold": "0.5",
             },
         )
-        assert judged.status_code == 303 and judged.headers["location"] == f"{url}&threshold=0.5#pairs"
+        assert (
+            judged.status_code == 303 and judged.headers["location"] == f"{url}&threshold=0.5#pairs"
+        )
         page = (await fac.get(judged.headers["location"])).text
         assert re.search(r"<td>same <span class=\"meta\">\(fac, ", page)
         assert page.count('class="axis-point"') == 7  # nothing merged
@@ -144,7 +158,12 @@ async def test_the_facilitator_compares_two_groups_axes_and_marks_a_pair(site: S
         assert bad.status_code == 422 and "threshold: &#39;lots&#39; is not a number" in bad.text
         wrong = await fac.post(
             "/f/studies/mini/axes/compare/judgements",
-            data={"csrf_token": token, "axis_id": a["Safety"], "other_axis_id": a["Respect"], "verdict": "same"},
+            data={
+                "csrf_token": token,
+                "axis_id": a["Safety"],
+                "other_axis_id": a["Respect"],
+                "verdict": "same",
+            },
         )
         assert wrong.status_code == 422 and "of one group" in wrong.text
     async with site.client() as visitor:  # not a facilitator
