@@ -267,7 +267,7 @@ def study_pair_judgements(store: Store, slug: str) -> list[AxisPairJudgement]:
                 axis_ids=[j.axis_id, j.other_axis_id],
                 axes=[axes[j.axis_id].name, axes[j.other_axis_id].name],
                 groups=[groups[axes[j.axis_id].group_id], groups[axes[j.other_axis_id].group_id]],
-                verdict=j.verdict,  # type: ignore[arg-type]  # checked on the way in
+                verdict=j.verdict,
                 similarity=j.similarity,
                 embedder=j.embedder,
                 facilitator=j.facilitator,

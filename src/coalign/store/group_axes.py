@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from coalign.store.coconstruction_tables import AxisRow
+from coalign.store.coconstruction_tables import AxisRow, DiscussionGroupRow
 from coalign.store.group_axes_tables import AxisPairJudgementRow, GroupAxisRankingRow
 from coalign.store.tables import utcnow
 
@@ -110,3 +110,22 @@ def pair_judgement_rows(session: Session, axis_ids: Sequence[int]) -> list[AxisP
 def axis_by_id(session: Session, axis_id: int) -> AxisRow | None:
     """The axis ``axis_id``, or ``None``."""
     return session.get(AxisRow, axis_id)
+
+
+def study_group_axes_counts(session: Session, study_id: int) -> tuple[int, int, int]:
+    """For the dataset card: the study's group rankings (one per group and size), the groups
+    that recorded one, and the verdicts on pairs of its axes."""
+    rankings = session.execute(
+        select(GroupAxisRankingRow.group_id, GroupAxisRankingRow.size)
+        .join(DiscussionGroupRow, DiscussionGroupRow.id == GroupAxisRankingRow.group_id)
+        .where(DiscussionGroupRow.study_id == study_id)
+        .distinct()
+    ).all()
+    verdicts = session.scalar(
+        select(func.count())
+        .select_from(AxisPairJudgementRow)
+        .join(AxisRow, AxisRow.id == AxisPairJudgementRow.axis_id)
+        .join(DiscussionGroupRow, DiscussionGroupRow.id == AxisRow.group_id)
+        .where(DiscussionGroupRow.study_id == study_id)
+    )
+    return len(rankings), len({group for group, _ in rankings}), verdicts or 0

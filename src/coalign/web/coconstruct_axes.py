@@ -13,7 +13,7 @@ import asyncio
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from coalign.coconstruct.axes import study_groups
 from coalign.coconstruct.axes_comparison import DEFAULT_THRESHOLD, compare_axes, judge_axis_pair
@@ -77,7 +77,8 @@ async def compare_page(
     request: Request, account: FacilitatorPage, store: AppStore, slug: str
 ) -> Response:
     """Choose groups; with two or more chosen, their axes side by side and on one map."""
-    params = FormData(request.query_params.multi_items())
+    query: list[tuple[str, str | UploadFile]] = list(request.query_params.multi_items())
+    params = FormData(query)
     group_ids = int_list(params, "group")
     threshold = _threshold(params)
     result = None

@@ -25,7 +25,6 @@ from coalign.coconstruct.axes import (
 )
 from coalign.coconstruct.axes_report import axes_report
 from coalign.coconstruct.axis_dimensions import adopt_axis
-from coalign.coconstruct.group_ranking import group_ranking_comparison
 from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import (
     entry_image,
@@ -35,6 +34,7 @@ from coalign.coconstruct.diary import (
     study_entries,
     study_promotions,
 )
+from coalign.coconstruct.group_ranking import group_ranking_comparison
 from coalign.coconstruct.interact import add_baseline, study_conversations
 from coalign.coconstruct.labelmap import label_map
 from coalign.coconstruct.workshop import (

@@ -29,8 +29,8 @@ from coalign.coconstruct.coding import (
     own_clusters,
     own_codes,
 )
-from coalign.coconstruct.group_ranking import member_ranking_comparison
 from coalign.coconstruct.diary import add_entry, entry_image, own_entries, own_entry, update_entry
+from coalign.coconstruct.group_ranking import member_ranking_comparison
 from coalign.coconstruct.interact import conversation, conversations_for, send, start_conversation
 from coalign.coconstruct.labelmap import label_map
 from coalign.coconstruct.workshop import seat_in, timer, workshops_of
