@@ -1,6 +1,7 @@
-"""The group's ranking and the comparison of groups' axes, in-process: a member and a facilitator
-record the group's top 3 and top 5 beside individual rankings; a facilitator compares two groups'
-axes on one map and marks a suggested pair; bad input gets a clear page; German."""
+"""The discussion's pages in-process: a member's pre-discussion pack and its download; a member and
+a facilitator record the group's top 3 and top 5 beside individual rankings; a facilitator
+compares two groups' axes on one map and marks a suggested pair; bad input gets a clear page;
+German."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import httpx
 import pytest
 
 from coalign.coconstruct.axes import create_group, rank_axes, record_axis
+from coalign.coconstruct.coding import add_code
+from coalign.coconstruct.interact import start_conversation
 from coalign.store import Store
+from coalign.store.coconstruction import add_turns
 from tests.web.conftest import Site, csrf, login
 from tests.web.test_activities import participant, pid
 
@@ -168,3 +172,43 @@ async def test_the_facilitator_compares_two_groups_axes_and_marks_a_pair(site: S
         assert wrong.status_code == 422 and "of one group" in wrong.text
     async with site.client() as visitor:  # not a facilitator
         assert (await visitor.get(url)).status_code in (303, 401, 403)
+
+
+async def test_the_pre_discussion_pack_page_and_its_download(site: Site) -> None:
+    alice, a_token = await participant(site, "alice")
+    carol, _ = await participant(site, "carol")
+    group = create_group(site.store, "mini", "G", [pid("alice")])
+    chat = start_conversation(site.store, pid("alice"), "chat")
+    with site.store.session() as session:
+        _, answer = add_turns(
+            session,
+            chat.id,
+            [
+                ("user", "Plan my week", None, False),
+                ("assistant", "Rest is for the weak.", None, False),
+            ],
+            first_position=1,
+        )
+        turn = answer.id
+    for code in ("harsh", "Harsh", "dismissive <b>"):
+        add_code(site.store, pid("alice"), {"turn_id": turn, "text": code})
+
+    page = await alice.get(f"/p/groups/{group.id}/pack")
+    assert page.status_code == 200
+    assert "Counted from 3 codes by 1 members of your group" in page.text
+    cloud = page.text[page.text.index('<svg id="wordcloud"') :]
+    sizes = dict(re.findall(r'font-size="([\d.]+)"[^>]*>([^<]+)<title>', cloud))
+    assert set(sizes.values()) == {"harsh", "dismissive &lt;b&gt;"}  # shown as text
+    big = {word: float(size) for size, word in sizes.items()}
+    assert big["harsh"] > big["dismissive &lt;b&gt;"]
+    assert "Rest is for the weak." in page.text
+    download = await alice.get(f"/p/groups/{group.id}/pack/download")
+    assert download.headers["content-disposition"] == (
+        f'attachment; filename="pack-group-{group.id}.html"'
+    )
+    assert download.text.startswith("<!doctype html>") and "<style>" in download.text
+    assert '<svg id="wordcloud"' in download.text and "/static/" not in download.text
+    assert (await carol.get(f"/p/groups/{group.id}/pack")).status_code == 404
+    german = (await alice.get(f"/p/groups/{group.id}/pack?lang=de")).text
+    assert "Worum es in den Codes Ihrer Gruppe geht" in german
+    await alice.aclose(), await carol.aclose()
