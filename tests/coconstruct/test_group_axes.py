@@ -21,6 +21,7 @@ from coalign.coconstruct.group_ranking import (
 )
 from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.export.activities import export_activities
+from coalign.participation.withdrawal import data_summary, withdraw
 from coalign.store import Store, group_axes_tables
 from coalign.store.migrate import current_revision, head_revision
 from coalign.store.tables import Base
@@ -247,3 +248,17 @@ def test_bad_comparisons_and_judgements(store: Store) -> None:
         p.verdict is None
         for p in compare_axes(store, "mini", [a["group"], b["group"]], embedder=EMBEDDER).pairs
     )
+
+
+def test_withdrawal_keeps_the_groups_ranking_and_forgets_who_recorded_it(store: Store) -> None:
+    a, _, (alice, bob, _) = _groups(store)
+    gid = a["group"]
+    rank_axes(store, bob, gid, {a[name]: (r, 3) for r, name in enumerate(AXES_A, start=1)})
+    record_group_ranking_as_member(store, bob, gid, 3, [a["Safety"], a["Respect"], a["Clarity"]])
+    assert data_summary(store, bob).counts["group_axis_rankings (edited)"] == 3
+    withdraw(store, bob)
+    comparison = group_ranking_comparison(store, "mini", gid)
+    [ranking] = comparison.rankings
+    assert ranking.axes == ["Safety", "Respect", "Clarity"]
+    assert (ranking.recorded_by, ranking.recorded_as) == (None, "member")
+    assert comparison.members == [] and comparison.differences == []  # bob's own ranking went

@@ -36,6 +36,7 @@ from coalign.store.coconstruction_tables import (
     WorkshopDraftRow,
     WorkshopRow,
 )
+from coalign.store.group_axes_tables import GroupAxisRankingRow
 from coalign.store.group_phase_tables import (
     GoalSourceRow,
     GroupDecisionRow,
@@ -148,12 +149,14 @@ ERASED: dict[str, Erased] = {
     "participants": Erased(ParticipantRow.id, "the person"),
 }
 #: JSON lists that name the person or their turns: the entries are removed, the rows stay; and
-#: a group's decisions, which forget who made them (the column is set to ``NULL``).
+#: a group's decisions and agreed axis rankings, which forget who made or recorded them (the
+#: column is set to ``NULL``).
 EDITED: dict[str, str] = {
     "discussion_groups": "members",
     "workshops": "groups",
     "axes": "example_turn_ids",
     "group_decisions": "participant_id",
+    "group_axis_rankings": "participant_id",
 }
 #: Tables that name a participant and keep the name on purpose.
 KEPT: dict[str, str] = {
@@ -385,8 +388,8 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
 
 
 def _edits(session: Session, plan: ErasurePlan) -> dict[str, list[tuple[Any, Any]]]:
-    """The study's group, workshop, axis and group-decision rows that name the person or their
-    turns, each with the value it should get."""
+    """The study's group, workshop, axis, group-decision and group-ranking rows that name the
+    person or their turns, each with the value it should get."""
     pid = plan.participant_id
     out: dict[str, list[tuple[Any, Any]]] = {table: [] for table in EDITED}
     for group in session.scalars(
@@ -413,6 +416,10 @@ def _edits(session: Session, plan: ErasurePlan) -> dict[str, list[tuple[Any, Any
         select(GroupDecisionRow).where(GroupDecisionRow.participant_id == pid)
     ):
         out["group_decisions"].append((decision, None))
+    for place in session.scalars(
+        select(GroupAxisRankingRow).where(GroupAxisRankingRow.participant_id == pid)
+    ):
+        out["group_axis_rankings"].append((place, None))
     return out
 
 
