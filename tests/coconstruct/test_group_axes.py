@@ -251,7 +251,7 @@ def test_bad_comparisons_and_judgements(store: Store) -> None:
 
 
 def test_withdrawal_keeps_the_groups_ranking_and_forgets_who_recorded_it(store: Store) -> None:
-    a, _, (alice, bob, _) = _groups(store)
+    a, _, (_, bob, _) = _groups(store)
     gid = a["group"]
     rank_axes(store, bob, gid, {a[name]: (r, 3) for r, name in enumerate(AXES_A, start=1)})
     record_group_ranking_as_member(store, bob, gid, 3, [a["Safety"], a["Respect"], a["Clarity"]])

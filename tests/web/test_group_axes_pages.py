@@ -175,7 +175,7 @@ async def test_the_facilitator_compares_two_groups_axes_and_marks_a_pair(site: S
 
 
 async def test_the_pre_discussion_pack_page_and_its_download(site: Site) -> None:
-    alice, a_token = await participant(site, "alice")
+    alice, _ = await participant(site, "alice")
     carol, _ = await participant(site, "carol")
     group = create_group(site.store, "mini", "G", [pid("alice")])
     chat = start_conversation(site.store, pid("alice"), "chat")

@@ -110,7 +110,9 @@ def discussion_pack(store: Store, participant_id: str, group_id: int) -> Discuss
         turns=list(turns.values()),
         clusters=[c for c in own_clusters(store, participant_id) if c.codes],
         codes_in_group=len(codes) + len(share_codes),
-        coders_in_group=len({c.participant_id for c in [*codes, *share_codes]}),
+        coders_in_group=len(
+            {c.participant_id for c in codes} | {c.participant_id for c in share_codes}
+        ),
         top_codes=[
             TopicCount(label=label, count=n)
             for label, n in sorted(labels.items(), key=lambda ln: (-ln[1], ln[0].casefold()))[
