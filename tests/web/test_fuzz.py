@@ -175,6 +175,15 @@ FORMS: dict[str, dict[str, Any]] = {
     },
     "/p/groups/{group_id}/choice": {"cluster_id": "{group_cluster_id}"},
     "/p/groups/{group_id}/goal": {"who": "us", "what": "bank", "how": "care"},
+    "/p/feedback": {
+        "phase": "discuss",
+        "understood": "5",
+        "heard": "4",
+        "free": "3",
+        "time": "2",
+        "worthwhile": "5",
+        "change": "More time",
+    },
     "/p/groups/{group_id}/group-ranking": {
         "size": "3",
         "place.1": "{axis_id}",

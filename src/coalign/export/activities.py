@@ -2,7 +2,8 @@
 the groups' phase (shared entries with who shared them and when, their codes and worksheets; the
 groups' choices and goals with the entries they derive from), the groups' agreed top-3 and top-5
 axes (who recorded them, when) and the facilitators' verdicts on pairs of axes across groups (with
-the similarity and embedder that suggested them), and the steered chat (steered turns with
+the similarity and embedder that suggested them), the participants' feedback on each phase of the
+process, and the steered chat (steered turns with
 candidates and scores, feedback, shared prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
@@ -25,6 +26,7 @@ from coalign.coconstruct.diary import entry_image, study_entries
 from coalign.coconstruct.group_phase import study_group_phases
 from coalign.coconstruct.group_ranking import group_ranking_comparison
 from coalign.coconstruct.interact import study_conversations
+from coalign.coconstruct.process_feedback import study_process_feedback
 from coalign.steer.chat import study_steered_turns
 from coalign.steer.prompt_library import study_library
 from coalign.steer.repair import study_feedback
@@ -75,7 +77,8 @@ def _group_phase_rows(store: Store, slug: str) -> tuple[list[dict[str, Any]], li
 
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
     """Write ``diaries``, ``conversations``, ``codes``, ``axes``, ``group_shares``,
-    ``group_decisions``, ``group_axis_rankings``, ``axis_pair_judgements``, ``seeds``, ``seed_decisions``, ``steered_turns``, ``steer_feedback`` and
+    ``group_decisions``, ``group_axis_rankings``, ``axis_pair_judgements``, ``process_feedback``,
+    ``seeds``, ``seed_decisions``, ``steered_turns``, ``steer_feedback`` and
     ``shared_prompts`` JSONL files of study ``slug`` to ``folder``; returns the row count per file.
 
     Raises:
@@ -127,6 +130,10 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "axis_pair_judgements": _write(
             folder / "axis_pair_judgements.jsonl",
             (_dump(j) for j in study_pair_judgements(store, slug)),
+        ),
+        "process_feedback": _write(
+            folder / "process_feedback.jsonl",
+            (_dump(f) for f in study_process_feedback(store, slug)),
         ),
         "seeds": _write(folder / "seeds.jsonl", seeds),
         "seed_decisions": _write(

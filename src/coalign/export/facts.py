@@ -37,6 +37,7 @@ from coalign.store.coconstruction_tables import (
 )
 from coalign.store.group_axes import study_group_axes_counts
 from coalign.store.participation_tables import ParticipantRow
+from coalign.store.process_feedback_tables import ProcessFeedbackRow
 from coalign.store.runs import record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.store.studies import study_row
@@ -359,6 +360,7 @@ _ACTIVITIES = (
     (CodeClusterRow, "clusters of those codes"),
     (DiscussionGroupRow, "deliberation groups deriving axes"),
     (WorkshopRow, "seed workshops"),
+    (ProcessFeedbackRow, "answers to the process feedback survey (one per participant and phase)"),
 )
 
 

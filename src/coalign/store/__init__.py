@@ -14,6 +14,7 @@ from coalign.store import (  # noqa: F401
     group_axes_tables,
     group_phase_tables,
     participation_tables,
+    process_feedback_tables,
     rating_tables,
     steer_tables,
 )

@@ -50,6 +50,7 @@ from coalign.store.participation_tables import (
     WithdrawalRow,
     WithdrawnSeedRow,
 )
+from coalign.store.process_feedback_tables import ProcessFeedbackRow
 from coalign.store.rating_tables import AssignmentRow, CampaignRow, EnrollmentRow, RatingRow
 from coalign.store.steer_tables import (
     ConversationForkRow,
@@ -128,6 +129,7 @@ ERASED: dict[str, Erased] = {
     "assignments": Erased(AssignmentRow.id, "the person's assignments, drafts and answers"),
     "enrollments": Erased(EnrollmentRow.id, "the person's places in campaigns"),
     "demographic_answers": Erased(DemographicAnswerRow.id, "the person's demographic answers"),
+    "process_feedback": Erased(ProcessFeedbackRow.id, "the person's feedback on the process"),
     "design_proposals": Erased(
         DesignProposalRow.id,
         "topics and question types the person proposed in workshops (accepted ones are part "
@@ -340,6 +342,9 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
     crowd_id = (person.external_ids or {}).get("PROLIFIC_PID")
     rows["demographic_answers"] = _ids(
         session, DemographicAnswerRow.id, DemographicAnswerRow.participant_id == pid
+    )
+    rows["process_feedback"] = _ids(
+        session, ProcessFeedbackRow.id, ProcessFeedbackRow.participant_id == pid
     )
     rows["design_proposals"] = _ids(
         session, DesignProposalRow.id, DesignProposalRow.participant_id == pid

@@ -1,9 +1,10 @@
-"""group axis rankings and axis pair judgements
+"""group axis rankings, axis pair judgements, process feedback
 
 After the discussion a group records its agreed top-3 and top-5 axes (``group_axis_rankings``,
 one row per place, with the facilitator or the member who recorded it), and a facilitator
 comparing groups marks suggested pairs of axes as the same or different
 (``axis_pair_judgements``, with the similarity and embedder that suggested them). Nothing is merged.
+Participants give feedback on each phase of the process once (``process_feedback``).
 
 Revision ID: 0022
 Revises: 0019
@@ -59,8 +60,25 @@ def upgrade() -> None:
     )
     _index("axis_pair_judgements", "axis_id")
     _index("axis_pair_judgements", "other_axis_id")
+    op.create_table(
+        "process_feedback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("study_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.String(length=64), nullable=False),
+        sa.Column("phase", sa.String(length=32), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("comments", sa.JSON(), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["study_id"], ["studies.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["participant_id"], ["participants.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("participant_id", "phase"),
+    )
+    _index("process_feedback", "study_id")
+    _index("process_feedback", "participant_id")
 
 
 def downgrade() -> None:
+    op.drop_table("process_feedback")
     op.drop_table("axis_pair_judgements")
     op.drop_table("group_axis_rankings")
