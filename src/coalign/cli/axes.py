@@ -117,7 +117,8 @@ def export(
     out: Path = typer.Argument(..., help="Folder for the JSONL files."),
 ) -> None:
     """Export diaries, conversations, codes, axes, the groups' shares and decisions, the groups'
-    axis rankings, verdicts on pairs of axes across groups, seeds and seed decisions as JSONL."""
+    axis rankings, verdicts on pairs of axes across groups, process feedback, seeds and seed
+    decisions as JSONL."""
     with state(ctx).store() as store:
         counts = export_activities(store, study, out)
     console.print(json.dumps(counts), highlight=False, soft_wrap=True)
