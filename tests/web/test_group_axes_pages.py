@@ -195,7 +195,8 @@ async def test_the_pre_discussion_pack_page_and_its_download(site: Site) -> None
 
     page = await alice.get(f"/p/groups/{group.id}/pack")
     assert page.status_code == 200
-    assert "Counted from 3 codes by 1 members of your group" in page.text
+    assert "Counted from 3 codes that members of your group gave" in page.text
+    assert "members who coded: 1)" in page.text
     cloud = page.text[page.text.index('<svg id="wordcloud"') :]
     sizes = dict(re.findall(r'font-size="([\d.]+)"[^>]*>([^<]+)<title>', cloud))
     assert set(sizes.values()) == {"harsh", "dismissive &lt;b&gt;"}  # shown as text
