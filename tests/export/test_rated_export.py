@@ -313,7 +313,8 @@ def test_ratings_are_read_in_chunks_of_items_without_losing_any(
 def test_the_card_counts_co_construction_activities_with_small_cells_hidden(
     rated: Store, tmp_path: Path
 ) -> None:
-    from coalign.store.coconstruction_tables import DiaryEntryRow
+    from coalign.store.coconstruction_tables import AxisRow, DiaryEntryRow, DiscussionGroupRow
+    from coalign.store.group_axes_tables import AxisPairJudgementRow, GroupAxisRankingRow
     from coalign.store.studies import study_row
 
     with rated.session() as session:
@@ -326,7 +327,28 @@ def test_the_card_counts_co_construction_activities_with_small_cells_hidden(
                 for p in ("x0", "x0", "y1")
             ]
         )
+        groups = [DiscussionGroupRow(study_id=study_id, name=n, members=[]) for n in "AB"]
+        session.add_all(groups)
+        session.flush()
+        axes = [AxisRow(group_id=g.id, name="Care", definition="d") for g in groups]
+        session.add_all(axes)
+        session.flush()
+        session.add_all(
+            [
+                GroupAxisRankingRow(group_id=groups[0].id, size=3, rank=1, axis_id=axes[0].id),
+                AxisPairJudgementRow(
+                    axis_id=axes[0].id,
+                    other_axis_id=axes[1].id,
+                    verdict="same",
+                    similarity=0.9,
+                    embedder="e",
+                    facilitator="fac",
+                ),
+            ]
+        )
     export_dataset(rated, RUN, tmp_path / "d", options(["sft"]))
     card = (tmp_path / "d" / "README.md").read_text()
     assert "- misalignment diary entries: 3 by <5 participants" in card
+    assert "- groups' agreed top-3 and top-5 rankings of their axes: 1 by 1 groups" in card
+    assert "verdicts on pairs of axes across groups (same or different; nothing merged): 1" in card
     assert "- rating: participants rated prompt–response items on value dimensions" in card

@@ -183,6 +183,21 @@ FORMS: dict[str, dict[str, Any]] = {
     },
     "/p/groups/{group_id}/choice": {"cluster_id": "{group_cluster_id}"},
     "/p/groups/{group_id}/goal": {"who": "us", "what": "bank", "how": "care"},
+    "/p/feedback": {
+        "phase": "discuss",
+        "understood": "5",
+        "heard": "4",
+        "free": "3",
+        "time": "2",
+        "worthwhile": "5",
+        "change": "More time",
+    },
+    "/p/groups/{group_id}/group-ranking": {
+        "size": "3",
+        "place.1": "{axis_id}",
+        "place.2": "{axis_id}",
+        "place.3": "{axis_id}",
+    },
     "/p/workshops/{workshop_id}/questions": {
         "text": "Can I freeze my card?",
         "topic": "cards",
@@ -224,6 +239,14 @@ FORMS: dict[str, dict[str, Any]] = {
     "/f/studies/{slug}/groups/{group_id}/goal": {"who": "us", "what": "bank", "how": "care"},
     "/f/studies/{slug}/groups/{group_id}/adopt": {"axis_id": "{axis_id}"},
     "/f/studies/{slug}/groups/{group_id}/phase": {"action": "close"},
+    "/f/studies/{slug}/groups/{group_id}/group-ranking": {"size": "3", "place.1": "{axis_id}"},
+    "/f/studies/{slug}/axes/compare/judgements": {
+        "axis_id": "{axis_id}",
+        "other_axis_id": "{axis_id}",
+        "verdict": "same",
+        "group": "{group_id}",
+        "threshold": "0.5",
+    },
     "/f/studies/{slug}/workshops": {
         "slug": "w2",
         "title": "W2",
@@ -272,6 +295,7 @@ FORMS: dict[str, dict[str, Any]] = {
 }
 #: Valid query parameters of the routes that read more than their declared ones.
 QUERIES: dict[str, dict[str, str]] = {
+    "/f/studies/{slug}/axes/compare": {"group": "{group_id}", "threshold": "0.5"},
     "/s/{study_slug}/{campaign_slug}": {
         "PROLIFIC_PID": "bob",
         "STUDY_ID": "st",

@@ -117,8 +117,9 @@ def export(
     out: Path = typer.Argument(..., help="Folder for the JSONL files."),
 ) -> None:
     """Export the training and its check attempts, diaries, conversations, codes, axes, the groups'
-    shares and decisions, seeds, seed decisions, session-2 handouts, reflection-board notes and
-    the steered chat of a study as JSONL."""
+    shares, decisions and axis rankings, verdicts on pairs of axes across groups, process
+    feedback, seeds, seed decisions, session-2 handouts, reflection-board notes and the steered
+    chat of a study as JSONL."""
     with state(ctx).store() as store:
         counts = export_activities(store, study, out)
     console.print(json.dumps(counts), highlight=False, soft_wrap=True)

@@ -1,8 +1,11 @@
 """Export of a study's co-construction data as JSONL: the training and its check attempts,
 diaries, conversations, codes, axes, seeds, the groups' phase (shared entries with who shared
 them and when, their codes and worksheets; the groups' choices and goals with the entries they
-derive from), workshops' session-2 handouts (each group's dimension, run and questions) and
-reflection boards (notes with reactions and codes), and the steered chat (steered turns with
+derive from), the groups' agreed top-3 and top-5 axes (who recorded them, when) and the
+facilitators' verdicts on pairs of axes across groups (with the similarity and embedder that
+suggested them), the participants' feedback on each phase of the process, workshops' session-2
+handouts (each group's dimension, run and questions) and reflection boards (notes with reactions
+and codes), and the steered chat (steered turns with
 candidates and scores, feedback, shared prompts).
 
 Participants appear by their pseudonymous ids only; demographics are never part of this export.
@@ -19,10 +22,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from coalign.coconstruct.axes import group_attributes, study_groups
+from coalign.coconstruct.axes_comparison import study_pair_judgements
 from coalign.coconstruct.coding import study_codes
 from coalign.coconstruct.diary import entry_image, study_entries
 from coalign.coconstruct.group_phase import study_group_phases
+from coalign.coconstruct.group_ranking import group_ranking_comparison
 from coalign.coconstruct.interact import study_conversations
+from coalign.coconstruct.process_feedback import study_process_feedback
 from coalign.coconstruct.reflection import study_notes
 from coalign.coconstruct.training import study_attempts, study_training
 from coalign.coconstruct.workshop import study_workshops
@@ -78,7 +84,8 @@ def _group_phase_rows(store: Store, slug: str) -> tuple[list[dict[str, Any]], li
 
 def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, int]:
     """Write ``training``, ``training_attempts``, ``diaries``, ``conversations``, ``codes``,
-    ``axes``, ``group_shares``, ``group_decisions``, ``seeds``, ``seed_decisions``, ``handouts``,
+    ``axes``, ``group_shares``, ``group_decisions``, ``group_axis_rankings``,
+    ``axis_pair_judgements``, ``process_feedback``, ``seeds``, ``seed_decisions``, ``handouts``,
     ``reflection_notes`` (see :mod:`coalign.export.boards`), ``steered_turns``, ``steer_feedback``
     and ``shared_prompts`` JSONL files of study ``slug`` to ``folder``; returns the row count per
     file.
@@ -130,6 +137,11 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         for workshop in study_workshops(store, slug)
         for h in workshop_handouts(store, slug, workshop.id)
     ]
+    ranking_rows = [
+        _dump(ranking, group=group.name)
+        for group in groups
+        for ranking in group_ranking_comparison(store, slug, group.id).rankings
+    ]
     seeds = [_dump(s, kind="seed_question") for s in list_seed_questions(store, slug, status=None)]
     seeds += [_dump(s, kind="seed_example") for s in list_seed_examples(store, slug, status=None)]
     training = study_training(store, slug)
@@ -145,6 +157,15 @@ def export_activities(store: Store, slug: str, folder: str | Path) -> dict[str, 
         "axes": _write(folder / "axes.jsonl", axis_rows),
         "group_shares": _write(folder / "group_shares.jsonl", share_rows),
         "group_decisions": _write(folder / "group_decisions.jsonl", decision_rows),
+        "group_axis_rankings": _write(folder / "group_axis_rankings.jsonl", ranking_rows),
+        "axis_pair_judgements": _write(
+            folder / "axis_pair_judgements.jsonl",
+            (_dump(j) for j in study_pair_judgements(store, slug)),
+        ),
+        "process_feedback": _write(
+            folder / "process_feedback.jsonl",
+            (_dump(f) for f in study_process_feedback(store, slug)),
+        ),
         "seeds": _write(folder / "seeds.jsonl", seeds),
         "seed_decisions": _write(
             folder / "seed_decisions.jsonl", (_dump(d) for d in decisions(store, slug))

@@ -38,7 +38,9 @@ from coalign.store.coconstruction_tables import (
     TrainingAttemptRow,
     WorkshopRow,
 )
+from coalign.store.group_axes import study_group_axes_counts
 from coalign.store.participation_tables import ParticipantRow
+from coalign.store.process_feedback_tables import ProcessFeedbackRow
 from coalign.store.ratings import detail_columns
 from coalign.store.runs import record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
@@ -367,6 +369,7 @@ _ACTIVITIES = (
     (CodeClusterRow, "clusters of those codes"),
     (DiscussionGroupRow, "deliberation groups deriving axes"),
     (WorkshopRow, "seed workshops"),
+    (ProcessFeedbackRow, "answers to the process feedback survey (one per participant and phase)"),
 )
 
 
@@ -387,6 +390,16 @@ def _activities(store: Store, study_id: int) -> list[str]:
                 )
                 line += f" by {people if people >= SMALL_CELL else f'<{SMALL_CELL}'} participants"
             lines.append(line)
+        rankings, groups, verdicts = study_group_axes_counts(session, study_id)
+    if rankings:
+        lines.append(
+            f"groups' agreed top-3 and top-5 rankings of their axes: {rankings} by {groups} groups"
+        )
+    if verdicts:
+        lines.append(
+            "facilitators' verdicts on pairs of axes across groups (same or different; "
+            f"nothing merged): {verdicts}"
+        )
     return lines
 
 

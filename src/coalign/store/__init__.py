@@ -11,8 +11,10 @@ from coalign.core.errors import StoreError
 # Every table registers on Base.metadata when its module loads; load them all here, in one place.
 from coalign.store import (  # noqa: F401
     coconstruction_tables,
+    group_axes_tables,
     group_phase_tables,
     participation_tables,
+    process_feedback_tables,
     rating_tables,
     steer_tables,
     workshop_tables,

@@ -37,6 +37,7 @@ from coalign.store.coconstruction_tables import (
     WorkshopDraftRow,
     WorkshopRow,
 )
+from coalign.store.group_axes_tables import GroupAxisRankingRow
 from coalign.store.group_phase_tables import (
     GoalSourceRow,
     GroupDecisionRow,
@@ -50,6 +51,7 @@ from coalign.store.participation_tables import (
     WithdrawalRow,
     WithdrawnSeedRow,
 )
+from coalign.store.process_feedback_tables import ProcessFeedbackRow
 from coalign.store.rating_tables import (
     AssignmentRow,
     CampaignRow,
@@ -139,6 +141,7 @@ ERASED: dict[str, Erased] = {
     "quota_places": Erased(QuotaPlaceRow.id, "the quota cells the person was admitted to"),
     "enrollments": Erased(EnrollmentRow.id, "the person's places in campaigns"),
     "demographic_answers": Erased(DemographicAnswerRow.id, "the person's demographic answers"),
+    "process_feedback": Erased(ProcessFeedbackRow.id, "the person's feedback on the process"),
     "design_proposals": Erased(
         DesignProposalRow.id,
         "topics and question types the person proposed in workshops (accepted ones are part "
@@ -166,12 +169,14 @@ ERASED: dict[str, Erased] = {
     "participants": Erased(ParticipantRow.id, "the person"),
 }
 #: JSON lists that name the person or their turns: the entries are removed, the rows stay; and
-#: a group's decisions, which forget who made them (the column is set to ``NULL``).
+#: a group's decisions and agreed axis rankings, which forget who made or recorded them (the
+#: column is set to ``NULL``).
 EDITED: dict[str, str] = {
     "discussion_groups": "members",
     "workshops": "groups",
     "axes": "example_turn_ids",
     "group_decisions": "participant_id",
+    "group_axis_rankings": "participant_id",
 }
 #: Tables that name a participant and keep the name on purpose.
 KEPT: dict[str, str] = {
@@ -360,6 +365,9 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
     rows["demographic_answers"] = _ids(
         session, DemographicAnswerRow.id, DemographicAnswerRow.participant_id == pid
     )
+    rows["process_feedback"] = _ids(
+        session, ProcessFeedbackRow.id, ProcessFeedbackRow.participant_id == pid
+    )
     rows["design_proposals"] = _ids(
         session, DesignProposalRow.id, DesignProposalRow.participant_id == pid
     )
@@ -416,8 +424,8 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
 
 
 def _edits(session: Session, plan: ErasurePlan) -> dict[str, list[tuple[Any, Any]]]:
-    """The study's group, workshop, axis and group-decision rows that name the person or their
-    turns, each with the value it should get."""
+    """The study's group, workshop, axis, group-decision and group-ranking rows that name the
+    person or their turns, each with the value it should get."""
     pid = plan.participant_id
     out: dict[str, list[tuple[Any, Any]]] = {table: [] for table in EDITED}
     for group in session.scalars(
@@ -444,6 +452,10 @@ def _edits(session: Session, plan: ErasurePlan) -> dict[str, list[tuple[Any, Any
         select(GroupDecisionRow).where(GroupDecisionRow.participant_id == pid)
     ):
         out["group_decisions"].append((decision, None))
+    for place in session.scalars(
+        select(GroupAxisRankingRow).where(GroupAxisRankingRow.participant_id == pid)
+    ):
+        out["group_axis_rankings"].append((place, None))
     return out
 
 

@@ -25,9 +25,11 @@ from coalign.core.errors import CoalignError
 from coalign.participation.accounts import app_secret
 from coalign.store import Store
 from coalign.web import (
+    coconstruct_axes,
     coconstruct_facilitator,
     coconstruct_group,
     coconstruct_participant,
+    process_feedback,
     rating_facilitator,
     rating_participant,
     site,
@@ -56,6 +58,10 @@ ROUTERS = (
     coconstruct_facilitator.studies_index,
     coconstruct_group.router,
     coconstruct_group.facilitator_router,
+    coconstruct_axes.router,
+    coconstruct_axes.facilitator_router,
+    process_feedback.router,
+    process_feedback.facilitator_router,
     steer_participant.router,
     steer_facilitator.router,
     withdrawal_routes.router,

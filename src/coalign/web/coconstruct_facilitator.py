@@ -34,6 +34,7 @@ from coalign.coconstruct.diary import (
     study_entries,
     study_promotions,
 )
+from coalign.coconstruct.group_ranking import group_ranking_comparison
 from coalign.coconstruct.interact import add_baseline, study_conversations
 from coalign.coconstruct.labelmap import label_map
 from coalign.coconstruct.training import training_results
@@ -215,6 +216,7 @@ def group_page(
         group=get_group(store, slug, group_id),
         attributes=group_attributes(store, group_id),
         report=axes_report(store, slug, group_id),
+        ranking=group_ranking_comparison(store, slug, group_id),
         turns=turns,
         study=get_study(store, slug),
     )

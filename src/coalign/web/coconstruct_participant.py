@@ -30,6 +30,8 @@ from coalign.coconstruct.coding import (
     own_codes,
 )
 from coalign.coconstruct.diary import add_entry, entry_image, own_entries, own_entry, update_entry
+from coalign.coconstruct.discussion_pack import discussion_pack
+from coalign.coconstruct.group_ranking import member_ranking_comparison
 from coalign.coconstruct.interact import conversation, conversations_for, send, start_conversation
 from coalign.coconstruct.labelmap import label_map
 from coalign.coconstruct.training import training_status
@@ -230,7 +232,24 @@ async def participant_labelmap(request: Request, store: AppStore, pid: Participa
 def group_page(request: Request, store: AppStore, pid: ParticipantId, group_id: int) -> Response:
     group = member_group(store, pid, group_id)
     mine = [a for a in group_attributes(store, group_id) if a.participant_id == pid]
-    return render(request, "c_group.html", group=group, attributes=mine)
+    ranking = member_ranking_comparison(store, pid, group_id)
+    return render(
+        request, "c_group.html", group=group, attributes=mine, ranking=ranking, viewer=pid
+    )
+
+
+@router.get("/p/groups/{group_id}/pack", response_class=HTMLResponse)
+def pack_page(request: Request, store: AppStore, pid: ParticipantId, group_id: int) -> Response:
+    """The member's pre-discussion pack: own codes and clusters, the group's topics, a word cloud."""
+    return render(request, "c_pack.html", pack=discussion_pack(store, pid, group_id))
+
+
+@router.get("/p/groups/{group_id}/pack/download")
+def pack_download(request: Request, store: AppStore, pid: ParticipantId, group_id: int) -> Response:
+    """The same pack as one self-contained HTML file, to print or keep."""
+    page = render(request, "pack_download.html", pack=discussion_pack(store, pid, group_id))
+    page.headers["content-disposition"] = f'attachment; filename="pack-group-{group_id}.html"'
+    return page
 
 
 @router.post("/p/groups/{group_id}/attributes")
