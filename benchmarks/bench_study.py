@@ -49,6 +49,7 @@ from coalign.rating.campaign_files import load_campaign_file
 from coalign.rating.campaigns import create_campaign, read_items
 from coalign.rating.exclusions import EXCLUSION_REASONS, EXCLUSIONS_ATTR, ExclusionPolicy
 from coalign.store import open_store
+from coalign.store.participation_tables import ParticipantRow
 from coalign.store.rating_tables import CampaignItemRow, ItemRow
 from coalign.study import import_study
 
@@ -193,7 +194,7 @@ def population(n: int, outsiders: int, rng: random.Random) -> list[Person]:
     rng.shuffle(behaviours)
     for i in range(n + outsiders):
         country = "another country" if i >= n else ("United States" if i % 2 else "Germany")
-        share = (i // 2) % 100
+        share = (i // 2) * 37 % 100  # every share of 100 in turn, in each country
         gender = "she/her" if share < 46 else "he/him" if share < 92 else "other"
         political = ["liberal", "in the middle", "conservative"][
             rng.choices([0, 1, 2], [4, 2, 3])[0]
@@ -402,16 +403,22 @@ async def crowd(
 
 
 def stored_answers(db: str) -> dict[tuple[str, str], str]:
-    """Item answers read back through the long format (crowd id, item) -> answer."""
+    """Item answers read back through the long format: (crowd id, item) -> answer."""
     with open_store(db) as store:
         everyone = ExclusionPolicy.including(EXCLUSION_REASONS)
         frame = load_campaign_ratings(store, f"{STUDY}/{CAMPAIGN}", policy=everyone)
-    column = "answer_involves_gender"
-    rows = frame.drop_duplicates(["crowd_id", "item"]) if "crowd_id" in frame else frame
+        with store.read() as session:
+            crowd = {
+                pid: ids.get("PROLIFIC_PID")
+                for pid, ids in session.execute(
+                    select(ParticipantRow.id, ParticipantRow.external_ids)
+                )
+            }
+    rows = frame.drop_duplicates(["rater", "item"])
     return {
-        (r["crowd_id"], r["item"]): r[column]
-        for _, r in rows.iterrows()
-        if isinstance(r[column], str)
+        (crowd[rater], item): answer
+        for rater, item, answer in zip(rows["rater"], rows["item"], rows["answer_involves_gender"])
+        if isinstance(answer, str)
     }
 
 

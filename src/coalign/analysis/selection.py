@@ -91,12 +91,10 @@ def apply_merges(frame: pd.DataFrame, merges: Merges) -> pd.DataFrame:
     """Relabel levels: every old level of a column becomes its new level.
 
     An old level nobody has (a survey option no rater chose) is passed over, so one merges
-    file serves every sample of a study.
+    file serves every sample of a study; the report lists the merges with the levels found.
 
     Raises:
-        InputError: an unknown column, a column none of whose listed old levels occurs (the
-            file names other levels than the data has), or one old level listed under two
-            new ones.
+        InputError: an unknown column, or one old level listed under two new ones.
     """
     if not merges:
         return frame
@@ -108,13 +106,6 @@ def apply_merges(frame: pd.DataFrame, merges: Merges) -> pd.DataFrame:
                 f"(covariate columns: {covariate_columns(out)})"
             )
         labels = _labels(out[column])
-        present = set(labels.dropna())
-        listed = [old for olds in mapping.values() for old in olds]
-        if listed and not present & set(listed):
-            raise InputError(
-                f"cannot merge levels of '{column}': none of {listed} is a level of it "
-                f"(levels: {sorted(present)})"
-            )
         target: dict[str, str] = {}
         for new, olds in mapping.items():
             for old in olds:
