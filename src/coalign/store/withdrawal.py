@@ -45,6 +45,7 @@ from coalign.store.participation_tables import (
 from coalign.store.rating_tables import AssignmentRow, CampaignRow, EnrollmentRow, RatingRow
 from coalign.store.steer_tables import (
     ConversationForkRow,
+    PersonalLimitRow,
     SharedPromptRow,
     SteerCandidateRow,
     SteeredTurnRow,
@@ -103,6 +104,9 @@ ERASED: dict[str, Erased] = {
     ),
     "shared_prompts": Erased(
         SharedPromptRow.id, "the prompts the person shared (other turns lose the link to them)"
+    ),
+    "steer_personal_limits": Erased(
+        PersonalLimitRow.participant_id, "the daily limit the person set for their steered chat"
     ),
     "ratings": Erased(RatingRow.id, "the person's ratings"),
     "assignments": Erased(AssignmentRow.id, "the person's assignments, drafts and answers"),
@@ -295,6 +299,9 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
     rows["diary_entries"] = _ids(session, DiaryEntryRow.id, DiaryEntryRow.participant_id == pid)
     rows["shared_prompts"] = _ids(
         session, SharedPromptRow.id, SharedPromptRow.participant_id == pid
+    )
+    rows["steer_personal_limits"] = _ids(
+        session, PersonalLimitRow.participant_id, PersonalLimitRow.participant_id == pid
     )
     rows["ratings"] = _ids(session, RatingRow.id, RatingRow.participant_id == pid)
     rows["assignments"] = _ids(session, AssignmentRow.id, AssignmentRow.participant_id == pid)
