@@ -145,8 +145,8 @@ async def test_the_stop_button_stops_the_answer_being_written(site: Site) -> Non
     assert twice.status_code == 409 and "still being written" in twice.text
     stopped = await client.post(f"{url}/stop", data={"csrf_token": token})
     assert stopped.status_code == 303
+    state = chat_state(site.store, pid("stopper"), cid)  # stored before the stop's answer
     assert (await sending).status_code == 303
-    state = chat_state(site.store, pid("stopper"), cid)
     (answer,) = [t for t in state.conversation.turns if t.role == "assistant"]
     assert state.steered[answer.id].stopped and state.steered[answer.id].shown.stopped
     page = await client.get(url)

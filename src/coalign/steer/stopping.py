@@ -33,7 +33,8 @@ class Generations:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._running: dict[tuple[str, int], threading.Event] = {}
+        #: (stop signal, set once the generation has ended) by participant and conversation
+        self._running: dict[tuple[str, int], tuple[threading.Event, threading.Event]] = {}
 
     @contextmanager
     def running(self, participant_id: str, conversation_id: int) -> Iterator[threading.Event]:
@@ -46,19 +47,20 @@ class Generations:
             ConflictError: an answer is being generated in that conversation already.
         """
         key = (participant_id, conversation_id)
-        event = threading.Event()
+        stop, ended = threading.Event(), threading.Event()
         with self._lock:
             if key in self._running:
                 raise ConflictError(
                     "an answer is still being written in this conversation; "
                     "wait for it or stop it first"
                 )
-            self._running[key] = event
+            self._running[key] = (stop, ended)
         try:
-            yield event
+            yield stop
         finally:
             with self._lock:
                 del self._running[key]
+            ended.set()
 
     def run(
         self, participant_id: str, conversation_id: int, work: Callable[[threading.Event], T]
@@ -71,17 +73,23 @@ class Generations:
         with self.running(participant_id, conversation_id) as stop:
             return work(stop)
 
-    def stop(self, participant_id: str, conversation_id: int) -> bool:
+    def stop(self, participant_id: str, conversation_id: int, wait: float = 0.0) -> bool:
         """Stop the participant's generation in that conversation.
+
+        Args:
+            wait: seconds to wait for the generation to end (its text so far stored), so that
+                a page shown next has the stopped answer.
 
         Returns:
             whether one was running (``False``: it had ended already, nothing to stop).
         """
         with self._lock:
-            event = self._running.get((participant_id, conversation_id))
-        if event is None:
+            found = self._running.get((participant_id, conversation_id))
+        if found is None:
             return False
-        event.set()
+        stop, ended = found
+        stop.set()
+        ended.wait(wait)
         return True
 
     def is_running(self, participant_id: str, conversation_id: int) -> bool:

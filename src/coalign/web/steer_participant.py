@@ -42,6 +42,8 @@ router = APIRouter(prefix="/p/steer")
 AXIS_FIELD = "axis:"
 CANDIDATE_CHOICES = (1, 2, 4)
 DEFAULT_CANDIDATES = 2
+#: Seconds the stop button's request waits for the stopped answer to be stored.
+STOP_WAIT = 10.0
 
 
 def _candidates(form: FormData) -> int:
@@ -160,10 +162,11 @@ async def steer_stop(
 ) -> Response:
     """Stop the answer being written in the conversation (the page's stop button).
 
-    The request that is writing it stores the text so far and shows the page; when nothing is
-    being written any more, this only leads back to the conversation.
+    The request that is writing it stores the text so far and shows the page; this one waits
+    (up to :data:`STOP_WAIT` seconds) for that, so the page it leads back to shows it too. When
+    nothing is being written any more, it only leads back to the conversation.
     """
-    running.stop(pid, conversation_id)
+    await asyncio.to_thread(running.stop, pid, conversation_id, STOP_WAIT)
     return RedirectResponse(f"/p/steer/{conversation_id}#end", status_code=303)
 
 
