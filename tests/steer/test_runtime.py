@@ -5,7 +5,6 @@ participant's own daily limit, stopping an answer while it is written, and the h
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -35,6 +34,7 @@ from coalign.store.steer import add_candidate, add_steered_turn
 from coalign.store.tables import utcnow
 from tests.coconstruct.helpers import model, people
 from tests.coconstruct.test_axes import _deliberation
+from tests.llm.test_stop import StopAfter
 
 CHAT = SamplingParams(temperature=0.7, max_tokens=64, seed=1)
 
@@ -157,24 +157,6 @@ def test_a_reached_limit_names_which_one_and_when_it_resets() -> None:
 
 
 # --- stop generating -------------------------------------------------------------------------------
-
-
-class StopAfter(threading.Event):
-    """A stop signal that sets itself once the model has checked it ``checks`` times.
-
-    The model checks its stop signal once per generated token, so this stops after a known
-    number of tokens, whatever the machine's speed (a click after some seconds would not).
-    """
-
-    def __init__(self, checks: int) -> None:
-        super().__init__()
-        self.left = checks
-
-    def is_set(self) -> bool:
-        self.left -= 1
-        if self.left <= 0:
-            self.set()
-        return super().is_set()
 
 
 def test_stopping_keeps_the_partial_answer_and_frees_the_model(sqlite_store: Store) -> None:

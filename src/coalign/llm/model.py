@@ -118,7 +118,7 @@ class Model:
                 )
                 raise
         if completion.stopped:
-            problem = f"stopped by the caller after {completion.completion_tokens} tokens"
+            problem = f"stopped by the caller after {len(completion.text)} characters"
             self._record(
                 request, key, completion, started, purpose, error=problem, attempts=attempts
             )
