@@ -1,5 +1,6 @@
 """``coalign steer`` in the terminal: a steered answer with its bars, feedback, rewind, sharing,
-bad lines answered without ending the chat; ``coalign steer limit`` blocks with a clear line."""
+bad lines answered without ending the chat; ``coalign steer limit`` and the participant's own
+``/limit`` block with a clear line."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from coalign.coconstruct.interact import conversations_for
 from coalign.steer.chat import (
     chat_state,
 )
-from coalign.steer.limits import daily_limit
+from coalign.steer.limits import daily_limit, usage_of
 from coalign.steer.prompt_library import library
 from coalign.steer.repair import feedback_on
 from coalign.store import open_store
@@ -86,3 +87,19 @@ def test_limit_command_and_errors(capsys, monkeypatch, tmp_path) -> None:
 @pytest.fixture(autouse=True)
 def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COALIGN_THREADS", "1")
+
+
+def test_own_limit_in_the_terminal_chat(capsys, monkeypatch, tmp_path) -> None:
+    db = str(tmp_path / "c.db")
+    with open_store(db) as store:
+        (pid,) = people(store, "t3")
+    lines = ["/limit 0", "/limit many", "/limit 1", "Hi", "Again", "/limit off", "/quit"]
+    code, out, _ = chat(capsys, monkeypatch, db, lines, "--participant", pid, *SMALL)
+    assert code == 0
+    assert "error: your daily limit must be from 1 to 1000 messages, not 0" in out
+    assert "error: write /limit N (messages a day) or /limit off" in out
+    assert "your limit: 1; the limit that holds: 1 a day; used today: 0" in out
+    assert "error: you have reached your own limit of 1 messages a day" in out
+    assert "your limit: none; the limit that holds: none; used today: 1" in out
+    with open_store(db) as store:
+        assert usage_of(store, pid).personal_limit is None

@@ -24,7 +24,7 @@ from coalign.steer.chat import (
     steered_send,
 )
 from coalign.steer.judges import AxisScore
-from coalign.steer.limits import set_daily_limit
+from coalign.steer.limits import set_daily_limit, set_own_limit
 from coalign.steer.prompt_library import library, share_prompt, shared_prompt
 from coalign.steer.repair import MARKS, flag, mark, mitigate
 from coalign.store import Store
@@ -42,7 +42,9 @@ HELP = """commands:
   /regenerate          answer the last message anew with the current sliders
   /mitigate DIMENSION  critique and rewrite the last answer
   /share [TITLE]       share your last message     /prompts   the study's shared prompts
-  /use ID              send a shared prompt        /quit"""
+  /use ID              send a shared prompt
+  /limit N|off         your own daily limit of messages (the study's, if smaller, still holds)
+  /quit"""
 
 
 def _targets(pairs: list[str]) -> dict[str, str]:
@@ -66,6 +68,8 @@ def _bars(scores: list[AxisScore], targets: dict[str, int]) -> None:
 
 def _show(turn: SteeredTurn) -> None:
     console.print(f"assistant> {turn.shown.content}", markup=False, highlight=False)
+    if turn.shown.stopped:
+        console.print("  (stopped while it was being written; not complete)", markup=False)
     _bars(turn.shown.scores, turn.targets)
     if turn.n > 1:
         console.print(f"  ({turn.n - 1} other candidate(s): /alts)", markup=False)
@@ -185,6 +189,16 @@ class _Session:
                 raise InputError("send a message first")
             console.print(
                 f"shared as prompt {share_prompt(self.store, self.pid, mine[-1], rest).id}"
+            )
+        elif name == "limit":
+            if rest != "off" and not rest.isdigit():
+                raise InputError("write /limit N (messages a day) or /limit off")
+            usage = set_own_limit(self.store, self.pid, None if rest == "off" else int(rest))
+            held = "none" if usage.limit is None else f"{usage.limit} a day"
+            console.print(
+                f"your limit: {usage.personal_limit or 'none'}; the limit that holds: {held}; "
+                f"used today: {usage.used} (resets at midnight UTC, in {usage.resets_in})",
+                markup=False,
             )
         elif name == "prompts":
             for p in library(self.store, self.pid):
