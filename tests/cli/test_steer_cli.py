@@ -5,10 +5,14 @@ bad lines answered without ending the chat; ``coalign steer limit`` and the part
 from __future__ import annotations
 
 import io
+import os
+import signal
+import threading
 
 import pytest
 
 from coalign.cli.main import run
+from coalign.cli.steer import _interruptible
 from coalign.coconstruct.diary import own_entries
 from coalign.coconstruct.interact import conversations_for
 from coalign.steer.chat import (
@@ -103,3 +107,16 @@ def test_own_limit_in_the_terminal_chat(capsys, monkeypatch, tmp_path) -> None:
     assert "your limit: none; the limit that holds: none; used today: 1" in out
     with open_store(db) as store:
         assert usage_of(store, pid).personal_limit is None
+
+
+def test_ctrl_c_stops_the_answer_being_written() -> None:
+    def work(stop: threading.Event) -> str:
+        os.kill(os.getpid(), signal.SIGINT)  # the person presses Ctrl+C while the model writes
+        assert stop.wait(30)
+        os.kill(os.getpid(), signal.SIGINT)  # and again: the chat goes on all the same
+        return "the text so far"
+
+    handler = signal.getsignal(signal.SIGINT)
+    assert _interruptible(work) == "the text so far"  # type: ignore[arg-type]
+    assert signal.getsignal(signal.SIGINT) is handler  # Ctrl+C ends the chat again at the prompt
+    assert _interruptible(lambda stop: "whole") == "whole"  # type: ignore[arg-type,return-value]

@@ -2,12 +2,16 @@
 
 The chat reads one line at a time: plain text is a message; lines starting with ``/`` steer,
 give feedback or repair (``/help`` lists them). Each answer is printed with a bar per axis
-(score, target and the judge's rationale); ``/alts`` shows the other candidates.
+(score, target and the judge's rationale); ``/alts`` shows the other candidates. Ctrl+C while
+an answer is written stops it: the text so far is kept, marked stopped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import typer
 
@@ -44,7 +48,7 @@ HELP = """commands:
   /share [TITLE]       share your last message     /prompts   the study's shared prompts
   /use ID              send a shared prompt
   /limit N|off         your own daily limit of messages (the study's, if smaller, still holds)
-  /quit"""
+  /quit                Ctrl+C while an answer is written stops it"""
 
 
 def _targets(pairs: list[str]) -> dict[str, str]:
@@ -73,6 +77,26 @@ def _show(turn: SteeredTurn) -> None:
     _bars(turn.shown.scores, turn.targets)
     if turn.n > 1:
         console.print(f"  ({turn.n - 1} other candidate(s): /alts)", markup=False)
+
+
+def _interruptible(work: Callable[[threading.Event], SteeredTurn]) -> SteeredTurn:
+    """Run ``work(stop)`` in a worker thread; Ctrl+C meanwhile sets ``stop`` instead of ending
+    the chat, and the answer comes back with its text so far.
+
+    The model checks ``stop`` between tokens, so the answer ends at once. Outside the main
+    thread (where no signal handler can be set) Ctrl+C keeps its usual effect.
+    """
+    stop = threading.Event()
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main else None
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(work, stop).result()
+    finally:
+        if main:  # (a handler set outside Python reads as None: restore Python's own)
+            signal.signal(
+                signal.SIGINT, signal.default_int_handler if previous is None else previous
+            )
 
 
 def _lines() -> Iterator[str]:
@@ -108,16 +132,19 @@ class _Session:
         return answers[-1]
 
     def send(self, text: str, prompt_id: int | None = None) -> None:
-        self.last = steered_send(
-            self.store,
-            self.model,
-            self.pid,
-            self.cid,
-            text,
-            self.targets,
-            n=self.n,
-            params=self.params,
-            shared_prompt_id=prompt_id,
+        self.last = _interruptible(
+            lambda stop: steered_send(
+                self.store,
+                self.model,
+                self.pid,
+                self.cid,
+                text,
+                self.targets,
+                n=self.n,
+                params=self.params,
+                shared_prompt_id=prompt_id,
+                stop=stop,
+            )
         )
         _show(self.last)
 
@@ -163,14 +190,18 @@ class _Session:
             self.cid = rewind(self.store, self.pid, match[0].id).id
             console.print(f"rewound to turn {rest}: now in conversation {self.cid}")
         elif name == "regenerate":
-            self.last = regenerate(
-                self.store,
-                self.model,
-                self.pid,
-                self._answer_id(),
-                self.targets,
-                n=self.n,
-                params=self.params,
+            answer_id = self._answer_id()
+            self.last = _interruptible(
+                lambda stop: regenerate(
+                    self.store,
+                    self.model,
+                    self.pid,
+                    answer_id,
+                    self.targets,
+                    n=self.n,
+                    params=self.params,
+                    stop=stop,
+                )
             )
             self.cid = self.last.conversation_id
             _show(self.last)
