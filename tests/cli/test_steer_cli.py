@@ -1,19 +1,24 @@
 """``coalign steer`` in the terminal: a steered answer with its bars, feedback, rewind, sharing,
-bad lines answered without ending the chat; ``coalign steer limit`` blocks with a clear line."""
+bad lines answered without ending the chat; ``coalign steer limit`` and the participant's own
+``/limit`` block with a clear line."""
 
 from __future__ import annotations
 
 import io
+import os
+import signal
+import threading
 
 import pytest
 
 from coalign.cli.main import run
+from coalign.cli.steer import _interruptible
 from coalign.coconstruct.diary import own_entries
 from coalign.coconstruct.interact import conversations_for
 from coalign.steer.chat import (
     chat_state,
 )
-from coalign.steer.limits import daily_limit
+from coalign.steer.limits import daily_limit, usage_of
 from coalign.steer.prompt_library import library
 from coalign.steer.repair import feedback_on
 from coalign.store import open_store
@@ -86,3 +91,32 @@ def test_limit_command_and_errors(capsys, monkeypatch, tmp_path) -> None:
 @pytest.fixture(autouse=True)
 def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COALIGN_THREADS", "1")
+
+
+def test_own_limit_in_the_terminal_chat(capsys, monkeypatch, tmp_path) -> None:
+    db = str(tmp_path / "c.db")
+    with open_store(db) as store:
+        (pid,) = people(store, "t3")
+    lines = ["/limit 0", "/limit many", "/limit 1", "Hi", "Again", "/limit off", "/quit"]
+    code, out, _ = chat(capsys, monkeypatch, db, lines, "--participant", pid, *SMALL)
+    assert code == 0
+    assert "error: your daily limit must be from 1 to 1000 messages, not 0" in out
+    assert "error: write /limit N (messages a day) or /limit off" in out
+    assert "your limit: 1; the limit that holds: 1 a day; used today: 0" in out
+    assert "error: you have reached your own limit of 1 messages a day" in out
+    assert "your limit: none; the limit that holds: none; used today: 1" in out
+    with open_store(db) as store:
+        assert usage_of(store, pid).personal_limit is None
+
+
+def test_ctrl_c_stops_the_answer_being_written() -> None:
+    def work(stop: threading.Event) -> str:
+        os.kill(os.getpid(), signal.SIGINT)  # the person presses Ctrl+C while the model writes
+        assert stop.wait(30)
+        os.kill(os.getpid(), signal.SIGINT)  # and again: the chat goes on all the same
+        return "the text so far"
+
+    handler = signal.getsignal(signal.SIGINT)
+    assert _interruptible(work) == "the text so far"  # type: ignore[arg-type]
+    assert signal.getsignal(signal.SIGINT) is handler  # Ctrl+C ends the chat again at the prompt
+    assert _interruptible(lambda stop: "whole") == "whole"  # type: ignore[arg-type,return-value]

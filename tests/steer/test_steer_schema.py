@@ -1,4 +1,4 @@
-"""Migration 0005 creates exactly the steerable-chat tables the SQLAlchemy models describe."""
+"""Migrations 0005 and 0021 create exactly the steerable-chat tables the SQLAlchemy models describe."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ TABLES = {
 
 
 def test_migration_matches_models(store: Store) -> None:
-    assert len(TABLES) == 6
+    assert len(TABLES) == 7
     with store.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]

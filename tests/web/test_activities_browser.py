@@ -51,8 +51,12 @@ def png(width: int = 8, height: int = 6) -> bytes:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[str, Store]]:
-    """The app over a fresh store with the mini study, served by uvicorn on loopback in a thread."""
+def site(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, Store]]:
+    """The app over a fresh store with the mini study, served by uvicorn on loopback in a thread.
+
+    The chat answers in at most 16 tokens; a test parametrizes ``site`` indirectly with other
+    :class:`SamplingParams` to change that.
+    """
     import uvicorn
 
     store = open_store(str(tmp_path / "b.db"))
@@ -60,7 +64,9 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     create_account(store, "fac", "correct horse", role="facilitator")
     app = create_app(store)
     app.state.model = load_model("llama-cpp:smollm2-135m", log=store)
-    app.state.chat_params = SamplingParams(temperature=0.0, max_tokens=16, seed=1)
+    app.state.chat_params = getattr(request, "param", None) or SamplingParams(
+        temperature=0.0, max_tokens=16, seed=1
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

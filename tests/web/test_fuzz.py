@@ -280,7 +280,13 @@ FORMS: dict[str, dict[str, Any]] = {
     "/p/steer/turns/{turn_id}/mark": {"kind": "validity", "value": "valid", "back": "/p/steer"},
     "/p/steer/turns/{turn_id}/flag": {"note": "off"},
     "/p/steer/turns/{turn_id}/rewind": {},
-    "/p/steer/turns/{turn_id}/regenerate": {"axis:fairness": "2", "n": "1"},
+    "/p/steer/turns/{turn_id}/regenerate": {
+        "axis:fairness": "2",
+        "n": "1",
+        "conversation": "{steered_conversation_id}",
+    },
+    "/p/steer/{conversation_id}/stop": {},
+    "/p/steer/limit": {"daily_turns": "5", "back": "/p/steer"},
     "/p/steer/turns/{turn_id}/mitigate": {"dimension": "safety", "back": "/p/steer"},
     "/p/steer/prompts": {"text": "Ask about fees", "title": "Fees", "back": "/p/steer"},
     "/f/studies/{slug}/steer/limit": {"daily_turns": "20"},
@@ -296,6 +302,7 @@ FORMS: dict[str, dict[str, Any]] = {
 #: Valid query parameters of the routes that read more than their declared ones.
 QUERIES: dict[str, dict[str, str]] = {
     "/f/studies/{slug}/axes/compare": {"group": "{group_id}", "threshold": "0.5"},
+    "/p/steer": {"since": "2026-01-01", "until": "2026-12-31", "axis": "safety", "flagged": "1"},
     "/s/{study_slug}/{campaign_slug}": {
         "PROLIFIC_PID": "bob",
         "STUDY_ID": "st",

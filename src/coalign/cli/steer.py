@@ -2,12 +2,16 @@
 
 The chat reads one line at a time: plain text is a message; lines starting with ``/`` steer,
 give feedback or repair (``/help`` lists them). Each answer is printed with a bar per axis
-(score, target and the judge's rationale); ``/alts`` shows the other candidates.
+(score, target and the judge's rationale); ``/alts`` shows the other candidates. Ctrl+C while
+an answer is written stops it: the text so far is kept, marked stopped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import typer
 
@@ -24,7 +28,7 @@ from coalign.steer.chat import (
     steered_send,
 )
 from coalign.steer.judges import AxisScore
-from coalign.steer.limits import set_daily_limit
+from coalign.steer.limits import set_daily_limit, set_own_limit
 from coalign.steer.prompt_library import library, share_prompt, shared_prompt
 from coalign.steer.repair import MARKS, flag, mark, mitigate
 from coalign.store import Store
@@ -42,7 +46,9 @@ HELP = """commands:
   /regenerate          answer the last message anew with the current sliders
   /mitigate DIMENSION  critique and rewrite the last answer
   /share [TITLE]       share your last message     /prompts   the study's shared prompts
-  /use ID              send a shared prompt        /quit"""
+  /use ID              send a shared prompt
+  /limit N|off         your own daily limit of messages (the study's, if smaller, still holds)
+  /quit                Ctrl+C while an answer is written stops it"""
 
 
 def _targets(pairs: list[str]) -> dict[str, str]:
@@ -66,9 +72,31 @@ def _bars(scores: list[AxisScore], targets: dict[str, int]) -> None:
 
 def _show(turn: SteeredTurn) -> None:
     console.print(f"assistant> {turn.shown.content}", markup=False, highlight=False)
+    if turn.shown.stopped:
+        console.print("  (stopped while it was being written; not complete)", markup=False)
     _bars(turn.shown.scores, turn.targets)
     if turn.n > 1:
         console.print(f"  ({turn.n - 1} other candidate(s): /alts)", markup=False)
+
+
+def _interruptible(work: Callable[[threading.Event], SteeredTurn]) -> SteeredTurn:
+    """Run ``work(stop)`` in a worker thread; Ctrl+C meanwhile sets ``stop`` instead of ending
+    the chat, and the answer comes back with its text so far.
+
+    The model checks ``stop`` between tokens, so the answer ends at once. Outside the main
+    thread (where no signal handler can be set) Ctrl+C keeps its usual effect.
+    """
+    stop = threading.Event()
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main else None
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(work, stop).result()
+    finally:
+        if main:  # (a handler set outside Python reads as None: restore Python's own)
+            signal.signal(
+                signal.SIGINT, signal.default_int_handler if previous is None else previous
+            )
 
 
 def _lines() -> Iterator[str]:
@@ -104,16 +132,19 @@ class _Session:
         return answers[-1]
 
     def send(self, text: str, prompt_id: int | None = None) -> None:
-        self.last = steered_send(
-            self.store,
-            self.model,
-            self.pid,
-            self.cid,
-            text,
-            self.targets,
-            n=self.n,
-            params=self.params,
-            shared_prompt_id=prompt_id,
+        self.last = _interruptible(
+            lambda stop: steered_send(
+                self.store,
+                self.model,
+                self.pid,
+                self.cid,
+                text,
+                self.targets,
+                n=self.n,
+                params=self.params,
+                shared_prompt_id=prompt_id,
+                stop=stop,
+            )
         )
         _show(self.last)
 
@@ -159,14 +190,18 @@ class _Session:
             self.cid = rewind(self.store, self.pid, match[0].id).id
             console.print(f"rewound to turn {rest}: now in conversation {self.cid}")
         elif name == "regenerate":
-            self.last = regenerate(
-                self.store,
-                self.model,
-                self.pid,
-                self._answer_id(),
-                self.targets,
-                n=self.n,
-                params=self.params,
+            answer_id = self._answer_id()
+            self.last = _interruptible(
+                lambda stop: regenerate(
+                    self.store,
+                    self.model,
+                    self.pid,
+                    answer_id,
+                    self.targets,
+                    n=self.n,
+                    params=self.params,
+                    stop=stop,
+                )
             )
             self.cid = self.last.conversation_id
             _show(self.last)
@@ -185,6 +220,16 @@ class _Session:
                 raise InputError("send a message first")
             console.print(
                 f"shared as prompt {share_prompt(self.store, self.pid, mine[-1], rest).id}"
+            )
+        elif name == "limit":
+            if rest != "off" and not rest.isdigit():
+                raise InputError("write /limit N (messages a day) or /limit off")
+            usage = set_own_limit(self.store, self.pid, None if rest == "off" else int(rest))
+            held = "none" if usage.limit is None else f"{usage.limit} a day"
+            console.print(
+                f"your limit: {usage.personal_limit or 'none'}; the limit that holds: {held}; "
+                f"used today: {usage.used} (resets at midnight UTC, in {usage.resets_in})",
+                markup=False,
             )
         elif name == "prompts":
             for p in library(self.store, self.pid):

@@ -59,6 +59,15 @@ class Completion(BaseModel):
         """Whether generation stopped at ``max_tokens`` rather than where the model ended it."""
         return self.finish_reason == "length"
 
+    @property
+    def stopped(self) -> bool:
+        """Whether the caller stopped generation early; ``text`` is what came until then."""
+        return self.finish_reason == STOPPED
+
+
+#: The finish reason of a completion the caller stopped (see ``Model.complete``'s ``stop``).
+STOPPED = "stopped"
+
 
 class ModelCall(BaseModel):
     """The log entry for one call through :class:`coalign.llm.Model`, cached or not."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
@@ -10,7 +11,7 @@ import jsonschema
 
 from coalign.core.calls import CallLog, ChatRequest, Completion, Message, ModelCall, SamplingParams
 from coalign.core.errors import ModelOutputError, ModelUnavailableError, TruncatedOutputError
-from coalign.llm.backends.base import Backend, TransientModelError
+from coalign.llm.backends.base import Backend, StoppableBackend, TransientModelError
 
 
 class Model:
@@ -27,6 +28,11 @@ class Model:
       when the text happens to parse: :class:`TruncatedOutputError` is raised. Free text that
       stopped there is returned with ``finish_reason == "length"`` (``Completion.truncated``),
       and the caller must say so wherever the text is shown or stored.
+    * **Stopping**: with a ``stop`` event, a backend that can end a generation early
+      (:class:`~coalign.llm.backends.base.StoppableBackend`) does so once the event is set; the
+      text so far comes back with ``finish_reason == "stopped"`` (``Completion.stopped``). Such
+      a call is logged with an error, so the cache never answers with a stopped text. Other
+      backends finish the request they are on.
 
     Args:
         backend: where requests go.
@@ -57,12 +63,20 @@ class Model:
         """The model string recorded with every call."""
         return self.backend.model_id
 
-    def complete(self, request: ChatRequest, *, purpose: str | None = None) -> Completion:
+    def complete(
+        self,
+        request: ChatRequest,
+        *,
+        purpose: str | None = None,
+        stop: threading.Event | None = None,
+    ) -> Completion:
         """Answer ``request`` from the cache or the backend, logging the call either way.
 
         Args:
             request: messages, sampling and an optional JSON schema.
             purpose: a short label stored with the logged call (``synth:RUN:questions`` from :func:`coalign.core.calls.generation_purpose`, ``ask`` …).
+            stop: set by another thread to end free-text generation early (see the class notes);
+                a request with a JSON schema is never stopped halfway.
 
         Raises:
             ModelUnavailableError: the backend failed on every try.
@@ -80,7 +94,14 @@ class Model:
         while True:
             attempts += 1
             try:
-                completion = self.backend.complete(request)
+                if (
+                    stop is not None
+                    and request.json_schema is None
+                    and isinstance(self.backend, StoppableBackend)
+                ):
+                    completion = self.backend.complete_until(request, stop)
+                else:
+                    completion = self.backend.complete(request)
                 break
             except TransientModelError as exc:
                 if attempts > self.retries:
@@ -96,6 +117,12 @@ class Model:
                     request, key, None, started, purpose, error=str(exc), attempts=attempts
                 )
                 raise
+        if completion.stopped:
+            problem = f"stopped by the caller after {len(completion.text)} characters"
+            self._record(
+                request, key, completion, started, purpose, error=problem, attempts=attempts
+            )
+            return completion
         if request.json_schema is not None and completion.truncated:
             problem = (
                 f"truncated: the output stopped at max_tokens ({request.params.max_tokens}) "

@@ -15,12 +15,18 @@ before anything is written, so a failed call leaves the conversation as it was.
 
 Rewinding never deletes: it opens a new conversation holding the turns up to the chosen one
 (linked to its parent), from which the participant continues or regenerates an answer. Every
-steered turn counts against the study's daily limit (:mod:`coalign.steer.limits`).
+steered turn counts against the daily limits (:mod:`coalign.steer.limits`).
+
+A turn can be stopped while it is drafted (:mod:`coalign.steer.stopping`): no further candidate
+is drawn or judged, the candidate being written keeps its text so far (marked stopped, never
+judged), and the turn shows the nearest whole candidate drawn before, or else the stopped text.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -86,6 +92,7 @@ class Candidate(BaseModel):
     chosen: bool
     scores: list[AxisScore]
     truncated: bool = False
+    stopped: bool = False
 
 
 class SteeredTurn(BaseModel):
@@ -99,6 +106,7 @@ class SteeredTurn(BaseModel):
     n: int
     chosen: int
     candidates: list[Candidate]
+    stopped: bool = False
 
     @property
     def shown(self) -> Candidate:
@@ -119,6 +127,15 @@ class ChatState(BaseModel):
 # --- steered turns ------------------------------------------------------------------------------
 
 
+class _Picked(NamedTuple):
+    """What :func:`_generate` drew: checked targets, composed prompt, candidates, whether stopped."""
+
+    targets: dict[str, int]
+    prompt: str
+    candidates: list[Candidate]
+    stopped: bool
+
+
 def _generate(
     store: Store,
     model: Model,
@@ -130,11 +147,13 @@ def _generate(
     params: SamplingParams,
     judge_params: SamplingParams,
     salt: tuple[object, ...],
-) -> tuple[dict[str, int], str, list[Candidate]]:
+    stop: threading.Event | None,
+) -> _Picked:
     """Draw, judge and rank ``n`` answers to ``history`` (which ends with the user's message).
 
     Candidate seeds derive from the sampling seed, ``salt`` (what makes this draw differ from
-    earlier ones, e.g. a regeneration count) and the candidate's position.
+    earlier ones, e.g. a regeneration count) and the candidate's position. Once ``stop`` is
+    set, the candidate being written ends with its text so far (not judged) and none follows.
     """
     if not 1 <= n <= MAX_CANDIDATES:
         raise InputError(f"ask for 1 to {MAX_CANDIDATES} candidates, not {n}")
@@ -151,8 +170,11 @@ def _generate(
     for position in range(n):
         seed = derive_seed(base_seed, "candidate", *salt, position)
         request = ChatRequest(messages=messages, params=params.model_copy(update={"seed": seed}))
-        completion = model.complete(request, purpose="steer:candidate")
+        completion = model.complete(request, purpose="steer:candidate", stop=stop)
         text = completion.text.strip()
+        if completion.stopped:
+            candidates.append(_stopped(position, text, question, request, model, seed, checked))
+            break
         scores = judge_response(store, model, study, axes, question, text, judge_params)
         candidates.append(
             Candidate(
@@ -167,11 +189,38 @@ def _generate(
                 truncated=completion.truncated,
             )
         )
-    # An answer the token limit cut off is shown only when every candidate was cut off.
-    pool = [c for c in candidates if not c.truncated] or candidates
+        if stop is not None and stop.is_set():
+            break
+    # An answer cut off (by the token limit or by stopping) is shown only when all were.
+    pool = [c for c in candidates if not (c.truncated or c.stopped)] or candidates
     best = nearest([{s.axis: s.score for s in c.scores} for c in pool], checked)
     pool[best].chosen = True
-    return checked, prompt, candidates
+    return _Picked(
+        checked, prompt, candidates, stopped=len(candidates) < n or candidates[-1].stopped
+    )
+
+
+def _stopped(
+    position: int,
+    text: str,
+    question: str,
+    request: ChatRequest,
+    model: Model,
+    seed: int,
+    targets: dict[str, int],
+) -> Candidate:
+    """A candidate stopped mid-generation: its text so far, not judged, farthest from targets."""
+    return Candidate(
+        position=position,
+        content=text,
+        record_id=response_record_id(question, text),
+        request_hash=request.cache_key(model.model_id),
+        seed=seed,
+        distance=distance({}, targets),
+        chosen=False,
+        scores=[],
+        stopped=True,
+    )
 
 
 def _write_steered(
@@ -180,12 +229,12 @@ def _write_steered(
     row: ConversationRow,
     expected: int,
     user_text: str | None,
-    picked: tuple[dict[str, int], str, list[Candidate]],
+    picked: _Picked,
     model: Model,
     params: SamplingParams,
     shared_prompt_id: int | None,
 ) -> SteeredTurnRow:
-    targets, prompt, candidates = picked
+    targets, prompt, candidates, stopped = picked
     shown = next(c for c in candidates if c.chosen)
     turns = [("user", user_text, None, False)] if user_text is not None else []
     added = append_turns(
@@ -207,6 +256,7 @@ def _write_steered(
         model_id=model.model_id,
         params=params.model_dump(mode="json"),
         shared_prompt_id=shared_prompt_id,
+        stopped=stopped,
     )
     for c in candidates:
         add_candidate(
@@ -220,6 +270,7 @@ def _write_steered(
             distance=c.distance,
             chosen=c.chosen,
             truncated=c.truncated,
+            stopped=c.stopped,
         )
     return steered
 
@@ -236,6 +287,7 @@ def steered_send(
     params: SamplingParams = DEFAULT_PARAMS,
     judge_params: SamplingParams = JUDGE_PARAMS,
     shared_prompt_id: int | None = None,
+    stop: threading.Event | None = None,
 ) -> SteeredTurn:
     """Send a message and add the best of ``n`` steered answers to the participant's conversation.
 
@@ -244,6 +296,8 @@ def steered_send(
         judge_params: sampling of the axis judges (a rationale cut off at ``max_tokens`` makes
             that axis "could not judge", never a cut sentence shown as whole).
         shared_prompt_id: the library prompt the message came from, counted as one more use.
+        stop: set by another thread to stop generating (see :mod:`coalign.steer.stopping`);
+            the turn is stored with the text so far, marked stopped.
 
     Raises:
         InputError: empty or too long message, unknown axis, target outside 1–5, bad ``n``,
@@ -275,6 +329,7 @@ def steered_send(
         params,
         judge_params,
         ("send", conversation_id, len(history)),
+        stop,
     )
     with store.session() as session:
         row = _conversation(session, conversation_id)
@@ -349,10 +404,12 @@ def regenerate(
     n: int = 2,
     params: SamplingParams = DEFAULT_PARAMS,
     judge_params: SamplingParams = JUDGE_PARAMS,
+    stop: threading.Event | None = None,
 ) -> SteeredTurn:
     """Rewind to just before assistant turn ``turn_id`` and answer its message anew, steered.
 
     The answer lands in a new conversation (see :func:`rewind`); the original is kept whole.
+    ``stop`` stops generating, as in :func:`steered_send`.
 
     Raises:
         InputError: ``turn_id`` is not an assistant turn; bad targets or ``n``.
@@ -382,6 +439,7 @@ def regenerate(
         params,
         judge_params,
         ("regenerate", turn_id, forks),
+        stop,
     )
     with store.session() as session:
         fork = _fork(session, _conversation(session, conversation_id), len(history))
@@ -418,6 +476,7 @@ def _steered_views(
             system_prompt=r.system_prompt,
             n=r.n,
             chosen=r.chosen,
+            stopped=r.stopped,
             candidates=[
                 Candidate(
                     position=c.position,
@@ -427,8 +486,9 @@ def _steered_views(
                     seed=c.seed,
                     distance=c.distance,
                     chosen=c.chosen,
-                    scores=scores[c.record_id],
+                    scores=[] if c.stopped else scores[c.record_id],
                     truncated=c.truncated,
+                    stopped=c.stopped,
                 )
                 for c in candidates[r.id]
             ],

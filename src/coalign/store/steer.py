@@ -20,6 +20,7 @@ from coalign.store.coconstruction import add_conversation, turns_of
 from coalign.store.coconstruction_tables import ConversationRow, TurnRow
 from coalign.store.steer_tables import (
     ConversationForkRow,
+    PersonalLimitRow,
     SharedPromptRow,
     SteerCandidateRow,
     SteeredTurnRow,
@@ -44,6 +45,7 @@ def add_steered_turn(
     model_id: str,
     params: dict[str, Any],
     shared_prompt_id: int | None,
+    stopped: bool = False,
 ) -> SteeredTurnRow:
     """Insert how assistant turn ``turn_id`` was chosen, and flush it (its candidates point at it).
 
@@ -53,6 +55,7 @@ def add_steered_turn(
         n: how many candidates were drawn; ``chosen``: the position of the one shown.
         params: the sampling parameters, as JSON.
         shared_prompt_id: the library prompt the message came from, if any.
+        stopped: the participant stopped the generation.
     """
     row = SteeredTurnRow(
         turn_id=turn_id,
@@ -65,6 +68,7 @@ def add_steered_turn(
         model_id=model_id,
         params=params,
         shared_prompt_id=shared_prompt_id,
+        stopped=stopped,
     )
     session.add(row)
     session.flush()
@@ -83,8 +87,12 @@ def add_candidate(
     distance: float,
     chosen: bool,
     truncated: bool,
+    stopped: bool = False,
 ) -> None:
-    """Add one candidate answer of a steered turn (written when the transaction ends)."""
+    """Add one candidate answer of a steered turn (written when the transaction ends).
+
+    ``stopped``: the participant stopped it mid-generation; ``content`` is the text so far.
+    """
     session.add(
         SteerCandidateRow(
             steered_turn_id=steered_turn_id,
@@ -96,6 +104,7 @@ def add_candidate(
             distance=distance,
             chosen=chosen,
             truncated=truncated,
+            stopped=stopped,
         )
     )
 
@@ -120,6 +129,19 @@ def study_steered_turn_rows(session: Session, study_id: int) -> list[SteeredTurn
             .order_by(SteeredTurnRow.id)
         )
     )
+
+
+def participant_steered_turn_rows(
+    session: Session, participant_id: str, since: datetime | None, before: datetime | None
+) -> list[SteeredTurnRow]:
+    """The participant's steered turns created in ``[since, before)`` (either end open when
+    ``None``), newest first."""
+    query = select(SteeredTurnRow).where(SteeredTurnRow.participant_id == participant_id)
+    if since is not None:
+        query = query.where(SteeredTurnRow.created_at >= since)
+    if before is not None:
+        query = query.where(SteeredTurnRow.created_at < before)
+    return list(session.scalars(query.order_by(SteeredTurnRow.id.desc())))
 
 
 def candidates_of(session: Session, steered_turn_id: int) -> list[SteerCandidateRow]:
@@ -322,5 +344,26 @@ def set_steer_limit(session: Session, study_id: int, daily_turns: int, set_by: s
 def remove_steer_limit(session: Session, study_id: int) -> None:
     """Remove the study's daily limit of steered turns, if it has one."""
     row = session.get(SteerLimitRow, study_id)
+    if row is not None:
+        session.delete(row)
+
+
+def personal_limit_of(session: Session, participant_id: str) -> PersonalLimitRow | None:
+    """The daily limit the participant set for themselves, or ``None`` when they set none."""
+    return session.get(PersonalLimitRow, participant_id)
+
+
+def set_personal_limit(session: Session, participant_id: str, daily_turns: int) -> None:
+    """Set the participant's own daily limit of steered turns, noting when."""
+    row = session.get(PersonalLimitRow, participant_id)
+    if row is None:
+        row = PersonalLimitRow(participant_id=participant_id, daily_turns=daily_turns)
+        session.add(row)
+    row.daily_turns, row.updated_at = daily_turns, utcnow()
+
+
+def remove_personal_limit(session: Session, participant_id: str) -> None:
+    """Remove the participant's own daily limit, if they set one."""
+    row = session.get(PersonalLimitRow, participant_id)
     if row is not None:
         session.delete(row)

@@ -1,7 +1,8 @@
 """Tables of the steerable chat: steered turns, their candidates, feedback, shared prompts, limits.
 
 They extend the co-construction conversations (``conversations``, ``turns``) without changing
-them; migration 0005 creates them. Axis-judge scores of each candidate live in ``verdicts``
+them; migration 0005 creates them, 0021 adds the participants' own limits and the ``stopped``
+marks. Axis-judge scores of each candidate live in ``verdicts``
 (rule ``axis:<dimension>``), keyed by the candidate's ``record_id``.
 """
 
@@ -38,6 +39,8 @@ class SteeredTurnRow(Base):
     model_id: Mapped[str] = mapped_column(Text, default="")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     shared_prompt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: the participant stopped the generation before all ``n`` candidates were drawn
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
@@ -60,6 +63,8 @@ class SteerCandidateRow(Base):
     distance: Mapped[float] = mapped_column(Float)
     chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: the participant stopped this candidate mid-generation; ``content`` is the text so far
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SteerFeedbackRow(Base):
@@ -127,4 +132,19 @@ class SteerLimitRow(Base):
     )
     daily_turns: Mapped[int] = mapped_column(Integer)
     set_by: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PersonalLimitRow(Base):
+    """The daily limit of steered turns a participant set for themselves.
+
+    The study's limit (:class:`SteerLimitRow`) still holds; the smaller of the two applies.
+    """
+
+    __tablename__ = "steer_personal_limits"
+
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    daily_turns: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

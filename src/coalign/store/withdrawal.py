@@ -61,6 +61,7 @@ from coalign.store.rating_tables import (
 )
 from coalign.store.steer_tables import (
     ConversationForkRow,
+    PersonalLimitRow,
     SharedPromptRow,
     SteerCandidateRow,
     SteeredTurnRow,
@@ -135,6 +136,9 @@ ERASED: dict[str, Erased] = {
     ),
     "shared_prompts": Erased(
         SharedPromptRow.id, "the prompts the person shared (other turns lose the link to them)"
+    ),
+    "steer_personal_limits": Erased(
+        PersonalLimitRow.participant_id, "the daily limit the person set for their steered chat"
     ),
     "ratings": Erased(RatingRow.id, "the person's ratings"),
     "assignments": Erased(AssignmentRow.id, "the person's assignments, drafts and answers"),
@@ -355,6 +359,9 @@ def erasure_plan(session: Session, participant_id: str) -> ErasurePlan | None:
     rows["diary_entries"] = _ids(session, DiaryEntryRow.id, DiaryEntryRow.participant_id == pid)
     rows["shared_prompts"] = _ids(
         session, SharedPromptRow.id, SharedPromptRow.participant_id == pid
+    )
+    rows["steer_personal_limits"] = _ids(
+        session, PersonalLimitRow.participant_id, PersonalLimitRow.participant_id == pid
     )
     rows["ratings"] = _ids(session, RatingRow.id, RatingRow.participant_id == pid)
     rows["assignments"] = _ids(session, AssignmentRow.id, AssignmentRow.participant_id == pid)

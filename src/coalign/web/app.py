@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coalign.core.errors import CoalignError
 from coalign.participation.accounts import app_secret
+from coalign.steer.stopping import Generations
 from coalign.store import Store
 from coalign.web import (
     coconstruct_axes,
@@ -173,6 +174,7 @@ def create_app(
         dependencies=[Depends(well_formed_url)],
     )
     app.state.store = store
+    app.state.generations = Generations()  # the steered answers being written, to stop them
     app.add_middleware(BodyLimit)  # inside the session, so its page is in the visitor's language
     app.add_middleware(
         SessionMiddleware,

@@ -36,10 +36,11 @@ from starlette.routing import BaseRoute
 from coalign.coconstruct.interact import DEFAULT_PARAMS
 from coalign.core.calls import SamplingParams
 from coalign.core.errors import AccessDeniedError, InputError
-from coalign.llm import Model, load_model
+from coalign.llm import Model, load_model, parse_model
 from coalign.participation.access import Seat
 from coalign.participation.accounts import Account, get_account
 from coalign.steer.judges import JUDGE_PARAMS
+from coalign.steer.stopping import Generations
 from coalign.store import Store
 from coalign.web.forms import MAX_WHOLE, NUL
 from coalign.web.pages import CSRF_FIELD
@@ -153,6 +154,18 @@ def chat_model(request: Request) -> Model:
     return model
 
 
+async def chat_model_id(request: Request) -> str:
+    """The model string of the chat model, without loading it (for pages that only name it)."""
+    model: Model | None = getattr(request.app.state, "model", None)
+    return model.model_id if model is not None else parse_model(None).model_id
+
+
+async def generations(request: Request) -> Generations:
+    """The steered answers being written now in this server, each with its stop signal."""
+    running: Generations = request.app.state.generations
+    return running
+
+
 async def chat_params(request: Request) -> SamplingParams:
     """Sampling for chats and baselines: ``app.state.chat_params`` if set, else the defaults."""
     return getattr(request.app.state, "chat_params", None) or DEFAULT_PARAMS
@@ -165,6 +178,8 @@ async def judge_params(request: Request) -> SamplingParams:
 
 AppStore = Annotated[Store, Depends(app_store)]
 ChatModel = Annotated[Model, Depends(chat_model)]
+ChatModelId = Annotated[str, Depends(chat_model_id)]
+Running = Annotated[Generations, Depends(generations)]
 ChatParams = Annotated[SamplingParams, Depends(chat_params)]
 JudgeParams = Annotated[SamplingParams, Depends(judge_params)]
 

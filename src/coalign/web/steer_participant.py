@@ -1,5 +1,7 @@
 """Participants' steerable chat pages: sliders per axis, best-of-n answers with their scores and
-alternatives, feedback and repair on each answer, and the study's shared prompt library.
+alternatives, feedback and repair on each answer, the study's shared prompt library, the chat's
+positionality card, a stop button while an answer is written, the participant's own daily
+limit and their filtered history.
 
 Participants use the seat in the signed session cookie. Each route reads the form, calls one
 function of :mod:`coalign.steer.chat`, :mod:`~coalign.steer.repair` or
@@ -17,25 +19,31 @@ from starlette.datastructures import FormData
 from coalign.coconstruct.interact import conversations_for, start_conversation
 from coalign.participation.members import study_slug_of
 from coalign.steer.chat import chat_state, regenerate, rewind, steered_send
-from coalign.steer.limits import usage_of
+from coalign.steer.history import history
+from coalign.steer.limits import MAX_PERSONAL_LIMIT, set_own_limit, usage_of
+from coalign.steer.positionality import positionality
 from coalign.steer.prompt_library import library, share_prompt, shared_prompt
 from coalign.steer.repair import MARKS, feedback_on, flag, mark, mitigate
 from coalign.store.studies import get_study
 from coalign.web.dependencies import (
     AppStore,
     ChatModel,
+    ChatModelId,
     ChatParams,
     CsrfForm,
     JudgeParams,
     ParticipantId,
+    Running,
 )
-from coalign.web.forms import int_or, optional_int, prefixed, safe_back, text
+from coalign.web.forms import int_or, optional_int, prefixed, required_int, safe_back, text
 from coalign.web.pages import render
 
 router = APIRouter(prefix="/p/steer")
 AXIS_FIELD = "axis:"
 CANDIDATE_CHOICES = (1, 2, 4)
 DEFAULT_CANDIDATES = 2
+#: Seconds the stop button's request waits for the stopped answer to be stored.
+STOP_WAIT = 10.0
 
 
 def _candidates(form: FormData) -> int:
@@ -45,15 +53,27 @@ def _candidates(form: FormData) -> int:
 
 @router.get("", response_class=HTMLResponse)
 def steer_home(request: Request, store: AppStore, pid: ParticipantId) -> Response:
-    """The participant's conversations, a new steered conversation, and the prompt library."""
+    """The participant's conversations, a new steered conversation, their history of answers
+    (filtered by the query: ``since``, ``until``, ``axis``, ``flagged``), their daily limit and
+    the prompt library."""
     own = [c for c in conversations_for(store, pid) if not c.baseline]
     return render(
         request,
         "c_steer_home.html",
         conversations=own,
+        history=history(store, pid, request.query_params),
         prompts=library(store, pid),
         usage=usage_of(store, pid),
+        max_limit=MAX_PERSONAL_LIMIT,
+        back="/p/steer",
     )
+
+
+@router.post("/limit")
+async def steer_limit(form: CsrfForm, store: AppStore, pid: ParticipantId) -> Response:
+    """Set the participant's own daily limit (an empty field removes it)."""
+    set_own_limit(store, pid, optional_int(form, "daily_turns"))
+    return RedirectResponse(safe_back(form, "/p/steer") + "#own-limit", status_code=303)
 
 
 @router.post("")
@@ -70,6 +90,10 @@ def steer_page(
     request: Request,
     store: AppStore,
     pid: ParticipantId,
+    model_id: ChatModelId,
+    params: ChatParams,
+    judge: JudgeParams,
+    running: Running,
     conversation_id: int,
     prompt: int | None = None,
 ) -> Response:
@@ -89,6 +113,12 @@ def steer_page(
         choices=CANDIDATE_CHOICES,
         prompts=library(store, pid),
         reused=shared_prompt(store, pid, prompt) if prompt else None,
+        card=positionality(
+            store, pid, conversation_id, model_id=model_id, params=params, judge_params=judge
+        ),
+        writing=running.is_running(pid, conversation_id),
+        max_limit=MAX_PERSONAL_LIMIT,
+        back=f"/p/steer/{conversation_id}",
     )
 
 
@@ -100,21 +130,43 @@ async def steer_send(
     model: ChatModel,
     params: ChatParams,
     judge: JudgeParams,
+    running: Running,
     conversation_id: int,
 ) -> Response:
+    message, targets, n = text(form, "message"), prefixed(form, AXIS_FIELD), _candidates(form)
+    prompt_id = optional_int(form, "prompt_id")
     await asyncio.to_thread(
-        steered_send,
-        store,
-        model,
+        running.run,
         pid,
         conversation_id,
-        text(form, "message"),
-        prefixed(form, AXIS_FIELD),
-        n=_candidates(form),
-        params=params,
-        judge_params=judge,
-        shared_prompt_id=optional_int(form, "prompt_id"),
+        lambda stop: steered_send(
+            store,
+            model,
+            pid,
+            conversation_id,
+            message,
+            targets,
+            n=n,
+            params=params,
+            judge_params=judge,
+            shared_prompt_id=prompt_id,
+            stop=stop,
+        ),
     )
+    return RedirectResponse(f"/p/steer/{conversation_id}#end", status_code=303)
+
+
+@router.post("/{conversation_id}/stop")
+async def steer_stop(
+    _: CsrfForm, pid: ParticipantId, running: Running, conversation_id: int
+) -> Response:
+    """Stop the answer being written in the conversation (the page's stop button).
+
+    The request that is writing it stores the text so far and shows the page; this one waits
+    (up to :data:`STOP_WAIT` seconds) for that, so the page it leads back to shows it too. When
+    nothing is being written any more, it only leads back to the conversation.
+    """
+    await asyncio.to_thread(running.stop, pid, conversation_id, STOP_WAIT)
     return RedirectResponse(f"/p/steer/{conversation_id}#end", status_code=303)
 
 
@@ -146,18 +198,26 @@ async def steer_regenerate(
     model: ChatModel,
     params: ChatParams,
     judge: JudgeParams,
+    running: Running,
     turn_id: int,
 ) -> Response:
+    # The stop button of the page the form was on stops it, under that page's conversation.
+    targets, n = prefixed(form, AXIS_FIELD), _candidates(form)
     turn = await asyncio.to_thread(
-        regenerate,
-        store,
-        model,
+        running.run,
         pid,
-        turn_id,
-        prefixed(form, AXIS_FIELD),
-        n=_candidates(form),
-        params=params,
-        judge_params=judge,
+        required_int(form, "conversation"),
+        lambda stop: regenerate(
+            store,
+            model,
+            pid,
+            turn_id,
+            targets,
+            n=n,
+            params=params,
+            judge_params=judge,
+            stop=stop,
+        ),
     )
     return RedirectResponse(f"/p/steer/{turn.conversation_id}#end", status_code=303)
 

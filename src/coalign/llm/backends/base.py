@@ -7,9 +7,10 @@ The registry (:mod:`coalign.llm.backends`) lists the built-in modules in one pla
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from coalign.core.calls import ChatRequest, Completion
 from coalign.core.errors import ModelError
@@ -34,6 +35,20 @@ class Backend(Protocol):
         Raises:
             TransientModelError: a failure that may go away on retry.
             ModelUnavailableError: a failure that will not.
+        """
+        ...
+
+
+@runtime_checkable
+class StoppableBackend(Backend, Protocol):
+    """A backend that can end a generation early, freeing the model for the next request."""
+
+    def complete_until(self, request: ChatRequest, stop: threading.Event) -> Completion:
+        """Answer like :meth:`Backend.complete`, but end as soon as ``stop`` is set.
+
+        Returns:
+            the whole completion, or one with the text generated until ``stop`` was set and
+            ``finish_reason`` :data:`~coalign.core.calls.STOPPED`.
         """
         ...
 

@@ -13,19 +13,22 @@ import atexit
 import importlib.util
 import os
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from coalign.core.calls import ChatRequest, Completion
+from coalign.core.calls import STOPPED, ChatRequest, Completion
 from coalign.core.errors import ModelUnavailableError
 from coalign.llm.backends.base import BackendType, ModelInfo, ModelSpec
 from coalign.llm.sharing import model_slot
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
-    from llama_cpp.llama_types import CreateChatCompletionResponse
+    from llama_cpp.llama_types import (
+        CreateChatCompletionResponse,
+        CreateChatCompletionStreamResponse,
+    )
 
 NAME = "llama-cpp"
 
@@ -162,8 +165,7 @@ class LlamaCppBackend:
         self.llama = _load(self.path, self.threads, n_ctx)
         self._lock = _locks.setdefault(self.path, threading.Lock())
 
-    def complete(self, request: ChatRequest) -> Completion:
-        """Answer with llama.cpp; a JSON schema becomes a grammar that constrains decoding."""
+    def _arguments(self, request: ChatRequest) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "messages": [m.model_dump() for m in request.messages],
             "temperature": request.params.temperature,
@@ -174,6 +176,11 @@ class LlamaCppBackend:
             kwargs["seed"] = request.params.seed
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
+        return kwargs
+
+    def complete(self, request: ChatRequest) -> Completion:
+        """Answer with llama.cpp; a JSON schema becomes a grammar that constrains decoding."""
+        kwargs = self._arguments(request)
         with self._lock, model_slot():
             # Only whole aligned blocks of the previous prompt are reused (see _reuse_whole_blocks),
             # so the same request gives the same text whatever ran before.
@@ -186,6 +193,40 @@ class LlamaCppBackend:
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
             finish_reason=choice.get("finish_reason"),
+        )
+
+    def complete_until(self, request: ChatRequest, stop: threading.Event) -> Completion:
+        """Answer like :meth:`complete`, token by token, ending as soon as ``stop`` is set.
+
+        The same sampling runs as in :meth:`complete`, so an answer that is not stopped is the
+        one :meth:`complete` gives. Closing the token stream ends llama.cpp's generation loop,
+        so the model is free for the next request at once.
+        """
+        kwargs = self._arguments(request) | {"stream": True}
+        parts: list[str] = []
+        finish: str | None = None
+        with self._lock, model_slot():
+            chunks = cast(
+                "Iterator[CreateChatCompletionStreamResponse]",
+                self.llama.create_chat_completion(**kwargs),
+            )
+            try:
+                for chunk in chunks:
+                    if stop.is_set():
+                        finish = STOPPED
+                        break
+                    choice = chunk["choices"][0]
+                    parts.append(cast("dict[str, str]", choice["delta"]).get("content") or "")
+                    finish = choice.get("finish_reason") or finish
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        text = "".join(parts)
+        return Completion(
+            text=text,
+            completion_tokens=len(self.llama.tokenize(text.encode(), add_bos=False)) if text else 0,
+            finish_reason=finish,
         )
 
 

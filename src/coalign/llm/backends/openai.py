@@ -2,18 +2,21 @@
 
 Model strings: ``openai:http://host:8000/v1#MODEL_NAME``; several base URLs may be given,
 separated by commas, and each request goes to the endpoint with the fewest requests in flight.
-A semaphore caps concurrent requests across all endpoints.
+A semaphore caps concurrent requests across all endpoints. A request that may be stopped
+(:meth:`OpenAIBackend.complete_until`) is streamed, and stopping closes the connection, which is
+how these servers learn to abort a generation.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from typing import Any, TypedDict, cast
 
 import httpx
 
-from coalign.core.calls import ChatRequest, Completion
+from coalign.core.calls import STOPPED, ChatRequest, Completion
 from coalign.core.errors import InputError, ModelUnavailableError
 from coalign.llm.backends.base import BackendType, ModelSpec, TransientModelError
 
@@ -118,14 +121,7 @@ class OpenAIBackend:
                 mode = SCHEMA_MODES[SCHEMA_MODES.index(mode) + 1]
                 continue
             break
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientModelError(
-                f"{url} answered HTTP {response.status_code}: {response.text[:200]}"
-            )
-        if response.status_code >= 400:
-            raise ModelUnavailableError(
-                f"{url} refused the request (HTTP {response.status_code}): {response.text[:300]}"
-            )
+        _check_status(url, response)
         self._schema_mode = mode
         try:
             payload = response.json()
@@ -143,9 +139,62 @@ class OpenAIBackend:
             finish_reason=choice.get("finish_reason"),
         )
 
+    def complete_until(self, request: ChatRequest, stop: threading.Event) -> Completion:
+        """Stream the answer from the least-busy endpoint, closing the connection once ``stop``
+        is set; the text so far comes back with finish reason ``stopped``."""
+        with self._slots:
+            url = self._acquire_endpoint()
+            try:
+                return self._stream(url, request, stop)
+            finally:
+                self._release_endpoint(url)
+
+    def _stream(self, url: str, request: ChatRequest, stop: threading.Event) -> Completion:
+        body = self._body(request, self._schema_mode) | {"stream": True}
+        parts: list[str] = []
+        finish: str | None = None
+        try:
+            with self._client.stream("POST", f"{url}/chat/completions", json=body) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    _check_status(url, response)
+                for line in response.iter_lines():
+                    if stop.is_set():
+                        finish = STOPPED
+                        break
+                    data = line.removeprefix("data:").strip()
+                    if not line.startswith("data:") or data in ("", "[DONE]"):
+                        continue
+                    try:
+                        choices = json.loads(data).get("choices") or []
+                    except (ValueError, AttributeError) as exc:
+                        raise TransientModelError(
+                            f"{url} sent an unreadable chunk: {data[:200]}"
+                        ) from exc
+                    for choice in choices[:1]:  # a last chunk may carry only the usage
+                        parts.append((choice.get("delta") or {}).get("content") or "")
+                        finish = choice.get("finish_reason") or finish
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise TransientModelError(f"{url}: {type(exc).__name__}: {exc}") from exc
+        # servers stream one token per chunk; the first chunk names only the role
+        tokens = sum(1 for part in parts if part)
+        return Completion(text="".join(parts), completion_tokens=tokens, finish_reason=finish)
+
     def close(self) -> None:
         """Close the HTTP connections."""
         self._client.close()
+
+
+def _check_status(url: str, response: httpx.Response) -> None:
+    """Raise for an HTTP error status: transient for 429 and 5xx, refused for other 4xx."""
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientModelError(
+            f"{url} answered HTTP {response.status_code}: {response.text[:200]}"
+        )
+    if response.status_code >= 400:
+        raise ModelUnavailableError(
+            f"{url} refused the request (HTTP {response.status_code}): {response.text[:300]}"
+        )
 
 
 def parse_target(target: str) -> ModelSpec:

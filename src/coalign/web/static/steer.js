@@ -75,7 +75,30 @@
     });
   }
 
+  // Stop generating: while a message or a regeneration is answered, the stop button shows; it
+  // asks the server to stop, and the page still waiting for the answer then shows the text so
+  // far. Opened while an answer was being written (no request of this page waits), it reloads.
+  function stopButton() {
+    var stop = document.getElementById("stop-form");
+    if (!stop) return;
+    var waiting = false;
+    document.querySelectorAll("form.generates").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        waiting = true;
+        stop.hidden = false;
+        form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; });
+      });
+    });
+    stop.addEventListener("submit", function (event) {
+      event.preventDefault();
+      document.getElementById("stop-button").disabled = true;
+      fetch(stop.action, { method: "POST", body: new FormData(stop), credentials: "same-origin", redirect: "manual" })
+        .then(function () { if (!waiting) window.location.reload(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    stopButton();
     sliders().forEach(function (input) {
       var out = document.querySelector('output[for="' + input.id + '"]');
       input.addEventListener("input", function () { if (out) out.value = input.value; });

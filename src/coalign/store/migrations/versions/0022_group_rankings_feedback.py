@@ -7,14 +7,14 @@ comparing groups marks suggested pairs of axes as the same or different
 Participants give feedback on each phase of the process once (``process_feedback``).
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
