@@ -75,7 +75,7 @@ def test_a_per_item_answer_is_a_column_to_break_agreement_down_by(store: Store) 
     screened_campaign(store, contexts=False)
     frame = load_campaign_ratings(store, "pilot", policy=EVERYONE)
     options = AnalysisOptions(
-        demographics=["answer_gender"], model_demographics=[], n_boot=10, quadrature_check=False
+        demographics=["answer_gender"], fixed_effects=[], n_boot=10, quadrature_check=False
     )
     from coalign.analysis.service import run_analysis
 
