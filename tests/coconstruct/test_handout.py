@@ -30,6 +30,8 @@ from coalign.coconstruct.workshop_seeds import moderate, write_question
 from coalign.core.errors import ConflictError, InputError, NotFoundError
 from coalign.export.activities import export_activities
 from coalign.export.boards import board_rows, board_text, export_boards
+from coalign.export.facts import participation_facts
+from coalign.export.sources import resolve_source
 from coalign.export.trace import render_trace, trace_in_store
 from coalign.llm import Model, parse_model
 from coalign.llm.backends.openai import OpenAIBackend
@@ -175,6 +177,10 @@ def test_handout_questions_come_from_session_one_seeds_and_trace_back(
         handout.run_id,
     )
     assert [q["record_id"] for q in row["questions"]] == [q.record_id for q in handout.questions]
+    phases = participation_facts(store, resolve_source(store, "study:mini"), None)["activities"]
+    assert "workshop session-2 handouts (a value dimension and questions generated" in " ".join(
+        phases
+    )
     # done runs are kept when the handout is started again
     again = start_handout(store, "mini", workshop.id, {"red": "safety"}, llm.model_id, "mod")
     assert again[0].run_id == handout.run_id and again[0].questions == handout.questions
@@ -240,6 +246,8 @@ def test_reflection_boards_notes_reactions_codes_and_exports(store: Store, tmp_p
         export_boards(store, "mini", tmp_path / "b.xlsx")
     counts = export_activities(store, "mini", tmp_path / "acts")
     assert counts["reflection_notes"] == 4
+    phases = participation_facts(store, resolve_source(store, "study:mini"), None)["activities"]
+    assert "reflection-board notes after workshop sessions: 4 by <5 participants" in phases
     exported = [
         json.loads(line)
         for line in (tmp_path / "acts" / "reflection_notes.jsonl").read_text().splitlines()

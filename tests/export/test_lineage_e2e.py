@@ -228,6 +228,7 @@ def test_every_exported_row_traces_to_the_diary_entry_and_the_raters_groups(
         assert "seed questions: 3 (accepted 3, rejected 1)" not in card
         assert "; 0 shown in-context" not in card.split("## Seeds", 1)[1].split("##", 1)[0]
         assert "promoted from 1 diary entries (shared in the group phase of Table 1)" in card
+        assert "shared with a discussion group, with consent" in " ".join(card.split())
         assert "rules (automatic checks, no model): " in card and "LLM judge" not in card
     mp_card = (aggregated / "README.md").read_text()
     assert "Strategy: **minority-preserving**, grouped by `country`" in mp_card

@@ -39,6 +39,7 @@ from coalign.store.coconstruction_tables import (
     WorkshopRow,
 )
 from coalign.store.group_axes import study_group_axes_counts
+from coalign.store.group_phase_tables import GroupShareRow
 from coalign.store.participation_tables import ParticipantRow
 from coalign.store.process_feedback_tables import ProcessFeedbackRow
 from coalign.store.ratings import detail_columns
@@ -46,6 +47,7 @@ from coalign.store.runs import record_counts
 from coalign.store.seeds import list_seed_examples, list_seed_questions
 from coalign.store.studies import study_row
 from coalign.store.verdicts import list_validations, list_verdicts
+from coalign.store.workshop_tables import HandoutRow, ReflectionNoteRow
 from coalign.validation.report.kept import kept_rates
 from coalign.validation.review import HUMAN_JUDGE
 from coalign.validation.rules.registry import RULE_JUDGE
@@ -371,6 +373,30 @@ _ACTIVITIES = (
     (WorkshopRow, "seed workshops"),
     (ProcessFeedbackRow, "answers to the process feedback survey (one per participant and phase)"),
 )
+#: Activities whose rows belong to a study through a parent row: (table, label, parent, link).
+_GROUP_AND_WORKSHOP_PHASES = (
+    (
+        GroupShareRow,
+        "diary entries and model turns shared with a discussion group, with consent (then "
+        "coded by other members, zoomed out on worksheets, clustered; a chosen misalignment "
+        "became the alignment goal)",
+        DiscussionGroupRow,
+        GroupShareRow.group_id,
+    ),
+    (
+        HandoutRow,
+        "workshop session-2 handouts (a value dimension and questions generated from session "
+        "1's accepted seeds, per team)",
+        WorkshopRow,
+        HandoutRow.workshop_id,
+    ),
+    (
+        ReflectionNoteRow,
+        "reflection-board notes after workshop sessions",
+        WorkshopRow,
+        ReflectionNoteRow.workshop_id,
+    ),
+)
 
 
 def _activities(store: Store, study_id: int) -> list[str]:
@@ -390,6 +416,18 @@ def _activities(store: Store, study_id: int) -> list[str]:
                 )
                 line += f" by {people if people >= SMALL_CELL else f'<{SMALL_CELL}'} participants"
             lines.append(line)
+        for phase, label, parent, link in _GROUP_AND_WORKSHOP_PHASES:
+            authors = getattr(phase, "participant_id", None)
+            joined = (
+                select(func.count(), func.count(authors.distinct()) if authors else func.count())
+                .select_from(phase)
+                .join(parent, parent.id == link)
+                .where(parent.study_id == study_id)
+            )
+            count, people = session.execute(joined).one()
+            if count:
+                shown = people if people >= SMALL_CELL else f"<{SMALL_CELL}"
+                lines.append(f"{label}: {count}" + (f" by {shown} participants" if authors else ""))
         rankings, groups, verdicts = study_group_axes_counts(session, study_id)
     if rankings:
         lines.append(
