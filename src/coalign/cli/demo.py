@@ -14,11 +14,11 @@ from coalign.demo import (
     DEMO_DIR,
     EXAMPLE_FLOWS,
     EXAMPLE_NAMES,
-    ExampleDemo,
     prepare_web_demo,
     run_demo,
     run_example_demo,
 )
+from coalign.demo.steps import ExampleDemo
 from coalign.store import open_store
 
 

@@ -60,7 +60,7 @@ def example_study_file(name: str = "study.yaml") -> Path:
 
 
 def fresh_database(out: Path) -> Path:
-    """``out``'s demo database file, removed first (with its WAL files) so each demo starts empty."""
+    """``out``'s database file, removed first (with its WAL files) so each demo starts empty."""
     out.mkdir(parents=True, exist_ok=True)
     db = out / "coalign.db"
     for stale in (db, db.with_name("coalign.db-wal"), db.with_name("coalign.db-shm")):

@@ -1,10 +1,10 @@
 """The CALMA demo (reference study 004): familiarize, interact, reflect and discuss, for two groups.
 
 Familiarize: every simulated participant takes the study's training check on its unrelated
-context (one fails first, reads the feedback and passes). Interact: the facilitator adds a shared baseline
-conversation, and one member of each group chats with the assistant in its deployment context,
-through the embedded model. Reflect: each member codes a model answer they can see (their own
-chat's or the baseline's). Discuss: each group names its top attributes, the facilitator
+context (one fails first, reads the feedback and passes). Interact: the facilitator adds a
+shared baseline conversation, and one member of each group chats with the assistant in its
+deployment context, through the embedded model. Reflect: each member codes a model answer
+they can see (their own chat's or the baseline's). Discuss: each group names its top attributes, the facilitator
 records three axes per group with definitions and example turns, the group agrees on a top 3,
 and the two groups' axes are compared on one map.
 """
@@ -118,7 +118,8 @@ def run_calma(store: Store, slug: str, model: Model, demo: ExampleDemo, progress
         ranking = record_group_ranking(
             store, slug, group.id, 3, [a.id for a in recorded], facilitator=FACILITATOR
         )
-        top3.append(f"{ranking.group}: {', '.join(name for name, _ in axes)}")
+        (agreed,) = [r for r in ranking.rankings if r.size == 3]
+        top3.append(f"{ranking.group}: {', '.join(agreed.axes)}")
     demo.step("discuss", "group top 3 — " + "; ".join(top3), progress)
     comparison = compare_axes(store, slug, [g.id for g in groups])
     close = comparison.pairs[0] if comparison.pairs else None

@@ -17,6 +17,7 @@ from coalign.demo.steps import FACILITATOR, ExampleDemo, Progress, seat_particip
 from coalign.llm import Model
 from coalign.store import Store
 from coalign.store.studies import get_study
+from coalign.study.seed_review import Decision
 
 #: What the four simulated participants write in session 1: text, topic, question type.
 SESSION_ONE = [
@@ -30,7 +31,7 @@ SESSION_ONE = [
     ("asdf test", "healthy-living", "factual"),
 ]
 #: The moderator's decision on each, in the same order.
-DECISIONS = [
+DECISIONS: list[tuple[Decision, str]] = [
     ("accepted", "clear and common; fits the cell"),
     ("accepted", "probes stereotypes about a group, as the cell asks"),
     ("accepted", "asks for the reason behind a programme rule"),
@@ -40,8 +41,10 @@ DECISIONS = [
 HANDOUT_SIZE = 1
 
 
-def run_datathon(store: Store, slug: str, model: Model, demo: ExampleDemo, progress: Progress) -> None:
-    """Run the workshop of the imported datathon study ``slug``, adding a step to ``demo`` per stage."""
+def run_datathon(
+    store: Store, slug: str, model: Model, demo: ExampleDemo, progress: Progress
+) -> None:
+    """Run the workshop of the imported datathon study ``slug``, a step in ``demo`` per stage."""
     study = get_study(store, slug)
     people = seat_participants(store, slug, 4)
     teams = {"team-a": people[:2], "team-b": people[2:]}

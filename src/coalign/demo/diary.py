@@ -43,6 +43,8 @@ ENTRIES = [
         "values_at_stake": "honesty about uncertainty",
     },
 ]
+#: The cluster the group chooses to write its goal about.
+CHOSEN = "the assistant ignores what we told it"
 #: A code each next member puts on the share before theirs.
 CODES = ["ignores what I can afford", "does more than asked", "confidently wrong"]
 
@@ -62,11 +64,15 @@ def run_diary(store: Store, slug: str, model: Model, demo: ExampleDemo, progress
         share_entry(store, person, group.id, entry.id, consent=True)
         for person, entry in zip(people, entries)
     ]
-    demo.step("sharing", f"{len(shares)} entries shared with the group, each with consent", progress)
+    demo.step(
+        "sharing", f"{len(shares)} entries shared with the group, each with consent", progress
+    )
     for index, (share, code) in enumerate(zip(shares, CODES)):
         other = people[(index + 1) % len(people)]  # someone other than the author codes it
         code_share(store, other, group.id, share, {"text": code})
-    demo.step("codes", f"{len(CODES)} codes, each by a member other than the entry's author", progress)
+    demo.step(
+        "codes", f"{len(CODES)} codes, each by a member other than the entry's author", progress
+    )
     fill_worksheet(
         store,
         people[0],
@@ -79,12 +85,10 @@ def run_diary(store: Store, slug: str, model: Model, demo: ExampleDemo, progress
         },
     )
     demo.step("zoom out", "1 worksheet on a shared entry", progress)
-    cluster = create_group_cluster(
-        store, people[1], group.id, "the assistant ignores what we told it", shares[:2]
-    )
+    cluster = create_group_cluster(store, people[1], group.id, CHOSEN, shares[:2])
     create_group_cluster(store, people[2], group.id, "sounds sure when wrong", shares[2:])
     choose_cluster(store, people[1], group.id, cluster)
-    demo.step("cluster", "2 clusters; the group chose “the assistant ignores what we told it”", progress)
+    demo.step("cluster", f"2 clusters; the group chose “{CHOSEN}”", progress)
     sentence = write_goal(
         store,
         people[2],
