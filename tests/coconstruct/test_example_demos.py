@@ -24,6 +24,7 @@ from coalign.demo import run_example_demo
 from coalign.store import open_store
 from coalign.store.calls import call_stats
 from coalign.store.runs import iter_records
+from coalign.store.studies import study_counts
 
 pytestmark = pytest.mark.model
 
@@ -101,3 +102,14 @@ def test_diary_demo_shares_codes_clusters_and_writes_a_goal(tmp_path: Path) -> N
         assert phase.goal_decision.share_ids == phase.chosen.share_ids
         assert demo.steps[-1].summary == phase.goal.sentence()
         assert call_stats(store).total == 3
+
+
+def test_study_takes_a_file_path_or_the_default_example_by_name(capsys, tmp_path: Path) -> None:
+    mini = Path(__file__).parents[1] / "fixtures" / "mini_study.yaml"
+    for study, slug in ((str(mini), "mini"), ("bank-assistant", "bank-assistant")):
+        out = tmp_path / slug
+        args = ["demo", "--study", study, "--out", str(out), "--questions", "0", "--generate", "0"]
+        assert run(args) == 0
+        assert f"({slug})" in capsys.readouterr().out
+        with open_store(str(out / "coalign.db")) as store:
+            assert study_counts(store, slug)["dimensions"] > 0

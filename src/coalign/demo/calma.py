@@ -4,9 +4,9 @@ Familiarize: every simulated participant takes the study's training check on its
 context (one fails first, reads the feedback and passes). Interact: the facilitator adds a
 shared baseline conversation, and one member of each group chats with the assistant in its
 deployment context, through the embedded model. Reflect: each member codes a model answer
-they can see (their own chat's or the baseline's). Discuss: each group names its top attributes, the facilitator
-records three axes per group with definitions and example turns, the group agrees on a top 3,
-and the two groups' axes are compared on one map.
+they can see (their own chat's or the baseline's). Discuss: each group names its top
+attributes, the facilitator records three axes per group with definitions and example turns,
+the group agrees on a top 3, and the two groups' axes are compared on one map.
 """
 
 from __future__ import annotations
