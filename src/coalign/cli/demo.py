@@ -32,9 +32,11 @@ def demo(
         help=f"A shipped example ({', '.join(EXAMPLE_NAMES)}; default {DEFAULT_EXAMPLE}) "
         "or a study YAML file.",
     ),
-    questions: int = typer.Option(3, min=0, help="How many seed questions to ask the model."),
+    questions: int = typer.Option(
+        3, min=0, help="How many seed questions to ask the model (not with datathon, calma, diary)."
+    ),
     generate: int = typer.Option(
-        4, min=0, help="How many questions the example recipe generates (0: skip)."
+        4, min=0, help="How many questions the bank-assistant recipe generates (0: skip)."
     ),
     serve: bool = typer.Option(
         False, "--serve", help="Then start the web app with a small rating campaign."
@@ -44,9 +46,10 @@ def demo(
 ) -> None:
     """Import an example study into a fresh database and run it through its flow on the model.
 
-    The default (bank-assistant) asks the model seed questions and generates, validates and
-    exports synthetic data; datathon runs a two-session seed workshop, calma the four phases
-    of context-aligned axes in two groups, diary misalignment diaries and a group phase.
+    bank-assistant (default): seed questions to the model, synthetic data
+    generated, validated and exported. datathon: a two-session seed workshop.
+    calma: familiarize, interact, reflect, discuss in two groups. diary:
+    misalignment diaries and a group phase.
     """
     if study in EXAMPLE_FLOWS:
         if serve:
