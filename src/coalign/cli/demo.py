@@ -8,7 +8,17 @@ import typer
 from rich.panel import Panel
 
 from coalign.cli.state import console, state
-from coalign.demo import DEMO_DIR, prepare_web_demo, run_demo
+from coalign.core.errors import InputError
+from coalign.demo import (
+    DEFAULT_EXAMPLE,
+    DEMO_DIR,
+    EXAMPLE_FLOWS,
+    EXAMPLE_NAMES,
+    prepare_web_demo,
+    run_demo,
+    run_example_demo,
+)
+from coalign.demo.steps import ExampleDemo
 from coalign.store import open_store
 
 
@@ -17,10 +27,16 @@ def demo(
     out: Path = typer.Option(
         DEMO_DIR, help="Folder for the demo's database and outputs (recreated)."
     ),
-    study: Path = typer.Option(None, help="A study YAML file (default: the bundled example)."),
-    questions: int = typer.Option(3, min=0, help="How many seed questions to ask the model."),
+    study: str = typer.Option(
+        None,
+        help=f"A shipped example ({', '.join(EXAMPLE_NAMES)}; default {DEFAULT_EXAMPLE}) "
+        "or a study YAML file.",
+    ),
+    questions: int = typer.Option(
+        3, min=0, help="How many seed questions to ask the model (not with datathon, calma, diary)."
+    ),
     generate: int = typer.Option(
-        4, min=0, help="How many questions the example recipe generates (0: skip)."
+        4, min=0, help="How many questions the bank-assistant recipe generates (0: skip)."
     ),
     serve: bool = typer.Option(
         False, "--serve", help="Then start the web app with a small rating campaign."
@@ -28,11 +44,31 @@ def demo(
     host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="With --serve: port to listen on."),
 ) -> None:
-    """Import the example study into a fresh database and run it through the model."""
+    """Import an example study into a fresh database and run it through its flow on the model.
+
+    bank-assistant (default): seed questions to the model, synthetic data
+    generated, validated and exported. datathon: a two-session seed workshop.
+    calma: familiarize, interact, reflect, discuss in two groups. diary:
+    misalignment diaries and a group phase.
+    """
+    if study in EXAMPLE_FLOWS:
+        if serve:
+            raise InputError(f"--serve goes with the {DEFAULT_EXAMPLE} example only")
+        with console.status("starting") as status:
+            example = run_example_demo(
+                study, out, model=state(ctx).model, progress=lambda line: status.update(line)
+            )
+        _print_example(example)
+        return
+    study_file = None if study in (None, DEFAULT_EXAMPLE) else Path(study)
+    if study_file is not None and not study_file.is_file():
+        raise InputError(
+            f"--study {study}: no such file, and not a shipped example ({', '.join(EXAMPLE_NAMES)})"
+        )
     with console.status("starting") as status:
         summary = run_demo(
             out,
-            study_file=study,
+            study_file=study_file,
             model=state(ctx).model,
             questions=questions,
             generate_questions=generate,
@@ -82,6 +118,19 @@ def demo(
         console.print(f"[yellow]no dataset exported:[/] {summary.export_note}", soft_wrap=True)
     if serve:
         _serve(summary.db_url, summary.study_slug, host, port)
+
+
+def _print_example(example: ExampleDemo) -> None:
+    """One line per step of an example demo, then the model calls and the database."""
+    console.print(f"[bold]study[/] {example.study_title} ({example.study_slug})")
+    for step in example.steps:
+        console.print(f"[bold]{step.name}[/] {step.summary}", soft_wrap=True)
+    calls = example.calls
+    console.print(
+        f"[bold]model[/] {example.model_id}: {calls.total if calls else 0} calls logged\n"
+        f"[bold]database[/] {example.db_url}",
+        soft_wrap=True,
+    )
 
 
 def _serve(db_url: str, study_slug: str, host: str, port: int) -> None:

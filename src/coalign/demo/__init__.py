@@ -4,6 +4,11 @@ The demo imports the example study, asks the embedded model a few of its seed qu
 the study's system prompt, runs the example's two-stage generation recipe at a small size,
 validates the run and writes its report, exports the accepted records with their dataset card,
 and summarises what was stored. Later stages of the flow add their steps here.
+
+The other shipped examples each run through the flow of their reference study instead
+(:func:`run_example_demo`): ``datathon`` a two-session seed workshop (:mod:`.datathon`),
+``calma`` familiarize, interact, reflect and discuss in two groups (:mod:`.calma`), ``diary``
+misalignment diaries and a group phase (:mod:`.diary`).
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import coalign
 from coalign.core.calls import SamplingParams
 from coalign.core.campaigns import AttentionCheck, Campaign, ImportedItem, ItemQuestion
 from coalign.core.errors import InputError
+from coalign.demo.calma import run_calma
+from coalign.demo.datathon import run_datathon
+from coalign.demo.diary import run_diary
+from coalign.demo.steps import ExampleDemo, Progress, example_file
 from coalign.export.service import ExportResult
 from coalign.export.writers import MissingExportExtraError
-from coalign.llm import load_model
+from coalign.llm import Model, load_model
 from coalign.llm.probe import check_model
 from coalign.participation.access import create_invites
 from coalign.participation.accounts import create_account
@@ -32,21 +40,32 @@ from coalign.study import import_study
 from coalign.synth import RunSummary, generate
 from coalign.validation.service import RunValidation
 
-EXAMPLE = Path("examples") / "bank-assistant" / "study.yaml"
 DEMO_DIR = Path("coalign-demo")
+#: The default example, which :func:`run_demo` runs.
+DEFAULT_EXAMPLE = "bank-assistant"
+#: The other shipped examples and the flow each runs through.
+EXAMPLE_FLOWS: dict[str, Callable[[Store, str, Model, ExampleDemo, Progress], None]] = {
+    "datathon": run_datathon,
+    "calma": run_calma,
+    "diary": run_diary,
+}
+#: Every shipped example a demo can run by name.
+EXAMPLE_NAMES = [DEFAULT_EXAMPLE, *EXAMPLE_FLOWS]
 
-Progress = Callable[[str], None]
 
-
-def example_study_file(name: str = EXAMPLE.name) -> Path:
+def example_study_file(name: str = "study.yaml") -> Path:
     """A file of the bundled example (``study.yaml``, ``recipe.yaml``): in the source checkout beside
     the package, or under the cwd."""
-    relative = EXAMPLE.with_name(name)
-    candidates = [Path(coalign.__file__).resolve().parents[2] / relative, Path.cwd() / relative]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise InputError(f"example file not found (looked for {relative}); pass --study FILE")
+    return example_file(DEFAULT_EXAMPLE, name)
+
+
+def fresh_database(out: Path) -> Path:
+    """``out``'s database file, removed first (with its WAL files) so each demo starts empty."""
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "coalign.db"
+    for stale in (db, db.with_name("coalign.db-wal"), db.with_name("coalign.db-shm")):
+        stale.unlink(missing_ok=True)
+    return db
 
 
 @dataclass
@@ -88,10 +107,7 @@ def run_demo(
             misaligned response, critique and rewrite); 0 skips generation. Only with the example study.
         progress: called with a short line before each step.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    db = out / "coalign.db"
-    for stale in (db, db.with_name("coalign.db-wal"), db.with_name("coalign.db-shm")):
-        stale.unlink(missing_ok=True)
+    db = fresh_database(out)
     progress(f"creating {db}")
     with open_store(str(db)) as store:
         progress("importing the example study")
@@ -138,6 +154,45 @@ def run_demo(
             )
         summary.calls = call_stats(store)
     return summary
+
+
+def run_example_demo(
+    example: str,
+    out: Path = DEMO_DIR,
+    *,
+    model: str | None = None,
+    progress: Progress = lambda _: None,
+) -> ExampleDemo:
+    """Import shipped example ``example`` into a fresh database in ``out`` and run it through
+    the flow of its reference study, with simulated participants and the embedded model.
+
+    Args:
+        example: ``datathon``, ``calma`` or ``diary`` (see :data:`EXAMPLE_FLOWS`).
+        model: a model string; default the embedded model.
+        progress: called with a short line before and after each step.
+
+    Raises:
+        InputError: an unknown example name.
+    """
+    flow = EXAMPLE_FLOWS.get(example)
+    if flow is None:
+        raise InputError(
+            f"no example study called {example!r}; the shipped ones are {', '.join(EXAMPLE_NAMES)}"
+        )
+    db = fresh_database(out)
+    progress(f"creating {db}")
+    with open_store(str(db)) as store:
+        study = import_study(store, example_file(example)).study
+        demo = ExampleDemo(example, store.display_url, study.slug, study.title)
+        demo.step("import", f"examples/{example}/study.yaml as study {study.slug}", progress)
+        progress("checking that the model answers (in a child process, so a crash is reported)")
+        check_model(model)
+        progress("loading the model")
+        llm = load_model(model, log=store)
+        demo.model_id = llm.model_id
+        flow(store, study.slug, llm, demo, progress)
+        demo.calls = call_stats(store)
+    return demo
 
 
 def validate_and_report(
