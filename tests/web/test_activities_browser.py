@@ -248,7 +248,7 @@ def test_workshop_accepted_example_reaches_the_recipe_seed_set(
     facilitator.get_by_label("Breakout groups").fill(f"red: {pid}")
     facilitator.get_by_role("button", name="Create workshop").click()
     facilitator.get_by_role("button", name="Start session 2 (examples)").click()
-    expect(facilitator.get_by_text("Session 2", exact=True)).to_be_visible()
+    expect(facilitator.locator("#timer").get_by_text("Session 2", exact=True)).to_be_visible()
     workshop_url = facilitator.url.replace("/f/studies/mini/workshops/", "/p/workshops/")
 
     writer.goto(workshop_url)
