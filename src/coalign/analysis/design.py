@@ -17,17 +17,9 @@ import numpy as np
 import pandas as pd
 
 from coalign.core.errors import InputError
+from coalign.core.participants import PREFER_NOT_TO_SAY, PREFER_NOT_TO_SAY_VARIANTS
 
-PREFER_NOT_TO_SAY = frozenset(
-    {
-        "prefer not to say",
-        "prefer_not_to_say",
-        "prefer-not-to-say",
-        "rather not say",
-        "prefer not to answer",
-    }
-)
-PNTS_LEVEL = "prefer not to say"
+PNTS_LEVEL = PREFER_NOT_TO_SAY
 MISSING_LEVEL = "(missing)"
 PreferNotToSay = Literal["drop", "level"]
 
@@ -116,7 +108,9 @@ def build_model_data(
     cols: dict[str, pd.Series] = {}
     for col in fixed:
         series = _normalise(frame[col])
-        is_pnts = series.str.lower().isin(PREFER_NOT_TO_SAY).fillna(False).to_numpy(dtype=bool)
+        is_pnts = (
+            series.str.lower().isin(PREFER_NOT_TO_SAY_VARIANTS).fillna(False).to_numpy(dtype=bool)
+        )
         is_na = series.isna().to_numpy()
         if prefer_not_to_say == "level":
             series = series.mask(is_pnts, PNTS_LEVEL).fillna(MISSING_LEVEL)
